@@ -1,0 +1,113 @@
+package booking
+
+import (
+	"fmt"
+	"time"
+)
+
+// Practitioner is a person (or a room) whose calendar takes bookings.
+type Practitioner struct {
+	ID       string         // slug used in URLs, e.g. "demo"
+	Name     string         // display name, e.g. "Dr Anne Martin"
+	Email    string         // used as the ORGANIZER of booking events; may be empty
+	Location *time.Location // the practitioner's IANA time zone
+	Hours    WeeklyHours    // when the practitioner is open
+	Types    []AppointmentType
+}
+
+// Type returns the appointment type with the given id, or nil.
+func (p *Practitioner) Type(id string) *AppointmentType {
+	for i := range p.Types {
+		if p.Types[i].ID == id {
+			return &p.Types[i]
+		}
+	}
+	return nil
+}
+
+// Validate reports whether p is complete and consistent.
+func (p *Practitioner) Validate() error {
+	if p.ID == "" {
+		return Errorf(EInvalid, "practitioner: id is empty")
+	}
+	if p.Location == nil {
+		return Errorf(EInvalid, "practitioner %s: time zone is missing", p.ID)
+	}
+	if err := p.Hours.Validate(); err != nil {
+		return fmt.Errorf("practitioner %s: %w", p.ID, err)
+	}
+	if len(p.Types) == 0 {
+		return Errorf(EInvalid, "practitioner %s: no appointment type", p.ID)
+	}
+	seen := map[string]bool{}
+	for i := range p.Types {
+		t := &p.Types[i]
+		if seen[t.ID] {
+			return Errorf(EInvalid, "practitioner %s: appointment type %q appears twice", p.ID, t.ID)
+		}
+		seen[t.ID] = true
+		if err := t.Validate(); err != nil {
+			return fmt.Errorf("practitioner %s: %w", p.ID, err)
+		}
+	}
+	return nil
+}
+
+// AppointmentType (motif) says how long a visit lasts and how it may be booked.
+type AppointmentType struct {
+	ID           string
+	Name         string        // shown to patients, e.g. "Consultation"
+	Duration     time.Duration // length of the visit
+	Step         time.Duration // distance between two candidate starts; defaults to Duration
+	BufferBefore time.Duration // free time needed before the visit
+	BufferAfter  time.Duration // free time needed after the visit
+	MinNotice    time.Duration // a slot must start at least this long after now
+	Horizon      time.Duration // a slot must start at most this long after now; 0 means 60 days
+	Location     string        // address or video link, shown to the patient
+	// RequireConfirmation makes new bookings pending until the patient confirms
+	// them from the email.
+	RequireConfirmation bool
+}
+
+// DefaultHorizon is the booking horizon of a type that sets none.
+const DefaultHorizon = 60 * 24 * time.Hour
+
+// MaxHorizon is the longest horizon a type may set.
+const MaxHorizon = 2 * 366 * 24 * time.Hour
+
+// Validate reports whether t is usable.
+func (t *AppointmentType) Validate() error {
+	switch {
+	case t.ID == "":
+		return Errorf(EInvalid, "appointment type: id is empty")
+	case t.Duration <= 0:
+		return Errorf(EInvalid, "appointment type %s: duration must be positive", t.ID)
+	case t.Duration%time.Minute != 0:
+		return Errorf(EInvalid, "appointment type %s: duration must be whole minutes", t.ID)
+	case t.Step < 0 || t.Step%time.Minute != 0:
+		return Errorf(EInvalid, "appointment type %s: step must be whole positive minutes", t.ID)
+	case t.BufferBefore < 0 || t.BufferAfter < 0:
+		return Errorf(EInvalid, "appointment type %s: buffers cannot be negative", t.ID)
+	case t.MinNotice < 0:
+		return Errorf(EInvalid, "appointment type %s: minimum notice cannot be negative", t.ID)
+	case t.Horizon < 0 || t.Horizon > MaxHorizon:
+		return Errorf(EInvalid, "appointment type %s: horizon must be between 0 and two years", t.ID)
+	}
+	return nil
+}
+
+// step returns the effective step of t.
+func (t *AppointmentType) step() time.Duration {
+	if t.Step > 0 {
+		return t.Step
+	}
+	return t.Duration
+}
+
+// horizon returns the effective horizon of t.
+func (t *AppointmentType) horizon() time.Duration {
+	if t.Horizon > 0 {
+		return t.Horizon
+	}
+	return DefaultHorizon
+}
