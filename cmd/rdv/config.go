@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/rdvlibre/rdv/booking"
+)
+
+// Config is the service's configuration file (TOML). Every field is optional:
+// with no file at all, rdv runs on the embedded demo defaults.
+type Config struct {
+	Addr    string     `toml:"addr"`     // listen address; -addr and RDV_ADDR override it
+	DataDir string     `toml:"data_dir"` // -data and RDV_DATA_DIR override it
+	BaseURL string     `toml:"base_url"` // public URL of rdv, used in emails' links
+	Mail    MailConfig `toml:"mail"`
+	// Practitioners; none means the demo practitioner on the embedded calendar.
+	Practitioners []PractitionerConfig `toml:"practitioners"`
+}
+
+// MailConfig says how patients are emailed.
+type MailConfig struct {
+	From string     `toml:"from"` // "Cabinet Martin <rdv@example.org>"
+	Lang string     `toml:"lang"` // "fr" (default) or "en"
+	SMTP SMTPConfig `toml:"smtp"` // without an address, messages go to DATA/outbox as .eml files
+}
+
+// SMTPConfig is an SMTP submission server.
+type SMTPConfig struct {
+	Addr         string `toml:"addr"` // host:port
+	Username     string `toml:"username"`
+	Password     string `toml:"password"`
+	PasswordFile string `toml:"password_file"`
+	TLS          string `toml:"tls"` // "starttls" (default), "tls" or "none"
+}
+
+// PractitionerConfig describes one practitioner.
+type PractitionerConfig struct {
+	ID       string              `toml:"id"`
+	Name     string              `toml:"name"`
+	Email    string              `toml:"email"`
+	Timezone string              `toml:"timezone"`
+	Hours    map[string][]string `toml:"hours"` // "mon" = ["08:30-12:00", "14:00-18:00"]
+	Calendar CalendarConfig      `toml:"calendar"`
+	Types    []TypeConfig        `toml:"types"`
+}
+
+// CalendarConfig binds a practitioner to a CalDAV calendar. Without a URL the
+// embedded CalDAV server is used.
+type CalendarConfig struct {
+	URL          string   `toml:"url"` // Nextcloud base URL, any CalDAV server URL, or a calendar URL
+	Username     string   `toml:"username"`
+	Password     string   `toml:"password"` // a Nextcloud app password
+	PasswordFile string   `toml:"password_file"`
+	Bookings     string   `toml:"bookings"` // display name or path of the calendar bookings are written to
+	Busy         []string `toml:"busy"`     // other calendars whose events make time busy
+}
+
+// TypeConfig is an appointment type. Durations use Go syntax: "20m", "1h30m".
+type TypeConfig struct {
+	ID                  string   `toml:"id"`
+	Name                string   `toml:"name"`
+	Duration            duration `toml:"duration"`
+	Step                duration `toml:"step"`
+	BufferBefore        duration `toml:"buffer_before"`
+	BufferAfter         duration `toml:"buffer_after"`
+	MinNotice           duration `toml:"min_notice"`
+	HorizonDays         int      `toml:"horizon_days"`
+	Location            string   `toml:"location"`
+	RequireConfirmation bool     `toml:"require_confirmation"`
+}
+
+type duration struct{ time.Duration }
+
+func (d *duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like \"20m\" or \"1h30m\"", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// LoadConfig reads and checks a TOML file. Unknown keys are errors, so a typo
+// does not silently fall back to a default.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return ParseConfig(data)
+}
+
+// ParseConfig parses a TOML configuration.
+func ParseConfig(data []byte) (*Config, error) {
+	var c Config
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&c)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return nil, fmt.Errorf("config: unknown keys: %s", strings.Join(keys, ", "))
+	}
+	return &c, nil
+}
+
+var weekdayNames = map[string]time.Weekday{
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
+}
+
+// Practitioner turns a practitioner's config into the domain type.
+func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
+	p := booking.Practitioner{ID: pc.ID, Name: pc.Name, Email: pc.Email}
+	if p.Name == "" {
+		p.Name = p.ID
+	}
+	if pc.Email != "" {
+		if a, err := mail.ParseAddress(pc.Email); err != nil || a.Address != pc.Email {
+			return p, fmt.Errorf("practitioner %s: email %q is not an address like name@domain", pc.ID, pc.Email)
+		}
+	}
+	tz := pc.Timezone
+	if tz == "" {
+		tz = "Europe/Paris"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return p, fmt.Errorf("practitioner %s: timezone %q is not an IANA zone name", pc.ID, tz)
+	}
+	p.Location = loc
+	for day, ranges := range pc.Hours {
+		wd, ok := weekdayNames[strings.ToLower(day)]
+		if !ok {
+			return p, fmt.Errorf("practitioner %s: hours: %q is not a day (mon, tue, wed, thu, fri, sat, sun)", pc.ID, day)
+		}
+		var rs []booking.ClockRange
+		for _, s := range ranges {
+			r, err := booking.ParseClockRange(s)
+			if err != nil {
+				return p, fmt.Errorf("practitioner %s: hours %s: %w", pc.ID, day, err)
+			}
+			rs = append(rs, r)
+		}
+		p.Hours.Set(wd, rs...)
+	}
+	for _, tc := range pc.Types {
+		p.Types = append(p.Types, booking.AppointmentType{
+			ID: tc.ID, Name: tc.Name, Duration: tc.Duration.Duration, Step: tc.Step.Duration,
+			BufferBefore: tc.BufferBefore.Duration, BufferAfter: tc.BufferAfter.Duration,
+			MinNotice: tc.MinNotice.Duration, Horizon: time.Duration(tc.HorizonDays) * 24 * time.Hour,
+			Location: tc.Location, RequireConfirmation: tc.RequireConfirmation,
+		})
+		if p.Types[len(p.Types)-1].Name == "" {
+			p.Types[len(p.Types)-1].Name = tc.ID
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// check validates what can be checked without the network.
+func (c *Config) check() error {
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("config: base_url %q is not an http(s) URL", c.BaseURL)
+		}
+	}
+	switch c.Mail.Lang {
+	case "", "fr", "en":
+	default:
+		return fmt.Errorf("config: mail.lang %q: want fr or en", c.Mail.Lang)
+	}
+	switch c.Mail.SMTP.TLS {
+	case "", "starttls", "tls", "none":
+	default:
+		return fmt.Errorf("config: mail.smtp.tls %q: want starttls, tls or none", c.Mail.SMTP.TLS)
+	}
+	seen := map[string]bool{}
+	for i := range c.Practitioners {
+		pc := &c.Practitioners[i]
+		if pc.ID == "" {
+			return fmt.Errorf("config: practitioner #%d has no id", i+1)
+		}
+		if seen[pc.ID] {
+			return fmt.Errorf("config: practitioner %q appears twice", pc.ID)
+		}
+		seen[pc.ID] = true
+		if _, err := pc.Practitioner(); err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+		if pc.Calendar.URL != "" && pc.Calendar.Bookings == "" {
+			return fmt.Errorf("config: practitioner %s: calendar.bookings (the calendar to write bookings to) is required", pc.ID)
+		}
+	}
+	return nil
+}
+
+// secret returns a password given inline or in a file.
+func secret(inline, file string) (string, error) {
+	if file == "" {
+		return inline, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("config: password file: %w", err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}

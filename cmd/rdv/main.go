@@ -1,0 +1,156 @@
+// Command rdv is the rdv service: online appointment booking on a
+// practitioner's own CalDAV calendar.
+//
+// Usage:
+//
+//	rdv [serve] [-config FILE] [-addr ADDR] [-data DIR]
+//	rdv check   [-config FILE] [-data DIR]
+//
+// With no config file rdv runs on embedded defaults: an in-process CalDAV
+// server (served at /dav/), a demo practitioner, SQLite in the data directory
+// and emails written as .eml files under DATA/outbox/.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	_ "time/tzdata" // IANA zones even on hosts without /usr/share/zoneinfo
+)
+
+func main() {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(context.Background(), os.Args[1:], os.Stdout, logger); err != nil {
+		fmt.Fprintln(os.Stderr, "rdv:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command-line flags, each with an environment twin.
+type options struct {
+	command string
+	config  string
+	addr    string
+	data    string
+}
+
+func parseOptions(args []string, stderr io.Writer) (options, error) {
+	o := options{command: "serve"}
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "check") {
+		o.command, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("rdv "+o.command, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.config, "config", os.Getenv("RDV_CONFIG"), "configuration file (TOML); env RDV_CONFIG")
+	fs.StringVar(&o.addr, "addr", os.Getenv("RDV_ADDR"), "listen address (default 127.0.0.1:8080); env RDV_ADDR")
+	fs.StringVar(&o.data, "data", os.Getenv("RDV_DATA_DIR"), "data directory (default ./rdv-data); env RDV_DATA_DIR")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
+	o, err := parseOptions(args, os.Stderr)
+	if err != nil {
+		return err
+	}
+	cfg := &Config{}
+	if o.config != "" {
+		if cfg, err = LoadConfig(o.config); err != nil {
+			return err
+		}
+	}
+	if o.addr != "" {
+		cfg.Addr = o.addr
+	}
+	if o.data != "" {
+		cfg.DataDir = o.data
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = "./rdv-data"
+	}
+	if err := cfg.check(); err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	switch o.command {
+	case "check":
+		return check(ctx, cfg, stdout, logger)
+	default:
+		ln, err := net.Listen("tcp", cfg.Addr)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, ln, stdout, logger)
+	}
+}
+
+// serve runs the service on ln until ctx is done, then shuts down gracefully.
+func serve(ctx context.Context, cfg *Config, ln net.Listener, stdout io.Writer, logger *slog.Logger) error {
+	base := "http://" + ln.Addr().String()
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = base
+	}
+	app, err := build(ctx, cfg, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer app.Close()
+
+	srv := &http.Server{
+		Handler:           app.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	fmt.Fprintf(stdout, "rdv is running\n  booking page:  %s/\n  API docs:      %s/docs\n  OpenAPI:       %s/openapi.json\n", base, base, base)
+	if app.DAV != "" {
+		fmt.Fprintf(stdout, "  CalDAV:        %s%s (user %s, password in %s)\n", base, app.DAV, app.DAVUser, app.DAVPasswordFile)
+	}
+	if app.Outbox != "" {
+		fmt.Fprintf(stdout, "  emails:        written to %s\n", app.Outbox)
+	}
+	logger.Info("listening", "addr", ln.Addr().String())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
