@@ -1,0 +1,183 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/store"
+)
+
+const goroutines = 20
+
+// run calls f(i) for i in [0, n) from n goroutines at once and returns their errors.
+func run(n int, f func(i int) error) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = f(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+func TestConcurrentCreates(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTest(t)
+
+	t.Run("one handle, readers alongside", func(t *testing.T) {
+		errs := run(2*goroutines, func(i int) error {
+			if i%2 == 1 { // readers
+				_, err := s.BookingsBetween(ctx, "demo", time.Time{}, time.Now().AddDate(10, 0, 0))
+				return err
+			}
+			return s.CreateBooking(ctx, newBooking(i/2))
+		})
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("goroutine %d: %v", i, err)
+			}
+		}
+		got, err := s.BookingsBetween(ctx, "demo", time.Time{}, time.Now().AddDate(10, 0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != goroutines {
+			t.Fatalf("%d bookings stored, want %d", len(got), goroutines)
+		}
+	})
+
+	t.Run("two handles on one file", func(t *testing.T) {
+		// As two processes would: writers meet on SQLite's lock, and the
+		// busy timeout must make them wait instead of failing.
+		other, err := store.OpenSQLite(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		handles := []*store.SQLite{s, other}
+		errs := run(goroutines, func(i int) error {
+			return handles[i%2].CreateBooking(ctx, newBooking(100+i))
+		})
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("goroutine %d: %v", i, err)
+			}
+		}
+		for i := range goroutines {
+			if _, err := s.Booking(ctx, newBooking(100+i).ID); err != nil {
+				t.Errorf("booking %d: %v", i, err)
+			}
+		}
+	})
+
+	t.Run("same id", func(t *testing.T) {
+		errs := run(goroutines, func(int) error { return s.CreateBooking(ctx, newBooking(200)) })
+		created := 0
+		for _, err := range errs {
+			switch booking.ErrorCode(err) {
+			case "":
+				created++
+			case booking.EConflict:
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		}
+		if created != 1 {
+			t.Errorf("%d creates succeeded, want 1", created)
+		}
+	})
+}
+
+func TestConcurrentUpdates(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	for i := range goroutines {
+		if err := s.CreateBooking(ctx, newBooking(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	update := func(b *booking.Booking, i int) *booking.Booking {
+		u := *b
+		u.Status = booking.StatusConfirmed
+		u.Sequence = i + 1
+		u.EventETag = fmt.Sprintf(`"etag-%d"`, i+1)
+		u.UpdatedAt = b.UpdatedAt.Add(time.Duration(i+1) * time.Second)
+		return &u
+	}
+
+	t.Run("same booking", func(t *testing.T) {
+		b := newBooking(0)
+		errs := run(goroutines, func(i int) error {
+			if i%4 == 3 {
+				_, err := s.BookingByTokenHash(ctx, b.TokenHash)
+				return err
+			}
+			return s.UpdateBooking(ctx, update(b, i))
+		})
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("goroutine %d: %v", i, err)
+			}
+		}
+		got, err := s.Booking(ctx, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The last writer wins, whole: its fields are not mixed with another's.
+		assertSameBooking(t, got, update(b, got.Sequence-1))
+	})
+
+	t.Run("different bookings", func(t *testing.T) {
+		errs := run(goroutines, func(i int) error { return s.UpdateBooking(ctx, update(newBooking(i), 100+i)) })
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("goroutine %d: %v", i, err)
+			}
+		}
+		for i := range goroutines {
+			got, err := s.Booking(ctx, newBooking(i).ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertSameBooking(t, got, update(newBooking(i), 100+i))
+		}
+	})
+}
+
+func TestConcurrentOpen(t *testing.T) {
+	// Processes starting together on a new file: one applies the
+	// migrations, the others find them applied.
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "rdv.db")
+	handles := make([]*store.SQLite, 4)
+	errs := run(len(handles), func(i int) (err error) {
+		handles[i], err = store.OpenSQLite(ctx, path)
+		return err
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("open %d: %v", i, err)
+		}
+	}
+	for i, s := range handles {
+		if s == nil {
+			continue
+		}
+		if err := s.CreateBooking(ctx, newBooking(i)); err != nil {
+			t.Errorf("create through handle %d: %v", i, err)
+		}
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -1,0 +1,60 @@
+// Package store keeps what rdv must remember and the calendar does not: the
+// booking ledger today (each booking's status, its place in the calendar and
+// the hash of its manage token), later idempotency keys, the notification
+// outbox and jobs.
+//
+// The practitioner's calendar stays the source of truth for time: a booking is
+// an event there, and the ledger only records what rdv needs to find the event
+// again, check a patient's manage token and tell the patient what happened.
+//
+// # What is stored
+//
+// A booking row holds the ids of the practitioner and the appointment type, the
+// start and end instants, the status, the patient's name, email and phone, the
+// SHA-256 of the manage token (never the token), the event's href and ETag and
+// its iCalendar SEQUENCE, and the creation and update instants. Nothing else:
+// no free-text reason for the visit, no IP address. The patient fields are
+// personal data in a health context; this package never puts them in an error
+// message (messages name booking ids only), and they are meant to be purged
+// after a retention period.
+//
+// The database file is created readable and writable by its owner only (0600),
+// and SQLite gives its -wal and -shm files the same permissions.
+//
+// # Times
+//
+// Instants are stored in UTC with nanoseconds, in a fixed-width text form whose
+// order is the order of the instants. They round-trip exactly (time.Time.Equal
+// holds), but the times a method returns are in UTC, whatever location they were
+// saved with: callers convert them to the practitioner's zone with
+// time.Time.In. Years outside 0000–9999 are refused.
+//
+// # Backends
+//
+// SQLite, embedded (modernc.org/sqlite, pure Go, no cgo), is the default: one
+// file, WAL mode, foreign keys on, synchronous=NORMAL. Writes go through a
+// single connection, so writers in one process queue in Go instead of meeting
+// SQLITE_BUSY; reads use a pool of read-only connections and never block on
+// writes. A busy timeout covers other processes opening the same file. This
+// suits one replica of the service.
+//
+// PostgreSQL, for several replicas, will come beside SQLite behind the same
+// methods, so that the booking service sees one booking.Store whatever the
+// backend.
+//
+// # Schema
+//
+// The schema is created and upgraded by numbered SQL files embedded from
+// migrations/sqlite (0001_bookings.sql, 0002_….sql, …). OpenSQLite applies
+// those not yet recorded in the schema_migrations table, each in its own
+// transaction, so opening a database again is harmless. A file, once released,
+// is never edited: a change to the schema is a new file.
+//
+// # Errors
+//
+// Methods return *booking.Error values: ENotFound for a missing booking,
+// EConflict for a duplicate id or token hash, EInvalid for a booking that can't
+// be stored, EUnavailable when the database can't be used for now (locked,
+// disk full or failing, context done), EInternal for anything else. The cause,
+// for logs, is kept in the error's chain.
+package store

@@ -1,0 +1,99 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/store"
+)
+
+// openTest opens a fresh database in a temporary directory, closed at the end
+// of the test.
+func openTest(t *testing.T) (*store.SQLite, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "rdv.db")
+	s, err := store.OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatalf("OpenSQLite: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s, path
+}
+
+// paris is a fixed +01:00 zone, so that tests don't depend on the system's
+// time zone database.
+var paris = time.FixedZone("CET", 3600)
+
+// newBooking returns a valid pending booking numbered i, starting at 9:00 Paris
+// on 1 December 2026 plus i times 20 minutes, with a time zone other than UTC
+// and nanoseconds in its times.
+func newBooking(i int) *booking.Booking {
+	start := time.Date(2026, 12, 1, 9, 0, 0, 0, paris).Add(time.Duration(i) * 20 * time.Minute)
+	created := time.Date(2026, 11, 20, 17, 3, 4, 123456789, paris)
+	return &booking.Booking{
+		ID:             fmt.Sprintf("00000000-0000-4000-8000-%012d", i),
+		PractitionerID: "demo",
+		TypeID:         "consultation",
+		Start:          start,
+		End:            start.Add(20 * time.Minute),
+		Status:         booking.StatusPending,
+		Patient: booking.Patient{
+			Name:  fmt.Sprintf("Marie Curie %d", i),
+			Email: fmt.Sprintf("marie%d@example.org", i),
+			Phone: "+33 6 12 34 56 78",
+		},
+		TokenHash: booking.HashToken(fmt.Sprintf("token-%d", i)),
+		EventHref: fmt.Sprintf("/dav/calendars/demo/bookings/%d.ics", i),
+		EventETag: `"etag-1"`,
+		Sequence:  0,
+		CreatedAt: created,
+		UpdatedAt: created,
+	}
+}
+
+// assertSameBooking fails unless got has every field of want, times being
+// equal instants and in UTC.
+func assertSameBooking(t *testing.T, got, want *booking.Booking) {
+	t.Helper()
+	if got == nil {
+		t.Fatal("got nil booking")
+	}
+	g, w := *got, *want
+	for _, tt := range []struct {
+		name      string
+		got, want time.Time
+	}{
+		{"Start", g.Start, w.Start},
+		{"End", g.End, w.End},
+		{"CreatedAt", g.CreatedAt, w.CreatedAt},
+		{"UpdatedAt", g.UpdatedAt, w.UpdatedAt},
+	} {
+		if !tt.got.Equal(tt.want) {
+			t.Errorf("%s = %v, want %v", tt.name, tt.got, tt.want)
+		}
+		if tt.got.Location() != time.UTC {
+			t.Errorf("%s in %v, want UTC", tt.name, tt.got.Location())
+		}
+	}
+	g.Start, g.End, g.CreatedAt, g.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	w.Start, w.End, w.CreatedAt, w.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	if g != w {
+		t.Errorf("booking = %+v\nwant %+v", g, w)
+	}
+}
+
+// assertCode fails unless err has the booking error code want ("" for nil).
+func assertCode(t *testing.T, err error, want string) {
+	t.Helper()
+	if got := booking.ErrorCode(err); got != want {
+		t.Fatalf("error %v: code %q, want %q", err, got, want)
+	}
+}
