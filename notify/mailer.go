@@ -1,0 +1,202 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/ics"
+)
+
+// MailerConfig configures a Mailer.
+type MailerConfig struct {
+	// From is the sender of the messages, an address with an optional
+	// display name: "rdv@cabinet.example" or "Cabinet Martin <rdv@cabinet.example>".
+	// Its domain is also the right-hand side of Message-IDs.
+	From string
+	// BaseURL is the public base URL of rdv, e.g. "https://rdv.cabinet.example".
+	// A patient manages a booking at BaseURL + "/manage/" + token.
+	BaseURL string
+	// Lang is the language of the messages: "fr" (the default) or "en".
+	Lang string
+	// Sender hands the messages over; required.
+	Sender Sender
+	// Now returns the current time; time.Now if nil.
+	Now func() time.Time
+}
+
+// Mailer sends patients an email, with an iTIP invitation, when their booking
+// is created, confirmed or cancelled. It implements booking.Notifier and is
+// safe for concurrent use.
+type Mailer struct {
+	from      *mail.Address
+	domain    string // of from, for Message-IDs
+	base      string // BaseURL without its trailing slash
+	lang      string
+	templates map[string]*template.Template // by "<lang>/<kind>"
+	sender    Sender
+	now       func() time.Time
+}
+
+var _ booking.Notifier = (*Mailer)(nil)
+
+// NewMailer checks cfg and returns a Mailer. It returns an EInvalid error when
+// an address, the base URL or the language is unusable.
+func NewMailer(cfg MailerConfig) (*Mailer, error) {
+	if strings.ContainsFunc(cfg.From, isControl) {
+		return nil, booking.Errorf(booking.EInvalid, "notify: from address holds a control character")
+	}
+	from, err := mail.ParseAddress(cfg.From)
+	if err != nil {
+		return nil, booking.WrapError(booking.EInvalid, err, "notify: from is not an email address")
+	}
+	if err := checkAddress(from.Address); err != nil {
+		return nil, booking.WrapError(booking.EInvalid, err, "notify: from is not an email address")
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, booking.Errorf(booking.EInvalid, "notify: base URL must be an absolute http or https URL without query")
+	}
+	lang := cfg.Lang
+	if lang == "" {
+		lang = "fr"
+	}
+	if lang != "fr" && lang != "en" {
+		return nil, booking.Errorf(booking.EInvalid, "notify: language %q is not supported (want fr or en)", lang)
+	}
+	if cfg.Sender == nil {
+		return nil, booking.Errorf(booking.EInvalid, "notify: a sender is required")
+	}
+	templates, err := loadTemplates()
+	if err != nil {
+		return nil, err
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Mailer{
+		from:      from,
+		domain:    from.Address[strings.LastIndexByte(from.Address, '@')+1:],
+		base:      strings.TrimRight(cfg.BaseURL, "/"),
+		lang:      lang,
+		templates: templates,
+		sender:    cfg.Sender,
+		now:       now,
+	}, nil
+}
+
+// Notify builds the message for n and hands it to the sender. Errors name the
+// booking by its id only. The sender's errors come back wrapped: from
+// SMTPSender and DirSender, an EUnavailable error when the message could not
+// be handed over. A notification that can't be rendered (an unknown kind, a
+// booking without practitioner, a new booking without its token) is an
+// EInternal error; an unusable patient address is EInvalid.
+func (m *Mailer) Notify(ctx context.Context, n booking.Notification) error {
+	msg, err := m.message(n)
+	if err != nil {
+		return err
+	}
+	b, err := msg.encode()
+	if err != nil {
+		return fmt.Errorf("notify: %s message of booking %s: %w", n.Kind, n.Appointment.Booking.ID, err)
+	}
+	if err := m.sender.Send(ctx, m.from.Address, []string{msg.To.Address}, b); err != nil {
+		return fmt.Errorf("notify: %s message of booking %s: %w", n.Kind, n.Appointment.Booking.ID, err)
+	}
+	return nil
+}
+
+// message renders the message about n.
+func (m *Mailer) message(n booking.Notification) (*message, error) {
+	a := n.Appointment
+	if a.Booking == nil || a.Practitioner == nil || a.Type == nil {
+		return nil, booking.Errorf(booking.EInternal, "notify: notification without booking, practitioner or appointment type")
+	}
+	b := a.Booking
+	loc := a.Practitioner.Location
+	if loc == nil {
+		return nil, booking.Errorf(booking.EInternal, "notify: booking %s: practitioner %s has no time zone", b.ID, a.Practitioner.ID)
+	}
+	var method string
+	switch n.Kind {
+	case booking.NotifyCreated, booking.NotifyConfirmed:
+		method = ics.MethodRequest
+	case booking.NotifyCancelled:
+		method = ics.MethodCancel
+	default:
+		return nil, booking.Errorf(booking.EInternal, "notify: booking %s: unknown notification kind %q", b.ID, n.Kind)
+	}
+	if err := checkAddress(b.Patient.Email); err != nil {
+		return nil, booking.Errorf(booking.EInvalid, "notify: booking %s: the patient's email is not a usable address", b.ID)
+	}
+
+	start := b.Start.In(loc)
+	d := &messageData{
+		Patient:      oneLine(b.Patient.Name),
+		Practitioner: oneLine(a.Practitioner.Name),
+		Type:         oneLine(a.Type.Name),
+		When:         formatWhen(m.lang, start),
+		Day:          formatDay(m.lang, start),
+		Minutes:      int(b.End.Sub(b.Start) / time.Minute),
+		Location:     oneLine(a.Type.Location),
+		Pending:      n.Kind == booking.NotifyCreated && b.Status == booking.StatusPending,
+	}
+	if n.Kind == booking.NotifyCreated {
+		if n.ManageToken == "" {
+			return nil, booking.Errorf(booking.EInternal, "notify: booking %s: new booking without manage token", b.ID)
+		}
+		d.ManageURL = m.base + "/manage/" + url.PathEscape(n.ManageToken)
+	}
+	subject, text, err := render(m.templates[m.lang+"/"+n.Kind], d)
+	if err != nil {
+		return nil, booking.WrapError(booking.EInternal, err, "notify: booking "+b.ID+": message can't be rendered")
+	}
+
+	now := m.now()
+	cal, err := ics.Encode(ics.Appointment(a, method, now))
+	if err != nil {
+		return nil, booking.WrapError(booking.EInternal, err, "notify: booking "+b.ID+": invitation can't be encoded")
+	}
+	return &message{
+		From:      m.from,
+		To:        &mail.Address{Name: d.Patient, Address: b.Patient.Email},
+		Subject:   subject,
+		Date:      now,
+		MessageID: "<" + uuid.NewString() + "@" + m.domain + ">",
+		Lang:      m.lang,
+		Text:      text,
+		Calendar:  cal,
+		Method:    method,
+	}, nil
+}
+
+// checkAddress reports whether addr is a bare address (local@domain) that can
+// go in a header field and an SMTP command as it is: no control character,
+// and net/mail parses it back to itself. Its error never holds addr.
+func checkAddress(addr string) error {
+	if addr == "" || strings.ContainsFunc(addr, isControl) {
+		return errors.New("not an address")
+	}
+	a, err := mail.ParseAddress(addr)
+	if err != nil || a.Address != addr || a.Name != "" {
+		return errors.New("not an address")
+	}
+	// A quoted local part could hold characters that break SMTP commands.
+	if strings.ContainsAny(addr, "\"\\<> ") {
+		return errors.New("not a plain address")
+	}
+	return nil
+}
+
+func isControl(r rune) bool {
+	return r < ' ' || r == 0x7f || r == '\u2028' || r == '\u2029' || (r >= 0x80 && r < 0xa0)
+}
