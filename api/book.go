@@ -1,0 +1,157 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/rdvlibre/rdv/booking"
+)
+
+// formView is the booking form for one slot, with what the patient typed
+// and, after a refused attempt, why.
+type formView struct {
+	Action         string
+	PractitionerID string
+	TypeID         string
+	StartParam     string // RFC 3339, sent back as is
+	Practitioner   string
+	Type           string
+	Minutes        int
+	Place          string
+	When           string
+	Zone           string
+	Name, Email    string
+	Phone          string
+	Error          string
+	ErrorField     string // "name", "email", "phone" or ""
+}
+
+// slotForm reads the slot of a booking form from v (the query of GET /book,
+// the form of POST /book).
+func (s *Server) slotForm(v url.Values) (*formView, time.Time, error) {
+	p, err := s.svc.Practitioner(v.Get("practitioner"))
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	t := p.Type(v.Get("type"))
+	if t == nil {
+		return nil, time.Time{}, booking.Errorf(booking.ENotFound, "no appointment type %q", v.Get("type"))
+	}
+	start, err := time.Parse(time.RFC3339, strings.Replace(v.Get("start"), " ", "+", 1))
+	if err != nil {
+		return nil, time.Time{}, booking.Errorf(booking.EInvalid, "start must be an RFC 3339 instant")
+	}
+	local := start.In(p.Location)
+	return &formView{
+		Action:         s.basePath + "/book",
+		PractitionerID: p.ID,
+		TypeID:         t.ID,
+		StartParam:     start.Format(time.RFC3339),
+		Practitioner:   p.Name,
+		Type:           t.Name,
+		Minutes:        int(t.Duration / time.Minute),
+		Place:          t.Location,
+		When:           frenchDate(local) + " à " + frenchTime(local),
+		Zone:           p.Location.String(),
+	}, start, nil
+}
+
+// slotError shows the page for a slot that can't be read from the request.
+func (s *Server) slotError(w http.ResponseWriter, r *http.Request, err error) {
+	status, _ := s.problem(r.Context(), err)
+	var v *errorView
+	switch status {
+	case http.StatusNotFound:
+		v = &errorView{Heading: "Créneau introuvable", Message: "Ce praticien ou ce motif de rendez-vous n'existe pas."}
+	case http.StatusUnprocessableEntity:
+		v = &errorView{Heading: "Créneau invalide", Message: "Le créneau demandé n'est pas valide. Choisissez-en un dans la liste."}
+	}
+	s.errorPage(w, r, status, v)
+}
+
+func (s *Server) bookForm(w http.ResponseWriter, r *http.Request) {
+	f, _, err := s.slotForm(r.URL.Query())
+	if err != nil {
+		s.slotError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, http.StatusOK, "book", "Réserver ce créneau", f)
+}
+
+func (s *Server) book(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if err := r.ParseForm(); err != nil {
+		status := http.StatusBadRequest
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			status = http.StatusRequestEntityTooLarge
+		}
+		s.errorPage(w, r, status, nil)
+		return
+	}
+	f, start, err := s.slotForm(r.PostForm)
+	if err != nil {
+		s.slotError(w, r, err)
+		return
+	}
+	f.Name, f.Email, f.Phone = r.PostForm.Get("name"), r.PostForm.Get("email"), r.PostForm.Get("phone")
+	_, token, err := s.svc.Book(r.Context(), booking.BookRequest{
+		PractitionerID: f.PractitionerID,
+		TypeID:         f.TypeID,
+		Start:          start,
+		Patient:        booking.Patient{Name: f.Name, Email: f.Email, Phone: f.Phone},
+	})
+	if err != nil {
+		status, msg := s.problem(r.Context(), err)
+		switch status {
+		case http.StatusUnprocessableEntity:
+			f.ErrorField, f.Error = frenchFormError(msg)
+			s.render(w, r, status, "book", "Réserver ce créneau", f)
+		case http.StatusConflict:
+			s.errorPage(w, r, status, &errorView{
+				Heading:  "Ce créneau vient d'être pris",
+				Message:  "Quelqu'un a réservé ce créneau juste avant vous. Choisissez-en un autre.",
+				LinkHref: s.basePath + "/?" + url.Values{"p": {f.PractitionerID}, "type": {f.TypeID}}.Encode(),
+				LinkText: "Voir les autres créneaux",
+			})
+		default:
+			s.errorPage(w, r, status, nil)
+		}
+		return
+	}
+	s.redirect(w, r, s.basePath+"/manage/"+token)
+}
+
+// frenchFormError returns the form field that msg, a message of
+// booking.Patient.Validate or Service.Book, is about, and a French message.
+// Unknown messages are shown as they are.
+func frenchFormError(msg string) (field, fr string) {
+	for _, m := range frenchMessages {
+		if strings.HasPrefix(msg, m.prefix) {
+			return m.field, m.fr
+		}
+	}
+	if strings.Contains(msg, "is not a bookable start") {
+		return "", "Ce créneau n'est plus proposé. Revenez à la liste et choisissez-en un autre."
+	}
+	return "", msg
+}
+
+var frenchMessages = []struct{ prefix, field, fr string }{
+	{"patient name is required", "name", "Indiquez votre nom."},
+	{"patient name", "name", "Le nom doit tenir sur une ligne, en 200 caractères au plus."},
+	{"patient email is required", "email", "Indiquez votre adresse e-mail."},
+	{"patient email", "email", "L'adresse e-mail n'est pas valide (forme attendue : nom@domaine.fr)."},
+	{"patient phone is required", "phone", "Indiquez votre numéro de téléphone."},
+	{"patient phone", "phone", "Le numéro de téléphone n'est pas valide : au moins 6 chiffres ; seuls les espaces, un + au début et . - ( ) sont permis."},
+}
+
+// redirect answers a POST with 303 See Other to path.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, path string) {
+	setPageHeaders(w.Header())
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}

@@ -1,0 +1,179 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/rdvlibre/rdv/booking"
+)
+
+// patientJSON carries the patient's personal data. Its limits are those of
+// booking.Patient.Validate, which gives the detailed messages.
+type patientJSON struct {
+	Name  string `json:"name" maxLength:"200" example:"Marie Curie" doc:"Full name; no line breaks."`
+	Email string `json:"email" maxLength:"254" example:"marie@example.org" doc:"Email address (name@domain) to which the confirmation is sent."`
+	Phone string `json:"phone,omitempty" maxLength:"32" example:"+33612345678" doc:"Phone number: digits, spaces, a leading + and . - ( ). Optional."`
+}
+
+type newBookingJSON struct {
+	Practitioner string      `json:"practitioner" example:"demo" doc:"Practitioner id."`
+	Type         string      `json:"type" example:"consultation" doc:"Appointment type id."`
+	Start        time.Time   `json:"start" example:"2026-12-01T09:00:00+01:00" doc:"Start of the slot, RFC 3339, as listed by the slots operation."`
+	Patient      patientJSON `json:"patient"`
+}
+
+type createBookingInput struct {
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"A unique key per booking attempt, so that a retried request does not book twice. Accepted now; replays are not yet recognised."`
+	Body           newBookingJSON
+}
+
+// createdBookingJSON is the booking as its creator receives it, with the
+// secret that opens it. (huma reads no unexported embedded struct, hence the
+// fields repeated in bookingJSON.)
+type createdBookingJSON struct {
+	ID           string `json:"id" format:"uuid" doc:"Booking id."`
+	Status       string `json:"status" enum:"pending,confirmed,cancelled,expired" doc:"pending until the patient confirms by email (when the type asks for it), then confirmed; cancelled or expired at the end."`
+	Practitioner string `json:"practitioner" example:"demo" doc:"Practitioner id."`
+	Type         string `json:"type" example:"consultation" doc:"Appointment type id."`
+	Start        string `json:"start" format:"date-time" example:"2026-12-01T09:00:00+01:00" doc:"Start of the visit, RFC 3339 in the practitioner's time zone."`
+	End          string `json:"end" format:"date-time" example:"2026-12-01T09:20:00+01:00" doc:"End of the visit, RFC 3339 in the practitioner's time zone."`
+	ManageToken  string `json:"manage_token" example:"q3Jt0m8xVb6yC1qk9dPz2w" doc:"Secret that opens the booking; given only once, here and in the confirmation email."`
+	ManageURL    string `json:"manage_url" format:"uri" doc:"Page where the patient sees, confirms or cancels the booking."`
+}
+
+// bookingJSON is the booking as the holder of its token sees it.
+type bookingJSON struct {
+	ID           string      `json:"id" format:"uuid" doc:"Booking id."`
+	Status       string      `json:"status" enum:"pending,confirmed,cancelled,expired" doc:"pending until the patient confirms by email (when the type asks for it), then confirmed; cancelled or expired at the end."`
+	Practitioner string      `json:"practitioner" example:"demo" doc:"Practitioner id."`
+	Type         string      `json:"type" example:"consultation" doc:"Appointment type id."`
+	Start        string      `json:"start" format:"date-time" example:"2026-12-01T09:00:00+01:00" doc:"Start of the visit, RFC 3339 in the practitioner's time zone."`
+	End          string      `json:"end" format:"date-time" example:"2026-12-01T09:20:00+01:00" doc:"End of the visit, RFC 3339 in the practitioner's time zone."`
+	Patient      patientJSON `json:"patient" doc:"The patient: the holder of the token."`
+}
+
+type createBookingOutput struct {
+	Location     string `header:"Location" doc:"URL of the booking in this API."`
+	CacheControl string `header:"Cache-Control"`
+	Body         createdBookingJSON
+}
+
+type tokenInput struct {
+	Token string `path:"token" doc:"Manage token of the booking."`
+}
+
+type bookingOutput struct {
+	CacheControl string `header:"Cache-Control"`
+	Body         bookingJSON
+}
+
+func (s *Server) registerBookings() {
+	tags := []string{"bookings"}
+	huma.Register(s.api, huma.Operation{
+		OperationID:   "createBooking",
+		Method:        http.MethodPost,
+		Path:          "/v1/bookings",
+		Summary:       "Book a slot",
+		Description:   "Takes a free slot for a patient. 409 when the slot is no longer free, 422 for invalid input, 503 when the calendar can't be reached.",
+		Tags:          tags,
+		DefaultStatus: http.StatusCreated,
+		MaxBodyBytes:  s.maxBody,
+		Errors: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict,
+			http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType,
+			http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
+	}, s.createBooking)
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "getBooking",
+		Method:      http.MethodGet,
+		Path:        "/v1/bookings/{token}",
+		Summary:     "Get a booking",
+		Description: "The booking that the manage token opens, for its patient.",
+		Tags:        tags,
+		Errors:      []int{http.StatusNotFound},
+	}, func(ctx context.Context, in *tokenInput) (*bookingOutput, error) {
+		a, err := s.svc.BookingByToken(ctx, in.Token)
+		return s.bookingResult(ctx, a, err)
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "confirmBooking",
+		Method:      http.MethodPost,
+		Path:        "/v1/bookings/{token}/confirm",
+		Summary:     "Confirm a booking",
+		Description: "Confirms a pending booking (the link of the confirmation email). Confirming a confirmed booking changes nothing; 409 for a cancelled or expired one.",
+		Tags:        tags,
+		Errors:      []int{http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable},
+	}, func(ctx context.Context, in *tokenInput) (*bookingOutput, error) {
+		a, err := s.svc.Confirm(ctx, in.Token)
+		return s.bookingResult(ctx, a, err)
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "cancelBooking",
+		Method:      http.MethodPost,
+		Path:        "/v1/bookings/{token}/cancel",
+		Summary:     "Cancel a booking",
+		Description: "Cancels the booking; its slot is free again. Cancelling a cancelled booking changes nothing; 409 for an expired one.",
+		Tags:        tags,
+		Errors:      []int{http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable},
+	}, func(ctx context.Context, in *tokenInput) (*bookingOutput, error) {
+		a, err := s.svc.Cancel(ctx, in.Token)
+		return s.bookingResult(ctx, a, err)
+	})
+}
+
+func (s *Server) createBooking(ctx context.Context, in *createBookingInput) (*createBookingOutput, error) {
+	b, token, err := s.svc.Book(ctx, booking.BookRequest{
+		PractitionerID: in.Body.Practitioner,
+		TypeID:         in.Body.Type,
+		Start:          in.Body.Start,
+		Patient: booking.Patient{
+			Name:  in.Body.Patient.Name,
+			Email: in.Body.Patient.Email,
+			Phone: in.Body.Patient.Phone,
+		},
+	})
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &createBookingOutput{
+		Location:     s.baseURL + "/v1/bookings/" + token,
+		CacheControl: "no-store",
+		Body: createdBookingJSON{
+			ID:           b.ID,
+			Status:       string(b.Status),
+			Practitioner: b.PractitionerID,
+			Type:         b.TypeID,
+			Start:        b.Start.Format(time.RFC3339),
+			End:          b.End.Format(time.RFC3339),
+			ManageToken:  token,
+			ManageURL:    s.manageURL(token),
+		},
+	}, nil
+}
+
+func (s *Server) bookingResult(ctx context.Context, a booking.Appointment, err error) (*bookingOutput, error) {
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	b := a.Booking
+	return &bookingOutput{
+		CacheControl: "no-store",
+		Body: bookingJSON{
+			ID:           b.ID,
+			Status:       string(b.Status),
+			Practitioner: b.PractitionerID,
+			Type:         b.TypeID,
+			Start:        b.Start.Format(time.RFC3339),
+			End:          b.End.Format(time.RFC3339),
+			Patient:      patientJSON{Name: b.Patient.Name, Email: b.Patient.Email, Phone: b.Patient.Phone},
+		},
+	}, nil
+}
+
+// manageURL is the public address of the page of the booking that token opens.
+func (s *Server) manageURL(token string) string { return s.baseURL + "/manage/" + token }

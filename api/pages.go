@@ -1,0 +1,96 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// The patient web pages: server-rendered HTML in French, no JavaScript and
+// nothing loaded from another site. GET requests never change anything (mail
+// scanners follow links); each change is a POST form, guarded against
+// cross-site posts.
+
+func (s *Server) registerPages() {
+	s.mux.HandleFunc("GET /{$}", s.home)
+	s.mux.HandleFunc("GET /book", s.bookForm)
+	s.mux.HandleFunc("POST /book", s.sameSite(s.book))
+	s.mux.HandleFunc("GET /manage/{token}", s.manage)
+	s.mux.HandleFunc("POST /manage/{token}/confirm", s.sameSite(s.confirm))
+	s.mux.HandleFunc("POST /manage/{token}/cancel", s.sameSite(s.cancel))
+	s.mux.HandleFunc("GET /static/style.css", s.style)
+	s.mux.HandleFunc("/", s.pageNoRoute)
+}
+
+// sameSite rejects, with 403, a form posted from another site: one whose
+// Sec-Fetch-Site header says "cross-site", or whose Origin header names a host
+// other than the request's. It also caps the size of the body.
+func (s *Server) sameSite(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !sameOrigin(r) {
+			s.errorPage(w, r, http.StatusForbidden, nil)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+		next(w, r)
+	}
+}
+
+func sameOrigin(r *http.Request) bool {
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return false
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || !strings.EqualFold(u.Host, r.Host) {
+			return false
+		}
+	}
+	return true
+}
+
+// errorView is the content of the error page.
+type errorView struct {
+	Heading  string
+	Message  string
+	LinkHref string // "" for the home page
+	LinkText string
+}
+
+var errorViews = map[int]errorView{
+	http.StatusBadRequest:            {Heading: "Requête invalide", Message: "La requête n'a pas pu être comprise."},
+	http.StatusForbidden:             {Heading: "Requête refusée", Message: "Ce formulaire doit être envoyé depuis une page de ce site. Revenez à la page précédente et réessayez."},
+	http.StatusNotFound:              {Heading: "Page introuvable", Message: "Cette page n'existe pas, ou le lien est incomplet."},
+	http.StatusMethodNotAllowed:      {Heading: "Action impossible", Message: "Cette page ne permet pas cette action."},
+	http.StatusConflict:              {Heading: "Action impossible", Message: "Le rendez-vous ne peut plus être modifié ainsi."},
+	http.StatusRequestEntityTooLarge: {Heading: "Requête trop volumineuse", Message: "Les informations envoyées sont trop longues."},
+	http.StatusUnprocessableEntity:   {Heading: "Informations invalides", Message: "Les informations reçues ne sont pas valides."},
+	http.StatusInternalServerError:   {Heading: "Erreur interne", Message: "Une erreur inattendue s'est produite. Réessayez plus tard."},
+	http.StatusServiceUnavailable:    {Heading: "Agenda momentanément indisponible", Message: "L'agenda ne répond pas pour le moment. Réessayez dans quelques minutes."},
+}
+
+// errorPage writes the error page for status; v, if not nil, replaces the
+// default text of the status.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, v *errorView) {
+	view, ok := errorViews[status]
+	if !ok {
+		view = errorViews[http.StatusInternalServerError]
+	}
+	if v != nil {
+		view = *v
+	}
+	if view.LinkText == "" {
+		view.LinkHref, view.LinkText = s.basePath+"/", "Retour à la liste des créneaux"
+	}
+	s.render(w, r, status, "error", view.Heading, view)
+}
+
+// pageNoRoute answers requests that match no route outside /v1/.
+func (s *Server) pageNoRoute(w http.ResponseWriter, r *http.Request) {
+	if allow := s.allowedMethods(r, "/"); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		s.errorPage(w, r, http.StatusMethodNotAllowed, nil)
+		return
+	}
+	s.errorPage(w, r, http.StatusNotFound, nil)
+}

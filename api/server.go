@@ -1,0 +1,222 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/rdvlibre/rdv/booking"
+)
+
+// DefaultMaxBodyBytes is the largest request body accepted when
+// Config.MaxBodyBytes is not set.
+const DefaultMaxBodyBytes = 64 << 10
+
+// Config holds what a Server depends on.
+type Config struct {
+	// Service is the booking service the server exposes. Required.
+	Service *booking.Service
+	// BaseURL is the public URL at which the handler is reachable, such as
+	// "https://rdv.example.org" or, when cmd mounts it under a prefix,
+	// "https://example.org/rdv" (the prefix must then be stripped before the
+	// request reaches the handler). Manage links are BaseURL + "/manage/" +
+	// token, and the links of the web pages start with its path. Required.
+	BaseURL string
+	// Logger receives request logs and the errors that are not the client's
+	// fault. Defaults to slog.Default().
+	Logger *slog.Logger
+	// Ready reports whether the service can take requests (store and calendars
+	// reachable); GET /readyz calls it. Nil means always ready.
+	Ready func(ctx context.Context) error
+	// MaxBodyBytes caps the size of request bodies (JSON and forms).
+	// Defaults to DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Version is shown in the OpenAPI document. Defaults to "dev".
+	Version string
+	// Now is the clock used to find "today" for slot windows; it should be the
+	// clock of Service. Defaults to time.Now.
+	Now func() time.Time
+}
+
+// Server is the HTTP face of rdv: the JSON API, its OpenAPI document and
+// docs, the health endpoints and the patient web pages. It is an
+// http.Handler, safe for concurrent use.
+//
+// It owns these paths: "/" (the slots page), "/book", "/manage/",
+// "/static/", "/v1/", "/openapi.json" (and "/openapi.yaml",
+// "/openapi-3.0.json", "/openapi-3.0.yaml"), "/docs", "/healthz" and
+// "/readyz". To serve other handlers beside it (the embedded CalDAV server at
+// "/dav/", metrics), register them and this handler on a ServeMux of your
+// own:
+//
+//	mux := http.NewServeMux()
+//	mux.Handle("/dav/", davHandler)
+//	mux.Handle("/", apiServer)
+type Server struct {
+	svc      *booking.Service
+	baseURL  string // without a trailing slash
+	basePath string // path of baseURL without a trailing slash, "" at the root
+	log      *slog.Logger
+	ready    func(context.Context) error
+	maxBody  int64
+	now      func() time.Time
+	mux      *http.ServeMux
+	api      huma.API
+	pages    map[string]*template.Template
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.Service == nil {
+		return nil, errors.New("api: Config.Service is required")
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, errors.New("api: Config.BaseURL must be an absolute http or https URL without query, such as https://rdv.example.org")
+	}
+	s := &Server{
+		svc:      cfg.Service,
+		baseURL:  strings.TrimSuffix(cfg.BaseURL, "/"),
+		basePath: strings.TrimSuffix(u.EscapedPath(), "/"),
+		log:      cfg.Logger,
+		ready:    cfg.Ready,
+		maxBody:  cfg.MaxBodyBytes,
+		now:      cfg.Now,
+		mux:      http.NewServeMux(),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	version := cfg.Version
+	if version == "" {
+		version = "dev"
+	}
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+
+	s.api = humago.New(s.mux, s.humaConfig(version))
+	s.registerHealth()
+	s.registerPractitioners()
+	s.registerBookings()
+	s.registerPages()
+	s.mux.HandleFunc("/v1/", s.apiNoRoute)
+	return s, nil
+}
+
+// Handler returns s as an http.Handler.
+func (s *Server) Handler() http.Handler { return s }
+
+// ServeHTTP routes the request, logs it (method, route pattern, status and
+// duration; never the path, which may hold a manage token, nor any patient
+// data) and turns a panic into a 500.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	sw.Header().Set("X-Content-Type-Options", "nosniff")
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.ErrorContext(r.Context(), "api: panic", "route", route(r), "panic", v)
+			if !sw.wrote {
+				s.writeFallbackError(sw, r, http.StatusInternalServerError)
+			}
+		}
+		s.log.InfoContext(r.Context(), "http request",
+			"method", r.Method, "route", route(r), "status", sw.status,
+			"duration", time.Since(start))
+	}()
+	// The mux sets r.Pattern on r itself, which the log above reads.
+	s.mux.ServeHTTP(sw, r)
+}
+
+// route returns the pattern that matched r, without its method.
+func route(r *http.Request) string {
+	p := r.Pattern
+	if _, path, ok := strings.Cut(p, " "); ok {
+		p = path
+	}
+	if p == "" {
+		return "-"
+	}
+	return p
+}
+
+// writeFallbackError answers with an error outside a handler: problem+json
+// under /v1/, an HTML page elsewhere.
+func (s *Server) writeFallbackError(w http.ResponseWriter, r *http.Request, status int) {
+	if isAPIPath(r.URL.Path) {
+		writeProblem(w, status, "")
+		return
+	}
+	s.errorPage(w, r, status, nil)
+}
+
+func isAPIPath(p string) bool { return p == "/v1" || strings.HasPrefix(p, "/v1/") }
+
+// allowedMethods returns the methods other than r.Method for which r's path
+// has a route, for a 405 answer and its Allow header.
+func (s *Server) allowedMethods(r *http.Request, catchAll string) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		if m == r.Method {
+			continue
+		}
+		r2 := r.Clone(r.Context())
+		r2.Method = m
+		if _, p := s.mux.Handler(r2); p != "" && p != catchAll {
+			allow = append(allow, m)
+		}
+	}
+	return allow
+}
+
+// apiNoRoute answers requests under /v1/ that match no operation.
+func (s *Server) apiNoRoute(w http.ResponseWriter, r *http.Request) {
+	if allow := s.allowedMethods(r, "/v1/"); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeProblem(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed here; allowed: "+strings.Join(allow, ", "))
+		return
+	}
+	writeProblem(w, http.StatusNotFound, "no such API route; see /openapi.json")
+}
+
+// statusWriter records the status of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote && code >= 200 {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.status, w.wrote = http.StatusOK, true
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
