@@ -1,0 +1,324 @@
+package caldav
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-ical"
+
+	"github.com/rdvlibre/rdv/booking"
+)
+
+func paris(t testing.TB) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func loadFixture(t testing.TB, name string) *ical.Calendar {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cal, err := ical.NewDecoder(f).Decode()
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return cal
+}
+
+func mustTime(t testing.TB, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// intervals parses "start/end" pairs of RFC 3339 times.
+func intervals(t testing.TB, spans ...string) []booking.Interval {
+	t.Helper()
+	var out []booking.Interval
+	for _, s := range spans {
+		a, b, ok := strings.Cut(s, "/")
+		if !ok {
+			t.Fatalf("bad span %q", s)
+		}
+		out = append(out, booking.Interval{Start: mustTime(t, a), End: mustTime(t, b)})
+	}
+	return out
+}
+
+func sameIntervals(got, want []booking.Interval) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if !got[i].Start.Equal(want[i].Start) || !got[i].End.Equal(want[i].End) {
+			return false
+		}
+	}
+	return true
+}
+
+func formatIntervals(l []booking.Interval) string {
+	var b strings.Builder
+	for _, in := range l {
+		b.WriteString("\n\t" + in.Start.Format(time.RFC3339) + " / " + in.End.Format(time.RFC3339) + " (" + in.End.Sub(in.Start).String() + ")")
+	}
+	return b.String()
+}
+
+func TestExpand(t *testing.T) {
+	loc := paris(t)
+	tests := []struct {
+		name, file string
+		from, to   string
+		want       []string
+		wantErr    bool
+	}{
+		{
+			name: "weekly with EXDATE single and list, across DST", file: "weekly_exdate.ics",
+			from: "2027-03-01T00:00:00Z", to: "2027-05-01T00:00:00Z",
+			want: []string{
+				"2027-03-02T09:00:00+01:00/2027-03-02T10:00:00+01:00",
+				"2027-03-30T09:00:00+02:00/2027-03-30T10:00:00+02:00",
+				"2027-04-06T09:00:00+02:00/2027-04-06T10:00:00+02:00", // UNTIL is inclusive
+			},
+		},
+		{
+			name: "weekly, window in the middle", file: "weekly_exdate.ics",
+			from: "2027-03-29T00:00:00+02:00", to: "2027-04-05T00:00:00+02:00",
+			want: []string{"2027-03-30T09:00:00+02:00/2027-03-30T10:00:00+02:00"},
+		},
+		{
+			name: "RDATE lists and periods", file: "rdate.ics",
+			from: "2027-03-01T00:00:00Z", to: "2027-04-01T00:00:00Z",
+			want: []string{
+				"2027-03-01T14:00:00+01:00/2027-03-01T14:30:00+01:00",
+				"2027-03-03T14:00:00+01:00/2027-03-03T14:30:00+01:00",
+				"2027-03-04T08:00:00Z/2027-03-04T10:00:00Z",
+				"2027-03-05T16:00:00+01:00/2027-03-05T16:30:00+01:00",
+				"2027-03-06T08:00:00Z/2027-03-06T08:15:00Z",
+			},
+		},
+		{
+			name: "moved override", file: "override_moved.ics",
+			from: "2027-03-01T00:00:00Z", to: "2027-04-01T00:00:00Z",
+			want: []string{
+				"2027-03-02T09:00:00+01:00/2027-03-02T10:00:00+01:00",
+				"2027-03-10T14:00:00+01:00/2027-03-10T15:30:00+01:00",
+				"2027-03-16T09:00:00+01:00/2027-03-16T10:00:00+01:00",
+			},
+		},
+		{
+			name: "moved override, window on the original slot only", file: "override_moved.ics",
+			from: "2027-03-09T00:00:00+01:00", to: "2027-03-10T00:00:00+01:00",
+		},
+		{
+			name: "cancelled and transparent overrides", file: "override_cancelled.ics",
+			from: "2027-03-01T00:00:00Z", to: "2027-04-01T00:00:00Z",
+			want: []string{
+				"2027-03-02T08:00:00Z/2027-03-02T09:00:00Z",
+				"2027-03-23T08:00:00Z/2027-03-23T09:00:00Z",
+			},
+		},
+		{
+			name: "all-day events on DST days", file: "allday.ics",
+			from: "2027-01-01T00:00:00Z", to: "2028-01-01T00:00:00Z",
+			want: []string{
+				"2027-03-28T00:00:00+01:00/2027-03-29T00:00:00+02:00", // 23 hours
+				"2027-03-30T00:00:00+02:00/2027-04-02T00:00:00+02:00",
+				"2027-10-31T00:00:00+02:00/2027-11-01T00:00:00+01:00", // 25 hours
+			},
+		},
+		{
+			name: "an all-day event ends at local midnight", file: "allday.ics",
+			from: "2027-03-29T00:00:00+02:00", to: "2027-03-29T08:00:00+02:00",
+		},
+		{
+			name: "weekly all-day with a DATE EXDATE", file: "allday_weekly.ics",
+			from: "2027-03-01T00:00:00Z", to: "2027-05-01T00:00:00Z",
+			want: []string{
+				"2027-03-21T00:00:00+01:00/2027-03-22T00:00:00+01:00",
+				"2027-03-28T00:00:00+01:00/2027-03-29T00:00:00+02:00",
+			},
+		},
+		{
+			name: "floating times in the practitioner's zone", file: "floating.ics",
+			from: "2027-03-01T00:00:00Z", to: "2027-04-01T00:00:00Z",
+			want: []string{
+				"2027-03-15T09:00:00+01:00/2027-03-15T09:30:00+01:00",
+				"2027-03-23T09:00:00+01:00/2027-03-23T09:30:00+01:00",
+				"2027-03-30T09:00:00+02:00/2027-03-30T09:30:00+02:00",
+			},
+		},
+		{
+			name: "DURATION exact and nominal", file: "duration.ics",
+			from: "2027-03-01T00:00:00Z", to: "2027-06-01T00:00:00Z",
+			want: []string{
+				"2027-03-15T09:00:00+01:00/2027-03-15T09:45:00+01:00",
+				"2027-03-27T12:00:00+01:00/2027-03-28T12:00:00+02:00", // P1D across DST: 23 hours
+				"2027-05-01T00:00:00Z/2027-05-08T00:00:00Z",
+			},
+		},
+		{
+			name: "TRANSPARENT and CANCELLED are skipped", file: "transparent.ics",
+			from: "2027-03-15T00:00:00Z", to: "2027-03-17T00:00:00Z",
+			want: []string{"2027-03-15T08:00:00Z/2027-03-15T09:00:00Z"},
+		},
+		{
+			name: "no DTEND: a date lasts a day, a date-time nothing", file: "no_dtend.ics",
+			from: "2027-03-15T00:00:00Z", to: "2027-03-18T00:00:00Z",
+			want: []string{
+				"2027-03-15T10:00:00Z/2027-03-15T10:00:00Z",
+				"2027-03-16T00:00:00+01:00/2027-03-17T00:00:00+01:00",
+			},
+		},
+		{
+			name: "TZIDs: Windows, prefixed, X-LIC-LOCATION, unknown, Tokyo", file: "zones.ics",
+			from: "2027-03-14T00:00:00Z", to: "2027-03-20T00:00:00Z",
+			want: []string{
+				"2027-03-15T09:00:00+01:00/2027-03-15T10:00:00+01:00",
+				"2027-03-15T09:00:00-04:00/2027-03-15T10:00:00-04:00",
+				"2027-03-16T09:00:00+01:00/2027-03-16T10:00:00+01:00",
+				"2027-03-17T09:00:00+01:00/2027-03-17T10:00:00+01:00", // unknown: practitioner's zone
+				"2027-03-18T09:00:00+09:00/2027-03-18T10:00:00+09:00",
+			},
+		},
+		{
+			name: "an event that starts before the window and overlaps it counts", file: "overlap.ics",
+			from: "2027-03-15T08:00:00Z", to: "2027-03-15T12:00:00Z",
+			want: []string{"2027-03-15T07:00:00Z/2027-03-15T09:00:00Z"},
+		},
+		{
+			name: "a recurring instance that starts before the window counts", file: "overlap.ics",
+			from: "2027-03-15T01:00:00Z", to: "2027-03-15T03:00:00Z",
+			want: []string{"2027-03-14T22:00:00Z/2027-03-15T02:00:00Z"},
+		},
+		{
+			name: "broken components are skipped, the rest is kept", file: "broken.ics",
+			from: "2027-03-15T00:00:00Z", to: "2027-03-16T00:00:00Z",
+			want: []string{
+				"2027-03-15T10:00:00Z/2027-03-15T11:00:00Z", // bad RRULE: DTSTART still counts
+				"2027-03-15T12:00:00Z/2027-03-15T13:00:00Z",
+			},
+			wantErr: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cal := loadFixture(t, tt.file)
+			got, err := Expand(cal, loc, mustTime(t, tt.from), mustTime(t, tt.to))
+			if (err != nil) != tt.wantErr {
+				t.Errorf("err = %v, want error: %v", err, tt.wantErr)
+			}
+			want := intervals(t, tt.want...)
+			if !sameIntervals(got, want) {
+				t.Errorf("got:%s\nwant:%s", formatIntervals(got), formatIntervals(want))
+			}
+		})
+	}
+}
+
+func TestExpandHostile(t *testing.T) {
+	loc := paris(t)
+	cal := loadFixture(t, "hostile.ics")
+	tests := []struct {
+		name     string
+		from, to string
+		want     int
+	}{
+		{"window far after the start", "2027-03-15T00:00:00Z", "2027-03-16T00:00:00Z", 1},
+		// 10 seconds of the SECONDLY series, and the DTSTART of the three
+		// others: DTSTART is an instance even when the rule never matches.
+		{"window at the start", "2027-03-01T00:00:00Z", "2027-03-01T00:00:10Z", 10 + 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			got, err := Expand(cal, loc, mustTime(t, tt.from), mustTime(t, tt.to))
+			if elapsed := time.Since(start); elapsed > 10*time.Second {
+				t.Errorf("Expand took %v", elapsed)
+			}
+			if len(got) != tt.want {
+				t.Errorf("%d intervals, want %d:%s", len(got), tt.want, formatIntervals(got))
+			}
+			if tt.want == 1 && !errors.Is(err, errTooManyInstances) {
+				t.Errorf("err = %v, want the series to be cut", err)
+			}
+		})
+	}
+}
+
+func TestSubDailyReachable(t *testing.T) {
+	tests := []struct {
+		rule  string
+		start string
+		want  bool
+	}{
+		{"FREQ=HOURLY;INTERVAL=2;BYHOUR=1", "20270301T000000Z", false},
+		{"FREQ=HOURLY;INTERVAL=2;BYHOUR=1", "20270301T010000Z", true},
+		{"FREQ=HOURLY;INTERVAL=5;BYHOUR=1", "20270301T000000Z", true},
+		{"FREQ=MINUTELY;INTERVAL=15;BYMINUTE=7", "20270301T000000Z", false},
+		{"FREQ=MINUTELY;INTERVAL=15;BYMINUTE=30;BYHOUR=9", "20270301T000000Z", true},
+		{"FREQ=SECONDLY;INTERVAL=2;BYSECOND=1", "20270301T000000Z", false},
+		{"FREQ=SECONDLY;INTERVAL=86400;BYHOUR=3", "20270301T000000Z", false},
+		{"FREQ=SECONDLY;INTERVAL=86400;BYHOUR=0", "20270301T000000Z", true},
+		{"FREQ=DAILY;BYHOUR=1", "20270301T000000Z", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rule+"@"+tt.start, func(t *testing.T) {
+			start, err := time.Parse("20060102T150405Z", tt.start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opt, err := ruleOption(ical.Prop{Name: "RRULE", Value: tt.rule}, start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := subDailyReachable(opt); got != tt.want {
+				t.Errorf("subDailyReachable = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    span
+		wantErr bool
+	}{
+		{"PT45M", span{exact: 45 * time.Minute}, false},
+		{"P1D", span{days: 1}, false},
+		{"P2W", span{days: 14}, false},
+		{"P1DT2H3M4S", span{days: 1, exact: 2*time.Hour + 3*time.Minute + 4*time.Second}, false},
+		{"+PT1H", span{exact: time.Hour}, false},
+		{"-PT1H", span{exact: -time.Hour}, false},
+		{"P", span{}, true},
+		{"PT", span{}, true},
+		{"P1H", span{}, true},
+		{"PT1D", span{}, true},
+		{"P99999999999D", span{}, true},
+		{"1H", span{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseDuration(tt.in)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Errorf("parseDuration(%q) = %+v, %v", tt.in, got, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,554 @@
+package caldav
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/emersion/go-ical"
+	"github.com/emersion/go-webdav"
+	"github.com/emersion/go-webdav/caldav"
+)
+
+// FileBackend stores calendars of one user in a directory: one
+// subdirectory per calendar (its display name in a small JSON file), one
+// .ics file per calendar object. Writes go to a temporary file renamed into
+// place, under a mutex, so a reader never sees half an object. An object's
+// ETag is a hash of its content.
+//
+// Objects are stored as go-ical encodes them, which is also what the
+// server sends, so the stored bytes, the ETag and Content-Length agree.
+//
+// Serve it with NewHandler. It is meant for rdv's embedded defaults, small
+// setups and tests, not for large calendars: queries read every object of
+// a calendar.
+type FileBackend struct {
+	dir  string
+	user string
+
+	// Location is the zone in which time-range queries read floating times
+	// and dates (RFC 4791 section 9.9). nil means UTC. Set it before serving.
+	Location *time.Location
+
+	mu     sync.Mutex
+	prefix string // URL path prefix, set by NewHandler; "/" + ... + "/"
+}
+
+// metaFile holds a calendar's properties in its directory.
+const metaFile = ".calendar.json"
+
+type calendarMeta struct {
+	DisplayName string `json:"displayname"`
+	Description string `json:"description,omitempty"`
+}
+
+// NewFileBackend returns a backend for user keeping its data in dir, which
+// is created if needed.
+func NewFileBackend(dir, user string) (*FileBackend, error) {
+	if !validName(user) {
+		return nil, fmt.Errorf("caldav: invalid user name %q", user)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("caldav: %w", err)
+	}
+	return &FileBackend{dir: dir, user: user, prefix: "/dav/"}, nil
+}
+
+// validName reports whether s can name a calendar, an object or a user: one
+// path segment, not hidden, without control characters or separators.
+func validName(s string) bool {
+	if s == "" || len(s) > 255 || s[0] == '.' || strings.ContainsAny(s, `/\`) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateCalendar creates the calendar name (its path segment) with a display
+// name. It is not an error if it exists: its display name is then updated.
+func (b *FileBackend) CreateCalendar(name, displayName string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.createCalendar(name, calendarMeta{DisplayName: displayName}, false)
+}
+
+// EnsureCalendar creates the calendar name with a display name unless it
+// exists, and reports whether it created it. An existing calendar is left
+// as it is.
+func (b *FileBackend) EnsureCalendar(name, displayName string) (created bool, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.calendarExists(name) {
+		return false, nil
+	}
+	if err := b.createCalendar(name, calendarMeta{DisplayName: displayName}, false); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func (b *FileBackend) createCalendar(name string, meta calendarMeta, mustBeNew bool) error {
+	if !validName(name) {
+		return webdav.NewHTTPError(http.StatusForbidden, fmt.Errorf("caldav: invalid calendar name %q", name))
+	}
+	dir := filepath.Join(b.dir, name)
+	if _, err := os.Stat(dir); err == nil && mustBeNew {
+		return webdav.NewHTTPError(http.StatusMethodNotAllowed, errors.New("caldav: the calendar exists"))
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return internalError(err)
+	}
+	data, err := json.Marshal(meta)
+	if err != nil {
+		return internalError(err)
+	}
+	return internalError(writeAtomic(filepath.Join(dir, metaFile), data))
+}
+
+// PutObject stores data as the object objectName of the calendar
+// calendarName, replacing any object there, without the checks of a PUT
+// (conditions, UID uniqueness). It is meant for seeding. data must be a
+// valid iCalendar object.
+func (b *FileBackend) PutObject(calendarName, objectName string, data []byte) error {
+	cal, err := decodeCalendar(string(data))
+	if err != nil {
+		return err
+	}
+	if !validName(calendarName) || !validName(objectName) {
+		return fmt.Errorf("caldav: invalid calendar or object name")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.calendarExists(calendarName) {
+		return fmt.Errorf("caldav: no calendar %q", calendarName)
+	}
+	_, err = b.write(calendarName, objectName, cal)
+	return err
+}
+
+// The URL paths of the backend, under the prefix NewHandler sets.
+
+func (b *FileBackend) principalPath() string { return b.prefix + "principals/" + b.user + "/" }
+func (b *FileBackend) homePath() string      { return b.prefix + "calendars/" + b.user + "/" }
+
+// split parses a URL path of this backend into a calendar name and an
+// object name (either possibly empty). ok is false for a path outside the
+// home.
+func (b *FileBackend) split(p string) (cal, obj string, ok bool) {
+	home := b.homePath()
+	if !strings.HasSuffix(p, "/") && p+"/" == home {
+		return "", "", true
+	}
+	rest, found := strings.CutPrefix(p, home)
+	if !found {
+		return "", "", false
+	}
+	rest = strings.TrimSuffix(rest, "/")
+	if rest == "" {
+		return "", "", true
+	}
+	cal, obj, _ = strings.Cut(rest, "/")
+	if !validName(cal) || obj != "" && !validName(obj) {
+		return "", "", false
+	}
+	return cal, obj, true
+}
+
+func (b *FileBackend) calendarPath(name string) string { return b.homePath() + name + "/" }
+
+func (b *FileBackend) objectPath(cal, obj string) string { return b.calendarPath(cal) + obj }
+
+func (b *FileBackend) objectFile(cal, obj string) string { return filepath.Join(b.dir, cal, obj) }
+
+func (b *FileBackend) calendarExists(name string) bool {
+	_, err := os.Stat(filepath.Join(b.dir, name, metaFile))
+	return err == nil
+}
+
+var (
+	errNoCalendar = webdav.NewHTTPError(http.StatusNotFound, errors.New("caldav: no such calendar"))
+	errNoObject   = webdav.NewHTTPError(http.StatusNotFound, errors.New("caldav: no such calendar object"))
+)
+
+func preconditionFailed(why string) error {
+	return webdav.NewHTTPError(http.StatusPreconditionFailed, errors.New("caldav: "+why))
+}
+
+// etagOf returns the ETag of stored bytes: a hash of them.
+func etagOf(data []byte) string {
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:16])
+}
+
+// internalError hides a file system error (which names host paths) from
+// HTTP answers and logs it.
+func internalError(err error) error {
+	if err == nil {
+		return nil
+	}
+	slog.Error("caldav: file backend", "err", err)
+	return webdav.NewHTTPError(http.StatusInternalServerError, errors.New("caldav: storage error"))
+}
+
+// calendars lists the calendars.
+func (b *FileBackend) calendars() ([]caldav.Calendar, error) {
+	entries, err := os.ReadDir(b.dir)
+	if err != nil {
+		return nil, internalError(err)
+	}
+	var out []caldav.Calendar
+	for _, e := range entries {
+		if !e.IsDir() || !validName(e.Name()) {
+			continue
+		}
+		cal, err := b.calendar(e.Name())
+		if err != nil {
+			continue
+		}
+		out = append(out, *cal)
+	}
+	return out, nil
+}
+
+func (b *FileBackend) calendar(name string) (*caldav.Calendar, error) {
+	data, err := os.ReadFile(filepath.Join(b.dir, name, metaFile))
+	if err != nil {
+		return nil, errNoCalendar
+	}
+	var meta calendarMeta
+	if err := json.Unmarshal(data, &meta); err != nil {
+		return nil, internalError(err)
+	}
+	return &caldav.Calendar{
+		Path:                  b.calendarPath(name),
+		Name:                  meta.DisplayName,
+		Description:           meta.Description,
+		SupportedComponentSet: []string{ical.CompEvent},
+	}, nil
+}
+
+// read returns a stored object.
+func (b *FileBackend) read(cal, obj string) (*caldav.CalendarObject, error) {
+	f := b.objectFile(cal, obj)
+	data, err := os.ReadFile(f)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errNoObject
+	}
+	if err != nil {
+		return nil, internalError(err)
+	}
+	info, err := os.Stat(f)
+	if err != nil {
+		return nil, internalError(err)
+	}
+	ic, err := decodeCalendar(string(data))
+	if err != nil {
+		return nil, internalError(fmt.Errorf("%s: %w", f, err))
+	}
+	return &caldav.CalendarObject{
+		Path:          b.objectPath(cal, obj),
+		ModTime:       info.ModTime(),
+		ContentLength: int64(len(data)),
+		ETag:          etagOf(data),
+		Data:          ic,
+	}, nil
+}
+
+// objects returns the objects of a calendar, skipping unreadable ones.
+func (b *FileBackend) objects(cal string) ([]caldav.CalendarObject, error) {
+	if !b.calendarExists(cal) {
+		return nil, errNoCalendar
+	}
+	entries, err := os.ReadDir(filepath.Join(b.dir, cal))
+	if err != nil {
+		return nil, internalError(err)
+	}
+	var out []caldav.CalendarObject
+	for _, e := range entries {
+		if e.IsDir() || !validName(e.Name()) || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		co, err := b.read(cal, e.Name())
+		if err != nil {
+			continue
+		}
+		out = append(out, *co)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// write stores cal as an object; b.mu must be held.
+func (b *FileBackend) write(cal, obj string, data *ical.Calendar) (*caldav.CalendarObject, error) {
+	var buf bytes.Buffer
+	if err := ical.NewEncoder(&buf).Encode(data); err != nil {
+		return nil, webdav.NewHTTPError(http.StatusBadRequest, fmt.Errorf("caldav: %w", err))
+	}
+	f := b.objectFile(cal, obj)
+	if err := writeAtomic(f, buf.Bytes()); err != nil {
+		return nil, internalError(err)
+	}
+	return &caldav.CalendarObject{
+		Path:          b.objectPath(cal, obj),
+		ModTime:       time.Now(),
+		ContentLength: int64(buf.Len()),
+		ETag:          etagOf(buf.Bytes()),
+		Data:          data,
+	}, nil
+}
+
+// writeAtomic writes data to a temporary file in the same directory,
+// flushes it and renames it over name.
+func writeAtomic(name string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
+}
+
+// put implements a conditional PUT.
+func (b *FileBackend) put(p string, data *ical.Calendar, opts *caldav.PutCalendarObjectOptions) (*caldav.CalendarObject, error) {
+	cal, obj, ok := b.split(p)
+	if !ok || cal == "" || obj == "" {
+		return nil, webdav.NewHTTPError(http.StatusForbidden, errors.New("caldav: objects go inside a calendar"))
+	}
+	_, uid, err := caldav.ValidateCalendarObject(data)
+	if err != nil || uid == "" {
+		return nil, caldav.NewPreconditionError(caldav.PreconditionValidCalendarObjectResource)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.calendarExists(cal) {
+		return nil, webdav.NewHTTPError(http.StatusConflict, errors.New("caldav: no such calendar"))
+	}
+	cur, err := b.read(cal, obj)
+	exists := err == nil
+	if err != nil && !isNotFound(err) {
+		return nil, err
+	}
+	if opts != nil {
+		if err := checkConditions(opts.IfMatch, opts.IfNoneMatch, cur); err != nil {
+			return nil, err
+		}
+	}
+	if !exists || uidOf(cur.Data) != uid {
+		// RFC 4791 section 5.3.2.1: one UID per calendar.
+		others, err := b.objects(cal)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range others {
+			if o.Path != b.objectPath(cal, obj) && uidOf(o.Data) == uid {
+				return nil, caldav.NewPreconditionError(caldav.PreconditionNoUIDConflict)
+			}
+		}
+	}
+	return b.write(cal, obj, data)
+}
+
+// checkConditions applies If-Match and If-None-Match (RFC 9110 sections
+// 13.1.1 and 13.1.2) to the current object, nil if there is none.
+func checkConditions(ifMatch, ifNoneMatch webdav.ConditionalMatch, cur *caldav.CalendarObject) error {
+	if ifMatch.IsSet() {
+		if cur == nil {
+			return preconditionFailed("the object does not exist")
+		}
+		if !ifMatch.IsWildcard() {
+			want, err := ifMatch.ETag()
+			if err != nil || want != cur.ETag {
+				return preconditionFailed("the object has changed")
+			}
+		}
+	}
+	if ifNoneMatch.IsSet() && cur != nil {
+		if ifNoneMatch.IsWildcard() {
+			return preconditionFailed("the object exists")
+		}
+		if etag, err := ifNoneMatch.ETag(); err == nil && etag == cur.ETag {
+			return preconditionFailed("the object has not changed")
+		}
+	}
+	return nil
+}
+
+// remove implements a DELETE, with If-Match if ifMatch is set.
+func (b *FileBackend) remove(p string, ifMatch webdav.ConditionalMatch) error {
+	cal, obj, ok := b.split(p)
+	if !ok || cal == "" || obj == "" {
+		return webdav.NewHTTPError(http.StatusForbidden, errors.New("caldav: only calendar objects can be deleted"))
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	cur, err := b.read(cal, obj)
+	if err != nil {
+		return err
+	}
+	if err := checkConditions(ifMatch, "", cur); err != nil {
+		return err
+	}
+	if err := os.Remove(b.objectFile(cal, obj)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return internalError(err)
+	}
+	return nil
+}
+
+func isNotFound(err error) bool {
+	return errors.Is(err, errNoObject) || errors.Is(err, errNoCalendar)
+}
+
+func uidOf(cal *ical.Calendar) string {
+	for _, c := range cal.Children {
+		if p := c.Props.Get(ical.PropUID); p != nil {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// query answers a calendar-query. A time range on VEVENT is decided by
+// expanding each object with Instances, so recurring events match on every
+// instance; the rest of the filter is go-webdav's matcher. An object that
+// cannot be expanded matches (over-matching is harmless: clients filter).
+func (b *FileBackend) query(p string, q *caldav.CalendarQuery) ([]caldav.CalendarObject, error) {
+	cal, obj, ok := b.split(p)
+	if !ok || cal == "" || obj != "" {
+		return nil, errNoCalendar
+	}
+	all, err := b.objects(cal)
+	if err != nil {
+		return nil, err
+	}
+	filter := q.CompFilter
+	var from, to time.Time
+	if filter.Name == ical.CompCalendar {
+		comps := make([]caldav.CompFilter, len(filter.Comps))
+		copy(comps, filter.Comps)
+		for i := range comps {
+			if comps[i].Name == ical.CompEvent && !comps[i].Start.IsZero() {
+				from, to = comps[i].Start, comps[i].End
+				comps[i].Start, comps[i].End = time.Time{}, time.Time{}
+			}
+		}
+		filter.Comps = comps
+	}
+	if to.IsZero() && !from.IsZero() {
+		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	loc := b.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	var out []caldav.CalendarObject
+	for _, co := range all {
+		ok, err := caldav.Match(filter, &co)
+		if err != nil || !ok {
+			continue
+		}
+		if !from.IsZero() {
+			inst, err := Instances(co.Data, loc, from, to)
+			if err == nil && len(inst) == 0 {
+				continue
+			}
+		}
+		out = append(out, co)
+	}
+	return out, nil
+}
+
+// ctxBackend adapts FileBackend to go-webdav's caldav.Backend.
+type ctxBackend struct{ b *FileBackend }
+
+var _ caldav.Backend = ctxBackend{}
+
+func (a ctxBackend) CurrentUserPrincipal(context.Context) (string, error) {
+	return a.b.principalPath(), nil
+}
+
+func (a ctxBackend) CalendarHomeSetPath(context.Context) (string, error) {
+	return a.b.homePath(), nil
+}
+
+func (a ctxBackend) CreateCalendar(_ context.Context, c *caldav.Calendar) error {
+	cal, obj, ok := a.b.split(c.Path)
+	if !ok || cal == "" || obj != "" {
+		return webdav.NewHTTPError(http.StatusForbidden, errors.New("caldav: calendars go in the calendar home"))
+	}
+	a.b.mu.Lock()
+	defer a.b.mu.Unlock()
+	name := c.Name
+	if name == "" {
+		name = cal
+	}
+	return a.b.createCalendar(cal, calendarMeta{DisplayName: name, Description: c.Description}, true)
+}
+
+func (a ctxBackend) ListCalendars(context.Context) ([]caldav.Calendar, error) {
+	return a.b.calendars()
+}
+
+func (a ctxBackend) GetCalendar(_ context.Context, p string) (*caldav.Calendar, error) {
+	cal, obj, ok := a.b.split(p)
+	if !ok || cal == "" || obj != "" {
+		return nil, errNoCalendar
+	}
+	return a.b.calendar(cal)
+}
+
+func (a ctxBackend) GetCalendarObject(_ context.Context, p string, _ *caldav.CalendarCompRequest) (*caldav.CalendarObject, error) {
+	cal, obj, ok := a.b.split(p)
+	if !ok || cal == "" || obj == "" {
+		return nil, errNoObject
+	}
+	return a.b.read(cal, obj)
+}
+
+func (a ctxBackend) ListCalendarObjects(_ context.Context, p string, _ *caldav.CalendarCompRequest) ([]caldav.CalendarObject, error) {
+	cal, obj, ok := a.b.split(p)
+	if !ok || cal == "" || obj != "" {
+		return nil, errNoCalendar
+	}
+	return a.b.objects(cal)
+}
+
+func (a ctxBackend) QueryCalendarObjects(_ context.Context, p string, q *caldav.CalendarQuery) ([]caldav.CalendarObject, error) {
+	return a.b.query(p, q)
+}
+
+func (a ctxBackend) PutCalendarObject(_ context.Context, p string, cal *ical.Calendar, opts *caldav.PutCalendarObjectOptions) (*caldav.CalendarObject, error) {
+	return a.b.put(p, cal, opts)
+}
+
+func (a ctxBackend) DeleteCalendarObject(_ context.Context, p string) error {
+	return a.b.remove(p, "")
+}

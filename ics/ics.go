@@ -1,0 +1,260 @@
+package ics
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/emersion/go-ical"
+
+	"github.com/rdvlibre/rdv/booking"
+)
+
+// ProductID is the PRODID of every object rdv writes.
+const ProductID = "-//rdv//rdv//FR"
+
+// iTIP methods (RFC 5546 section 1.4) for Appointment. The empty method gives
+// the object stored in the practitioner's calendar, which must have none (RFC
+// 4791 section 4.1).
+const (
+	MethodRequest = "REQUEST"
+	MethodCancel  = "CANCEL"
+)
+
+// Properties of rdv's own, to find a booking back from its event.
+const (
+	PropBooking = "X-RDV-BOOKING" // the booking id
+	PropType    = "X-RDV-TYPE"    // the appointment type id
+)
+
+// Appointment returns the iCalendar object of a booking, with one VEVENT and
+// the VTIMEZONE of the practitioner's zone.
+//
+// With method "" it is the object stored in the practitioner's calendar: the
+// SUMMARY names the patient and the type, the DESCRIPTION holds the type and
+// the patient's phone, and the ATTENDEE carries SCHEDULE-AGENT=CLIENT (RFC 6638
+// section 7.1) so that a scheduling server such as Nextcloud sends no
+// invitation of its own. With MethodRequest or MethodCancel it is the iTIP
+// message for the patient: a METHOD property, a SUMMARY naming the type and
+// the practitioner, no phone.
+//
+// UID is the booking id, DTSTAMP is now in UTC, SEQUENCE is Booking.Sequence;
+// STATUS is TENTATIVE for a pending booking, CONFIRMED for a confirmed one and
+// CANCELLED for a cancelled or expired one (and always with MethodCancel).
+// The ORGANIZER is the practitioner's email, left out when the practitioner
+// has none. Times are written with the practitioner's TZID, or in UTC when the
+// practitioner's zone is UTC (then without VTIMEZONE).
+func Appointment(a booking.Appointment, method string, now time.Time) *ical.Calendar {
+	b := a.Booking
+	loc := time.UTC
+	var pract booking.Practitioner
+	if a.Practitioner != nil {
+		pract = *a.Practitioner
+		if pract.Location != nil {
+			loc = pract.Location
+		}
+	}
+	typeID, typeName, typeLocation := b.TypeID, b.TypeID, ""
+	if a.Type != nil {
+		typeID = a.Type.ID
+		if a.Type.Name != "" {
+			typeName = a.Type.Name
+		}
+		typeLocation = a.Type.Location
+	}
+	status := eventStatus(b.Status)
+	if method == MethodCancel {
+		status = ical.EventCancelled
+	}
+
+	cal := ical.NewCalendar()
+	cal.Props.SetText(ical.PropProductID, ProductID)
+	cal.Props.SetText(ical.PropVersion, "2.0")
+	cal.Props.SetText(ical.PropCalendarScale, "GREGORIAN")
+	if method != "" {
+		cal.Props.SetText(ical.PropMethod, method)
+	}
+
+	ev := ical.NewEvent()
+	ev.Props.SetText(ical.PropUID, b.ID)
+	ev.Props.SetDateTime(ical.PropDateTimeStamp, now.UTC().Truncate(time.Second))
+	ev.Props.SetDateTime(ical.PropDateTimeStart, b.Start.In(loc).Truncate(time.Second))
+	ev.Props.SetDateTime(ical.PropDateTimeEnd, b.End.In(loc).Truncate(time.Second))
+	seq := ical.NewProp(ical.PropSequence)
+	seq.Value = strconv.Itoa(max(b.Sequence, 0))
+	ev.Props.Set(seq)
+	ev.SetStatus(status)
+	if status == ical.EventCancelled {
+		// A cancelled visit no longer makes the practitioner busy, even for
+		// clients that ignore STATUS when computing free-busy time.
+		ev.Props.SetText(ical.PropTransparency, "TRANSPARENT")
+	} else {
+		ev.Props.SetText(ical.PropTransparency, "OPAQUE")
+	}
+
+	var desc []string
+	if method == "" {
+		setText(ev.Props, ical.PropSummary, "RDV — "+b.Patient.Name+" ("+typeName+")")
+		desc = append(desc, "Motif : "+typeName)
+		if b.Patient.Phone != "" {
+			desc = append(desc, "Téléphone : "+b.Patient.Phone)
+		}
+	} else {
+		summary := typeName
+		if pract.Name != "" {
+			summary += " — " + pract.Name
+		}
+		setText(ev.Props, ical.PropSummary, summary)
+		desc = append(desc, typeName)
+	}
+	setText(ev.Props, ical.PropDescription, strings.Join(desc, "\n"))
+	if typeLocation != "" {
+		setText(ev.Props, ical.PropLocation, typeLocation)
+	}
+
+	if pract.Email != "" {
+		org := ical.NewProp(ical.PropOrganizer)
+		org.Value = "mailto:" + pract.Email
+		if cn := paramValue(pract.Name); cn != "" {
+			org.Params.Set(ical.ParamCommonName, cn)
+		}
+		ev.Props.Set(org)
+	}
+	att := ical.NewProp(ical.PropAttendee)
+	att.Value = "mailto:" + b.Patient.Email
+	if cn := paramValue(b.Patient.Name); cn != "" {
+		att.Params.Set(ical.ParamCommonName, cn)
+	}
+	att.Params.Set(ical.ParamRole, "REQ-PARTICIPANT")
+	att.Params.Set(ical.ParamParticipationStatus, partStat(b.Status))
+	att.Params.Set(ical.ParamRSVP, "FALSE")
+	if method == "" {
+		att.Params.Set("SCHEDULE-AGENT", "CLIENT")
+	}
+	ev.Props.Set(att)
+
+	setXText(ev.Props, PropBooking, b.ID)
+	setXText(ev.Props, PropType, typeID)
+
+	if loc != time.UTC {
+		cal.Children = append(cal.Children, Timezone(loc, b.Start, b.End))
+	}
+	cal.Children = append(cal.Children, ev.Component)
+	return cal
+}
+
+func eventStatus(s booking.Status) ical.EventStatus {
+	switch s {
+	case booking.StatusPending:
+		return ical.EventTentative
+	case booking.StatusConfirmed:
+		return ical.EventConfirmed
+	default:
+		return ical.EventCancelled
+	}
+}
+
+func partStat(s booking.Status) string {
+	switch s {
+	case booking.StatusPending:
+		return "TENTATIVE"
+	case booking.StatusConfirmed:
+		return "ACCEPTED"
+	default:
+		return "DECLINED"
+	}
+}
+
+// setText sets a TEXT property, with control characters other than line
+// feeds removed (the encoder refuses a carriage return; others are invalid).
+func setText(props ical.Props, name, text string) {
+	text = strings.Map(func(r rune) rune {
+		if r == '\n' {
+			return r
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return -1
+		}
+		return r
+	}, strings.ReplaceAll(text, "\r\n", "\n"))
+	props.SetText(name, text)
+}
+
+// setXText sets a non-standard property, whose default value type is TEXT
+// (RFC 5545 section 3.8.8.2), without a VALUE parameter.
+func setXText(props ical.Props, name, text string) {
+	setText(props, name, text)
+	props.Get(name).Params.Del(ical.ParamValue)
+}
+
+// paramValue makes s safe as a parameter value (RFC 5545 section 3.2): a
+// parameter cannot hold a DQUOTE, and control characters are not allowed. The
+// encoder quotes the value when it holds ':', ';' or ','.
+func paramValue(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r == '"' || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return -1
+		}
+		return r
+	}, s))
+}
+
+// Encode writes cal with go-ical's encoder and folds its content lines to at
+// most 75 octets, as RFC 5545 section 3.1 asks, without splitting a UTF-8
+// sequence. Lines end in CRLF.
+func Encode(cal *ical.Calendar) ([]byte, error) {
+	var raw bytes.Buffer
+	if err := ical.NewEncoder(&raw).Encode(cal); err != nil {
+		return nil, fmt.Errorf("ics: %w", err)
+	}
+	var out bytes.Buffer
+	out.Grow(raw.Len() + raw.Len()/50)
+	sc := bufio.NewScanner(&raw)
+	sc.Buffer(make([]byte, 0, 64*1024), raw.Len()+1)
+	sc.Split(splitCRLF)
+	for sc.Scan() {
+		fold(&out, sc.Bytes())
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("ics: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// splitCRLF is a bufio.SplitFunc for lines ended by CRLF.
+func splitCRLF(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	if i := bytes.Index(data, []byte("\r\n")); i >= 0 {
+		return i + 2, data[:i], nil
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
+}
+
+// lineLimit is the longest content line RFC 5545 allows, in octets, CRLF
+// excluded.
+const lineLimit = 75
+
+// fold writes line to w followed by CRLF, folded with CRLF + space so that no
+// physical line exceeds lineLimit octets.
+func fold(w *bytes.Buffer, line []byte) {
+	limit := lineLimit
+	for len(line) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(line[cut]) {
+			cut--
+		}
+		w.Write(line[:cut])
+		w.WriteString("\r\n ")
+		line = line[cut:]
+		limit = lineLimit - 1 // the leading space counts
+	}
+	w.Write(line)
+	w.WriteString("\r\n")
+}
