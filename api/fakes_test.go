@@ -244,7 +244,7 @@ func demoPractitioner() booking.Practitioner {
 	}
 	open := []booking.ClockRange{{Start: 9 * 60, End: 12 * 60}, {Start: 14 * 60, End: 17 * 60}}
 	for d := time.Monday; d <= time.Friday; d++ {
-		p.Hours.Set(d, open...)
+		p.Schedule.Weekly.Set(d, open...)
 	}
 	return p
 }

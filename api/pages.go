@@ -37,16 +37,21 @@ func (s *Server) sameSite(next http.HandlerFunc) http.HandlerFunc {
 }
 
 func sameOrigin(r *http.Request) bool {
-	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+	site := r.Header.Get("Sec-Fetch-Site")
+	if site != "" && site != "same-origin" && site != "none" {
 		return false
 	}
-	if o := r.Header.Get("Origin"); o != "" {
+	switch o := r.Header.Get("Origin"); o {
+	case "":
+		return true
+	case "null":
+		// Under Referrer-Policy no-referrer browsers send "null"; accept it
+		// only when Fetch Metadata vouches for the origin.
+		return site == "same-origin"
+	default:
 		u, err := url.Parse(o)
-		if err != nil || !strings.EqualFold(u.Host, r.Host) {
-			return false
-		}
+		return err == nil && strings.EqualFold(u.Host, r.Host)
 	}
-	return true
 }
 
 // errorView is the content of the error page.

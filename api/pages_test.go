@@ -270,6 +270,7 @@ func TestCrossSitePost(t *testing.T) {
 		{"Sec-Fetch-Site cross-site", []string{"Sec-Fetch-Site", "cross-site"}},
 		{"Origin of another host", []string{"Origin", "https://evil.example"}},
 		{"null Origin", []string{"Origin", "null"}},
+		{"null Origin, same site", []string{"Origin", "null", "Sec-Fetch-Site", "same-site"}},
 		{"same site but other origin", []string{"Sec-Fetch-Site", "same-origin", "Origin", "http://example.com.evil.example"}},
 	}
 	for _, tt := range tests {

@@ -48,6 +48,15 @@ type PractitionerConfig struct {
 	Email    string              `toml:"email"`
 	Timezone string              `toml:"timezone"`
 	Hours    map[string][]string `toml:"hours"` // "mon" = ["08:30-12:00", "14:00-18:00"]
+	// Dates replaces the hours of particular dates: "2026-12-24" = ["08:30-12:00"];
+	// an empty list closes the date.
+	Dates map[string][]string `toml:"dates"`
+	// Closed lists closed periods: "2026-12-24..2027-01-02" or a single "2026-11-02".
+	Closed []string `toml:"closed"`
+	// OpenOnHolidays keeps the French public holidays open (they are closed by default).
+	OpenOnHolidays bool `toml:"open_on_holidays"`
+	// AlsaceMoselle also closes Good Friday and 26 December.
+	AlsaceMoselle bool `toml:"alsace_moselle"`
 	Calendar CalendarConfig      `toml:"calendar"`
 	Types    []TypeConfig        `toml:"types"`
 }
@@ -153,8 +162,37 @@ func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
 			}
 			rs = append(rs, r)
 		}
-		p.Hours.Set(wd, rs...)
+		p.Schedule.Weekly.Set(wd, rs...)
 	}
+	for day, ranges := range pc.Dates {
+		d, err := booking.ParseDate(day)
+		if err != nil {
+			return p, fmt.Errorf("practitioner %s: dates: %w", pc.ID, err)
+		}
+		o := booking.DateOverride{Date: d}
+		for _, s := range ranges {
+			r, err := booking.ParseClockRange(s)
+			if err != nil {
+				return p, fmt.Errorf("practitioner %s: dates %s: %w", pc.ID, day, err)
+			}
+			o.Hours = append(o.Hours, r)
+		}
+		p.Schedule.Overrides = append(p.Schedule.Overrides, o)
+	}
+	for _, c := range pc.Closed {
+		a, b, isRange := strings.Cut(c, "..")
+		if !isRange {
+			b = a
+		}
+		from, err1 := booking.ParseDate(strings.TrimSpace(a))
+		to, err2 := booking.ParseDate(strings.TrimSpace(b))
+		if err1 != nil || err2 != nil || to.Before(from) {
+			return p, fmt.Errorf("practitioner %s: closed %q: want YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD", pc.ID, c)
+		}
+		p.Schedule.Closures = append(p.Schedule.Closures, booking.Closure{From: from, To: to})
+	}
+	p.Schedule.OpenOnHolidays = pc.OpenOnHolidays
+	p.Schedule.AlsaceMoselle = pc.AlsaceMoselle
 	for _, tc := range pc.Types {
 		p.Types = append(p.Types, booking.AppointmentType{
 			ID: tc.ID, Name: tc.Name, Duration: tc.Duration.Duration, Step: tc.Step.Duration,

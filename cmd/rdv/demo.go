@@ -58,7 +58,7 @@ func demoEvents(now time.Time, loc *time.Location) map[string][]byte {
 		ev.Props.SetText(ical.PropSummary, "Réunion d'équipe")
 		ev.Props.SetDateTime(ical.PropDateTimeStart, at(1, 9, 0))
 		ev.Props.SetDateTime(ical.PropDateTimeEnd, at(1, 10, 0))
-		ev.Props.SetText(ical.PropRecurrenceRule, "FREQ=WEEKLY;BYDAY=TU")
+		ev.Props.Set(&ical.Prop{Name: ical.PropRecurrenceRule, Params: ical.Params{}, Value: "FREQ=WEEKLY;BYDAY=TU"})
 		ev.Props.SetDateTime(ical.PropExceptionDates, at(15, 9, 0))
 	})
 	add("training", func(ev *ical.Event) {

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+)
+
+// check wires the service as serve would, then shows, for each practitioner,
+// the calendars it uses and the next free slots of each appointment type.
+func check(ctx context.Context, cfg *Config, stdout io.Writer, logger *slog.Logger) error {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + cfg.Addr
+	}
+	app, err := build(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	fmt.Fprintln(stdout, "configuration: ok")
+	failed := 0
+	for _, p := range app.Service.Practitioners() {
+		fmt.Fprintf(stdout, "\npractitioner %s (%s, %s)\n", p.ID, p.Name, p.Location)
+		if cal := app.calendars[p.ID]; cal != nil {
+			fmt.Fprintf(stdout, "  bookings calendar: %s\n", cal.BookingsURL())
+			for _, u := range cal.BusyURLs() {
+				fmt.Fprintf(stdout, "  busy calendar:     %s\n", u)
+			}
+		}
+		now := time.Now()
+		for _, t := range p.Types {
+			slots, err := app.Service.Slots(ctx, p.ID, t.ID, now, now.Add(14*24*time.Hour))
+			if err != nil {
+				failed++
+				fmt.Fprintf(stdout, "  %s: cannot compute slots: %v\n", t.ID, err)
+				continue
+			}
+			fmt.Fprintf(stdout, "  %s (%s): %d free slots in the next 14 days", t.ID, t.Duration, len(slots))
+			for i, s := range slots {
+				if i == 5 {
+					break
+				}
+				if i == 0 {
+					fmt.Fprint(stdout, "; next:")
+				}
+				fmt.Fprintf(stdout, " %s", s.Start.Format("Mon 2 Jan 15:04"))
+			}
+			fmt.Fprintln(stdout)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("check: %d appointment type(s) could not be computed", failed)
+	}
+	return nil
+}
