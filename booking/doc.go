@@ -1,5 +1,5 @@
-// Package booking is the domain of rdv: practitioners, their opening hours and
-// appointment types, the slot engine that turns opening hours and busy time into
+// Package booking is the domain of rdv: practitioners, their open time and
+// appointment types, the slot engine that turns open time and busy time into
 // bookable slots, and the booking service that takes a slot at most once.
 //
 // The package is pure: it imports only the standard library and google/uuid, does
@@ -7,8 +7,14 @@
 // declared here as small interfaces (Calendar, Store, Notifier, Locker) and
 // implemented by the adapter packages caldav, store and notify.
 //
+// Open time comes from a Schedule: a weekly template, per-date overrides,
+// closed periods, French public holidays (computed, Easter-based ones
+// included, with the Alsace-Moselle days as an option) and open intervals
+// from an availability calendar. Schedule.Open resolves it into intervals of
+// time for a window, which the slot engine (Slots) cuts into slots.
+//
 // All arithmetic is done on instants (time.Time). Wall-clock rules (opening
-// hours) are resolved per local day in the practitioner's time zone, so a day
-// with a daylight-saving change has 23 or 25 hours and no slot is lost, doubled
-// or shifted.
+// hours, closed days, holidays) are resolved per local day in the
+// practitioner's time zone, so a day with a daylight-saving change has 23 or
+// 25 hours and no slot is lost, doubled or shifted.
 package booking

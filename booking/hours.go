@@ -68,13 +68,22 @@ type WeeklyHours [7][]ClockRange
 // Validate checks that each day's ranges are well formed, sorted and disjoint.
 func (w *WeeklyHours) Validate() error {
 	for d, rs := range w {
-		for i, r := range rs {
-			if r.Start < 0 || r.End > 24*60 || r.End <= r.Start {
-				return Errorf(EInvalid, "%s: invalid range %s", time.Weekday(d), r)
-			}
-			if i > 0 && r.Start < rs[i-1].End {
-				return Errorf(EInvalid, "%s: ranges %s and %s overlap or are not in order", time.Weekday(d), rs[i-1], r)
-			}
+		if err := validateRanges(time.Weekday(d).String(), rs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateRanges checks that the ranges of one day, called day in errors, are
+// well formed, sorted and disjoint.
+func validateRanges(day string, rs []ClockRange) error {
+	for i, r := range rs {
+		if r.Start < 0 || r.End > 24*60 || r.End <= r.Start {
+			return Errorf(EInvalid, "%s: invalid range %s", day, r)
+		}
+		if i > 0 && r.Start < rs[i-1].End {
+			return Errorf(EInvalid, "%s: ranges %s and %s overlap or are not in order", day, rs[i-1], r)
 		}
 	}
 	return nil

@@ -11,7 +11,7 @@ type Practitioner struct {
 	Name     string         // display name, e.g. "Dr Anne Martin"
 	Email    string         // used as the ORGANIZER of booking events; may be empty
 	Location *time.Location // the practitioner's IANA time zone
-	Hours    WeeklyHours    // when the practitioner is open
+	Schedule Schedule       // when the practitioner is open
 	Types    []AppointmentType
 }
 
@@ -33,7 +33,7 @@ func (p *Practitioner) Validate() error {
 	if p.Location == nil {
 		return Errorf(EInvalid, "practitioner %s: time zone is missing", p.ID)
 	}
-	if err := p.Hours.Validate(); err != nil {
+	if err := p.Schedule.Validate(); err != nil {
 		return fmt.Errorf("practitioner %s: %w", p.ID, err)
 	}
 	if len(p.Types) == 0 {

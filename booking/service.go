@@ -153,7 +153,7 @@ func (s *Service) Slots(ctx context.Context, practitionerID, typeID string, from
 		return nil, err
 	}
 	slots := Slots(SlotQuery{
-		Location: e.p.Location, Hours: e.p.Hours, Type: t,
+		Location: e.p.Location, Open: e.p.Schedule.Open(e.p.Location, from, to), Type: t,
 		Busy: busy, From: from, To: to, Now: now,
 	})
 	if slots == nil {
@@ -189,7 +189,9 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 		return nil, "", err
 	}
 	start := req.Start.In(e.p.Location)
-	q := SlotQuery{Location: e.p.Location, Hours: e.p.Hours, Type: t, Now: s.now()}
+	// The open time of the local days the slot lies on.
+	open := e.p.Schedule.Open(e.p.Location, start, start.Add(t.Duration))
+	q := SlotQuery{Location: e.p.Location, Open: open, Type: t, Now: s.now()}
 	if !IsSlot(q, start) {
 		return nil, "", Errorf(EInvalid, "%s is not a bookable start for %q: pick one from the slots list", start.Format(time.RFC3339), t.ID)
 	}

@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -23,8 +24,8 @@ type Slot struct {
 // SlotQuery is everything the slot engine needs. It holds no clock and no I/O:
 // Now is the instant against which notice and horizon are measured.
 type SlotQuery struct {
-	Location *time.Location   // the practitioner's zone; opening hours are read in it
-	Hours    WeeklyHours      // opening hours
+	Location *time.Location   // the practitioner's zone: slots are given in it, and starts realign at its midnights
+	Open     []Interval       // open time, in any order, possibly overlapping (see Schedule.Open)
 	Type     *AppointmentType // duration, step, buffers, notice, horizon
 	Busy     []Interval       // busy time, in any order, possibly overlapping
 	From, To time.Time        // the window: slots that start in [From, To)
@@ -33,12 +34,18 @@ type SlotQuery struct {
 
 // Slots returns the free slots of q, sorted by start.
 //
-// A slot is free iff it lies inside one opening range of its local day, the span
-// [start−BufferBefore, end+BufferAfter) overlaps no busy interval, start ≥ Now +
-// MinNotice and start ≤ Now + Horizon. Candidate starts are the range's opening
-// time plus whole multiples of the step; they are computed on instants, so a
-// range that crosses a daylight-saving change yields neither a doubled nor a
-// missing slot. Slots returns nil for an empty or inverted window.
+// Open time is first merged, so that intervals that overlap or touch (an
+// extra opening right after the weekly hours, an opening that runs past
+// midnight) form one open interval. A slot is free iff it lies inside one open
+// interval, the span [start−BufferBefore, end+BufferAfter) overlaps no busy
+// interval, start ≥ Now + MinNotice and start ≤ Now + Horizon.
+//
+// Candidate starts are the open interval's start plus whole multiples of the
+// step, counted again from each local midnight the interval runs across: a
+// start depends only on the open time of its own local day, never on how far
+// back the open time given in q reaches. Starts are computed on instants, so
+// open time that crosses a daylight-saving change yields neither a doubled nor
+// a missing slot. Slots returns nil for an empty or inverted window.
 func Slots(q SlotQuery) []Slot {
 	t := q.Type
 	if t == nil || q.Location == nil || !q.From.Before(q.To) || t.Duration <= 0 {
@@ -53,41 +60,79 @@ func Slots(q SlotQuery) []Slot {
 	if !from.Before(to) || latest.Before(from) {
 		return nil
 	}
-	busy := mergeIntervals(q.Busy)
+	open := q.Open
+	if !isMerged(open) {
+		open = mergeIntervals(open)
+	}
+	busy := mergeSpans(q.Busy, from)
 	step := t.step()
+	loc := q.Location
 
-	var out []Slot
-	bi := 0 // busy[bi] is the first busy interval that may still matter
-	day := DateOf(from.In(q.Location))
-	last := DateOf(to.In(q.Location))
-	for ; !last.Before(day); day = day.AddDays(1) {
-		for _, r := range q.Hours[day.Weekday()] {
-			open := r.Start.On(day, q.Location)
-			close := r.End.On(day, q.Location)
-			for start := open; ; start = start.Add(step) {
-				end := start.Add(t.Duration)
-				if end.After(close) || !start.Before(to) || start.After(latest) {
+	// Candidates are walked as offsets from from: integers, cheap to compare.
+	toOff, latestOff := to.Sub(from), latest.Sub(from)
+	out := make([]Slot, 0, maxSlots(open, from, to, step))
+	bi := 0              // busy[bi] is the first busy span that may still matter
+	var dayEnd time.Time // the local midnight that ends the day of the current anchor
+	for _, run := range open {
+		runEnd := run.End.Sub(from)
+		if runEnd < t.Duration {
+			continue // too early to hold a slot starting at from or later
+		}
+		if !run.Start.Before(to) || run.Start.After(latest) {
+			break
+		}
+		for anchor := run.Start; anchor.Before(run.End); {
+			if !anchor.Before(dayEnd) {
+				y, m, d := anchor.In(loc).Date()
+				dayEnd = time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+			}
+			segEnd := minTime(dayEnd, run.End) // starts counted from anchor lie before segEnd
+			start := anchor
+			if start.Before(from) {
+				late := from.Sub(start)
+				k := late / step
+				if late%step != 0 {
+					k++
+				}
+				start = start.Add(k * step)
+			}
+			segEndOff := segEnd.Sub(from)
+			for off := start.Sub(from); off < segEndOff; off += step {
+				endOff := off + t.Duration
+				if endOff > runEnd || off >= toOff || off > latestOff {
 					break
 				}
-				if start.Before(from) {
-					continue
-				}
-				need := Interval{start.Add(-t.BufferBefore), end.Add(t.BufferAfter)}
-				for bi < len(busy) && !busy[bi].End.After(need.Start) {
+				needStart, needEnd := off-t.BufferBefore, endOff+t.BufferAfter
+				for bi < len(busy) && busy[bi].end <= needStart {
 					bi++
 				}
-				if bi < len(busy) && busy[bi].Start.Before(need.End) {
+				if bi < len(busy) && busy[bi].start < needEnd {
 					continue
 				}
-				out = append(out, Slot{start.In(q.Location), end.In(q.Location)})
+				out = append(out, Slot{from.Add(off).In(loc), from.Add(endOff).In(loc)})
 			}
+			anchor = segEnd
 		}
 	}
 	return out
 }
 
+// maxSlots returns an upper bound, close when little time is busy, on the
+// number of slots that open, merged, holds in [from, to).
+func maxSlots(open []Interval, from, to time.Time, step time.Duration) int {
+	n := 0
+	for _, i := range open {
+		s, e := maxTime(i.Start, from), minTime(i.End, to)
+		if s.Before(e) {
+			n += int(e.Sub(s)/step) + 2 // + 2: a start realigned at a midnight
+		}
+	}
+	return n
+}
+
 // IsSlot reports whether [start, start+duration) is one of the slots of q. The
-// window of q is ignored: the candidate's own local day is examined.
+// window of q is ignored; q.Open must cover the local days of the candidate,
+// as Schedule.Open(loc, start, start+duration) does.
 func IsSlot(q SlotQuery, start time.Time) bool {
 	q.From = start
 	q.To = start.Add(time.Nanosecond)
@@ -97,6 +142,47 @@ func IsSlot(q SlotQuery, start time.Time) bool {
 		}
 	}
 	return false
+}
+
+// span is an interval as offsets from a base instant: cheaper to sort and
+// compare than a pair of time.Time, which matters for thousands of busy
+// intervals. Offsets saturate at about ±292 years from the base (time.Time.Sub),
+// which keeps their order.
+type span struct {
+	start, end time.Duration
+}
+
+// mergeSpans returns the union of in as sorted, disjoint spans from base.
+// Empty and inverted intervals are dropped.
+func mergeSpans(in []Interval, base time.Time) []span {
+	out := make([]span, 0, len(in))
+	for _, i := range in {
+		if i.Start.Before(i.End) {
+			out = append(out, span{i.Start.Sub(base), i.End.Sub(base)})
+		}
+	}
+	slices.SortFunc(out, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	n := 0
+	for _, s := range out {
+		if n > 0 && s.start <= out[n-1].end {
+			out[n-1].end = max(out[n-1].end, s.end)
+			continue
+		}
+		out[n] = s
+		n++
+	}
+	return out[:n]
+}
+
+// isMerged reports whether in is already as mergeIntervals would return it:
+// sorted, non-empty, disjoint and not touching.
+func isMerged(in []Interval) bool {
+	for k, i := range in {
+		if !i.Start.Before(i.End) || k > 0 && !in[k-1].End.Before(i.Start) {
+			return false
+		}
+	}
+	return true
 }
 
 // mergeIntervals returns the union of in as sorted, disjoint intervals. Empty

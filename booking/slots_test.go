@@ -54,6 +54,13 @@ func splitComma(s string) []string {
 	return out
 }
 
+// weeklyOpen returns the open time of the weekly template w alone, public
+// holidays included, over [from, to).
+func weeklyOpen(w WeeklyHours, from, to time.Time) []Interval {
+	s := Schedule{Weekly: w, OpenOnHolidays: true}
+	return s.Open(paris, from, to)
+}
+
 func starts(slots []Slot) []string {
 	out := make([]string, len(slots))
 	for i, s := range slots {
@@ -72,6 +79,7 @@ func TestSlots(t *testing.T) {
 
 	tests := []struct {
 		name  string
+		hours WeeklyHours // open time: the weekly template alone
 		q     SlotQuery
 		want  []string // all starts, if set
 		count int      // number of slots, if want is nil
@@ -79,15 +87,16 @@ func TestSlots(t *testing.T) {
 		last  string
 	}{
 		{
-			name: "two ranges a day",
-			q: SlotQuery{Hours: hours(weekdays), Type: consult,
+			name:  "two ranges a day",
+			hours: hours(weekdays),
+			q: SlotQuery{Type: consult,
 				From: at(monday + " 00:00"), To: at("2026-12-01 00:00"), Now: longAgo},
 			count: 10 + 12, first: "2026-11-30 08:30 +01:00", last: "2026-11-30 17:40 +01:00",
 		},
 		{
-			name: "buffers before and after differ",
+			name:  "buffers before and after differ",
+			hours: hours(map[time.Weekday]string{time.Monday: "09:00-12:00"}),
 			q: SlotQuery{
-				Hours: hours(map[time.Weekday]string{time.Monday: "09:00-12:00"}),
 				Type: &AppointmentType{ID: "b", Duration: 20 * time.Minute, Step: 10 * time.Minute,
 					BufferBefore: 10 * time.Minute, BufferAfter: 5 * time.Minute},
 				Busy: []Interval{{at(monday + " 10:00"), at(monday + " 10:30")}},
@@ -100,37 +109,39 @@ func TestSlots(t *testing.T) {
 			},
 		},
 		{
-			name: "minimum notice",
-			q: SlotQuery{Hours: hours(weekdays),
-				Type: &AppointmentType{ID: "n", Duration: 20 * time.Minute, MinNotice: time.Hour},
+			name:  "minimum notice",
+			hours: hours(weekdays),
+			q: SlotQuery{Type: &AppointmentType{ID: "n", Duration: 20 * time.Minute, MinNotice: time.Hour},
 				From: at(monday + " 00:00"), To: at("2026-12-01 00:00"), Now: at(monday + " 09:05")},
 			count: 5 + 12, first: "2026-11-30 10:10 +01:00",
 		},
 		{
-			name: "horizon bounds the last start inclusively",
-			q: SlotQuery{Hours: hours(weekdays),
-				Type: &AppointmentType{ID: "h", Duration: 20 * time.Minute, Horizon: 24 * time.Hour},
+			name:  "horizon bounds the last start inclusively",
+			hours: hours(weekdays),
+			q: SlotQuery{Type: &AppointmentType{ID: "h", Duration: 20 * time.Minute, Horizon: 24 * time.Hour},
 				From: at(monday + " 00:00"), To: at("2026-12-03 00:00"), Now: at(monday + " 10:10")},
 			first: "2026-11-30 10:10 +01:00", last: "2026-12-01 10:10 +01:00",
 			count: 5 + 12 + 6,
 		},
 		{
-			name: "step aligned on the opening time, window starting mid-step",
-			q: SlotQuery{Hours: hours(map[time.Weekday]string{time.Monday: "08:30-10:00"}),
-				Type: &AppointmentType{ID: "s", Duration: 30 * time.Minute, Step: 15 * time.Minute},
+			name:  "step aligned on the opening time, window starting mid-step",
+			hours: hours(map[time.Weekday]string{time.Monday: "08:30-10:00"}),
+			q: SlotQuery{Type: &AppointmentType{ID: "s", Duration: 30 * time.Minute, Step: 15 * time.Minute},
 				From: at(monday + " 08:37"), To: at("2026-12-01 00:00"), Now: longAgo},
 			want: []string{"2026-11-30 08:45 +01:00", "2026-11-30 09:00 +01:00", "2026-11-30 09:15 +01:00", "2026-11-30 09:30 +01:00"},
 		},
 		{
-			name: "busy event overlapping the window start",
-			q: SlotQuery{Hours: hours(map[time.Weekday]string{time.Monday: "08:00-10:00"}), Type: consult,
+			name:  "busy event overlapping the window start",
+			hours: hours(map[time.Weekday]string{time.Monday: "08:00-10:00"}),
+			q: SlotQuery{Type: consult,
 				Busy: []Interval{{at(monday + " 07:00"), at(monday + " 09:00")}},
 				From: at(monday + " 08:00"), To: at(monday + " 23:00"), Now: longAgo},
 			want: []string{"2026-11-30 09:00 +01:00", "2026-11-30 09:20 +01:00", "2026-11-30 09:40 +01:00"},
 		},
 		{
-			name: "busy intervals unsorted and overlapping",
-			q: SlotQuery{Hours: hours(map[time.Weekday]string{time.Monday: "08:10-10:00"}), Type: consult,
+			name:  "busy intervals unsorted and overlapping",
+			hours: hours(map[time.Weekday]string{time.Monday: "08:10-10:00"}),
+			q: SlotQuery{Type: consult,
 				Busy: []Interval{
 					{at(monday + " 09:10"), at(monday + " 09:30")},
 					{at(monday + " 08:10"), at(monday + " 08:30")},
@@ -140,31 +151,32 @@ func TestSlots(t *testing.T) {
 			want: []string{"2026-11-30 08:50 +01:00", "2026-11-30 09:30 +01:00"},
 		},
 		{
-			name: "a busy interval ending exactly at the start does not block",
-			q: SlotQuery{Hours: hours(map[time.Weekday]string{time.Monday: "08:00-09:00"}), Type: consult,
+			name:  "a busy interval ending exactly at the start does not block",
+			hours: hours(map[time.Weekday]string{time.Monday: "08:00-09:00"}),
+			q: SlotQuery{Type: consult,
 				Busy: []Interval{{at(monday + " 07:00"), at(monday + " 08:00")}, {at(monday + " 08:40"), at(monday + " 09:30")}},
 				From: at(monday + " 00:00"), To: at(monday + " 23:00"), Now: longAgo},
 			want: []string{"2026-11-30 08:00 +01:00", "2026-11-30 08:20 +01:00"},
 		},
 		{
-			name: "spring forward 2027-03-28: the range 01:00-05:00 has three hours",
-			q: SlotQuery{Hours: hours(map[time.Weekday]string{time.Sunday: "01:00-05:00"}),
-				Type: &AppointmentType{ID: "d", Duration: time.Hour},
+			name:  "spring forward 2027-03-28: the range 01:00-05:00 has three hours",
+			hours: hours(map[time.Weekday]string{time.Sunday: "01:00-05:00"}),
+			q: SlotQuery{Type: &AppointmentType{ID: "d", Duration: time.Hour},
 				From: at("2027-03-28 00:00"), To: at("2027-03-29 00:00"), Now: at("2027-03-01 00:00")},
 			want: []string{"2027-03-28 01:00 +01:00", "2027-03-28 03:00 +02:00", "2027-03-28 04:00 +02:00"},
 		},
 		{
-			name: "fall back 2027-10-31: the range 01:00-05:00 has five hours",
-			q: SlotQuery{Hours: hours(map[time.Weekday]string{time.Sunday: "01:00-05:00"}),
-				Type: &AppointmentType{ID: "d", Duration: time.Hour},
+			name:  "fall back 2027-10-31: the range 01:00-05:00 has five hours",
+			hours: hours(map[time.Weekday]string{time.Sunday: "01:00-05:00"}),
+			q: SlotQuery{Type: &AppointmentType{ID: "d", Duration: time.Hour},
 				From: at("2027-10-31 00:00"), To: at("2027-11-01 00:00"), Now: at("2027-10-01 00:00")},
 			want: []string{"2027-10-31 01:00 +02:00", "2027-10-31 02:00 +02:00", "2027-10-31 02:00 +01:00",
 				"2027-10-31 03:00 +01:00", "2027-10-31 04:00 +01:00"},
 		},
 		{
-			name: "spring forward: day hours keep their wall clock",
-			q: SlotQuery{Hours: hours(map[time.Weekday]string{time.Saturday: "08:30-09:30", time.Sunday: "08:30-09:30", time.Monday: "08:30-09:30"}),
-				Type: consult, From: at("2027-03-27 00:00"), To: at("2027-03-30 00:00"), Now: at("2027-03-01 00:00")},
+			name:  "spring forward: day hours keep their wall clock",
+			hours: hours(map[time.Weekday]string{time.Saturday: "08:30-09:30", time.Sunday: "08:30-09:30", time.Monday: "08:30-09:30"}),
+			q:     SlotQuery{Type: consult, From: at("2027-03-27 00:00"), To: at("2027-03-30 00:00"), Now: at("2027-03-01 00:00")},
 			want: []string{
 				"2027-03-27 08:30 +01:00", "2027-03-27 08:50 +01:00", "2027-03-27 09:10 +01:00",
 				"2027-03-28 08:30 +02:00", "2027-03-28 08:50 +02:00", "2027-03-28 09:10 +02:00",
@@ -172,23 +184,25 @@ func TestSlots(t *testing.T) {
 			},
 		},
 		{
-			name: "fall back: day hours keep their wall clock",
-			q: SlotQuery{Hours: hours(map[time.Weekday]string{time.Saturday: "17:00-18:00", time.Sunday: "17:00-18:00"}),
-				Type: consult, From: at("2027-10-30 00:00"), To: at("2027-11-01 00:00"), Now: at("2027-10-01 00:00")},
+			name:  "fall back: day hours keep their wall clock",
+			hours: hours(map[time.Weekday]string{time.Saturday: "17:00-18:00", time.Sunday: "17:00-18:00"}),
+			q:     SlotQuery{Type: consult, From: at("2027-10-30 00:00"), To: at("2027-11-01 00:00"), Now: at("2027-10-01 00:00")},
 			want: []string{
 				"2027-10-30 17:00 +02:00", "2027-10-30 17:20 +02:00", "2027-10-30 17:40 +02:00",
 				"2027-10-31 17:00 +01:00", "2027-10-31 17:20 +01:00", "2027-10-31 17:40 +01:00",
 			},
 		},
 		{
-			name: "closed day and empty window",
-			q: SlotQuery{Hours: hours(weekdays), Type: consult,
+			name:  "closed day and empty window",
+			hours: hours(weekdays),
+			q: SlotQuery{Type: consult,
 				From: at("2026-12-05 00:00"), To: at("2026-12-07 00:00"), Now: longAgo},
 			want: []string{},
 		},
 		{
-			name: "inverted window",
-			q: SlotQuery{Hours: hours(weekdays), Type: consult,
+			name:  "inverted window",
+			hours: hours(weekdays),
+			q: SlotQuery{Type: consult,
 				From: at("2026-12-07 00:00"), To: at("2026-12-01 00:00"), Now: longAgo},
 			want: []string{},
 		},
@@ -196,6 +210,7 @@ func TestSlots(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.q.Location = paris
+			tc.q.Open = weeklyOpen(tc.hours, tc.q.From, tc.q.To)
 			got := Slots(tc.q)
 			gs := starts(got)
 			if tc.want != nil {
@@ -235,9 +250,10 @@ func TestSlotsDSTWholeDay(t *testing.T) {
 	}{{"2027-03-28", 23}, {"2027-10-31", 25}, {"2027-06-06", 24}} {
 		t.Run(tc.day, func(t *testing.T) {
 			d, _ := ParseDate(tc.day)
-			q := SlotQuery{Location: paris, Hours: hours(map[time.Weekday]string{time.Sunday: "00:00-24:00"}),
+			from, to := d.Midnight(paris), d.AddDays(1).Midnight(paris)
+			q := SlotQuery{Location: paris, Open: weeklyOpen(hours(map[time.Weekday]string{time.Sunday: "00:00-24:00"}), from, to),
 				Type: &AppointmentType{ID: "h", Duration: time.Hour, Horizon: MaxHorizon},
-				From: d.Midnight(paris), To: d.AddDays(1).Midnight(paris), Now: at("2027-01-01 00:00")}
+				From: from, To: to, Now: at("2027-01-01 00:00")}
 			got := Slots(q)
 			if len(got) != tc.want {
 				t.Fatalf("got %d slots, want %d", len(got), tc.want)
@@ -260,7 +276,8 @@ func TestSlotsDSTWholeDay(t *testing.T) {
 }
 
 func TestIsSlot(t *testing.T) {
-	q := SlotQuery{Location: paris, Hours: hours(map[time.Weekday]string{time.Monday: "08:30-12:00"}),
+	w := hours(map[time.Weekday]string{time.Monday: "08:30-12:00"})
+	q := SlotQuery{Location: paris, Open: weeklyOpen(w, at("2026-11-30 00:00"), at("2026-12-02 00:00")),
 		Type: &AppointmentType{ID: "c", Duration: 20 * time.Minute},
 		Busy: []Interval{{at("2026-11-30 09:00"), at("2026-11-30 09:30")}},
 		Now:  at("2026-11-01 00:00")}
@@ -315,7 +332,8 @@ func TestMergeIntervals(t *testing.T) {
 	}
 }
 
-// BenchmarkSlots: a 60-day horizon, 2,000 busy intervals, a 20-minute type.
+// BenchmarkSlots: a 60-day horizon, 2,000 busy intervals, a 20-minute type;
+// the open time of the weekly template is resolved in the loop, as a query does.
 func BenchmarkSlots(b *testing.B) {
 	w := hours(map[time.Weekday]string{
 		time.Monday: "08:30-12:00,14:00-18:30", time.Tuesday: "08:30-12:00,14:00-18:30",
@@ -329,12 +347,14 @@ func BenchmarkSlots(b *testing.B) {
 		s := now.Add(time.Duration(rng.IntN(60*24*60)) * time.Minute)
 		busy[i] = Interval{s, s.Add(time.Duration(10+rng.IntN(80)) * time.Minute)}
 	}
-	q := SlotQuery{Location: paris, Hours: w,
+	sched := Schedule{Weekly: w, OpenOnHolidays: true}
+	q := SlotQuery{Location: paris,
 		Type: &AppointmentType{ID: "c", Duration: 20 * time.Minute, BufferAfter: 5 * time.Minute},
 		Busy: busy, From: now, To: now.Add(60 * 24 * time.Hour), Now: now}
 	b.ReportAllocs()
 	var n int
 	for b.Loop() {
+		q.Open = sched.Open(paris, q.From, q.To)
 		n = len(Slots(q))
 	}
 	b.ReportMetric(float64(n), "slots")
