@@ -248,17 +248,17 @@ func (p *page) do(actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// open loads url and checks the status of its answer.
-func (p *page) open(url string, status int64) {
+// open loads target and checks the status of its answer.
+func (p *page) open(target string, status int64) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, browserStep)
 	defer cancel()
-	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(url))
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(target))
 	if err != nil {
-		p.t.Fatalf("open %s: %v", url, err)
+		p.t.Fatalf("open %s: %v", target, err)
 	}
 	if resp.Status != status {
-		p.t.Fatalf("open %s: status %d, want %d", url, resp.Status, status)
+		p.t.Fatalf("open %s: status %d, want %d", target, resp.Status, status)
 	}
 }
 

@@ -56,9 +56,9 @@ type PractitionerConfig struct {
 	// OpenOnHolidays keeps the French public holidays open (they are closed by default).
 	OpenOnHolidays bool `toml:"open_on_holidays"`
 	// AlsaceMoselle also closes Good Friday and 26 December.
-	AlsaceMoselle bool `toml:"alsace_moselle"`
-	Calendar CalendarConfig      `toml:"calendar"`
-	Types    []TypeConfig        `toml:"types"`
+	AlsaceMoselle bool           `toml:"alsace_moselle"`
+	Calendar      CalendarConfig `toml:"calendar"`
+	Types         []TypeConfig   `toml:"types"`
 }
 
 // CalendarConfig binds a practitioner to a CalDAV calendar. Without a URL the
