@@ -27,6 +27,9 @@ type formView struct {
 	Phone          string
 	Error          string
 	ErrorField     string // "name", "email", "phone" or ""
+	// Key is the form's Idempotency-Key: a second submission of the same
+	// form (a double click, a retry after a timeout) books nothing more.
+	Key string
 }
 
 // slotForm reads the slot of a booking form from v (the query of GET /book,
@@ -79,6 +82,7 @@ func (s *Server) bookForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	f.Key = "form-" + booking.NewToken()
 	s.render(w, r, http.StatusOK, "book", "Réserver ce créneau", f)
 }
 
@@ -98,7 +102,12 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Name, f.Email, f.Phone = r.PostForm.Get("name"), r.PostForm.Get("email"), r.PostForm.Get("phone")
+	f.Key = r.PostForm.Get("key")
+	if len(f.Key) > booking.MaxIdempotencyKeyLen {
+		f.Key = ""
+	}
 	_, token, err := s.svc.Book(r.Context(), booking.BookRequest{
+		IdempotencyKey: f.Key,
 		PractitionerID: f.PractitionerID,
 		TypeID:         f.TypeID,
 		Start:          start,
@@ -147,6 +156,7 @@ var frenchMessages = []struct{ prefix, field, fr string }{
 	{"patient email", "email", "L'adresse e-mail n'est pas valide (forme attendue : nom@domaine.fr)."},
 	{"patient phone is required", "phone", "Indiquez votre numéro de téléphone."},
 	{"patient phone", "phone", "Le numéro de téléphone n'est pas valide : au moins 6 chiffres ; seuls les espaces, un + au début et . - ( ) sont permis."},
+	{"this Idempotency-Key was already used", "", "Ce formulaire a déjà servi à prendre un rendez-vous. Revenez à la liste des créneaux pour en prendre un autre."},
 }
 
 // redirect answers a POST with 303 See Other to path.

@@ -26,7 +26,7 @@ type newBookingJSON struct {
 }
 
 type createBookingInput struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"A unique key per booking attempt, so that a retried request does not book twice. Accepted now; replays are not yet recognised."`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"A unique key per booking attempt (a random UUID), so that a retried request does not book twice: within 24 hours, a request with the same key and the same body gets the first answer again (same booking, same manage token) and books nothing; the same key with another body is refused with 422."`
 	Body           newBookingJSON
 }
 
@@ -65,6 +65,15 @@ type tokenInput struct {
 	Token string `path:"token" doc:"Manage token of the booking."`
 }
 
+type rescheduleJSON struct {
+	Start time.Time `json:"start" example:"2026-12-02T10:00:00+01:00" doc:"Start of the new slot, RFC 3339, as listed by the slots operation for the booking's type."`
+}
+
+type rescheduleInput struct {
+	Token string `path:"token" doc:"Manage token of the booking."`
+	Body  rescheduleJSON
+}
+
 type bookingOutput struct {
 	CacheControl string `header:"Cache-Control"`
 	Body         bookingJSON
@@ -73,11 +82,13 @@ type bookingOutput struct {
 func (s *Server) registerBookings() {
 	tags := []string{"bookings"}
 	huma.Register(s.api, huma.Operation{
-		OperationID:   "createBooking",
-		Method:        http.MethodPost,
-		Path:          "/v1/bookings",
-		Summary:       "Book a slot",
-		Description:   "Takes a free slot for a patient. 409 when the slot is no longer free, 422 for invalid input, 503 when the calendar can't be reached.",
+		OperationID: "createBooking",
+		Method:      http.MethodPost,
+		Path:        "/v1/bookings",
+		Summary:     "Book a slot",
+		Description: "Takes a free slot for a patient. 409 when the slot is no longer free (or, for a group session, full), " +
+			"422 for invalid input or an Idempotency-Key already used with another body, 503 when the calendar can't be reached. " +
+			"Send an Idempotency-Key to retry safely.",
 		Tags:          tags,
 		DefaultStatus: http.StatusCreated,
 		MaxBodyBytes:  s.maxBody,
@@ -117,17 +128,36 @@ func (s *Server) registerBookings() {
 		Method:      http.MethodPost,
 		Path:        "/v1/bookings/{token}/cancel",
 		Summary:     "Cancel a booking",
-		Description: "Cancels the booking; its slot is free again. Cancelling a cancelled booking changes nothing; 409 for an expired one.",
-		Tags:        tags,
-		Errors:      []int{http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable},
+		Description: "Cancels the booking; its slot is free again. Cancelling a cancelled booking changes nothing; " +
+			"409 for an expired one, or past the appointment type's cancellation cut-off (the message says how to reach the practice).",
+		Tags:   tags,
+		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *tokenInput) (*bookingOutput, error) {
 		a, err := s.svc.Cancel(ctx, in.Token)
+		return s.bookingResult(ctx, a, err)
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "rescheduleBooking",
+		Method:      http.MethodPost,
+		Path:        "/v1/bookings/{token}/reschedule",
+		Summary:     "Move a booking",
+		Description: "Moves the booking to another free slot of its type: the new slot is taken before the old one is released, " +
+			"in one change; the booking keeps its id, token and status. 409 when the new slot is not free, the booking is " +
+			"not active, or the cancellation cut-off has passed; 422 when start is not a slot of the type.",
+		Tags:         tags,
+		MaxBodyBytes: s.maxBody,
+		Errors: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict,
+			http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
+	}, func(ctx context.Context, in *rescheduleInput) (*bookingOutput, error) {
+		a, err := s.svc.Reschedule(ctx, in.Token, in.Body.Start)
 		return s.bookingResult(ctx, a, err)
 	})
 }
 
 func (s *Server) createBooking(ctx context.Context, in *createBookingInput) (*createBookingOutput, error) {
 	b, token, err := s.svc.Book(ctx, booking.BookRequest{
+		IdempotencyKey: in.IdempotencyKey,
 		PractitionerID: in.Body.Practitioner,
 		TypeID:         in.Body.Type,
 		Start:          in.Body.Start,

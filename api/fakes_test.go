@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,10 +17,12 @@ import (
 	_ "time/tzdata" // the tests must not depend on the host's zoneinfo
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/store"
 )
 
-// Small in-memory stand-ins for the calendar, the store and the notifier,
-// whose real adapters (caldav, store, notify) are tested on their own.
+// Small in-memory stand-ins for the calendar and the notifier, whose real
+// adapters (caldav, notify) are tested on their own, and the real SQLite
+// store in a temporary directory.
 
 // fakeCalendar keeps booking events in memory; an active event is busy time.
 type fakeCalendar struct {
@@ -33,14 +36,16 @@ type fakeCalendar struct {
 }
 
 type fakeEvent struct {
+	id, typ    string
 	start, end time.Time
 	status     booking.Status
+	seq        int
 	etag       int
 }
 
 func newFakeCalendar() *fakeCalendar { return &fakeCalendar{events: map[string]fakeEvent{}} }
 
-func (c *fakeCalendar) Busy(_ context.Context, from, to time.Time) ([]booking.Interval, error) {
+func (c *fakeCalendar) Busy(_ context.Context, from, to time.Time) ([]booking.BusyInterval, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.busyCalls++
@@ -48,15 +53,15 @@ func (c *fakeCalendar) Busy(_ context.Context, from, to time.Time) ([]booking.In
 		return nil, c.busyErr
 	}
 	window := booking.Interval{Start: from, End: to}
-	var out []booking.Interval
+	var out []booking.BusyInterval
 	for _, i := range c.busy {
 		if i.Overlaps(window) {
-			out = append(out, i)
+			out = append(out, booking.BusyInterval{Interval: i})
 		}
 	}
 	for _, e := range c.events {
 		if i := (booking.Interval{Start: e.start, End: e.end}); e.status.Active() && i.Overlaps(window) {
-			out = append(out, i)
+			out = append(out, booking.BusyInterval{Interval: i, Booking: e.id, Type: e.typ})
 		}
 	}
 	return out, nil
@@ -70,7 +75,8 @@ func (c *fakeCalendar) Create(_ context.Context, a booking.Appointment) (booking
 	if _, ok := c.events[href]; ok {
 		return booking.EventRef{}, booking.Errorf(booking.EConflict, "event exists")
 	}
-	c.events[href] = fakeEvent{start: a.Booking.Start, end: a.Booking.End, status: a.Booking.Status, etag: 1}
+	c.events[href] = fakeEvent{id: a.Booking.ID, typ: a.Booking.TypeID, start: a.Booking.Start, end: a.Booking.End,
+		status: eventStatus(a.Booking.Status), seq: a.Booking.Sequence, etag: 1}
 	return booking.EventRef{Href: href, ETag: "1"}, nil
 }
 
@@ -82,7 +88,7 @@ func (c *fakeCalendar) Update(_ context.Context, a booking.Appointment, ref book
 	if !ok || strconv.Itoa(e.etag) != ref.ETag {
 		return booking.EventRef{}, booking.Errorf(booking.EConflict, "event changed")
 	}
-	e.start, e.end, e.status = a.Booking.Start, a.Booking.End, a.Booking.Status
+	e.start, e.end, e.status, e.seq = a.Booking.Start, a.Booking.End, eventStatus(a.Booking.Status), a.Booking.Sequence
 	e.etag++
 	c.events[ref.Href] = e
 	return booking.EventRef{Href: ref.Href, ETag: strconv.Itoa(e.etag)}, nil
@@ -93,6 +99,41 @@ func (c *fakeCalendar) Delete(_ context.Context, ref booking.EventRef) error {
 	defer c.mu.Unlock()
 	delete(c.events, ref.Href)
 	return nil
+}
+
+func (c *fakeCalendar) Events(_ context.Context, from, to time.Time) ([]booking.BookingEvent, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []booking.BookingEvent
+	for href, e := range c.events {
+		if e.start.Before(to) && from.Before(e.end) {
+			out = append(out, e.event(href))
+		}
+	}
+	return out, nil
+}
+
+func (c *fakeCalendar) Event(_ context.Context, href string) (booking.BookingEvent, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.events[href]
+	if !ok {
+		return booking.BookingEvent{}, false, nil
+	}
+	return e.event(href), true, nil
+}
+
+func (e fakeEvent) event(href string) booking.BookingEvent {
+	return booking.BookingEvent{Ref: booking.EventRef{Href: href, ETag: strconv.Itoa(e.etag)}, Booking: e.id, Type: e.typ,
+		Start: e.start, End: e.end, Status: e.status, Sequence: e.seq}
+}
+
+// eventStatus is the status an event shows for a booking's status.
+func eventStatus(s booking.Status) booking.Status {
+	if s == booking.StatusExpired {
+		return booking.StatusCancelled
+	}
+	return s
 }
 
 func (c *fakeCalendar) eventCount() int {
@@ -107,65 +148,45 @@ func (c *fakeCalendar) setBusyErr(err error) {
 	c.busyErr = err
 }
 
-// fakeStore is the booking ledger in memory. It hands out copies.
+// fakeStore is the real SQLite store in a temporary directory, counting the
+// bookings recorded and failing them on demand.
 type fakeStore struct {
+	*store.SQLite
 	mu        sync.Mutex
-	bookings  map[string]booking.Booking
-	createErr error // returned by CreateBooking when set
+	createErr error // returned by Record for a new booking when set
 	creates   int
 }
 
-func newFakeStore() *fakeStore { return &fakeStore{bookings: map[string]booking.Booking{}} }
-
-func (s *fakeStore) CreateBooking(_ context.Context, b *booking.Booking) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.creates++
-	if s.createErr != nil {
-		return s.createErr
+func newFakeStore(t *testing.T) *fakeStore {
+	t.Helper()
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "rdv.db"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, ok := s.bookings[b.ID]; ok {
-		return booking.Errorf(booking.EConflict, "booking %s exists", b.ID)
-	}
-	s.bookings[b.ID] = *b
-	return nil
+	t.Cleanup(func() { db.Close() })
+	return &fakeStore{SQLite: db}
 }
 
-func (s *fakeStore) UpdateBooking(_ context.Context, b *booking.Booking) error {
+func (s *fakeStore) Record(ctx context.Context, c booking.Change) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.bookings[b.ID]; !ok {
-		return booking.Errorf(booking.ENotFound, "no booking %s", b.ID)
-	}
-	s.bookings[b.ID] = *b
-	return nil
-}
-
-func (s *fakeStore) BookingByTokenHash(_ context.Context, hash string) (*booking.Booking, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, b := range s.bookings {
-		if b.TokenHash == hash {
-			return &b, nil
+	if c.Create {
+		s.creates++
+		if s.createErr != nil {
+			err := s.createErr
+			s.mu.Unlock()
+			return err
 		}
 	}
-	return nil, booking.Errorf(booking.ENotFound, "no booking for this token")
-}
-
-func (s *fakeStore) Booking(_ context.Context, id string) (*booking.Booking, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.bookings[id]
-	if !ok {
-		return nil, booking.Errorf(booking.ENotFound, "no booking %s", id)
-	}
-	return &b, nil
+	s.mu.Unlock()
+	return s.SQLite.Record(ctx, c)
 }
 
 func (s *fakeStore) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.bookings)
+	bs, err := s.BookingsBetween(context.Background(), "demo", time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		panic(err)
+	}
+	return len(bs)
 }
 
 func (s *fakeStore) status(token string) booking.Status {
@@ -264,7 +285,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, cal: newFakeCalendar(), store: newFakeStore(), notes: &fakeNotifier{}, logs: &syncBuffer{}}
+	e := &env{t: t, cal: newFakeCalendar(), store: newFakeStore(t), notes: &fakeNotifier{}, logs: &syncBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := func() time.Time { return testNow }
 	e.svc = booking.NewService(booking.ServiceConfig{Store: e.store, Notifier: e.notes, Now: now, Logger: log})

@@ -18,6 +18,7 @@ func (s *Server) registerPages() {
 	s.mux.HandleFunc("GET /manage/{token}", s.manage)
 	s.mux.HandleFunc("POST /manage/{token}/confirm", s.sameSite(s.confirm))
 	s.mux.HandleFunc("POST /manage/{token}/cancel", s.sameSite(s.cancel))
+	s.mux.HandleFunc("POST /manage/{token}/reschedule", s.sameSite(s.reschedule))
 	s.mux.HandleFunc("GET /static/style.css", s.style)
 	s.mux.HandleFunc("/", s.pageNoRoute)
 }

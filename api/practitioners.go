@@ -21,6 +21,9 @@ type appointmentTypeJSON struct {
 	ID              string `json:"id" example:"consultation" doc:"Identifier, the type parameter of the slots."`
 	Name            string `json:"name" example:"Consultation" doc:"Name shown to patients."`
 	DurationMinutes int    `json:"duration_minutes" example:"20" doc:"Length of the visit in minutes."`
+	Capacity        int    `json:"capacity" example:"1" doc:"How many patients one slot takes: 1, or more for a group session."`
+	CancelCutoff    int    `json:"cancel_cutoff_minutes" example:"1440" doc:"Cancelling or moving a booking online closes this many minutes before its start (0: until the start)."`
+	RequireConfirm  bool   `json:"require_confirmation" doc:"A new booking stays pending until the patient confirms it from the email, and is released if not confirmed in time."`
 }
 
 type practitionerListJSON struct {
@@ -124,7 +127,11 @@ func newPractitionerJSON(p *booking.Practitioner) practitionerJSON {
 		AppointmentTypes: make([]appointmentTypeJSON, len(p.Types)),
 	}
 	for i, t := range p.Types {
-		out.AppointmentTypes[i] = appointmentTypeJSON{ID: t.ID, Name: t.Name, DurationMinutes: int(t.Duration / time.Minute)}
+		out.AppointmentTypes[i] = appointmentTypeJSON{
+			ID: t.ID, Name: t.Name, DurationMinutes: int(t.Duration / time.Minute),
+			Capacity: max(t.Capacity, 1), CancelCutoff: int(t.CancelCutoff / time.Minute),
+			RequireConfirm: t.RequireConfirmation,
+		}
 	}
 	return out
 }

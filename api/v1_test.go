@@ -28,8 +28,10 @@ func TestPractitioners(t *testing.T) {
 	want := map[string]any{"practitioners": []any{map[string]any{
 		"id": "demo", "name": "Dr Anne Martin", "timezone": "Europe/Paris",
 		"appointment_types": []any{
-			map[string]any{"id": "consultation", "name": "Consultation", "duration_minutes": float64(20)},
-			map[string]any{"id": "suivi", "name": "Suivi", "duration_minutes": float64(30)},
+			map[string]any{"id": "consultation", "name": "Consultation", "duration_minutes": float64(20),
+				"capacity": float64(1), "cancel_cutoff_minutes": float64(0), "require_confirmation": false},
+			map[string]any{"id": "suivi", "name": "Suivi", "duration_minutes": float64(30),
+				"capacity": float64(1), "cancel_cutoff_minutes": float64(0), "require_confirmation": true},
 		},
 	}}}
 	if got := decode(t, w); !reflect.DeepEqual(got, want) {

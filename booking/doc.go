@@ -17,4 +17,17 @@
 // hours, closed days, holidays) are resolved per local day in the
 // practitioner's time zone, so a day with a daylight-saving change has 23 or
 // 25 hours and no slot is lost, doubled or shifted.
+//
+// The Service runs a booking's life: pending (its event TENTATIVE, holding
+// the slot) → confirmed → cancelled, or pending → expired when not confirmed
+// in time; moved to another slot in one conditional write; cancelled or
+// moved online only before its type's cut-off; several bookings per slot for
+// a type with a capacity. Each step runs under the practitioner's lock,
+// checks the slot against fresh busy time, writes the calendar first and
+// then records the ledger row with its notifications in one transaction
+// (Store.Record), undoing the calendar write if that fails; Reconcile
+// repairs what a crash between the two leaves. Notifications wait in the
+// store's outbox until the Notifier takes them (Dispatch retries with a
+// backoff), so none is lost when the mail server is down. A request with an
+// Idempotency-Key is answered once and replayed after.
 package booking

@@ -19,13 +19,43 @@ type EventRef struct {
 	ETag string // entity tag returned by the server, "" if it gave none
 }
 
+// BusyInterval is a span of busy time. When the time is held by one of rdv's
+// own booking events (an event whose UID equals its X-RDV-BOOKING property),
+// Booking and Type name that booking and its appointment type, read from the
+// event's X-RDV-BOOKING and X-RDV-TYPE; for any other event they are "".
+//
+// The service needs them for two things: a booking's own event must not make
+// the time it is moved to busy, and the bookings of a type that takes
+// several patients per slot (Capacity) share their slot instead of filling it.
+type BusyInterval struct {
+	Interval
+	Booking string // booking id, "" for an event that is not a booking of rdv
+	Type    string // appointment type id of that booking
+}
+
+// BookingEvent is one of rdv's booking events as it is in the calendar.
+type BookingEvent struct {
+	Ref        EventRef
+	Booking    string // the booking id: both UID and X-RDV-BOOKING
+	Type       string // X-RDV-TYPE
+	Start, End time.Time
+	// Status is StatusPending for STATUS:TENTATIVE, StatusCancelled for
+	// STATUS:CANCELLED and StatusConfirmed otherwise.
+	Status   Status
+	Sequence int
+}
+
 // Calendar is the practitioner's calendar, as the booking service needs it.
 // Implementations: caldav.Calendar.
 type Calendar interface {
 	// Busy returns the busy time of the practitioner's busy calendars that
 	// overlaps [from, to): recurrences expanded, TRANSPARENT and CANCELLED events
 	// left out. It returns an EUnavailable error when a calendar cannot be read.
-	Busy(ctx context.Context, from, to time.Time) ([]Interval, error)
+	//
+	// The service calls Busy under the practitioner's lock to check a slot
+	// before it writes: the answer must reflect every write made before the
+	// call, by this process or another (a cache must not serve it stale).
+	Busy(ctx context.Context, from, to time.Time) ([]BusyInterval, error)
 	// Create writes a new event for a.Booking, whose UID is the booking id, only
 	// if no object exists at its place (If-None-Match: *). It returns an
 	// EConflict error when one does, EUnavailable when the server can't be reached.
@@ -36,27 +66,121 @@ type Calendar interface {
 	Update(ctx context.Context, a Appointment, ref EventRef) (EventRef, error)
 	// Delete removes the event at ref. A missing event is not an error.
 	Delete(ctx context.Context, ref EventRef) error
+	// Events returns rdv's booking events of the bookings calendar that
+	// overlap [from, to), cancelled ones included: the objects whose event
+	// carries an X-RDV-BOOKING equal to its UID. EUnavailable when the
+	// calendar cannot be read.
+	Events(ctx context.Context, from, to time.Time) ([]BookingEvent, error)
+	// Event reads the booking event at href. found is false when there is no
+	// object there (or it is not one of rdv's booking events).
+	Event(ctx context.Context, href string) (ev BookingEvent, found bool, err error)
 }
 
-// Store keeps the booking ledger. Implementations: store.SQLite.
+// Change is what one step of a booking's life records in the store, in one
+// transaction: the booking row, the notifications the step causes, and for a
+// new booking asked with an Idempotency-Key, the key's record. Either all of
+// it is recorded or none.
+type Change struct {
+	Booking *Booking
+	// Create inserts Booking (EConflict if its id exists); otherwise its
+	// status, start, end, event reference, sequence and UpdatedAt are saved
+	// (ENotFound if it does not exist).
+	Create bool
+	// Outbox are the notifications to send once the change is recorded.
+	Outbox []OutboxMessage
+	// Key, with Create, records the Idempotency-Key of the request that made
+	// the booking. EConflict if a record with the same Key.Key exists.
+	Key *IdempotencyRecord
+}
+
+// OutboxMessage is a notification waiting in the store's outbox until it is
+// handed to the Notifier. It holds a snapshot of the booking as it was when
+// the notification was decided; the patient's contact is read from the
+// booking row when it is sent.
+type OutboxMessage struct {
+	ID        string // UUID
+	BookingID string
+	Kind      string // one of the Notify* kinds
+	// The booking as the message describes it.
+	Status     Status
+	Start, End time.Time
+	Sequence   int
+	// PreviousStart and PreviousEnd are the old time of a rescheduled
+	// booking (NotifyRescheduled), zero otherwise.
+	PreviousStart, PreviousEnd time.Time
+	// Sealed is the manage token of a new booking (NotifyCreated), encrypted
+	// with the service's secret; nil for the other kinds. The store wipes it
+	// once the message is sent or given up.
+	Sealed    []byte
+	CreatedAt time.Time
+	// Attempts counts the claims of the message, the current one included.
+	Attempts int
+}
+
+// IdempotencyRecord remembers the first result of a booking request sent
+// with an Idempotency-Key, so that a retry gets it again. Nothing in it is
+// readable without the service's secret and the key itself.
+type IdempotencyRecord struct {
+	Key         string // keyed hash of the Idempotency-Key (hex)
+	RequestHash string // keyed hash of the canonical request (hex)
+	BookingID   string
+	Response    []byte // the first result, manage token included, encrypted
+	CreatedAt   time.Time
+}
+
+// Store keeps the booking ledger, the outbox of notifications and the
+// idempotency keys. Implementations: store.SQLite, store.Postgres.
 type Store interface {
-	// CreateBooking records a new booking. EConflict if its id exists.
-	CreateBooking(ctx context.Context, b *Booking) error
-	// UpdateBooking saves b's status, times, event reference, sequence and
-	// UpdatedAt. ENotFound if there is no booking with b.ID.
-	UpdateBooking(ctx context.Context, b *Booking) error
+	// Record applies c in one transaction (see Change). Errors: EConflict for
+	// a booking id, token hash or idempotency key that exists, ENotFound for
+	// an update of a missing booking, EInvalid for a booking that can't be
+	// stored, EUnavailable when the database can't be used.
+	Record(ctx context.Context, c Change) error
 	// BookingByTokenHash returns the booking whose manage token has this hash,
 	// or an ENotFound error.
 	BookingByTokenHash(ctx context.Context, hash string) (*Booking, error)
 	// Booking returns the booking with this id, or an ENotFound error.
 	Booking(ctx context.Context, id string) (*Booking, error)
+	// BookingsBetween returns the bookings of the practitioner whose
+	// [Start, End) overlaps [from, to), whatever their status, ordered by
+	// start then id.
+	BookingsBetween(ctx context.Context, practitionerID string, from, to time.Time) ([]*Booking, error)
+	// PendingBookings returns up to limit bookings in status pending, oldest
+	// first (by CreatedAt).
+	PendingBookings(ctx context.Context, limit int) ([]*Booking, error)
+
+	// IdempotencyRecord returns the record of this key created at or after
+	// since, or an ENotFound error.
+	IdempotencyRecord(ctx context.Context, key string, since time.Time) (*IdempotencyRecord, error)
+
+	// ClaimOutbox claims up to limit messages that are neither sent nor
+	// given up and are due at now (all of them, or those of ids when ids is
+	// not empty): each claimed message becomes due again only at until, its
+	// Attempts is incremented, and it is returned, oldest first. A message
+	// claimed by one caller is not claimed by another before until, so that
+	// two dispatchers don't send it twice while both run.
+	ClaimOutbox(ctx context.Context, now, until time.Time, limit int, ids ...string) ([]OutboxMessage, error)
+	// OutboxSent marks a message sent at at, and wipes its Sealed token.
+	OutboxSent(ctx context.Context, id string, at time.Time) error
+	// OutboxRetry makes a message due again at retryAt; reason (no patient
+	// data) is kept for the operator.
+	OutboxRetry(ctx context.Context, id string, retryAt time.Time, reason string) error
+	// OutboxFailed gives a message up at at, wiping its Sealed token; reason
+	// is kept for the operator.
+	OutboxFailed(ctx context.Context, id string, at time.Time, reason string) error
+
+	// Purge deletes the idempotency records created before keysBefore and
+	// the outbox messages sent or given up before outboxBefore.
+	Purge(ctx context.Context, keysBefore, outboxBefore time.Time) error
 }
 
 // Notification kinds.
 const (
-	NotifyCreated   = "created"   // a new booking: confirmation email with the invitation
-	NotifyConfirmed = "confirmed" // the patient confirmed a pending booking
-	NotifyCancelled = "cancelled" // the booking was cancelled
+	NotifyCreated     = "created"     // a new booking: confirmation email with the invitation
+	NotifyConfirmed   = "confirmed"   // the patient confirmed a pending booking
+	NotifyCancelled   = "cancelled"   // the booking was cancelled
+	NotifyRescheduled = "rescheduled" // the booking was moved to another time
+	NotifyExpired     = "expired"     // a pending booking was not confirmed in time and was released
 )
 
 // Notification is a message to send to a patient about their booking.
@@ -66,9 +190,15 @@ type Notification struct {
 	// ManageToken is the patient's secret token, set only on NotifyCreated (the
 	// only moment rdv knows it); the notifier builds the manage link from it.
 	ManageToken string
+	// Previous is the old time of a rescheduled booking (NotifyRescheduled).
+	Previous Interval
 }
 
 // Notifier hands notifications to the patient. Implementations: notify.Mailer.
+//
+// An EInvalid or EInternal *Error means the message can never be sent (an
+// unusable address, a message that can't be rendered): it is not retried.
+// Any other error is taken as temporary and the message is sent again later.
 type Notifier interface {
 	Notify(ctx context.Context, n Notification) error
 }

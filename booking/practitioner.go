@@ -13,6 +13,10 @@ type Practitioner struct {
 	Location *time.Location // the practitioner's IANA time zone
 	Schedule Schedule       // when the practitioner is open
 	Types    []AppointmentType
+	// Contact says how patients reach the practice ("01 23 45 67 89"); it is
+	// shown when rdv refuses a change online, e.g. after the cancellation
+	// cut-off. May be empty.
+	Contact string
 }
 
 // Type returns the appointment type with the given id, or nil.
@@ -67,6 +71,18 @@ type AppointmentType struct {
 	// RequireConfirmation makes new bookings pending until the patient confirms
 	// them from the email.
 	RequireConfirmation bool
+	// ConfirmWithin is how long a pending booking waits for the patient's
+	// confirmation before it is released; 0 means the service's default
+	// (DefaultConfirmWithin unless configured). A booking never stays
+	// pending past its start.
+	ConfirmWithin time.Duration
+	// CancelCutoff closes cancelling and moving a booking online this long
+	// before its start (0: until the start). Past it the patient must call
+	// the practice.
+	CancelCutoff time.Duration
+	// Capacity is how many bookings one slot takes (a group session); 0
+	// means 1.
+	Capacity int
 }
 
 // DefaultHorizon is the booking horizon of a type that sets none.
@@ -92,8 +108,25 @@ func (t *AppointmentType) Validate() error {
 		return Errorf(EInvalid, "appointment type %s: minimum notice cannot be negative", t.ID)
 	case t.Horizon < 0 || t.Horizon > MaxHorizon:
 		return Errorf(EInvalid, "appointment type %s: horizon must be between 0 and two years", t.ID)
+	case t.ConfirmWithin < 0:
+		return Errorf(EInvalid, "appointment type %s: confirmation time cannot be negative", t.ID)
+	case t.CancelCutoff < 0:
+		return Errorf(EInvalid, "appointment type %s: cancellation cut-off cannot be negative", t.ID)
+	case t.Capacity < 0 || t.Capacity > MaxCapacity:
+		return Errorf(EInvalid, "appointment type %s: capacity must be between 1 and %d", t.ID, MaxCapacity)
 	}
 	return nil
+}
+
+// MaxCapacity is the largest capacity a type may set.
+const MaxCapacity = 1000
+
+// capacity returns the effective capacity of t.
+func (t *AppointmentType) capacity() int {
+	if t.Capacity > 0 {
+		return t.Capacity
+	}
+	return 1
 }
 
 // step returns the effective step of t.

@@ -5,20 +5,28 @@ import (
 	"log/slog"
 	"sort"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // Service is the booking service: it lists practitioners and their free slots
-// and takes, confirms and cancels bookings. It is safe for concurrent use.
+// and takes, confirms, moves and cancels bookings; its background jobs
+// release pending bookings not confirmed in time (ExpirePending), send the
+// outbox of notifications (Dispatch, Purge) and make ledger and calendars
+// agree after a crash (Reconcile). It is safe for concurrent use.
+//
+// Its files, by job: service.go (setup, slots), book.go (taking a slot),
+// idempotency.go (Idempotency-Key, secrets), lifecycle.go (confirm, cancel,
+// reschedule), expire.go, outbox.go (notifications), reconcile.go.
 type Service struct {
-	byID     map[string]*entry
-	order    []*entry
-	store    Store
-	notifier Notifier
-	locker   Locker
-	now      func() time.Time
-	log      *slog.Logger
+	byID            map[string]*entry
+	order           []*entry
+	store           Store
+	notifier        Notifier
+	locker          Locker
+	now             func() time.Time
+	log             *slog.Logger
+	keys            keys
+	confirmWithin   time.Duration
+	deleteCancelled bool
 }
 
 type entry struct {
@@ -33,17 +41,42 @@ type ServiceConfig struct {
 	Locker   Locker           // per-practitioner lock; defaults to a MutexLocker
 	Now      func() time.Time // defaults to time.Now
 	Logger   *slog.Logger     // defaults to slog.Default()
+	// Secret keys the encryption of what the store keeps for later but must
+	// not be able to reveal: the manage token of a new booking until its
+	// email is sent, and the replayable result of an Idempotency-Key. At
+	// least MinSecretLen random bytes, the same for every replica, kept out
+	// of the database. Without one, a random secret is made for this
+	// process: messages still in the outbox when it stops can then no longer
+	// carry their manage link, and replays across a restart are refused.
+	Secret []byte
+	// ConfirmWithin is how long a pending booking of a type that sets no
+	// ConfirmWithin waits for confirmation; DefaultConfirmWithin if 0.
+	ConfirmWithin time.Duration
+	// DeleteCancelled removes a cancelled booking's event from the calendar
+	// instead of keeping it with STATUS:CANCELLED.
+	DeleteCancelled bool
 }
 
-// NewService returns a service with no practitioner yet.
+// DefaultConfirmWithin is how long a pending booking waits for confirmation
+// when nothing else is configured.
+const DefaultConfirmWithin = 2 * time.Hour
+
+// NewService returns a service with no practitioner yet. It panics if
+// cfg.Secret is set but shorter than MinSecretLen.
 func NewService(cfg ServiceConfig) *Service {
 	s := &Service{
-		byID:     map[string]*entry{},
-		store:    cfg.Store,
-		notifier: cfg.Notifier,
-		locker:   cfg.Locker,
-		now:      cfg.Now,
-		log:      cfg.Logger,
+		byID:            map[string]*entry{},
+		store:           cfg.Store,
+		notifier:        cfg.Notifier,
+		locker:          cfg.Locker,
+		now:             cfg.Now,
+		log:             cfg.Logger,
+		keys:            newKeys(cfg.Secret),
+		confirmWithin:   cfg.ConfirmWithin,
+		deleteCancelled: cfg.DeleteCancelled,
+	}
+	if s.confirmWithin <= 0 {
+		s.confirmWithin = DefaultConfirmWithin
 	}
 	if s.locker == nil {
 		s.locker = &MutexLocker{}
@@ -130,6 +163,35 @@ func (s *Service) Slots(ctx context.Context, practitionerID, typeID string, from
 	if err != nil {
 		return nil, err
 	}
+	return s.slots(ctx, e, t, from, to, "")
+}
+
+// RescheduleSlots returns the free slots to which the booking that token
+// opens may be moved, whose start lies in [from, to): the slots of its type,
+// its own time not counting as busy, its current start left out. ENotFound
+// for an unknown token.
+func (s *Service) RescheduleSlots(ctx context.Context, token string, from, to time.Time) ([]Slot, error) {
+	a, err := s.BookingByToken(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	e := s.byID[a.Practitioner.ID]
+	slots, err := s.slots(ctx, e, a.Type, from, to, a.Booking.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := slots[:0]
+	for _, sl := range slots {
+		if !sl.Start.Equal(a.Booking.Start) {
+			out = append(out, sl)
+		}
+	}
+	return out, nil
+}
+
+// slots lists the free slots of t in [from, to); the event of the booking
+// exclude ("" for none) is not busy.
+func (s *Service) slots(ctx context.Context, e *entry, t *AppointmentType, from, to time.Time, exclude string) ([]Slot, error) {
 	if !from.Before(to) {
 		return nil, Errorf(EInvalid, "the window is empty: 'to' must be after 'from'")
 	}
@@ -152,216 +214,74 @@ func (s *Service) Slots(ctx context.Context, practitionerID, typeID string, from
 	if err != nil {
 		return nil, err
 	}
-	slots := Slots(SlotQuery{
+	q := SlotQuery{
 		Location: e.p.Location, Open: e.p.Schedule.Open(e.p.Location, from, to), Type: t,
-		Busy: busy, From: from, To: to, Now: now,
-	})
+		From: from, To: to, Now: now,
+	}
+	q.Busy, q.Held = splitBusy(busy, nil, t.ID, exclude)
+	slots := Slots(q)
 	if slots == nil {
 		slots = []Slot{}
 	}
 	return slots, nil
 }
 
-// BookRequest asks for a slot.
-type BookRequest struct {
-	PractitionerID string
-	TypeID         string
-	Start          time.Time
-	Patient        Patient
+// splitBusy sorts the busy time of the calendar and the active bookings of
+// the ledger (either may be nil) into what is busy for a slot of type typeID
+// and what bookings of that type hold (SlotQuery.Busy and Held). The event
+// and the row of the booking exclude count for nothing. A booking that both
+// show is counted once.
+func splitBusy(cal []BusyInterval, ledger []*Booking, typeID, exclude string) (busy, held []Interval) {
+	seen := map[string]bool{}
+	for _, b := range cal {
+		switch {
+		case b.Booking == "":
+			busy = append(busy, b.Interval)
+		case b.Booking == exclude:
+		case b.Type == typeID:
+			if !seen[b.Booking] {
+				seen[b.Booking] = true
+				held = append(held, b.Interval)
+			}
+		default:
+			busy = append(busy, b.Interval)
+		}
+	}
+	for _, b := range ledger {
+		switch {
+		case !b.Status.Active() || b.ID == exclude:
+		case b.TypeID == typeID:
+			if !seen[b.ID] {
+				seen[b.ID] = true
+				held = append(held, b.Interval())
+			}
+		default:
+			busy = append(busy, b.Interval())
+		}
+	}
+	return busy, held
 }
 
-// Book takes the slot that starts at req.Start, for the patient.
-//
-// Under the practitioner's lock it re-reads the calendar around the slot,
-// checks the rules again, writes the event conditionally, then records the
-// booking. It returns the booking and its manage token, which is given to the
-// patient and never stored. Errors: ENotFound (practitioner or type), EInvalid
-// (patient fields, a start that is not a slot of this type), EConflict (the
-// slot is no longer free), EUnavailable (calendar or store unreachable). On
-// error nothing is left behind: no event without a ledger row, no row without
-// its event.
-func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, error) {
-	e, t, err := s.entryAndType(req.PractitionerID, req.TypeID)
+// freshQuery returns the query that checks, under the practitioner's lock,
+// a slot of t that starts at start: the calendar read again around it, and
+// the ledger's active bookings there added to it, so that an event the
+// calendar does not show (yet) can't let two bookings overlap. The booking
+// exclude ("" for none) counts for nothing.
+func (s *Service) freshQuery(ctx context.Context, e *entry, t *AppointmentType, start time.Time, exclude string) (SlotQuery, error) {
+	day := DateOf(start.In(e.p.Location))
+	from, to := day.AddDays(-1).Midnight(e.p.Location), day.AddDays(2).Midnight(e.p.Location)
+	busy, err := e.cal.Busy(ctx, from, to)
 	if err != nil {
-		return nil, "", err
+		return SlotQuery{}, err
 	}
-	if err := req.Patient.Validate(false); err != nil {
-		return nil, "", err
-	}
-	start := req.Start.In(e.p.Location)
-	// The open time of the local days the slot lies on.
-	open := e.p.Schedule.Open(e.p.Location, start, start.Add(t.Duration))
-	q := SlotQuery{Location: e.p.Location, Open: open, Type: t, Now: s.now()}
-	if !IsSlot(q, start) {
-		return nil, "", Errorf(EInvalid, "%s is not a bookable start for %q: pick one from the slots list", start.Format(time.RFC3339), t.ID)
-	}
-
-	unlock, err := s.locker.Lock(ctx, e.p.ID)
+	rows, err := s.store.BookingsBetween(ctx, e.p.ID, from, to)
 	if err != nil {
-		return nil, "", err
+		return SlotQuery{}, err
 	}
-	defer unlock()
-
-	day := DateOf(start)
-	busy, err := e.cal.Busy(ctx, day.AddDays(-1).Midnight(e.p.Location), day.AddDays(2).Midnight(e.p.Location))
-	if err != nil {
-		return nil, "", err
+	q := SlotQuery{
+		Location: e.p.Location, Open: e.p.Schedule.Open(e.p.Location, start, start.Add(t.Duration)),
+		Type: t, Now: s.now(),
 	}
-	q.Busy = busy
-	q.Now = s.now()
-	if !IsSlot(q, start) {
-		return nil, "", Errorf(EConflict, "the slot %s is no longer free", start.Format(time.RFC3339))
-	}
-
-	now := s.now()
-	token := NewToken()
-	b := &Booking{
-		ID:             uuid.NewString(),
-		PractitionerID: e.p.ID,
-		TypeID:         t.ID,
-		Start:          start,
-		End:            start.Add(t.Duration),
-		Status:         StatusConfirmed,
-		Patient:        req.Patient,
-		TokenHash:      HashToken(token),
-		CreatedAt:      now,
-		UpdatedAt:      now,
-	}
-	if t.RequireConfirmation {
-		b.Status = StatusPending
-	}
-	a := Appointment{Booking: b, Practitioner: &e.p, Type: t}
-	ref, err := e.cal.Create(ctx, a)
-	if err != nil {
-		if ErrorCode(err) == EConflict {
-			return nil, "", WrapError(EConflict, err, "the slot "+start.Format(time.RFC3339)+" is no longer free")
-		}
-		return nil, "", err
-	}
-	b.EventHref, b.EventETag = ref.Href, ref.ETag
-	if err := s.store.CreateBooking(ctx, b); err != nil {
-		// Leave no event without its booking.
-		if derr := e.cal.Delete(context.WithoutCancel(ctx), ref); derr != nil {
-			s.log.Error("booking: event left without ledger row", "booking", b.ID, "practitioner", e.p.ID, "err", derr)
-		}
-		return nil, "", err
-	}
-	s.log.Info("booking created", "booking", b.ID, "practitioner", e.p.ID, "type", t.ID, "status", b.Status)
-	s.notify(ctx, Notification{Kind: NotifyCreated, Appointment: a, ManageToken: token})
-	return b, token, nil
-}
-
-func (s *Service) notify(ctx context.Context, n Notification) {
-	if err := s.notifier.Notify(context.WithoutCancel(ctx), n); err != nil {
-		s.log.Error("booking: notification not sent", "booking", n.Appointment.Booking.ID, "kind", n.Kind, "err", err)
-	}
-}
-
-// BookingByToken returns the booking that a manage token opens, with its
-// practitioner and type. ENotFound for an unknown or malformed token.
-func (s *Service) BookingByToken(ctx context.Context, token string) (Appointment, error) {
-	if !ValidToken(token) {
-		return Appointment{}, Errorf(ENotFound, "no booking for this link")
-	}
-	b, err := s.store.BookingByTokenHash(ctx, HashToken(token))
-	if err != nil {
-		if ErrorCode(err) == ENotFound {
-			return Appointment{}, Errorf(ENotFound, "no booking for this link")
-		}
-		return Appointment{}, err
-	}
-	return s.appointment(b)
-}
-
-func (s *Service) appointment(b *Booking) (Appointment, error) {
-	e, t, err := s.entryAndType(b.PractitionerID, b.TypeID)
-	if err != nil {
-		return Appointment{}, WrapError(EInternal, err, "the booking refers to a practitioner or type that is no longer configured")
-	}
-	b.Start, b.End = b.Start.In(e.p.Location), b.End.In(e.p.Location)
-	p := e.p
-	return Appointment{Booking: b, Practitioner: &p, Type: t}, nil
-}
-
-// Confirm confirms a pending booking. Confirming a confirmed booking is a
-// no-op. EConflict if the booking is cancelled or expired.
-func (s *Service) Confirm(ctx context.Context, token string) (Appointment, error) {
-	return s.transition(ctx, token, func(b *Booking) (bool, error) {
-		switch b.Status {
-		case StatusConfirmed:
-			return false, nil
-		case StatusPending:
-			b.Status = StatusConfirmed
-			return true, nil
-		}
-		return false, Errorf(EConflict, "this booking is %s and can't be confirmed", b.Status)
-	}, NotifyConfirmed)
-}
-
-// Cancel cancels a booking: its event stays in the calendar with
-// STATUS:CANCELLED and the slot is free again. Cancelling a cancelled booking is
-// a no-op; an expired one can't be cancelled (EConflict).
-func (s *Service) Cancel(ctx context.Context, token string) (Appointment, error) {
-	return s.transition(ctx, token, func(b *Booking) (bool, error) {
-		switch b.Status {
-		case StatusCancelled:
-			return false, nil
-		case StatusPending, StatusConfirmed:
-			b.Status = StatusCancelled
-			b.Sequence++
-			return true, nil
-		}
-		return false, Errorf(EConflict, "this booking is %s and can't be cancelled", b.Status)
-	}, NotifyCancelled)
-}
-
-// transition applies change to the booking of token under the practitioner's
-// lock, rewrites its event and saves it, then notifies the patient.
-func (s *Service) transition(ctx context.Context, token string, change func(*Booking) (bool, error), kind string) (Appointment, error) {
-	a, err := s.BookingByToken(ctx, token)
-	if err != nil {
-		return Appointment{}, err
-	}
-	unlock, err := s.locker.Lock(ctx, a.Practitioner.ID)
-	if err != nil {
-		return Appointment{}, err
-	}
-	defer unlock()
-	// Re-read under the lock: another request may have changed it.
-	b, err := s.store.Booking(ctx, a.Booking.ID)
-	if err != nil {
-		return Appointment{}, err
-	}
-	if a, err = s.appointment(b); err != nil {
-		return Appointment{}, err
-	}
-	before := *b
-	changed, err := change(b)
-	if err != nil || !changed {
-		return a, err
-	}
-	e := s.byID[b.PractitionerID]
-	ref, err := e.cal.Update(ctx, a, EventRef{Href: b.EventHref, ETag: b.EventETag})
-	if err != nil {
-		*b = before
-		if ErrorCode(err) == EConflict {
-			return Appointment{}, WrapError(EConflict, err, "the appointment was changed in the practitioner's calendar; please contact the practice")
-		}
-		return Appointment{}, err
-	}
-	b.EventETag = ref.ETag
-	if ref.Href != "" {
-		b.EventHref = ref.Href
-	}
-	b.UpdatedAt = s.now()
-	if err := s.store.UpdateBooking(ctx, b); err != nil {
-		// Put the event back as it was, so calendar and ledger agree.
-		if _, rerr := e.cal.Update(context.WithoutCancel(ctx), Appointment{Booking: &before, Practitioner: a.Practitioner, Type: a.Type}, ref); rerr != nil {
-			s.log.Error("booking: calendar and ledger disagree", "booking", b.ID, "err", rerr)
-		}
-		return Appointment{}, err
-	}
-	s.log.Info("booking "+string(b.Status), "booking", b.ID, "practitioner", b.PractitionerID)
-	s.notify(ctx, Notification{Kind: kind, Appointment: a})
-	return a, nil
+	q.Busy, q.Held = splitBusy(busy, rows, t.ID, exclude)
+	return q, nil
 }

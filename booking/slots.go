@@ -30,6 +30,12 @@ type SlotQuery struct {
 	Busy     []Interval       // busy time, in any order, possibly overlapping
 	From, To time.Time        // the window: slots that start in [From, To)
 	Now      time.Time
+	// Held is the time held by bookings of Type itself, one interval per
+	// booking, each exactly the booking's [start, end). Bookings with the
+	// same interval share a slot: while fewer than Type's capacity hold it,
+	// that slot stays free (the others that overlap it do not); once full it
+	// is busy like any other time. With a capacity of 1, Held is busy time.
+	Held []Interval
 }
 
 // Slots returns the free slots of q, sorted by start.
@@ -38,7 +44,9 @@ type SlotQuery struct {
 // extra opening right after the weekly hours, an opening that runs past
 // midnight) form one open interval. A slot is free iff it lies inside one open
 // interval, the span [start−BufferBefore, end+BufferAfter) overlaps no busy
-// interval, start ≥ Now + MinNotice and start ≤ Now + Horizon.
+// interval, start ≥ Now + MinNotice and start ≤ Now + Horizon. A slot whose
+// exact span is held by fewer bookings than the type's capacity is free as
+// far as those bookings go (see SlotQuery.Held).
 //
 // Candidate starts are the open interval's start plus whole multiples of the
 // step, counted again from each local midnight the interval runs across: a
@@ -64,7 +72,8 @@ func Slots(q SlotQuery) []Slot {
 	if !isMerged(open) {
 		open = mergeIntervals(open)
 	}
-	busy := mergeSpans(q.Busy, from)
+	full, shared := heldSpans(q.Held, t.capacity(), from)
+	busy := mergeSpans(slices.Concat(q.Busy, full), from)
 	step := t.step()
 	loc := q.Location
 
@@ -109,12 +118,53 @@ func Slots(q SlotQuery) []Slot {
 				if bi < len(busy) && busy[bi].start < needEnd {
 					continue
 				}
+				if len(shared) > 0 && sharedBlocks(shared, off, endOff, needStart, needEnd) {
+					continue
+				}
 				out = append(out, Slot{from.Add(off).In(loc), from.Add(endOff).In(loc)})
 			}
 			anchor = segEnd
 		}
 	}
 	return out
+}
+
+// heldSpans groups held intervals by exact span: those held capacity times or
+// more are returned as full intervals (busy time), the others as spans from
+// base, sorted, that only their own slot may join.
+func heldSpans(held []Interval, capacity int, base time.Time) (full []Interval, shared []span) {
+	if len(held) == 0 {
+		return nil, nil
+	}
+	count := make(map[span]int, len(held))
+	for _, i := range held {
+		if i.Start.Before(i.End) {
+			count[span{i.Start.Sub(base), i.End.Sub(base)}]++
+		}
+	}
+	for sp, n := range count {
+		if n >= capacity {
+			full = append(full, Interval{base.Add(sp.start), base.Add(sp.end)})
+		} else {
+			shared = append(shared, sp)
+		}
+	}
+	slices.SortFunc(shared, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	return full, shared
+}
+
+// sharedBlocks reports whether a shared span other than the candidate's own
+// [off, endOff) overlaps what the candidate needs free, [needStart, needEnd).
+func sharedBlocks(shared []span, off, endOff, needStart, needEnd time.Duration) bool {
+	for _, sp := range shared {
+		if sp.start >= needEnd {
+			break
+		}
+		if sp.end > needStart && (sp.start != off || sp.end != endOff) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxSlots returns an upper bound, close when little time is busy, on the

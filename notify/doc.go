@@ -1,7 +1,8 @@
 // Package notify tells patients about their bookings by email.
 //
 // A Mailer implements booking.Notifier. For each notification (a booking
-// created, confirmed or cancelled) it renders a short plain-text message in
+// created, confirmed, moved, cancelled, or released because it was not
+// confirmed in time) it renders a short plain-text message in
 // French or English from embedded text/template files, attaches the
 // appointment as an iTIP invitation built by package ics, and hands the
 // message to a Sender: SMTPSender submits it to a mail server, DirSender
@@ -18,8 +19,9 @@
 //     whose method parameter matches its METHOD property, beside the
 //     plain-text part, and again as an invite.ics attachment for clients that
 //     only offer attachments.
-//   - RFC 5546, iTIP: METHOD:REQUEST when a booking is created or confirmed,
-//     METHOD:CANCEL when it is cancelled.
+//   - RFC 5546, iTIP: METHOD:REQUEST when a booking is created, confirmed or
+//     moved (with a greater SEQUENCE), METHOD:CANCEL when it is cancelled or
+//     expires.
 //   - RFC 3834: every message carries Auto-Submitted: auto-generated.
 //
 // A patient's name, email address and phone number are personal health data:

@@ -34,7 +34,7 @@ type MailerConfig struct {
 }
 
 // Mailer sends patients an email, with an iTIP invitation, when their booking
-// is created, confirmed or cancelled. It implements booking.Notifier and is
+// is created, confirmed, moved, cancelled or released. It implements booking.Notifier and is
 // safe for concurrent use.
 type Mailer struct {
 	from      *mail.Address
@@ -128,9 +128,9 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 	}
 	var method string
 	switch n.Kind {
-	case booking.NotifyCreated, booking.NotifyConfirmed:
+	case booking.NotifyCreated, booking.NotifyConfirmed, booking.NotifyRescheduled:
 		method = ics.MethodRequest
-	case booking.NotifyCancelled:
+	case booking.NotifyCancelled, booking.NotifyExpired:
 		method = ics.MethodCancel
 	default:
 		return nil, booking.Errorf(booking.EInternal, "notify: booking %s: unknown notification kind %q", b.ID, n.Kind)
@@ -149,6 +149,9 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 		Minutes:      int(b.End.Sub(b.Start) / time.Minute),
 		Location:     oneLine(a.Type.Location),
 		Pending:      n.Kind == booking.NotifyCreated && b.Status == booking.StatusPending,
+	}
+	if n.Kind == booking.NotifyRescheduled && !n.Previous.Start.IsZero() {
+		d.Previous = formatWhen(m.lang, n.Previous.Start.In(loc))
 	}
 	if n.Kind == booking.NotifyCreated {
 		if n.ManageToken == "" {

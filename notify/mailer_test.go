@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-ical"
 
@@ -41,6 +42,14 @@ func TestNotify(t *testing.T) {
 			"Appointment confirmed: 1 December at 09:00", "REQUEST"},
 		{"en_cancelled", "en", booking.NotifyCancelled, booking.StatusCancelled,
 			"Appointment cancelled: 1 December at 09:00", "CANCEL"},
+		{"fr_rescheduled", "fr", booking.NotifyRescheduled, booking.StatusConfirmed,
+			"Rendez-vous déplacé au 1er décembre à 09:00", "REQUEST"},
+		{"en_rescheduled", "en", booking.NotifyRescheduled, booking.StatusConfirmed,
+			"Appointment moved to 1 December at 09:00", "REQUEST"},
+		{"fr_expired", "fr", booking.NotifyExpired, booking.StatusExpired,
+			"Rendez-vous non confirmé, créneau libéré : 1er décembre à 09:00", "CANCEL"},
+		{"en_expired", "en", booking.NotifyExpired, booking.StatusExpired,
+			"Appointment not confirmed, slot released: 1 December at 09:00", "CANCEL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,6 +58,11 @@ func TestNotify(t *testing.T) {
 			n := booking.Notification{Kind: tt.kind, Appointment: appointment(t, tt.status)}
 			if tt.kind == booking.NotifyCreated {
 				n.ManageToken = testToken
+			}
+			if tt.kind == booking.NotifyRescheduled {
+				n.Appointment.Booking.Sequence = 1
+				prev := n.Appointment.Booking.Start.Add(-24 * time.Hour)
+				n.Previous = booking.Interval{Start: prev, End: prev.Add(20 * time.Minute)}
 			}
 			if err := m.Notify(context.Background(), n); err != nil {
 				t.Fatal(err)

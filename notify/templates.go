@@ -22,7 +22,8 @@ var templateFS embed.FS
 var languages = []string{"fr", "en"}
 
 // kinds are the notification kinds a Mailer sends.
-var kinds = []string{booking.NotifyCreated, booking.NotifyConfirmed, booking.NotifyCancelled}
+var kinds = []string{booking.NotifyCreated, booking.NotifyConfirmed, booking.NotifyCancelled,
+	booking.NotifyRescheduled, booking.NotifyExpired}
 
 // messageData is what a template sees. Every field is plain text; the
 // templates produce text/plain, so nothing is escaped.
@@ -31,6 +32,7 @@ type messageData struct {
 	Practitioner string // display name of the practitioner
 	Type         string // name of the appointment type
 	When         string // date, time and zone, in a sentence: "mardi 1er décembre 2026 à 09:00 (heure de Paris)"
+	Previous     string // the former date of a rescheduled booking, as When; "" otherwise
 	Day          string // short form for subjects: "1er décembre à 09:00"
 	Minutes      int    // length of the visit
 	Location     string // address or video link, "" if none

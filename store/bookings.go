@@ -22,6 +22,15 @@ const bookingColumns = `id, practitioner_id, type_id, start_at, end_at, status,
 // practitioner or a type, has an unknown status, a negative sequence, or does
 // not end after it starts.
 func (s *SQLite) CreateBooking(ctx context.Context, b *booking.Booking) error {
+	return createBooking(ctx, s.w, b)
+}
+
+// execer is a *sql.DB or a *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func createBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 	if err := checkBooking(b); err != nil {
 		return err
 	}
@@ -30,7 +39,7 @@ func (s *SQLite) CreateBooking(ctx context.Context, b *booking.Booking) error {
 	const q = `INSERT INTO bookings (` + bookingColumns + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`
-	res, err := s.w.ExecContext(ctx, q,
+	res, err := ex.ExecContext(ctx, q,
 		b.ID, b.PractitionerID, b.TypeID, formatTime(b.Start), formatTime(b.End), string(b.Status),
 		b.Patient.Name, b.Patient.Email, b.Patient.Phone, nullString(b.TokenHash),
 		b.EventHref, b.EventETag, b.Sequence, formatTime(b.CreatedAt), formatTime(b.UpdatedAt))
@@ -55,6 +64,10 @@ func (s *SQLite) CreateBooking(ctx context.Context, b *booking.Booking) error {
 // It returns an ENotFound error if there is no booking with b.ID, EInvalid as
 // CreateBooking does.
 func (s *SQLite) UpdateBooking(ctx context.Context, b *booking.Booking) error {
+	return updateBooking(ctx, s.w, b)
+}
+
+func updateBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 	if err := checkBooking(b); err != nil {
 		return err
 	}
@@ -62,7 +75,7 @@ func (s *SQLite) UpdateBooking(ctx context.Context, b *booking.Booking) error {
 		SET status = ?, start_at = ?, end_at = ?, event_href = ?, event_etag = ?,
 			sequence = ?, updated_at = ?
 		WHERE id = ?`
-	res, err := s.w.ExecContext(ctx, q,
+	res, err := ex.ExecContext(ctx, q,
 		string(b.Status), formatTime(b.Start), formatTime(b.End), b.EventHref, b.EventETag,
 		b.Sequence, formatTime(b.UpdatedAt), b.ID)
 	if err != nil {

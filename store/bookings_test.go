@@ -9,9 +9,11 @@ import (
 	"github.com/rdvlibre/rdv/booking"
 )
 
-func TestBookingRoundTrip(t *testing.T) {
+func TestBookingRoundTrip(t *testing.T) { forEachBackend(t, testBookingRoundTrip) }
+
+func testBookingRoundTrip(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := openTest(t, be)
 
 	noPhone := newBooking(2)
 	noPhone.Patient.Phone = ""
@@ -92,9 +94,11 @@ func TestBookingRoundTrip(t *testing.T) {
 	}
 }
 
-func TestUpdateKeepsOtherFields(t *testing.T) {
+func TestUpdateKeepsOtherFields(t *testing.T) { forEachBackend(t, testUpdateKeepsOtherFields) }
+
+func testUpdateKeepsOtherFields(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := openTest(t, be)
 	want := newBooking(1)
 	if err := s.CreateBooking(ctx, want); err != nil {
 		t.Fatal(err)
@@ -115,9 +119,11 @@ func TestUpdateKeepsOtherFields(t *testing.T) {
 	assertSameBooking(t, got, want)
 }
 
-func TestBookingErrors(t *testing.T) {
+func TestBookingErrors(t *testing.T) { forEachBackend(t, testBookingErrors) }
+
+func testBookingErrors(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := openTest(t, be)
 	existing := newBooking(1)
 	if err := s.CreateBooking(ctx, existing); err != nil {
 		t.Fatal(err)
@@ -218,9 +224,11 @@ func TestBookingErrors(t *testing.T) {
 	}
 }
 
-func TestBookingsBetween(t *testing.T) {
+func TestBookingsBetween(t *testing.T) { forEachBackend(t, testBookingsBetween) }
+
+func testBookingsBetween(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := openTest(t, be)
 	at := func(h, m int) time.Time { return time.Date(2026, 12, 1, h, m, 0, 0, paris) }
 	mk := func(id, practitioner string, start, end time.Time, st booking.Status) *booking.Booking {
 		b := newBooking(0)

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -30,9 +29,11 @@ func run(n int, f func(i int) error) []error {
 	return errs
 }
 
-func TestConcurrentCreates(t *testing.T) {
+func TestConcurrentCreates(t *testing.T) { forEachBackend(t, testConcurrentCreates) }
+
+func testConcurrentCreates(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, path := openTest(t)
+	s, addr := openTest(t, be)
 
 	t.Run("one handle, readers alongside", func(t *testing.T) {
 		errs := run(2*goroutines, func(i int) error {
@@ -56,15 +57,16 @@ func TestConcurrentCreates(t *testing.T) {
 		}
 	})
 
-	t.Run("two handles on one file", func(t *testing.T) {
+	t.Run("two handles on one database", func(t *testing.T) {
 		// As two processes would: writers meet on SQLite's lock, and the
-		// busy timeout must make them wait instead of failing.
-		other, err := store.OpenSQLite(ctx, path)
+		// busy timeout must make them wait instead of failing; with
+		// PostgreSQL, two pools.
+		other, err := store.Open(ctx, addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer other.Close()
-		handles := []*store.SQLite{s, other}
+		handles := []store.DB{s, other}
 		errs := run(goroutines, func(i int) error {
 			return handles[i%2].CreateBooking(ctx, newBooking(100+i))
 		})
@@ -98,9 +100,11 @@ func TestConcurrentCreates(t *testing.T) {
 	})
 }
 
-func TestConcurrentUpdates(t *testing.T) {
+func TestConcurrentUpdates(t *testing.T) { forEachBackend(t, testConcurrentUpdates) }
+
+func testConcurrentUpdates(t *testing.T, be backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s, _ := openTest(t, be)
 	for i := range goroutines {
 		if err := s.CreateBooking(ctx, newBooking(i)); err != nil {
 			t.Fatal(err)
@@ -154,14 +158,16 @@ func TestConcurrentUpdates(t *testing.T) {
 	})
 }
 
-func TestConcurrentOpen(t *testing.T) {
-	// Processes starting together on a new file: one applies the
+func TestConcurrentOpen(t *testing.T) { forEachBackend(t, testConcurrentOpen) }
+
+func testConcurrentOpen(t *testing.T, be backend) {
+	// Processes starting together on a new database: one applies the
 	// migrations, the others find them applied.
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "rdv.db")
-	handles := make([]*store.SQLite, 4)
+	addr := be.newAddr(t)
+	handles := make([]store.DB, 4)
 	errs := run(len(handles), func(i int) (err error) {
-		handles[i], err = store.OpenSQLite(ctx, path)
+		handles[i], err = store.Open(ctx, addr)
 		return err
 	})
 	for i, err := range errs {

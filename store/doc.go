@@ -1,7 +1,7 @@
 // Package store keeps what rdv must remember and the calendar does not: the
-// booking ledger today (each booking's status, its place in the calendar and
-// the hash of its manage token), later idempotency keys, the notification
-// outbox and jobs.
+// booking ledger (each booking's status, its place in the calendar and the
+// hash of its manage token), the outbox of notifications and the
+// Idempotency-Keys of booking requests.
 //
 // The practitioner's calendar stays the source of truth for time: a booking is
 // an event there, and the ledger only records what rdv needs to find the event
@@ -17,6 +17,15 @@
 // personal data in a health context; this package never puts them in an error
 // message (messages name booking ids only), and they are meant to be purged
 // after a retention period.
+//
+// Record writes a booking change with the notifications it causes (the
+// outbox) and, for a new booking, its Idempotency-Key, in one transaction:
+// nothing is lost if the mail server is down, and a retried request finds
+// its first result. An outbox message keeps a snapshot of the booking's time
+// and status and, for a new booking, the manage token sealed with the
+// service's secret (wiped once sent); an idempotency record keeps only
+// keyed hashes and a result sealed with a key derived from the
+// Idempotency-Key: the database alone reveals no token.
 //
 // The database file is created readable and writable by its owner only (0600),
 // and SQLite gives its -wal and -shm files the same permissions.

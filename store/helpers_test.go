@@ -8,24 +8,53 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/testservers"
 	"github.com/rdvlibre/rdv/store"
 )
 
-// openTest opens a fresh database in a temporary directory, closed at the end
-// of the test.
-func openTest(t *testing.T) (*store.SQLite, string) {
+// A backend is a kind of database the shared suite runs against. Each test
+// of the suite is a function of a backend, run once per backend by
+// forEachBackend as a subtest named after it:
+//
+//	func TestX(t *testing.T) { forEachBackend(t, testX) }
+//	func testX(t *testing.T, be backend) { s, _ := openTest(t, be); … }
+type backend struct {
+	name string
+	// newAddr returns the address of a new, empty database, for store.Open:
+	// a file path or a postgres:// URL. It skips t if the backend can't run
+	// here.
+	newAddr func(t testing.TB) string
+}
+
+var backends = []backend{
+	{"sqlite", func(t testing.TB) string { return filepath.Join(t.TempDir(), "rdv.db") }},
+	// A new database on a server shared by the tests of the package.
+	{"postgres", testservers.StartPostgres},
+}
+
+// forEachBackend runs test once for each backend, as a subtest.
+func forEachBackend(t *testing.T, test func(t *testing.T, be backend)) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "rdv.db")
-	s, err := store.OpenSQLite(context.Background(), path)
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) { test(t, be) })
+	}
+}
+
+// openTest opens a fresh database of backend be, closed at the end of the
+// test, and returns it with its address.
+func openTest(t *testing.T, be backend) (store.DB, string) {
+	t.Helper()
+	addr := be.newAddr(t)
+	s, err := store.Open(context.Background(), addr)
 	if err != nil {
-		t.Fatalf("OpenSQLite: %v", err)
+		t.Fatalf("open %s: %v", be.name, err)
 	}
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	return s, path
+	return s, addr
 }
 
 // paris is a fixed +01:00 zone, so that tests don't depend on the system's

@@ -21,8 +21,16 @@ type Config struct {
 	DataDir string     `toml:"data_dir"` // -data and RDV_DATA_DIR override it
 	BaseURL string     `toml:"base_url"` // public URL of rdv, used in emails' links
 	Mail    MailConfig `toml:"mail"`
+	// SecretFile holds the service's secret (at least 32 characters), which
+	// encrypts what the database keeps but must not reveal (manage tokens
+	// waiting in the outbox, replayable Idempotency-Key results). Default:
+	// DATA/secret.key, created on first run. Replicas must share it.
+	SecretFile string        `toml:"secret_file"`
+	Booking    BookingConfig `toml:"booking"`
 	// Practitioners; none means the demo practitioner on the embedded calendar.
 	Practitioners []PractitionerConfig `toml:"practitioners"`
+
+	now func() time.Time // the clock, for tests; nil: time.Now
 }
 
 // MailConfig says how patients are emailed.
@@ -30,6 +38,20 @@ type MailConfig struct {
 	From string     `toml:"from"` // "Cabinet Martin <rdv@example.org>"
 	Lang string     `toml:"lang"` // "fr" (default) or "en"
 	SMTP SMTPConfig `toml:"smtp"` // without an address, messages go to DATA/outbox as .eml files
+}
+
+// BookingConfig holds the rules of the booking lifecycle common to all
+// practitioners.
+type BookingConfig struct {
+	// ConfirmWithin is how long a pending booking waits for the patient's
+	// confirmation, for the types that set none (default 2h).
+	ConfirmWithin duration `toml:"confirm_within"`
+	// DeleteCancelled removes a cancelled booking's event instead of keeping
+	// it with STATUS:CANCELLED.
+	DeleteCancelled bool `toml:"delete_cancelled"`
+	// JobsInterval is how often pending bookings are expired and the
+	// notifications left in the outbox are sent again (default 30s).
+	JobsInterval duration `toml:"jobs_interval"`
 }
 
 // SMTPConfig is an SMTP submission server.
@@ -56,9 +78,12 @@ type PractitionerConfig struct {
 	// OpenOnHolidays keeps the French public holidays open (they are closed by default).
 	OpenOnHolidays bool `toml:"open_on_holidays"`
 	// AlsaceMoselle also closes Good Friday and 26 December.
-	AlsaceMoselle bool           `toml:"alsace_moselle"`
-	Calendar      CalendarConfig `toml:"calendar"`
-	Types         []TypeConfig   `toml:"types"`
+	AlsaceMoselle bool `toml:"alsace_moselle"`
+	// Contact says how patients reach the practice ("01 23 45 67 89"),
+	// shown when a booking can no longer be changed online.
+	Contact  string         `toml:"contact"`
+	Calendar CalendarConfig `toml:"calendar"`
+	Types    []TypeConfig   `toml:"types"`
 }
 
 // CalendarConfig binds a practitioner to a CalDAV calendar. Without a URL the
@@ -84,6 +109,13 @@ type TypeConfig struct {
 	HorizonDays         int      `toml:"horizon_days"`
 	Location            string   `toml:"location"`
 	RequireConfirmation bool     `toml:"require_confirmation"`
+	// ConfirmWithin overrides booking.confirm_within for this type.
+	ConfirmWithin duration `toml:"confirm_within"`
+	// CancelCutoff closes cancelling and moving online this long before the
+	// start ("24h"); default: until the start.
+	CancelCutoff duration `toml:"cancel_cutoff"`
+	// Capacity is how many patients one slot takes (default 1).
+	Capacity int `toml:"capacity"`
 }
 
 type duration struct{ time.Duration }
@@ -131,7 +163,7 @@ var weekdayNames = map[string]time.Weekday{
 
 // Practitioner turns a practitioner's config into the domain type.
 func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
-	p := booking.Practitioner{ID: pc.ID, Name: pc.Name, Email: pc.Email}
+	p := booking.Practitioner{ID: pc.ID, Name: pc.Name, Email: pc.Email, Contact: strings.TrimSpace(pc.Contact)}
 	if p.Name == "" {
 		p.Name = p.ID
 	}
@@ -199,6 +231,7 @@ func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
 			BufferBefore: tc.BufferBefore.Duration, BufferAfter: tc.BufferAfter.Duration,
 			MinNotice: tc.MinNotice.Duration, Horizon: time.Duration(tc.HorizonDays) * 24 * time.Hour,
 			Location: tc.Location, RequireConfirmation: tc.RequireConfirmation,
+			ConfirmWithin: tc.ConfirmWithin.Duration, CancelCutoff: tc.CancelCutoff.Duration, Capacity: tc.Capacity,
 		})
 		if p.Types[len(p.Types)-1].Name == "" {
 			p.Types[len(p.Types)-1].Name = tc.ID
@@ -222,6 +255,12 @@ func (c *Config) check() error {
 	case "", "fr", "en":
 	default:
 		return fmt.Errorf("config: mail.lang %q: want fr or en", c.Mail.Lang)
+	}
+	if c.Booking.ConfirmWithin.Duration < 0 || c.Booking.JobsInterval.Duration < 0 {
+		return fmt.Errorf("config: booking durations cannot be negative")
+	}
+	if d := c.Booking.JobsInterval.Duration; d != 0 && d < time.Second {
+		return fmt.Errorf("config: booking.jobs_interval %s: want at least 1s", d)
 	}
 	switch c.Mail.SMTP.TLS {
 	case "", "starttls", "tls", "none":

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -117,6 +118,17 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, stdout io.Writer, 
 		return err
 	}
 	defer app.Close()
+
+	// Make ledger and calendars agree before taking requests, then run the
+	// periodic jobs until shutdown (stopped before the store is closed).
+	reconcile(ctx, app.Service, logger)
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	var jobs sync.WaitGroup
+	jobs.Go(func() { runJobs(jobsCtx, app.Service, cfg.Booking.JobsInterval.Duration, logger) })
+	defer func() {
+		stopJobs()
+		jobs.Wait()
+	}()
 
 	srv := &http.Server{
 		Handler:           app.Handler,

@@ -34,6 +34,7 @@ type App struct {
 	calendars   map[string]*caldav.Calendar
 	davBackend  *caldav.FileBackend
 	davPassword string
+	now         func() time.Time // nil: time.Now
 }
 
 // Close releases what the app holds.
@@ -53,7 +54,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) 
 	if len(practitioners) == 0 {
 		practitioners = []PractitionerConfig{demoPractitioner()}
 	}
-	app := &App{calendars: map[string]*caldav.Calendar{}}
+	app := &App{calendars: map[string]*caldav.Calendar{}, now: cfg.now}
 
 	st, err := store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "rdv.db"))
 	if err != nil {
@@ -94,7 +95,16 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) 
 		return nil, err
 	}
 
-	svc := booking.NewService(booking.ServiceConfig{Store: st, Notifier: mailer, Logger: logger})
+	key, err := loadSecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	svc := booking.NewService(booking.ServiceConfig{
+		Store: st, Notifier: mailer, Logger: logger, Now: app.now,
+		Secret:          key,
+		ConfirmWithin:   cfg.Booking.ConfirmWithin.Duration,
+		DeleteCancelled: cfg.Booking.DeleteCancelled,
+	})
 	app.Service = svc
 
 	// The embedded CalDAV server, for practitioners without a calendar URL.
@@ -146,6 +156,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) 
 		BaseURL: cfg.BaseURL,
 		Logger:  logger,
 		Ready:   app.ready,
+		Now:     app.now,
 	})
 	if err != nil {
 		return nil, err
@@ -159,6 +170,42 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) 
 	app.Handler = mux
 	ok = true
 	return app, nil
+}
+
+// loadSecret reads the service's secret from cfg.SecretFile or, by default,
+// DATA/secret.key, which it creates (mode 0600) with 32 random bytes on
+// first run.
+func loadSecret(cfg *Config) ([]byte, error) {
+	path := cfg.SecretFile
+	if path == "" {
+		path = filepath.Join(cfg.DataDir, "secret.key")
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			var b [32]byte
+			if _, err := rand.Read(b[:]); err != nil {
+				return nil, err
+			}
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			if err != nil {
+				return nil, fmt.Errorf("secret: %w", err)
+			}
+			_, err = f.WriteString(base64.RawURLEncoding.EncodeToString(b[:]) + "\n")
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return nil, fmt.Errorf("secret: %w", err)
+			}
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	key := []byte(strings.TrimSpace(string(data)))
+	if len(key) < booking.MinSecretLen {
+		return nil, fmt.Errorf("secret: %s holds fewer than %d characters", path, booking.MinSecretLen)
+	}
+	return key, nil
 }
 
 // ready reports whether the store and every calendar answer.

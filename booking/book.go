@@ -1,0 +1,150 @@
+package booking
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// BookRequest asks for a slot.
+type BookRequest struct {
+	PractitionerID string
+	TypeID         string
+	Start          time.Time
+	Patient        Patient
+	// IdempotencyKey, if set, makes the request safe to retry: a request
+	// with the same key and the same content within IdempotencyTTL gets the
+	// first result again (the same booking and manage token) and books
+	// nothing; the same key with other content is refused (EInvalid). At
+	// most MaxIdempotencyKeyLen printable ASCII characters; clients should
+	// use a random UUID per booking attempt.
+	IdempotencyKey string
+}
+
+// Book takes the slot that starts at req.Start, for the patient.
+//
+// Under the practitioner's lock it re-reads the calendar around the slot
+// (and the ledger's bookings there), checks the rules again, writes the event
+// conditionally, then records the booking, its confirmation email and its
+// idempotency key in one transaction. The email is then sent; if it can't be,
+// it stays in the outbox for Dispatch. Book returns the booking and its
+// manage token, which is given to the patient and never stored in clear.
+//
+// Errors: ENotFound (practitioner or type), EInvalid (patient fields, a start
+// that is not a slot of this type, an Idempotency-Key used for another
+// request), EConflict (the slot is no longer free, or full), EUnavailable
+// (calendar or store unreachable). On error nothing is left behind: no event
+// without a ledger row, no row without its event.
+func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, error) {
+	e, t, err := s.entryAndType(req.PractitionerID, req.TypeID)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := req.Patient.Validate(false); err != nil {
+		return nil, "", err
+	}
+	start := req.Start.In(e.p.Location)
+	var key *idempotencyKey
+	if req.IdempotencyKey != "" {
+		if key, err = s.keys.idempotency(req, start); err != nil {
+			return nil, "", err
+		}
+		if b, token, found, err := s.replay(ctx, key); found || err != nil {
+			return b, token, err
+		}
+	}
+	// The open time of the local days the slot lies on.
+	open := e.p.Schedule.Open(e.p.Location, start, start.Add(t.Duration))
+	q := SlotQuery{Location: e.p.Location, Open: open, Type: t, Now: s.now()}
+	if !IsSlot(q, start) {
+		return nil, "", Errorf(EInvalid, "%s is not a bookable start for %q: pick one from the slots list", start.Format(time.RFC3339), t.ID)
+	}
+
+	unlock, err := s.locker.Lock(ctx, e.p.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	b, token, msgs, err := s.bookLocked(ctx, e, t, start, req.Patient, key)
+	unlock()
+	if err != nil {
+		return nil, "", err
+	}
+	s.deliver(ctx, msgs)
+	return b, token, nil
+}
+
+// bookLocked is Book under the practitioner's lock. It returns the messages
+// to deliver.
+func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, start time.Time, patient Patient, key *idempotencyKey) (*Booking, string, []OutboxMessage, error) {
+	if key != nil {
+		// A twin request may have been recorded while this one waited.
+		if b, token, found, err := s.replay(ctx, key); found || err != nil {
+			return b, token, nil, err
+		}
+	}
+	q, err := s.freshQuery(ctx, e, t, start, "")
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if !IsSlot(q, start) {
+		return nil, "", nil, Errorf(EConflict, "the slot %s is no longer free", start.Format(time.RFC3339))
+	}
+
+	now := s.now()
+	token := NewToken()
+	b := &Booking{
+		ID:             uuid.NewString(),
+		PractitionerID: e.p.ID,
+		TypeID:         t.ID,
+		Start:          start,
+		End:            start.Add(t.Duration),
+		Status:         StatusConfirmed,
+		Patient:        patient,
+		TokenHash:      HashToken(token),
+		CreatedAt:      now,
+		UpdatedAt:      now,
+	}
+	if t.RequireConfirmation {
+		b.Status = StatusPending
+	}
+	a := Appointment{Booking: b, Practitioner: &e.p, Type: t}
+	ref, err := e.cal.Create(ctx, a)
+	if err != nil {
+		if ErrorCode(err) == EConflict {
+			return nil, "", nil, WrapError(EConflict, err, "the slot "+start.Format(time.RFC3339)+" is no longer free")
+		}
+		return nil, "", nil, err
+	}
+	b.EventHref, b.EventETag = ref.Href, ref.ETag
+	msgs := []OutboxMessage{s.message(NotifyCreated, b, token)}
+	c := Change{Booking: b, Create: true, Outbox: msgs}
+	if key != nil {
+		if c.Key, err = s.keys.record(key, b, token, now); err != nil {
+			s.removeEvent(ctx, e, b.ID, ref)
+			return nil, "", nil, err
+		}
+	}
+	if err := s.store.Record(ctx, c); err != nil {
+		// Leave no event without its booking.
+		s.removeEvent(ctx, e, b.ID, ref)
+		if key != nil && ErrorCode(err) == EConflict {
+			// The same key, recorded meanwhile by a request for another
+			// practitioner (the lock is per practitioner).
+			if rb, rtoken, found, rerr := s.replay(ctx, key); found || rerr != nil {
+				return rb, rtoken, nil, rerr
+			}
+		}
+		return nil, "", nil, err
+	}
+	s.log.Info("booking created", "booking", b.ID, "practitioner", e.p.ID, "type", t.ID, "status", b.Status)
+	return b, token, msgs, nil
+}
+
+// removeEvent deletes an event that has no ledger row, logging a failure
+// (Reconcile removes it later).
+func (s *Service) removeEvent(ctx context.Context, e *entry, id string, ref EventRef) {
+	if err := e.cal.Delete(context.WithoutCancel(ctx), ref); err != nil {
+		s.log.Error("booking: event left without ledger row", "booking", id, "practitioner", e.p.ID, "err", err)
+	}
+}

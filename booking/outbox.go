@@ -1,0 +1,176 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Delivery of notifications. Each step of a booking's life records its
+// messages in the store's outbox in the same transaction as the booking
+// (see Change), so none is lost whatever fails after. The service then
+// sends them at once (deliver); those that could not be sent stay due, and
+// Dispatch, run periodically, sends them again with an exponential backoff.
+const (
+	// outboxLease is how long a claimed message is left to its sender
+	// before another dispatcher may claim it again.
+	outboxLease = 2 * time.Minute
+	// outboxBatch is how many messages Dispatch claims at a time.
+	outboxBatch = 50
+	// firstRetry is the wait after the first failed attempt; it doubles
+	// with each attempt, up to maxRetry.
+	firstRetry = 30 * time.Second
+	maxRetry   = time.Hour
+	// MaxAttempts is how many times a message is tried before it is given
+	// up (about a day of retries).
+	MaxAttempts = 30
+	// deliverTimeout bounds the immediate delivery after a change.
+	deliverTimeout = 30 * time.Second
+	// keepSent is how long sent and failed messages stay in the outbox.
+	keepSent = 7 * 24 * time.Hour
+)
+
+// message returns the outbox message of kind about b as it is now; token,
+// if set, is sealed in it (NotifyCreated).
+func (s *Service) message(kind string, b *Booking, token string) OutboxMessage {
+	m := OutboxMessage{
+		ID: uuid.NewString(), BookingID: b.ID, Kind: kind,
+		Status: b.Status, Start: b.Start, End: b.End, Sequence: b.Sequence,
+		CreatedAt: s.now(),
+	}
+	if token != "" {
+		m.Sealed = s.keys.sealToken(b.ID, token)
+	}
+	return m
+}
+
+// deliver sends msgs, just recorded, at once. What can't be sent stays in
+// the outbox for Dispatch.
+func (s *Service) deliver(ctx context.Context, msgs []OutboxMessage) {
+	if len(msgs) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliverTimeout)
+	defer cancel()
+	ids := make([]string, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	now := s.now()
+	claimed, err := s.store.ClaimOutbox(ctx, now, now.Add(outboxLease), len(ids), ids...)
+	if err != nil {
+		s.log.Warn("booking: outbox not read; messages left for the dispatcher", "err", err)
+		return
+	}
+	for _, m := range claimed {
+		s.send(ctx, m)
+	}
+}
+
+// Dispatch sends the outbox messages that are due: those whose immediate
+// delivery failed, once their backoff has passed. It returns how many were
+// sent. Safe to run in several processes at once (messages are claimed
+// before they are sent). Run it periodically (cmd/rdv does, every 30
+// seconds).
+func (s *Service) Dispatch(ctx context.Context) (int, error) {
+	sent := 0
+	for range 20 { // at most 1000 messages per call
+		now := s.now()
+		msgs, err := s.store.ClaimOutbox(ctx, now, now.Add(outboxLease), outboxBatch)
+		if err != nil {
+			return sent, err
+		}
+		for _, m := range msgs {
+			if s.send(ctx, m) {
+				sent++
+			}
+		}
+		if len(msgs) < outboxBatch || ctx.Err() != nil {
+			break
+		}
+	}
+	return sent, ctx.Err()
+}
+
+// Purge deletes the idempotency records older than IdempotencyTTL and the
+// outbox messages sent or given up more than a week ago.
+func (s *Service) Purge(ctx context.Context) error {
+	now := s.now()
+	return s.store.Purge(ctx, now.Add(-IdempotencyTTL), now.Add(-keepSent))
+}
+
+// send hands m, claimed, to the notifier and records the outcome. It
+// reports whether m was sent.
+func (s *Service) send(ctx context.Context, m OutboxMessage) bool {
+	n, err := s.notification(ctx, m)
+	if err == nil {
+		err = s.notifier.Notify(ctx, n)
+	}
+	now := s.now()
+	var rerr error
+	switch {
+	case err == nil:
+		rerr = s.store.OutboxSent(ctx, m.ID, now)
+	case permanent(err) || m.Attempts >= MaxAttempts:
+		s.log.Error("booking: notification given up", "booking", m.BookingID, "kind", m.Kind, "attempts", m.Attempts, "err", err)
+		rerr = s.store.OutboxFailed(ctx, m.ID, now, errorReason(err))
+	default:
+		wait := firstRetry << min(m.Attempts-1, 20)
+		if wait > maxRetry || wait <= 0 {
+			wait = maxRetry
+		}
+		s.log.Warn("booking: notification not sent, will retry", "booking", m.BookingID, "kind", m.Kind, "attempts", m.Attempts, "retry_in", wait, "err", err)
+		rerr = s.store.OutboxRetry(ctx, m.ID, now.Add(wait), errorReason(err))
+	}
+	if rerr != nil {
+		// The lease runs out and the message is tried again: at worst sent twice.
+		s.log.Error("booking: outbox not updated", "booking", m.BookingID, "kind", m.Kind, "err", rerr)
+	}
+	return err == nil
+}
+
+// notification rebuilds the notification of m: the booking read from the
+// store (for the patient's contact), as m's snapshot describes it.
+func (s *Service) notification(ctx context.Context, m OutboxMessage) (Notification, error) {
+	b, err := s.store.Booking(ctx, m.BookingID)
+	if err != nil {
+		if ErrorCode(err) == ENotFound {
+			return Notification{}, WrapError(EInternal, err, "booking: the message's booking is gone")
+		}
+		return Notification{}, err
+	}
+	b.Status, b.Start, b.End, b.Sequence = m.Status, m.Start, m.End, m.Sequence
+	a, err := s.appointment(b)
+	if err != nil {
+		return Notification{}, err
+	}
+	n := Notification{Kind: m.Kind, Appointment: a}
+	if len(m.Sealed) > 0 {
+		if n.ManageToken, err = s.keys.openToken(b.ID, m.Sealed); err != nil {
+			return Notification{}, WrapError(EInternal, err, "booking: the manage token can't be decrypted (was the secret changed?)")
+		}
+	}
+	if !m.PreviousStart.IsZero() {
+		loc := a.Practitioner.Location
+		n.Previous = Interval{m.PreviousStart.In(loc), m.PreviousEnd.In(loc)}
+	}
+	return n, nil
+}
+
+// permanent reports whether err says a message can never be sent.
+func permanent(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Code == EInvalid || e.Code == EInternal)
+}
+
+// errorReason is what the outbox keeps of err: its code and message,
+// never its cause (which might quote a server's reply).
+func errorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code + ": " + e.Message
+	}
+	return "internal: unexpected error"
+}

@@ -1,0 +1,228 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ReconcileBack is how far back Reconcile looks: bookings that ended
+// earlier are left as they are.
+const ReconcileBack = 24 * time.Hour
+
+// Reconcile makes each practitioner's ledger and bookings calendar agree,
+// by booking id (the event's UID), for the bookings that end after now −
+// ReconcileBack and start within the practitioner's booking horizon. Run it
+// on start, before serving: it repairs what a crash between a calendar write
+// and the ledger's transaction left. It returns how many bookings it
+// changed.
+//
+// The ledger is what the patient was told (its rows and their messages are
+// recorded together); the calendar is what the practitioner sees. So:
+//
+//   - an event of rdv without a ledger row is removed: its booking was never
+//     confirmed to anyone;
+//   - a cancelled or expired row whose event is still active: the event is
+//     cancelled (deleted for an expired booking, or with DeleteCancelled),
+//     since the patient was told;
+//   - an active row whose event is gone or cancelled is cancelled (expired
+//     if it was pending past its deadline), and the patient is told: either
+//     the practitioner removed it, or a cancellation was cut short after its
+//     calendar write. The event is not written again: the slot may have been
+//     given to someone else since, and the practitioner's calendar wins;
+//   - an active row whose active event shows another time or status takes
+//     the event's (the patient is told of a new time, or of a confirmation),
+//     except a confirmed row whose event went back to tentative, whose event
+//     is confirmed again;
+//   - a row whose event only has a new ETag takes it.
+//
+// Each practitioner is reconciled under its lock. An error with one does not
+// stop the others; the first is returned.
+func (s *Service) Reconcile(ctx context.Context) (int, error) {
+	n := 0
+	var errs []error
+	for _, e := range s.order {
+		k, err := s.reconcile(ctx, e)
+		n += k
+		if err != nil {
+			s.log.Error("booking: reconciliation failed", "practitioner", e.p.ID, "err", err)
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return n, errs[0]
+	}
+	return n, nil
+}
+
+func (s *Service) reconcile(ctx context.Context, e *entry) (int, error) {
+	now := s.now()
+	horizon := time.Duration(0)
+	for i := range e.p.Types {
+		horizon = max(horizon, e.p.Types[i].horizon())
+	}
+	from, to := now.Add(-ReconcileBack), now.Add(horizon+48*time.Hour)
+
+	unlock, err := s.locker.Lock(ctx, e.p.ID)
+	if err != nil {
+		return 0, err
+	}
+	var msgs []OutboxMessage
+	n, err := func() (int, error) {
+		events, err := e.cal.Events(ctx, from, to)
+		if err != nil {
+			return 0, err
+		}
+		rows, err := s.store.BookingsBetween(ctx, e.p.ID, from, to)
+		if err != nil {
+			return 0, err
+		}
+		evByID := make(map[string]BookingEvent, len(events))
+		for _, ev := range events {
+			evByID[ev.Booking] = ev
+		}
+		rowByID := make(map[string]*Booking, len(rows))
+		for _, b := range rows {
+			rowByID[b.ID] = b
+		}
+		n := 0
+		var errs []error
+		// Events whose row is not in the window: in the ledger at another
+		// time (the event was moved), or not at all.
+		for _, ev := range events {
+			if rowByID[ev.Booking] != nil {
+				continue
+			}
+			b, err := s.store.Booking(ctx, ev.Booking)
+			switch {
+			case ErrorCode(err) == ENotFound:
+				if err := e.cal.Delete(ctx, ev.Ref); err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				s.log.Warn("booking: event without ledger row removed", "booking", ev.Booking, "practitioner", e.p.ID)
+				n++
+			case err != nil:
+				errs = append(errs, err)
+			case b.PractitionerID == e.p.ID:
+				rows = append(rows, b)
+			}
+		}
+		for _, b := range rows {
+			ev, found := evByID[b.ID]
+			if !found && b.EventHref != "" {
+				// Moved out of the window, perhaps: read it where it is.
+				if ev, found, err = e.cal.Event(ctx, b.EventHref); err != nil {
+					errs = append(errs, err)
+					continue
+				}
+			}
+			m, changed, err := s.reconcileBooking(ctx, e, b, ev, found)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			msgs = append(msgs, m...)
+			if changed {
+				n++
+			}
+		}
+		return n, errors.Join(errs...)
+	}()
+	unlock()
+	s.deliver(ctx, msgs)
+	return n, err
+}
+
+// reconcileBooking brings the row b and its event ev (found false if there
+// is none) to agree, under the lock (see Reconcile).
+func (s *Service) reconcileBooking(ctx context.Context, e *entry, b *Booking, ev BookingEvent, found bool) ([]OutboxMessage, bool, error) {
+	a, err := s.appointment(b)
+	if err != nil {
+		return nil, false, nil // no longer configured: leave it
+	}
+	active := found && ev.Status != StatusCancelled
+	switch {
+	case !b.Status.Active():
+		if !active {
+			return nil, false, nil
+		}
+		// The patient was told it is off: so must the calendar show.
+		if b.Status == StatusExpired || s.deleteCancelled {
+			if err := e.cal.Delete(ctx, ev.Ref); err != nil {
+				return nil, false, err
+			}
+			b.EventETag = ""
+		} else {
+			ref, err := e.cal.Update(ctx, a, ev.Ref)
+			if err != nil {
+				return nil, false, err
+			}
+			b.EventHref, b.EventETag = ref.Href, ref.ETag
+		}
+		b.UpdatedAt = s.now()
+		s.log.Warn("booking: event of an ended booking cancelled", "booking", b.ID, "status", b.Status)
+		return nil, true, s.store.Record(ctx, Change{Booking: b})
+
+	case !active:
+		// The practitioner removed or cancelled the event, or a
+		// cancellation stopped after its calendar write.
+		after := *b
+		kind := NotifyCancelled
+		after.Status = StatusCancelled
+		if b.Status == StatusPending && !s.now().Before(s.deadline(b, a.Type)) {
+			kind, after.Status = NotifyExpired, StatusExpired
+		}
+		after.Sequence++
+		if found {
+			after.EventETag = ev.Ref.ETag
+		}
+		after.UpdatedAt = s.now()
+		msgs := []OutboxMessage{s.message(kind, &after, "")}
+		if err := s.store.Record(ctx, Change{Booking: &after, Outbox: msgs}); err != nil {
+			return nil, false, err
+		}
+		s.log.Warn("booking: event gone or cancelled in the calendar; booking "+string(after.Status), "booking", b.ID)
+		return msgs, true, nil
+
+	case matches(ev, b):
+		if ev.Ref.ETag == b.EventETag && ev.Ref.Href == b.EventHref {
+			return nil, false, nil
+		}
+		b.EventHref, b.EventETag, b.UpdatedAt = ev.Ref.Href, ev.Ref.ETag, s.now()
+		return nil, false, s.store.Record(ctx, Change{Booking: b})
+
+	case ev.Start.Equal(b.Start) && ev.End.Equal(b.End) && b.Status == StatusConfirmed && ev.Status == StatusPending:
+		// The ledger is ahead: the event shows the confirmation again.
+		ref, err := e.cal.Update(ctx, a, ev.Ref)
+		if err != nil {
+			return nil, false, err
+		}
+		b.EventHref, b.EventETag, b.UpdatedAt = ref.Href, ref.ETag, s.now()
+		return nil, true, s.store.Record(ctx, Change{Booking: b})
+
+	default:
+		// The event moved, or was confirmed, without the ledger knowing:
+		// the calendar wins and the patient is told.
+		after := *b
+		after.Start, after.End = ev.Start.In(e.p.Location), ev.End.In(e.p.Location)
+		after.Status = ev.Status
+		after.Sequence = max(ev.Sequence, b.Sequence)
+		after.EventHref, after.EventETag = ev.Ref.Href, ev.Ref.ETag
+		after.UpdatedAt = s.now()
+		var msgs []OutboxMessage
+		switch {
+		case !after.Start.Equal(b.Start) || !after.End.Equal(b.End):
+			m := s.message(NotifyRescheduled, &after, "")
+			m.PreviousStart, m.PreviousEnd = b.Start, b.End
+			msgs = append(msgs, m)
+		case after.Status == StatusConfirmed && b.Status == StatusPending:
+			msgs = append(msgs, s.message(NotifyConfirmed, &after, ""))
+		}
+		if err := s.store.Record(ctx, Change{Booking: &after, Outbox: msgs}); err != nil {
+			return nil, false, err
+		}
+		s.log.Warn("booking: ledger updated from the calendar", "booking", b.ID)
+		return msgs, true, nil
+	}
+}

@@ -1,0 +1,210 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/rdvlibre/rdv/booking"
+)
+
+// pgBookingColumns are the columns scanPgBooking reads, in its order.
+const pgBookingColumns = `id, practitioner_id, type_id, start_at, start_ns, end_at, end_ns, status,
+	patient_name, patient_email, patient_phone, token_hash,
+	event_href, event_etag, sequence, created_at, created_ns, updated_at, updated_ns`
+
+// CreateBooking records a new booking. It returns an EConflict error if a
+// booking with b.ID, or with b.TokenHash, exists; EInvalid if b lacks an id, a
+// practitioner or a type, has an unknown status, a negative sequence, does not
+// end after it starts, or has text PostgreSQL can't hold (a NUL byte or
+// invalid UTF-8).
+func (s *Postgres) CreateBooking(ctx context.Context, b *booking.Booking) error {
+	if err := checkPgBooking(b); err != nil {
+		return err
+	}
+	start, startNS := splitTime(b.Start)
+	end, endNS := splitTime(b.End)
+	created, createdNS := splitTime(b.CreatedAt)
+	updated, updatedNS := splitTime(b.UpdatedAt)
+	// ON CONFLICT makes a duplicate id a conflict whatever else collides, so
+	// that a retried create reads as one.
+	const q = `INSERT INTO bookings (` + pgBookingColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+		ON CONFLICT (id) DO NOTHING`
+	tag, err := s.pool.Exec(ctx, q,
+		b.ID, b.PractitionerID, b.TypeID, start, startNS, end, endNS, string(b.Status),
+		b.Patient.Name, b.Patient.Email, b.Patient.Phone, nullText(b.TokenHash),
+		b.EventHref, b.EventETag, b.Sequence, created, createdNS, updated, updatedNS)
+	if err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "bookings_token_hash" {
+			return booking.WrapError(booking.EConflict, err, "store: booking "+b.ID+": manage token already in use")
+		}
+		return wrapPgError(err, "cannot create booking %s", b.ID)
+	}
+	if tag.RowsAffected() == 0 {
+		return booking.Errorf(booking.EConflict, "store: booking %s already exists", b.ID)
+	}
+	return nil
+}
+
+// UpdateBooking saves b's status, start and end, event href and ETag, sequence
+// and UpdatedAt; the other fields of the stored booking are left as they were.
+// It returns an ENotFound error if there is no booking with b.ID, EInvalid as
+// CreateBooking does.
+func (s *Postgres) UpdateBooking(ctx context.Context, b *booking.Booking) error {
+	if err := checkPgBooking(b); err != nil {
+		return err
+	}
+	start, startNS := splitTime(b.Start)
+	end, endNS := splitTime(b.End)
+	updated, updatedNS := splitTime(b.UpdatedAt)
+	const q = `UPDATE bookings
+		SET status = $1, start_at = $2, start_ns = $3, end_at = $4, end_ns = $5,
+			event_href = $6, event_etag = $7, sequence = $8, updated_at = $9, updated_ns = $10
+		WHERE id = $11`
+	tag, err := s.pool.Exec(ctx, q,
+		string(b.Status), start, startNS, end, endNS, b.EventHref, b.EventETag,
+		b.Sequence, updated, updatedNS, b.ID)
+	if err != nil {
+		return wrapPgError(err, "cannot update booking %s", b.ID)
+	}
+	if tag.RowsAffected() == 0 {
+		return booking.Errorf(booking.ENotFound, "store: booking %s not found", b.ID)
+	}
+	return nil
+}
+
+// Booking returns the booking with this id, or an ENotFound error. Its times
+// are in UTC.
+func (s *Postgres) Booking(ctx context.Context, id string) (*booking.Booking, error) {
+	if !pgText(id) {
+		return nil, booking.Errorf(booking.ENotFound, "store: booking not found")
+	}
+	row := s.pool.QueryRow(ctx, `SELECT `+pgBookingColumns+` FROM bookings WHERE id = $1`, id)
+	b, err := scanPgBooking(row)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, booking.Errorf(booking.ENotFound, "store: booking %s not found", id)
+	case err != nil:
+		return nil, wrapPgError(err, "cannot read booking %s", id)
+	}
+	return b, nil
+}
+
+// BookingByTokenHash returns the booking whose manage token has this hash, or
+// an ENotFound error. Its times are in UTC.
+func (s *Postgres) BookingByTokenHash(ctx context.Context, hash string) (*booking.Booking, error) {
+	if hash == "" || !pgText(hash) {
+		return nil, booking.Errorf(booking.ENotFound, "store: booking not found")
+	}
+	row := s.pool.QueryRow(ctx, `SELECT `+pgBookingColumns+` FROM bookings WHERE token_hash = $1`, hash)
+	b, err := scanPgBooking(row)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, booking.Errorf(booking.ENotFound, "store: booking not found")
+	case err != nil:
+		return nil, wrapPgError(err, "cannot read booking by token")
+	}
+	return b, nil
+}
+
+// BookingsBetween returns the bookings of the practitioner whose [Start, End)
+// overlaps [from, to), whatever their status, ordered by start, then id (byte
+// order, as SQLite). A booking that ends at from or starts at to does not
+// overlap, and an empty range (from equal to to) overlaps nothing. Times are
+// in UTC. It returns an EInvalid error if to is before from.
+func (s *Postgres) BookingsBetween(ctx context.Context, practitionerID string, from, to time.Time) ([]*booking.Booking, error) {
+	if to.Before(from) {
+		return nil, booking.Errorf(booking.EInvalid, "store: range ends before it starts")
+	}
+	if !from.Before(to) || !pgText(practitionerID) {
+		return nil, nil // an empty range overlaps nothing; no such practitioner
+	}
+	fromAt, fromNS := splitBound(from)
+	toAt, toNS := splitBound(to)
+	// The plain comparisons repeat the row comparisons for the index.
+	const q = `SELECT ` + pgBookingColumns + ` FROM bookings
+		WHERE practitioner_id = $1
+			AND start_at <= $2 AND (start_at, start_ns) < ($2, $3)
+			AND end_at >= $4 AND (end_at, end_ns) > ($4, $5)
+		ORDER BY start_at, start_ns, id COLLATE "C"`
+	rows, err := s.pool.Query(ctx, q, practitionerID, toAt, toNS, fromAt, fromNS)
+	if err != nil {
+		return nil, wrapPgError(err, "cannot list bookings of %s", practitionerID)
+	}
+	defer rows.Close()
+	var bs []*booking.Booking
+	for rows.Next() {
+		b, err := scanPgBooking(rows)
+		if err != nil {
+			return nil, wrapPgError(err, "cannot list bookings of %s", practitionerID)
+		}
+		bs = append(bs, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapPgError(err, "cannot list bookings of %s", practitionerID)
+	}
+	return bs, nil
+}
+
+// checkPgBooking is checkBooking, and refuses the text PostgreSQL can't hold.
+func checkPgBooking(b *booking.Booking) error {
+	if err := checkBooking(b); err != nil {
+		return err
+	}
+	for _, s := range []string{b.ID, b.PractitionerID, b.TypeID, b.Patient.Name, b.Patient.Email,
+		b.Patient.Phone, b.TokenHash, b.EventHref, b.EventETag} {
+		if !pgText(s) {
+			if !pgText(b.ID) {
+				return booking.Errorf(booking.EInvalid, "store: booking id has a NUL byte or invalid UTF-8")
+			}
+			return booking.Errorf(booking.EInvalid, "store: booking %s has text with a NUL byte or invalid UTF-8", b.ID)
+		}
+	}
+	return nil
+}
+
+// pgText reports whether PostgreSQL's text type can hold s: valid UTF-8 (the
+// database's encoding) without NUL bytes.
+func pgText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// scanPgBooking reads the pgBookingColumns of one row.
+func scanPgBooking(row pgx.Row) (*booking.Booking, error) {
+	var (
+		b                                booking.Booking
+		status                           string
+		token                            *string
+		start, end, createdAt, updatedAt time.Time
+		startNS, endNS, createdNS, updNS int16
+	)
+	err := row.Scan(&b.ID, &b.PractitionerID, &b.TypeID, &start, &startNS, &end, &endNS, &status,
+		&b.Patient.Name, &b.Patient.Email, &b.Patient.Phone, &token,
+		&b.EventHref, &b.EventETag, &b.Sequence, &createdAt, &createdNS, &updatedAt, &updNS)
+	if err != nil {
+		return nil, err
+	}
+	b.Status = booking.Status(status)
+	if token != nil {
+		b.TokenHash = *token
+	}
+	b.Start = joinTime(start, startNS)
+	b.End = joinTime(end, endNS)
+	b.CreatedAt = joinTime(createdAt, createdNS)
+	b.UpdatedAt = joinTime(updatedAt, updNS)
+	return &b, nil
+}
+
+// nullText maps "" to NULL, so that bookings without a token don't collide
+// on the unique index.
+func nullText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

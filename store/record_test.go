@@ -1,0 +1,196 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/rdvlibre/rdv/booking"
+)
+
+// message returns an outbox message numbered i about b, created at created.
+func message(b *booking.Booking, i int, created time.Time) booking.OutboxMessage {
+	return booking.OutboxMessage{
+		ID: fmt.Sprintf("10000000-0000-4000-8000-%012d", i), BookingID: b.ID, Kind: booking.NotifyCreated,
+		Status: b.Status, Start: b.Start, End: b.End, Sequence: b.Sequence,
+		Sealed: []byte{1, 2, 3}, CreatedAt: created,
+	}
+}
+
+func TestRecord(t *testing.T) { forEachBackend(t, testRecord) }
+
+func testRecord(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := openTest(t, be)
+	now := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+
+	b := newBooking(1)
+	key := &booking.IdempotencyRecord{Key: "k1", RequestHash: "h1", BookingID: b.ID, Response: []byte("sealed"), CreatedAt: now}
+	if err := s.Record(ctx, booking.Change{Booking: b, Create: true, Key: key, Outbox: []booking.OutboxMessage{message(b, 1, now)}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Booking(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSameBooking(t, got, b)
+	rec, err := s.IdempotencyRecord(ctx, "k1", now.Add(-time.Hour))
+	if err != nil || rec.BookingID != b.ID || rec.RequestHash != "h1" || !bytes.Equal(rec.Response, []byte("sealed")) || !rec.CreatedAt.Equal(now) {
+		t.Fatalf("IdempotencyRecord = %+v, %v", rec, err)
+	}
+	_, err = s.IdempotencyRecord(ctx, "k1", now.Add(time.Second))
+	assertCode(t, err, booking.ENotFound)
+
+	// The same key again: nothing of the change is recorded.
+	b2 := newBooking(2)
+	key2 := *key
+	key2.BookingID = b2.ID
+	err = s.Record(ctx, booking.Change{Booking: b2, Create: true, Key: &key2, Outbox: []booking.OutboxMessage{message(b2, 2, now)}})
+	assertCode(t, err, booking.EConflict)
+	_, err = s.Booking(ctx, b2.ID)
+	assertCode(t, err, booking.ENotFound)
+
+	// Past its lifetime, the key may be used again.
+	key3 := key2
+	key3.CreatedAt = now.Add(booking.IdempotencyTTL + time.Minute)
+	if err := s.Record(ctx, booking.Change{Booking: b2, Create: true, Key: &key3}); err != nil {
+		t.Fatalf("key past its lifetime: %v", err)
+	}
+
+	// An update of a missing booking records no message.
+	missing := newBooking(9)
+	err = s.Record(ctx, booking.Change{Booking: missing, Outbox: []booking.OutboxMessage{message(missing, 9, now)}})
+	assertCode(t, err, booking.ENotFound)
+	msgs, err := s.ClaimOutbox(ctx, now.Add(time.Hour), now.Add(2*time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].ID != message(b, 1, now).ID {
+		t.Fatalf("claimed %+v, want the message of booking 1 only", msgs)
+	}
+
+	// An update with a message.
+	b.Status = booking.StatusConfirmed
+	b.Start, b.End = b.Start.Add(time.Hour), b.End.Add(time.Hour)
+	b.Sequence = 1
+	m := message(b, 3, now)
+	m.Kind, m.Sealed = booking.NotifyRescheduled, nil
+	m.PreviousStart, m.PreviousEnd = b.Start.Add(-time.Hour), b.End.Add(-time.Hour)
+	if err := s.Record(ctx, booking.Change{Booking: b, Outbox: []booking.OutboxMessage{m}}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Booking(ctx, b.ID)
+	assertSameBooking(t, got, b)
+	msgs, err = s.ClaimOutbox(ctx, now, now.Add(time.Minute), 10, m.ID)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("claim by id: %+v, %v", msgs, err)
+	}
+	c := msgs[0]
+	if c.Kind != booking.NotifyRescheduled || c.Status != booking.StatusConfirmed || !c.Start.Equal(b.Start) || !c.End.Equal(b.End) ||
+		c.Sequence != 1 || !c.PreviousStart.Equal(m.PreviousStart) || !c.PreviousEnd.Equal(m.PreviousEnd) || c.Sealed != nil || c.Attempts != 1 {
+		t.Errorf("claimed message = %+v, want %+v with one attempt", c, m)
+	}
+}
+
+func TestOutbox(t *testing.T) { forEachBackend(t, testOutbox) }
+
+func testOutbox(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := openTest(t, be)
+	now := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	var ids []string
+	for i := range 3 {
+		b := newBooking(i)
+		m := message(b, i, now.Add(time.Duration(i)*time.Second))
+		ids = append(ids, m.ID)
+		if err := s.Record(ctx, booking.Change{Booking: b, Create: true, Outbox: []booking.OutboxMessage{m}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claim := func(at time.Time, limit int) []string {
+		t.Helper()
+		msgs, err := s.ClaimOutbox(ctx, at, at.Add(time.Minute), limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range msgs {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	if got := claim(now.Add(-time.Hour), 10); len(got) != 0 {
+		t.Errorf("claimed %v before they are due", got)
+	}
+	if got := claim(now.Add(time.Hour), 2); len(got) != 2 || got[0] != ids[0] || got[1] != ids[1] {
+		t.Errorf("first claim = %v, want the two oldest", got)
+	}
+	if got := claim(now.Add(time.Hour), 10); len(got) != 1 || got[0] != ids[2] {
+		t.Errorf("second claim = %v, want the one left", got)
+	}
+	// Claimed messages are due again when their lease runs out.
+	if got := claim(now.Add(time.Hour+2*time.Minute), 10); len(got) != 3 {
+		t.Errorf("claim after the lease = %v, want all three", got)
+	}
+	if err := s.OutboxSent(ctx, ids[0], now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.OutboxFailed(ctx, ids[1], now, "invalid: bad address"); err != nil {
+		t.Fatal(err)
+	}
+	later := now.Add(5 * time.Hour)
+	if err := s.OutboxRetry(ctx, ids[2], later, "unavailable: smtp down"); err != nil {
+		t.Fatal(err)
+	}
+	if got := claim(later.Add(-time.Second), 10); len(got) != 0 {
+		t.Errorf("claimed %v before the retry is due", got)
+	}
+	msgs, err := s.ClaimOutbox(ctx, later, later.Add(time.Minute), 10)
+	if err != nil || len(msgs) != 1 || msgs[0].ID != ids[2] || msgs[0].Attempts != 3 || !bytes.Equal(msgs[0].Sealed, []byte{1, 2, 3}) {
+		t.Fatalf("claim of the retried message = %+v, %v", msgs, err)
+	}
+	assertCode(t, s.OutboxSent(ctx, "no-such-message", now), booking.ENotFound)
+
+	// Purge: sent and failed messages before the bound go; the pending one stays.
+	if err := s.Purge(ctx, now, now.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.OutboxRetry(ctx, ids[2], later, "again"); err != nil {
+		t.Errorf("pending message purged: %v", err)
+	}
+	assertCode(t, s.OutboxSent(ctx, ids[0], now), booking.ENotFound)
+	assertCode(t, s.OutboxRetry(ctx, ids[1], now, ""), booking.ENotFound)
+}
+
+func TestPendingBookings(t *testing.T) { forEachBackend(t, testPendingBookings) }
+
+func testPendingBookings(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := openTest(t, be)
+	base := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	for i, st := range []booking.Status{booking.StatusPending, booking.StatusConfirmed, booking.StatusPending, booking.StatusPending} {
+		b := newBooking(i)
+		b.Status = st
+		b.CreatedAt = base.Add(-time.Duration(i) * time.Minute) // the later the number, the older
+		if err := s.Record(ctx, booking.Change{Booking: b, Create: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bs, err := s.PendingBookings(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bs) != 2 || bs[0].ID != newBooking(3).ID || bs[1].ID != newBooking(2).ID {
+		t.Errorf("PendingBookings(2) = %v, want bookings 3 and 2", ids(bs))
+	}
+}
+
+func ids(bs []*booking.Booking) []string {
+	var out []string
+	for _, b := range bs {
+		out = append(out, b.ID)
+	}
+	return out
+}
