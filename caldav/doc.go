@@ -10,15 +10,52 @@
 // calendar-home-set) and returns a *Calendar, which implements
 // booking.Calendar:
 //
-//   - Busy sends a calendar-query REPORT with a time-range filter to each busy
-//     calendar, asking for VEVENT and VTIMEZONE components, then expands every
-//     object itself (Expand: RRULE, RDATE, EXDATE, RECURRENCE-ID overrides,
-//     all-day and floating times; RFC 5545) and keeps what overlaps the
-//     window. A server's own filtering is only a first cut. An object that
-//     cannot be read is skipped and logged by its href, never by its content.
+//   - Busy reads the busy time of the busy calendars from a cache of each,
+//     validated by requests sent after the call began, and expands every
+//     object itself (Expander: RRULE, RDATE, EXDATE, RECURRENCE-ID
+//     overrides, all-day and floating times; RFC 5545): what servers expand
+//     or filter themselves is never used. An object that cannot be read is
+//     skipped and logged by its href, never by its content. Events lists
+//     rdv's own booking events from the same cache; Event reads one.
 //   - Create, Update and Delete write with conditional requests
 //     ("If-None-Match: *" and If-Match, RFC 9110 section 13.1), so that two
 //     writers cannot both win: the loser gets a booking.EConflict error.
+//
+// # Cache
+//
+// A Calendar keeps, for each busy calendar, its calendar objects (parsed,
+// without their descriptive text) by href with their ETags, and what the
+// server said of the whole collection. The first read loads it: a PROPFIND
+// (Depth: 0) of the collection's sync-token (RFC 6578) and CTag (getctag, a
+// CalendarServer extension that Nextcloud, sabre/dav, Radicale and DAViCal
+// have), then a calendar-query of every object with a VEVENT. Every read
+// after that first asks what changed, by the best means the server has:
+//
+//   - a sync-collection REPORT from the last sync-token, which names the
+//     objects changed and removed since, with the data of those changed: one
+//     small request when nothing changed;
+//   - else a PROPFIND of getctag: one small request when nothing changed,
+//     and when it did, a PROPFIND (Depth: 1) of every object's ETag and a
+//     calendar-multiget of those that changed;
+//   - else the ETags of every object, and a calendar-multiget of those that
+//     changed.
+//
+// A server that refuses sync-collection is validated by getctag from then
+// on; a sync-token the server no longer knows makes the cache load again.
+// Concurrent reads share validations: a calendar gets one request at a time,
+// and every read waits for a validation that began after it, so it sees
+// every change made before it, by rdv, by another replica or in the
+// practitioner's own calendar client. rdv's own writes go into the cache at
+// once. Busy time is memoized over a span of time around the windows read,
+// and expanded again only for the objects that changed, or when a window
+// falls outside the span.
+//
+// When a calendar cannot be read (no answer within Config.Timeout, refused
+// credentials, a 5xx, an answer that is not CalDAV), reads fail with an
+// EUnavailable error within Config.BusyTimeout and the failure is logged
+// with the calendar's path, the request and the status. The cache is never
+// used without a validation: no busy time, hence no free slot, is computed
+// from a copy of a calendar that could not be read.
 //
 // Objects are written with SCHEDULE-AGENT=CLIENT on the attendee (RFC 6638
 // section 7.1): a scheduling server such as Nextcloud then sends no

@@ -16,22 +16,52 @@ import (
 type Instance struct {
 	Start, End time.Time       // [Start, End); End equals Start for an event with no length
 	Event      *ical.Component // the VEVENT it comes from: the master or an override
+	// Busy reports whether the instance makes the practitioner busy: its
+	// event is neither TRANSP:TRANSPARENT nor STATUS:CANCELLED, nor an
+	// invitation the practitioner declined.
+	Busy bool
+}
+
+// Expander reads the busy time of calendar objects for one practitioner.
+// The zero value reads floating times and dates in UTC and knows none of
+// the practitioner's addresses.
+type Expander struct {
+	// Location is the practitioner's zone, in which floating times and dates
+	// (all-day events) are read. Default: UTC.
+	Location *time.Location
+	// Self are the practitioner's calendar user addresses, with or without
+	// "mailto:" ("mailto:anne.martin@example.org"), compared without regard
+	// to case. An event where one of them is an ATTENDEE with
+	// PARTSTAT=DECLINED (RFC 5545 section 3.2.12) is free time.
+	Self []string
 }
 
 // Expand returns the busy time of the events of cal that overlaps [from, to),
-// sorted by start: the instances of every VEVENT that is neither
-// TRANSP:TRANSPARENT nor STATUS:CANCELLED, recurrences expanded by rdv itself
-// (RFC 5545 section 3.8.5), whatever a server may have filtered. loc is the
-// practitioner's zone, in which floating times and dates are read.
-//
-// See Instances for the rules. Expand never fails as a whole: when part of
-// cal is broken (a bad date, a bad RRULE, a series cut at MaxInstances), it
-// returns the busy time of the rest with an error that says what was wrong.
+// sorted by start, for a practitioner whose zone is loc. It is
+// Expander{Location: loc}.Expand.
 func Expand(cal *ical.Calendar, loc *time.Location, from, to time.Time) ([]booking.Interval, error) {
-	inst, err := Instances(cal, loc, from, to)
-	var out []booking.Interval
+	return Expander{Location: loc}.Expand(cal, from, to)
+}
+
+// Instances returns the instances of the VEVENTs of cal that overlap
+// [from, to), for a practitioner whose zone is loc. It is
+// Expander{Location: loc}.Instances.
+func Instances(cal *ical.Calendar, loc *time.Location, from, to time.Time) ([]Instance, error) {
+	return Expander{Location: loc}.Instances(cal, from, to)
+}
+
+// Expand returns the busy time of the events of cal that overlaps [from, to),
+// sorted by start: the instances (see Instances) that are Busy, recurrences
+// expanded by rdv itself, whatever a server may have filtered.
+//
+// Expand never fails as a whole: when part of cal is broken (a bad date, a
+// bad RRULE, a series cut at MaxInstances), it returns the busy time of the
+// rest with an error that says what was wrong.
+func (e Expander) Expand(cal *ical.Calendar, from, to time.Time) ([]booking.Interval, error) {
+	inst, err := e.Instances(cal, from, to)
+	out := make([]booking.Interval, 0, len(inst))
 	for _, in := range inst {
-		if busy(in.Event) {
+		if in.Busy {
 			out = append(out, booking.Interval{Start: in.Start, End: in.End})
 		}
 	}
@@ -39,52 +69,123 @@ func Expand(cal *ical.Calendar, loc *time.Location, from, to time.Time) ([]booki
 }
 
 // Instances returns the instances of the VEVENTs of cal that overlap
-// [from, to), sorted by start, transparent and cancelled ones included (see
-// Expand for busy time only). An instance overlaps the window if it starts
-// before to and ends after from; one without length, if it starts in
-// [from, to).
+// [from, to), sorted by start, free ones included. An instance overlaps the
+// window if it starts before to and ends after from; one without length, if
+// it starts in [from, to).
 //
-// The components of one UID form a series: the master (without
-// RECURRENCE-ID) yields DTSTART, the RRULE instances (computed with rrule-go
-// in the zone of DTSTART, so 09:00 stays 09:00 across a daylight-saving
-// change) and the RDATEs (DATE, DATE-TIME or PERIOD), minus the EXDATEs
-// (several properties, comma-separated lists) and minus the instances an
-// override replaces. Each override (a component with RECURRENCE-ID) is an
-// instance of its own at its own DTSTART: a moved instance appears once, at
-// its new time; a cancelled or transparent override frees its slot. The
-// RANGE=THISANDFUTURE parameter is not supported: such an override replaces
-// its own instance only.
+// The components of one UID form a series (RFC 5545 section 3.8.5): the
+// master (without RECURRENCE-ID) yields DTSTART, the instances of its RRULEs
+// (every part of section 3.3.10, computed on the wall clock of DTSTART's
+// zone, so 09:00 stays 09:00 across a daylight-saving change; DTSTART counts
+// as the first instance for COUNT; UNTIL is a date, a local time or an
+// instant) and its RDATEs (DATE, DATE-TIME or PERIOD), minus its EXDATEs
+// (several properties, comma-separated lists, a DATE excluding that whole
+// day) and minus the instances an override replaces. Each override (a
+// component with RECURRENCE-ID) is an instance of its own at its own
+// DTSTART: a moved instance appears once, at its new time; a cancelled or
+// transparent override frees its slot. An override with
+// RANGE=THISANDFUTURE (section 3.8.4.4) also changes every later instance
+// of the master: they move by the override's shift (whole days on the wall
+// clock, then exact time), last as long as it, and are free or busy like
+// it, unless a later override says otherwise.
 //
-// An instance lasts what DTEND − DTSTART says (exactly) or DURATION (days
-// being calendar days in the event's zone); with neither, a date lasts one
-// day and a date-time no time (an override with neither lasts as long as its
-// master's instances). Dates (all-day events) are local days in loc, so an
-// all-day event on a daylight-saving day lasts 23 or 25 hours. Floating
-// times are read in loc. A TZID is resolved with time.LoadLocation, else
-// with the X-LIC-LOCATION of its VTIMEZONE, the IANA name that ends a
-// prefixed TZID ("/mozilla.org/.../Europe/Paris") or a common Windows zone
-// name; one that none of these resolve is read in loc: a best effort, not an
-// error, exact when the event was made in the practitioner's own zone. The
-// VTIMEZONE rules themselves are not read.
+// An instance lasts what DTEND − DTSTART says (exactly, or in calendar days
+// between two dates) or DURATION (days being calendar days in the event's
+// zone); with neither, a date lasts one day and a date-time no time (an
+// override with neither lasts as long as its master's instances). Dates
+// (all-day events) are local days in e.Location, so an all-day event on a
+// daylight-saving day lasts 23 or 25 hours. Floating times are read in
+// e.Location. A TZID is resolved as an IANA name, a Windows zone id, a
+// prefixed IANA name, or through the object's VTIMEZONE (see zoneOf). A
+// local time that occurs twice is the first one; one that does not exist
+// is read with the offset before the gap (section 3.3.5).
 //
 // Work is bounded: a series stops at to or after MaxInstances, whichever
-// comes first, and an HOURLY, MINUTELY or SECONDLY rule whose BY parts can
-// never match yields nothing. On errors, see Expand.
-func Instances(cal *ical.Calendar, loc *time.Location, from, to time.Time) ([]Instance, error) {
+// comes first, and the whole call after a fixed number of instances and
+// recurrence periods. On errors, see Expand.
+func (e Expander) Instances(cal *ical.Calendar, from, to time.Time) ([]Instance, error) {
 	if cal == nil || !from.Before(to) {
 		return nil, nil
 	}
+	loc := e.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	p := newTimeParser(cal, loc)
-	type series struct {
-		master    *ical.Component
-		overrides []*ical.Component
+	x := &expansion{
+		w:      window{from: from.Unix(), to: to.Unix()},
+		budget: budget{series: MaxInstances, total: maxCallInstances, periods: maxCallPeriods},
+		self:   normalizeSelf(e.Self),
 	}
-	var order []string
-	byUID := map[string]*series{}
-	for i, c := range cal.Children {
+	x.p, x.b = &x.parser, &x.budget
+	x.parser.init(cal, loc)
+	if to.After(from) && to.Sub(from) < time.Second {
+		x.w.to = x.w.from + 1
+	}
+	groups := groupSeries(cal)
+	for _, s := range groups {
+		x.series(s.master, s.overrides)
+	}
+	slices.SortStableFunc(x.out, func(a, b Instance) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return a.End.Compare(b.End)
+	})
+	return x.out, errors.Join(x.errs...)
+}
+
+// expansion is the state of one call of Instances.
+type expansion struct {
+	parser timeParser
+	budget budget
+	p      *timeParser
+	w      window
+	b      *budget
+	self   []string
+	out    []Instance
+	errs   []error
+	origs  []orig // scratch: the instances of one master before overrides
+}
+
+type window struct{ from, to int64 }
+
+// overlaps reports whether [start, end) meets the window.
+func (w window) overlaps(start, end int64) bool {
+	if start >= w.to {
+		return false
+	}
+	if end <= start {
+		return start >= w.from
+	}
+	return end > w.from
+}
+
+type series struct {
+	master    *ical.Component
+	overrides []*ical.Component
+}
+
+// groupSeries groups the VEVENTs of cal by UID, in the order of their first
+// appearance. A VEVENT without UID is a series of its own; a second master
+// for one UID (invalid) too.
+func groupSeries(cal *ical.Calendar) []series {
+	var out []series
+	var byUID map[string]int
+	find := func(uid string) int {
+		if byUID != nil {
+			if i, ok := byUID[uid]; ok {
+				return i
+			}
+			return -1
+		}
+		for i := range out {
+			if seriesUID(out[i]) == uid {
+				return i
+			}
+		}
+		return -1
+	}
+	for _, c := range cal.Children {
 		if c.Name != ical.CompEvent {
 			continue
 		}
@@ -92,186 +193,421 @@ func Instances(cal *ical.Calendar, loc *time.Location, from, to time.Time) ([]In
 		if prop := c.Props.Get(ical.PropUID); prop != nil {
 			uid = prop.Value
 		}
-		if uid == "" {
-			uid = fmt.Sprintf("\x00%d", i) // no UID: a series of its own
+		isOverride := c.Props.Get(ical.PropRecurrenceID) != nil
+		i := -1
+		if uid != "" {
+			i = find(uid)
 		}
-		s := byUID[uid]
-		if s == nil {
-			s = &series{}
-			byUID[uid] = s
-			order = append(order, uid)
+		switch {
+		case i >= 0 && isOverride:
+			out[i].overrides = append(out[i].overrides, c)
+			continue
+		case i >= 0 && out[i].master == nil:
+			out[i].master = c
+			continue
 		}
-		if c.Props.Get(ical.PropRecurrenceID) != nil {
-			s.overrides = append(s.overrides, c)
-		} else if s.master == nil {
-			s.master = c
-		} else {
-			// Two masters with one UID: invalid, but keep both.
-			byUID[uid+"\x00"+fmt.Sprint(i)] = &series{master: c}
-			order = append(order, uid+"\x00"+fmt.Sprint(i))
+		s := series{master: c}
+		if isOverride {
+			s = series{overrides: []*ical.Component{c}}
+		}
+		out = append(out, s)
+		if uid != "" && i < 0 {
+			if byUID == nil && len(out) > 16 {
+				byUID = map[string]int{}
+				for j := range out[:len(out)-1] {
+					if u := seriesUID(out[j]); u != "" {
+						if _, ok := byUID[u]; !ok {
+							byUID[u] = j
+						}
+					}
+				}
+			}
+			if byUID != nil {
+				byUID[uid] = len(out) - 1
+			}
 		}
 	}
-
-	w := window{from: from, to: to}
-	var out []Instance
-	var errs []error
-	for _, uid := range order {
-		s := byUID[uid]
-		inst, err := p.series(s.master, s.overrides, w)
-		out = append(out, inst...)
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b Instance) int {
-		if c := a.Start.Compare(b.Start); c != 0 {
-			return c
-		}
-		return a.End.Compare(b.End)
-	})
-	return out, errors.Join(errs...)
+	return out
 }
 
-type window struct{ from, to time.Time }
+func seriesUID(s series) string {
+	c := s.master
+	if c == nil {
+		c = s.overrides[0]
+	}
+	if prop := c.Props.Get(ical.PropUID); prop != nil {
+		return prop.Value
+	}
+	return ""
+}
 
-// overlaps reports whether [start, end) meets the window.
-func (w window) overlaps(start, end time.Time) bool {
-	if !start.Before(w.to) {
-		return false
+// orig is one instance of a master before overrides apply: its start as an
+// instant and as a wall time of the series' zone, and the end of an RDATE
+// PERIOD.
+type orig struct {
+	u      int64
+	w      wall
+	end    int64
+	hasEnd bool
+}
+
+// override is a component with a RECURRENCE-ID, read.
+type override struct {
+	c      *ical.Component
+	rid    value
+	future bool // RANGE=THISANDFUTURE
+	start  value
+	sp     span
+	spOK   bool
+	busy   bool
+	// For THISANDFUTURE: the shift of later instances, in whole days of the
+	// series' wall clock then exact seconds.
+	shiftDays  int64
+	shiftExact int64
+}
+
+// instantSet matches instances against EXDATE or RECURRENCE-ID values: by
+// instant, or by calendar day (a DATE value) on the wall clock of the
+// series. A few values are kept in slices; many (a hostile list of 100,000
+// EXDATEs) in maps, so that a lookup never costs more than a map's.
+type instantSet struct {
+	instants, days     []int64
+	instantMap, dayMap map[int64]struct{}
+}
+
+const instantSetSlice = 16
+
+func (s *instantSet) add(v value) {
+	if v.isDate {
+		s.days, s.dayMap = addKey(s.days, s.dayMap, v.w.day())
+		return
 	}
-	if end.Equal(start) {
-		return !start.Before(w.from)
+	s.instants, s.instantMap = addKey(s.instants, s.instantMap, v.instant())
+}
+
+func addKey(l []int64, m map[int64]struct{}, k int64) ([]int64, map[int64]struct{}) {
+	if m == nil && len(l) < instantSetSlice {
+		return append(l, k), nil
 	}
-	return end.After(w.from)
+	if m == nil {
+		m = make(map[int64]struct{}, 2*len(l))
+		for _, x := range l {
+			m[x] = struct{}{}
+		}
+		l = nil
+	}
+	m[k] = struct{}{}
+	return l, m
+}
+
+func hasKey(l []int64, m map[int64]struct{}, k int64) bool {
+	if m != nil {
+		_, ok := m[k]
+		return ok
+	}
+	return slices.Contains(l, k)
+}
+
+func (s *instantSet) has(o orig) bool {
+	return hasKey(s.instants, s.instantMap, o.u) || (len(s.days) > 0 || s.dayMap != nil) && hasKey(s.days, s.dayMap, o.w.day())
 }
 
 // series expands one master with its overrides. Either may be missing.
-func (p *timeParser) series(master *ical.Component, overrides []*ical.Component, w window) ([]Instance, error) {
-	var out []Instance
-	var errs []error
-	var masterSpan span
-	var masterSpanOK bool
-	var replaced *instantSet
-
+func (x *expansion) series(master *ical.Component, overrides []*ical.Component) {
+	p := x.p
+	var (
+		ds     value
+		sp     span
+		spOK   bool
+		haveMS bool
+	)
 	if master != nil {
-		start, startIsDate, ok, err := p.prop(master.Props, ical.PropDateTimeStart)
+		var ok bool
+		var err error
+		ds, ok, err = p.prop(master.Props, ical.PropDateTimeStart)
 		switch {
 		case err != nil:
-			errs = append(errs, err)
-			master = nil
+			x.errs = append(x.errs, err)
 		case !ok:
-			errs = append(errs, errors.New("caldav: VEVENT without DTSTART"))
-			master = nil
+			x.errs = append(x.errs, errors.New("caldav: VEVENT without DTSTART"))
 		default:
-			masterSpan, masterSpanOK, err = p.eventSpan(master, start, startIsDate)
-			if err != nil {
-				errs = append(errs, err)
-				master = nil
-				break
-			}
-			replaced = newInstantSet(start.Location())
-			for _, o := range overrides {
-				rid := o.Props.Get(ical.PropRecurrenceID)
-				t, isDate, err := p.parse(rid.Value, rid.Params)
-				if err != nil {
-					errs = append(errs, fmt.Errorf("RECURRENCE-ID: %w", err))
-					continue
-				}
-				replaced.add(t, isDate, startIsDate)
-			}
-			inst, err := p.masterInstances(master, start, startIsDate, masterSpan, replaced, w)
-			out = append(out, inst...)
-			if err != nil {
-				errs = append(errs, err)
+			if sp, spOK, err = p.eventSpan(master, ds); err != nil {
+				x.errs = append(x.errs, err)
+			} else {
+				haveMS = true
 			}
 		}
 	}
 
-	for _, o := range overrides {
-		start, startIsDate, ok, err := p.prop(o.Props, ical.PropDateTimeStart)
-		if err == nil && !ok {
-			// An override must have a DTSTART; fall back on RECURRENCE-ID.
-			start, startIsDate, ok, err = p.prop(o.Props, ical.PropRecurrenceID)
-		}
-		if err != nil || !ok {
-			if err != nil {
-				errs = append(errs, err)
-			}
-			continue
-		}
-		sp, spOK, err := p.eventSpan(o, start, startIsDate)
+	ovs := make([]override, 0, len(overrides))
+	for _, c := range overrides {
+		o, err := x.readOverride(c)
 		if err != nil {
-			errs = append(errs, err)
+			x.errs = append(x.errs, err)
 			continue
 		}
-		if !spOK && masterSpanOK {
-			sp = masterSpan
+		if !o.spOK && spOK {
+			o.sp = sp
 		}
-		if end := sp.end(start); w.overlaps(start, end) {
-			out = append(out, Instance{Start: start, End: end, Event: o})
+		ovs = append(ovs, o)
+		if end := o.sp.end(o.start.w, o.start.z); x.w.overlaps(o.start.instant(), end) {
+			x.emit(o.start.z, o.start.instant(), end, c, o.busy)
 		}
 	}
-	return out, errors.Join(errs...)
+	if haveMS {
+		if err := x.master(master, ds, sp, ovs); err != nil {
+			x.errs = append(x.errs, err)
+		}
+	}
 }
 
-// masterInstances returns the instances of a master component in the window.
-func (p *timeParser) masterInstances(ev *ical.Component, dtstart time.Time, isDate bool, sp span, replaced *instantSet, w window) ([]Instance, error) {
-	excluded := newInstantSet(dtstart.Location())
-	if err := p.exdates(ev, excluded, isDate); err != nil {
-		return nil, err
+func (x *expansion) readOverride(c *ical.Component) (override, error) {
+	p := x.p
+	o := override{c: c, busy: x.busy(c)}
+	ridProp := c.Props.Get(ical.PropRecurrenceID)
+	var err error
+	if o.rid, err = p.parse(ridProp.Value, ridProp.Params); err != nil {
+		return o, fmt.Errorf("RECURRENCE-ID: %w", err)
 	}
-	var out []Instance
-	seen := map[int64]bool{}
-	add := func(start, end time.Time) {
-		if excluded.has(start) || replaced.has(start) || !w.overlaps(start, end) || seen[start.Unix()] {
-			return
-		}
-		seen[start.Unix()] = true
-		out = append(out, Instance{Start: start, End: end, Event: ev})
-	}
-
-	add(dtstart, sp.end(dtstart)) // DTSTART is always the first instance
-	rdates, err := p.rdates(ev)
+	o.future = strings.EqualFold(strings.TrimSpace(ridProp.Params.Get("RANGE")), "THISANDFUTURE")
+	start, ok, err := p.prop(c.Props, ical.PropDateTimeStart)
 	if err != nil {
-		return out, err
+		return o, err
 	}
-	for _, r := range rdates {
-		end := r.end
-		if end.IsZero() {
-			end = sp.end(r.start)
+	if !ok {
+		// An override must have a DTSTART; fall back on RECURRENCE-ID.
+		start = o.rid
+	}
+	o.start = start
+	if o.sp, o.spOK, err = p.eventSpan(c, start); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+// master adds the instances of a master component, overrides applied.
+func (x *expansion) master(ev *ical.Component, ds value, sp span, ovs []override) error {
+	p, z := x.p, ds.z
+	busy := x.busy(ev)
+
+	var replaced, excluded instantSet
+	var future []*override
+	maxLen := sp.upper()
+	var shiftMax, shiftMin int64
+	for i := range ovs {
+		o := &ovs[i]
+		replaced.add(o.rid)
+		if !o.future {
+			continue
 		}
-		add(r.start, end)
+		// The shift, on the series' wall clock: whole days, then the rest.
+		ridW, newW := z.wallAt(o.rid.instant()), z.wallAt(o.start.instant())
+		o.shiftDays = newW.day() - ridW.day()
+		o.shiftExact = o.start.instant() - z.instant(ridW+wall(o.shiftDays*secondsPerDay))
+		shift := o.shiftDays*secondsPerDay + o.shiftExact
+		shiftMax, shiftMin = max(shiftMax, shift+secondsPerDay), min(shiftMin, shift-secondsPerDay) // a day for the offsets
+		maxLen = max(maxLen, o.sp.upper())
+		future = append(future, o)
+	}
+	slices.SortFunc(future, func(a, b *override) int { return cmpInt64(a.rid.instant(), b.rid.instant()) })
+
+	for _, prop := range ev.Props.Values(ical.PropExceptionDates) {
+		for v := range strings.SplitSeq(prop.Value, ",") {
+			if strings.TrimSpace(v) == "" {
+				continue
+			}
+			t, err := p.parse(v, prop.Params)
+			if err != nil {
+				return fmt.Errorf("EXDATE: %w", err)
+			}
+			excluded.add(t)
+		}
 	}
 
-	rules := ev.Props.Values(ical.PropRecurrenceRule)
-	if len(rules) == 0 {
-		return out, nil
+	x.origs = append(x.origs[:0], orig{u: ds.instant(), w: ds.w})
+	var errs []error
+	nRDates, err := x.rdates(ev, z)
+	if err != nil {
+		errs = append(errs, err)
 	}
-	budget := MaxInstances - len(rdates)
-	for _, prop := range rules {
-		opt, err := ruleOption(prop, dtstart)
-		if err != nil {
-			return out, err
-		}
-		err = eachRuleInstance(opt, w.to, &budget, func(t time.Time) {
-			add(t, sp.end(t))
-		})
-		if err != nil {
-			return out, err
+	x.b.series = MaxInstances - nRDates
+	if rules := ev.Props.Values(ical.PropRecurrenceRule); len(rules) > 0 {
+		// The instances that may matter start at or after fromU and before
+		// toU; on the wall clock, their starts lie within the zone's offsets
+		// there.
+		fromU := x.w.from - int64(maxLen/time.Second) - shiftMax
+		toU := x.w.to - shiftMin
+		lo, _ := z.offsets(fromU)
+		_, hi := z.offsets(toU)
+		skipTo, limit := wall(fromU+lo), wall(toU+hi+1)
+		for _, prop := range rules {
+			r, err := parseRule(prop.Value)
+			if err == nil {
+				err = r.expand(ds.w, ds.isDate, z, skipTo, limit, x.b, func(w wall) {
+					x.origs = append(x.origs, orig{u: z.instant(w), w: w})
+				})
+			}
+			if err != nil {
+				errs = append(errs, err)
+				break
+			}
 		}
 	}
-	return out, nil
+
+	// The same instance may come twice (DTSTART, an RDATE, a rule, a wall
+	// time in a daylight-saving gap): keep one, with a PERIOD's end if any.
+	slices.SortFunc(x.origs, func(a, b orig) int { return cmpInt64(a.u, b.u) })
+	n := 0
+	for _, o := range x.origs {
+		if n > 0 && x.origs[n-1].u == o.u {
+			if prev := &x.origs[n-1]; o.hasEnd && (!prev.hasEnd || o.end > prev.end) {
+				prev.hasEnd, prev.end = true, o.end
+			}
+			continue
+		}
+		x.origs[n] = o
+		n++
+	}
+	for _, o := range x.origs[:n] {
+		if excluded.has(o) || replaced.has(o) {
+			continue
+		}
+		start, comp, instBusy := o.u, ev, busy
+		var end int64
+		switch f := futureFor(future, o.u); {
+		case f != nil:
+			start = z.instant(o.w+wall(f.shiftDays*secondsPerDay)) + f.shiftExact
+			end = f.sp.end(z.wallAt(start), z)
+			comp, instBusy = f.c, f.busy
+		case o.hasEnd:
+			end = o.end
+		default:
+			end = sp.end(o.w, z)
+		}
+		if end < start {
+			end = start
+		}
+		if x.w.overlaps(start, end) {
+			x.emit(z, start, end, comp, instBusy)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// futureFor returns the THISANDFUTURE override that governs an instance of
+// the master that starts at u: the latest one before it.
+func futureFor(future []*override, u int64) *override {
+	var f *override
+	for _, o := range future {
+		if o.rid.instant() >= u {
+			break
+		}
+		f = o
+	}
+	return f
+}
+
+// rdates adds the RDATEs of ev to x.origs (RFC 5545 section 3.8.5.2): DATE,
+// DATE-TIME or PERIOD values, in lists and over several properties. It
+// returns how many it added.
+func (x *expansion) rdates(ev *ical.Component, z *zone) (int, error) {
+	n := 0
+	for _, prop := range ev.Props.Values(ical.PropRecurrenceDates) {
+		for v := range strings.SplitSeq(prop.Value, ",") {
+			v = strings.TrimSpace(v)
+			if v == "" {
+				continue
+			}
+			startStr, endStr, isPeriod := strings.Cut(v, "/")
+			start, err := x.p.parse(startStr, prop.Params)
+			if err != nil {
+				return n, fmt.Errorf("RDATE: %w", err)
+			}
+			o := orig{u: start.instant(), w: z.wallAt(start.instant())}
+			if start.z == z {
+				o.w = start.w
+			}
+			if isPeriod {
+				o.hasEnd = true
+				if strings.ContainsAny(endStr, "Pp") {
+					d, err := parseDuration(endStr)
+					if err != nil {
+						return n, fmt.Errorf("RDATE: %w", err)
+					}
+					o.end = d.end(start.w, start.z)
+				} else {
+					end, err := x.p.parse(endStr, prop.Params)
+					if err != nil {
+						return n, fmt.Errorf("RDATE: %w", err)
+					}
+					o.end = end.instant()
+				}
+				o.end = max(o.end, o.u)
+			}
+			x.origs = append(x.origs, o)
+			if n++; n > MaxInstances {
+				return n, errTooManyInstances
+			}
+		}
+	}
+	return n, nil
+}
+
+func (x *expansion) emit(z *zone, start, end int64, ev *ical.Component, busy bool) {
+	x.out = append(x.out, Instance{
+		Start: time.Unix(start, 0).In(z.loc),
+		End:   time.Unix(end, 0).In(z.loc),
+		Event: ev,
+		Busy:  busy,
+	})
 }
 
 // busy reports whether an event makes its time busy: it is not
-// TRANSP:TRANSPARENT and not STATUS:CANCELLED (RFC 5545 sections 3.8.2.7
-// and 3.8.1.11).
-func busy(ev *ical.Component) bool {
+// TRANSP:TRANSPARENT (RFC 5545 section 3.8.2.7), not STATUS:CANCELLED
+// (section 3.8.1.11), and not an invitation the practitioner declined (one
+// of x.self is an ATTENDEE with PARTSTAT=DECLINED, section 3.2.12).
+// TENTATIVE, NEEDS-ACTION and every other participation status are busy.
+func (x *expansion) busy(ev *ical.Component) bool {
 	if p := ev.Props.Get(ical.PropTransparency); p != nil && strings.EqualFold(strings.TrimSpace(p.Value), "TRANSPARENT") {
 		return false
 	}
 	if p := ev.Props.Get(ical.PropStatus); p != nil && strings.EqualFold(strings.TrimSpace(p.Value), "CANCELLED") {
 		return false
 	}
+	if len(x.self) > 0 {
+		for _, a := range ev.Props.Values(ical.PropAttendee) {
+			if !strings.EqualFold(strings.TrimSpace(a.Params.Get(ical.ParamParticipationStatus)), "DECLINED") {
+				continue
+			}
+			if x.isSelf(a.Value) || x.isSelf(a.Params.Get("EMAIL")) {
+				return false
+			}
+		}
+	}
 	return true
+}
+
+func (x *expansion) isSelf(addr string) bool {
+	a := normalizeAddress(addr)
+	return a != "" && slices.Contains(x.self, a)
+}
+
+func normalizeSelf(addrs []string) []string {
+	var out []string
+	for _, a := range addrs {
+		if n := normalizeAddress(a); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// normalizeAddress returns a calendar user address without "mailto:", in
+// lower case.
+func normalizeAddress(a string) string {
+	a = strings.TrimSpace(a)
+	if len(a) >= 7 && strings.EqualFold(a[:7], "mailto:") {
+		a = a[7:]
+	}
+	return strings.ToLower(a)
 }

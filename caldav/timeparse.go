@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/emersion/go-ical"
@@ -15,179 +14,135 @@ import (
 // 3.3.5) of one calendar object.
 //
 // A UTC time ("...Z") is an instant. A time with a TZID is read in the zone
-// of that name, resolved with time.LoadLocation; failing that, with the
-// X-LIC-LOCATION of the object's VTIMEZONE of that TZID (as Thunderbird and
-// Evolution write), with the IANA name at the end of a prefixed TZID
-// ("/mozilla.org/20050126_1/Europe/Paris"), or with a few common Windows
-// names ("Romance Standard Time"). A TZID none of these resolve is read in the
-// practitioner's zone: a best effort, not an error, that is exact whenever the
-// event was made in the practitioner's own zone, which is the usual case.
-// Floating times and dates are read in the practitioner's zone.
+// that TZID resolves to (see zoneOf). Floating times and dates are read in
+// the practitioner's zone. A timeParser serves one call of Instances: it is
+// not safe for concurrent use.
 type timeParser struct {
-	loc     *time.Location    // the practitioner's zone
-	aliases map[string]string // TZID → IANA name, from the VTIMEZONEs
+	loc       *time.Location // the practitioner's zone
+	local     *zone          // the practitioner's zone, for wall times
+	cal       *ical.Calendar
+	zones     []namedZone // TZID → zone, resolved when first met
+	vtzBudget int         // VTIMEZONE transitions left to compute
+}
+
+type namedZone struct {
+	tzid string
+	z    *zone
 }
 
 func newTimeParser(cal *ical.Calendar, loc *time.Location) *timeParser {
-	p := &timeParser{loc: loc}
-	for _, c := range cal.Children {
-		if c.Name != ical.CompTimezone {
-			continue
-		}
-		id := c.Props.Get(ical.PropTimezoneID)
-		lic := c.Props.Get("X-LIC-LOCATION")
-		if id == nil || lic == nil {
-			continue
-		}
-		if p.aliases == nil {
-			p.aliases = map[string]string{}
-		}
-		p.aliases[id.Value] = strings.TrimSpace(lic.Value)
-	}
+	p := &timeParser{}
+	p.init(cal, loc)
 	return p
 }
 
-// parse reads one DATE or DATE-TIME value with the parameters of its
-// property. isDate reports a DATE, returned as local midnight in the
-// practitioner's zone.
-func (p *timeParser) parse(value string, params ical.Params) (t time.Time, isDate bool, err error) {
-	value = strings.TrimSpace(value)
-	vt := ical.ValueType(strings.ToUpper(params.Get(ical.ParamValue)))
-	switch {
-	case vt == ical.ValueDate || (vt == ical.ValueDefault && len(value) == len("20060102")):
-		t, err = time.ParseInLocation("20060102", value, p.loc)
-		return t, true, dateError(value, err)
-	case strings.HasSuffix(value, "Z"):
-		t, err = time.ParseInLocation("20060102T150405Z", value, time.UTC)
-		return t, false, dateError(value, err)
-	default:
-		loc := p.loc
-		if tzid := params.Get(ical.ParamTimezoneID); tzid != "" {
-			loc = p.zone(tzid)
-		}
-		t, err = time.ParseInLocation("20060102T150405", value, loc)
-		return t, false, dateError(value, err)
-	}
+func (p *timeParser) init(cal *ical.Calendar, loc *time.Location) {
+	*p = timeParser{loc: loc, local: newZone(loc), cal: cal, vtzBudget: maxVTZTransitions}
 }
 
-func dateError(value string, err error) error {
-	if err != nil {
-		return fmt.Errorf("caldav: bad date or date-time %q", truncate(value, 40))
+// value is a DATE or DATE-TIME value: a wall time and the zone it is read
+// in (UTC, the zone of its TZID, or the practitioner's).
+type value struct {
+	w      wall
+	z      *zone
+	isDate bool
+}
+
+func (v value) instant() int64  { return v.z.instant(v.w) }
+func (v value) time() time.Time { return v.z.time(v.w) }
+
+// parseWallValue reads "YYYYMMDD", "YYYYMMDDTHHMMSS" or
+// "YYYYMMDDTHHMMSSZ", checking every field.
+func parseWallValue(s string) (w wall, isDate, utc, ok bool) {
+	switch {
+	case len(s) == 8:
+		isDate = true
+	case len(s) == 16 && (s[15] == 'Z' || s[15] == 'z'):
+		utc = true
+		s = s[:15]
+	case len(s) == 15:
+	default:
+		return 0, false, false, false
 	}
-	return nil
+	num := func(s string) int {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, m, d := num(s[0:4]), num(s[4:6]), num(s[6:8])
+	if y < 0 || m < 1 || m > 12 || d < 1 || d > daysIn(y, time.Month(m)) {
+		return 0, false, false, false
+	}
+	var hh, mm, ss int
+	if !isDate {
+		if s[8] != 'T' && s[8] != 't' {
+			return 0, false, false, false
+		}
+		hh, mm, ss = num(s[9:11]), num(s[11:13]), num(s[13:15])
+		if hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 {
+			return 0, false, false, false
+		}
+	}
+	return wallOf(y, time.Month(m), d, hh, mm, ss), isDate, utc, true
+}
+
+// parse reads one DATE or DATE-TIME value with the parameters of its
+// property. The form of the value decides, whatever VALUE says.
+func (p *timeParser) parse(s string, params ical.Params) (value, error) {
+	s = strings.TrimSpace(s)
+	w, isDate, utc, ok := parseWallValue(s)
+	if !ok {
+		return value{}, fmt.Errorf("caldav: bad date or date-time %q", truncate(s, 40))
+	}
+	v := value{w: w, z: p.local, isDate: isDate}
+	switch {
+	case utc:
+		v.z = utcZone
+	case isDate:
+	default:
+		if tzid := params.Get(ical.ParamTimezoneID); tzid != "" {
+			v.z = p.zoneOf(tzid)
+		}
+	}
+	return v, nil
 }
 
 // prop reads the first value of a property; ok is false if there is none.
-func (p *timeParser) prop(props ical.Props, name string) (t time.Time, isDate, ok bool, err error) {
+func (p *timeParser) prop(props ical.Props, name string) (v value, ok bool, err error) {
 	prop := props.Get(name)
 	if prop == nil {
-		return time.Time{}, false, false, nil
+		return value{}, false, nil
 	}
-	t, isDate, err = p.parse(prop.Value, prop.Params)
+	v, err = p.parse(prop.Value, prop.Params)
 	if err != nil {
-		return time.Time{}, false, false, fmt.Errorf("%s: %w", name, err)
+		return value{}, false, fmt.Errorf("%s: %w", name, err)
 	}
-	return t, isDate, true, nil
-}
-
-// zone resolves a TZID as the type comment says.
-func (p *timeParser) zone(tzid string) *time.Location {
-	tzid = strings.Trim(strings.TrimSpace(tzid), `"`)
-	if loc := loadZone(tzid); loc != nil {
-		return loc
-	}
-	if alias, ok := p.aliases[tzid]; ok {
-		if loc := loadZone(alias); loc != nil {
-			return loc
-		}
-	}
-	for i := 0; i < len(tzid); i++ {
-		if tzid[i] == '/' && strings.Contains(tzid[i+1:], "/") {
-			if loc := loadZone(tzid[i+1:]); loc != nil {
-				return loc
-			}
-		}
-	}
-	if name, ok := windowsZones[tzid]; ok {
-		if loc := loadZone(name); loc != nil {
-			return loc
-		}
-	}
-	return p.loc
-}
-
-// windowsZones maps the Windows zone names most likely to reach a practice
-// (Outlook, Exchange) to IANA names, after the CLDR's mapping.
-var windowsZones = map[string]string{
-	"Romance Standard Time":           "Europe/Paris",
-	"W. Europe Standard Time":         "Europe/Berlin",
-	"Central Europe Standard Time":    "Europe/Budapest",
-	"Central European Standard Time":  "Europe/Warsaw",
-	"GMT Standard Time":               "Europe/London",
-	"Greenwich Standard Time":         "Atlantic/Reykjavik",
-	"E. Europe Standard Time":         "Europe/Chisinau",
-	"FLE Standard Time":               "Europe/Kiev",
-	"GTB Standard Time":               "Europe/Bucharest",
-	"Morocco Standard Time":           "Africa/Casablanca",
-	"W. Central Africa Standard Time": "Africa/Lagos",
-	"Mauritius Standard Time":         "Indian/Mauritius",
-	"SA Western Standard Time":        "America/La_Paz",
-	"SA Eastern Standard Time":        "America/Cayenne",
-	"Atlantic Standard Time":          "America/Halifax",
-	"Eastern Standard Time":           "America/New_York",
-	"Central Standard Time":           "America/Chicago",
-	"Mountain Standard Time":          "America/Denver",
-	"Pacific Standard Time":           "America/Los_Angeles",
-	"UTC":                             "UTC",
-	"Coordinated Universal Time":      "UTC",
-}
-
-// zoneCache remembers time.LoadLocation's answers (a nil value: unknown
-// name). It stops growing at maxCachedZones, so that hostile TZIDs cannot
-// fill memory.
-var zoneCache struct {
-	sync.Mutex
-	m map[string]*time.Location
-}
-
-const maxCachedZones = 1000
-
-func loadZone(name string) *time.Location {
-	if name == "" || len(name) > 100 {
-		return nil
-	}
-	zoneCache.Lock()
-	loc, ok := zoneCache.m[name]
-	zoneCache.Unlock()
-	if ok {
-		return loc
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil || name == "Local" {
-		loc = nil
-	}
-	zoneCache.Lock()
-	if zoneCache.m == nil {
-		zoneCache.m = map[string]*time.Location{}
-	}
-	if len(zoneCache.m) < maxCachedZones {
-		zoneCache.m[name] = loc
-	}
-	zoneCache.Unlock()
-	return loc
+	return v, true, nil
 }
 
 // span is the length of an event (RFC 5545 section 3.8.5.3): whole days,
 // which are calendar days in the event's zone (23 or 25 hours on a
-// daylight-saving change), plus an exact duration.
+// daylight-saving change, RFC 5545 section 3.3.6), plus an exact duration.
 type span struct {
 	days  int
 	exact time.Duration
 }
 
-// end returns the end of the instance of this length that starts at start.
-func (s span) end(start time.Time) time.Time {
-	return start.AddDate(0, 0, s.days).Add(s.exact)
+// end returns the end (an instant) of the instance of this length that
+// starts at wall time w of zone z.
+func (s span) end(w wall, z *zone) int64 {
+	return z.instant(w+wall(s.days)*secondsPerDay) + int64(s.exact/time.Second)
+}
+
+// upper returns an exact length no shorter than s.
+func (s span) upper() time.Duration {
+	return time.Duration(s.days)*25*time.Hour + s.exact
 }
 
 // Bounds on durations, against absurd values.
@@ -258,21 +213,21 @@ func parseDuration(s string) (span, error) {
 }
 
 // eventSpan returns the length of a VEVENT whose DTSTART is start: from
-// DTEND (an exact duration, or whole days between two dates), else from
+// DTEND (whole days between two dates, else an exact duration), else from
 // DURATION (nominal days plus an exact part), else one day for a date and
 // nothing for a date-time (RFC 5545 section 3.6.1). ok is false when the
 // event sets neither DTEND nor DURATION. A negative length counts as none.
-func (p *timeParser) eventSpan(ev *ical.Component, start time.Time, startIsDate bool) (s span, ok bool, err error) {
-	end, endIsDate, hasEnd, err := p.prop(ev.Props, ical.PropDateTimeEnd)
+func (p *timeParser) eventSpan(ev *ical.Component, start value) (s span, ok bool, err error) {
+	end, hasEnd, err := p.prop(ev.Props, ical.PropDateTimeEnd)
 	if err != nil {
 		return span{}, false, err
 	}
 	switch {
-	case hasEnd && startIsDate && endIsDate:
-		s.days = civilDays(start, end)
+	case hasEnd && start.isDate && end.isDate:
+		s.days = int(end.w.day() - start.w.day())
 		ok = true
 	case hasEnd:
-		s.exact = end.Sub(start)
+		s.exact = time.Duration(end.instant()-start.instant()) * time.Second
 		ok = true
 	case ev.Props.Get(ical.PropDuration) != nil:
 		s, err = parseDuration(ev.Props.Get(ical.PropDuration).Value)
@@ -280,22 +235,13 @@ func (p *timeParser) eventSpan(ev *ical.Component, start time.Time, startIsDate 
 			return span{}, false, err
 		}
 		ok = true
-	case startIsDate:
+	case start.isDate:
 		s.days = 1
 	}
-	if s.days < 0 || s.days == 0 && s.exact < 0 || s.days > maxSpanDays || s.exact > maxSpan {
+	if s.days < 0 || s.days == 0 && s.exact < 0 || s.days > maxSpanDays || s.exact > maxSpan || s.exact < -maxSpan {
 		s = span{}
 	}
 	return s, ok, nil
-}
-
-// civilDays returns the number of calendar days from a's date to b's.
-func civilDays(a, b time.Time) int {
-	ay, am, ad := a.Date()
-	by, bm, bd := b.Date()
-	da := time.Date(ay, am, ad, 0, 0, 0, 0, time.UTC)
-	db := time.Date(by, bm, bd, 0, 0, 0, 0, time.UTC)
-	return int(db.Sub(da).Hours() / 24)
 }
 
 func truncate(s string, n int) string {

@@ -1,0 +1,361 @@
+package caldav
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/emersion/go-ical"
+)
+
+// decodeCalendar parses an iCalendar object (RFC 5545 section 3.1) into
+// go-ical's types, like ical.Decoder does, but several times faster: values
+// and parameters are substrings of data (only folded lines are copied), and
+// each component's properties share one array. Malformed input is an error,
+// never a panic. The result is meant to be read: a property without
+// parameters has nil Params.
+func decodeCalendar(data string) (*ical.Calendar, error) {
+	return parseCalendar(data, nil, nil)
+}
+
+// decodeForBusy is decodeCalendar for the cache of busy time: it leaves out
+// what busy time never depends on and what may carry a patient's or a
+// colleague's words (see skipForBusy), so that a cached object is small and
+// holds no free text; and it takes the VTIMEZONEs from zones when they are
+// there, word for word, since clients repeat the same ones in every object.
+// Components in zones are shared: the result must not be modified.
+func decodeForBusy(data string, zones *zoneTable) (*ical.Calendar, error) {
+	return parseCalendar(data, skipForBusy, zones)
+}
+
+// zoneTable holds parsed VTIMEZONE components by their text. It is safe for
+// concurrent use and holds at most maxZones.
+type zoneTable struct {
+	mu    sync.Mutex
+	zones map[string]*ical.Component
+}
+
+const maxZones = 256
+
+func (z *zoneTable) get(text string) *ical.Component {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	return z.zones[text]
+}
+
+func (z *zoneTable) put(text string, c *ical.Component) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.zones == nil {
+		z.zones = map[string]*ical.Component{}
+	}
+	if len(z.zones) < maxZones {
+		z.zones[strings.Clone(text)] = c
+	}
+}
+
+// zoneText returns the text of the VTIMEZONE whose BEGIN line starts at
+// start in data and whose body follows at body, up to the end of its END
+// line, or "" if it cannot be told without parsing.
+func zoneText(data string, start, body int) string {
+	const end = "\nEND:VTIMEZONE"
+	i := strings.Index(data[body:], end)
+	if i < 0 {
+		return ""
+	}
+	stop := body + i + len(end)
+	if j := strings.IndexByte(data[stop:], '\n'); j >= 0 {
+		stop += j + 1
+	} else {
+		stop = len(data)
+	}
+	return data[start:stop]
+}
+
+// skipForBusy reports whether decodeForBusy leaves out a component (prop
+// "") or a property of a VEVENT: alarms, and the free-text and descriptive
+// properties of RFC 5545 section 3.8.1 and of common clients.
+func skipForBusy(comp, prop string) bool {
+	if prop == "" {
+		return comp == ical.CompAlarm
+	}
+	if comp != ical.CompEvent {
+		return false
+	}
+	switch prop {
+	case ical.PropSummary, ical.PropDescription, ical.PropLocation, ical.PropComment,
+		ical.PropContact, ical.PropAttach, ical.PropCategories, ical.PropResources,
+		ical.PropURL, ical.PropGeo, "IMAGE", "CONFERENCE",
+		"X-ALT-DESC", "X-APPLE-STRUCTURED-LOCATION":
+		return true
+	}
+	return false
+}
+
+// maxDepth bounds the nesting of components (VCALENDAR > VEVENT > VALARM is
+// 3), so that a hostile object cannot make the parser hold a long stack.
+const maxDepth = 16
+
+var errNotVCalendar = errors.New("ical: expected a VCALENDAR")
+
+// parser holds the scratch space of parseCalendar, reused through
+// parsers.
+type parser struct {
+	stack  []frame
+	groups []group
+}
+
+type frame struct {
+	comp  *ical.Component
+	props []ical.Prop // in order, grouped by name at END
+}
+
+type group struct {
+	name       string
+	n, written int
+}
+
+var parsers = sync.Pool{New: func() any { return new(parser) }}
+
+// parseCalendar parses data; skip, if not nil, leaves out the components
+// and properties it names (see skipForBusy).
+func parseCalendar(data string, skip func(comp, prop string) bool, zones *zoneTable) (*ical.Calendar, error) {
+	ps := parsers.Get().(*parser)
+	defer func() {
+		for i := range ps.stack[:cap(ps.stack)] {
+			ps.stack[:cap(ps.stack)][i].comp = nil
+			clear(ps.stack[:cap(ps.stack)][i].props)
+		}
+		ps.stack = ps.stack[:0]
+		parsers.Put(ps)
+	}()
+	skipping := 0 // depth inside a skipped component
+	zoneStart := -1
+	lx := lexer{s: data}
+	for {
+		lineStart := lx.pos
+		line, ok := lx.next()
+		if !ok {
+			return nil, errors.New("ical: unexpected end of data")
+		}
+		name, params, value, err := parseLine(line)
+		if err != nil {
+			return nil, err
+		}
+		switch name {
+		case "BEGIN":
+			compName := upper(value)
+			if len(ps.stack) == 0 && compName != ical.CompCalendar {
+				return nil, errNotVCalendar
+			}
+			if len(ps.stack)+skipping >= maxDepth {
+				return nil, fmt.Errorf("ical: components nested more than %d deep", maxDepth)
+			}
+			if skipping > 0 || skip != nil && len(ps.stack) > 0 && skip(compName, "") {
+				skipping++
+				continue
+			}
+			if zones != nil && compName == ical.CompTimezone && len(ps.stack) == 1 {
+				text := zoneText(data, lineStart, lx.pos)
+				if next := lineStart + len(text); text != "" && (next == len(data) || data[next] != ' ' && data[next] != '\t') {
+					if tz := zones.get(text); tz != nil {
+						root := ps.stack[0].comp
+						root.Children = append(root.Children, tz)
+						lx.pos = next
+						continue
+					}
+				}
+				zoneStart = lineStart
+			}
+			var props []ical.Prop
+			if n := len(ps.stack); n < cap(ps.stack) {
+				props = ps.stack[:n+1][n].props[:0] // the scratch of this depth
+			}
+			ps.stack = append(ps.stack, frame{comp: &ical.Component{Name: compName}, props: props})
+		case "END":
+			if skipping > 0 {
+				skipping--
+				continue
+			}
+			if len(ps.stack) == 0 {
+				return nil, errNotVCalendar
+			}
+			top := &ps.stack[len(ps.stack)-1]
+			if !strings.EqualFold(value, top.comp.Name) {
+				return nil, fmt.Errorf("ical: malformed component: expected END for %q", top.comp.Name)
+			}
+			comp := top.comp
+			comp.Props = ps.group(top.props)
+			ps.stack = ps.stack[:len(ps.stack)-1]
+			if len(ps.stack) == 0 {
+				return &ical.Calendar{Component: comp}, nil
+			}
+			parent := ps.stack[len(ps.stack)-1].comp
+			parent.Children = append(parent.Children, comp)
+			if zoneStart >= 0 && len(ps.stack) == 1 {
+				zones.put(data[zoneStart:lx.pos], comp)
+				zoneStart = -1
+			}
+		default:
+			if len(ps.stack) == 0 {
+				return nil, errNotVCalendar
+			}
+			if skipping > 0 {
+				continue
+			}
+			top := &ps.stack[len(ps.stack)-1]
+			if skip != nil && skip(top.comp.Name, name) {
+				continue
+			}
+			top.props = append(top.props, ical.Prop{Name: name, Params: params, Value: value})
+		}
+	}
+}
+
+// group makes a component's property map: the properties of one name in
+// their order, all in one array.
+func (ps *parser) group(props []ical.Prop) ical.Props {
+	groups := ps.groups[:0]
+	for _, p := range props {
+		found := false
+		for i := range groups {
+			if groups[i].name == p.Name {
+				groups[i].n++
+				found = true
+				break
+			}
+		}
+		if !found {
+			groups = append(groups, group{name: p.Name, n: 1})
+		}
+	}
+	all := make([]ical.Prop, len(props))
+	m := make(ical.Props, len(groups))
+	off := 0
+	for i := range groups {
+		g := &groups[i]
+		m[g.name] = all[off : off+g.n : off+g.n]
+		g.written = off
+		off += g.n
+	}
+	for _, p := range props {
+		for i := range groups {
+			if groups[i].name == p.Name {
+				all[groups[i].written] = p
+				groups[i].written++
+				break
+			}
+		}
+	}
+	ps.groups = groups[:0]
+	return m
+}
+
+// lexer yields the content lines of an iCalendar stream, unfolded (RFC 5545
+// section 3.1: a line break followed by a space or a tab continues the line),
+// skipping empty ones. Lines end in CRLF or LF.
+type lexer struct {
+	s   string
+	pos int
+}
+
+func (lx *lexer) physical() string {
+	rest := lx.s[lx.pos:]
+	i := strings.IndexByte(rest, '\n')
+	if i < 0 {
+		lx.pos = len(lx.s)
+		return rest
+	}
+	lx.pos += i + 1
+	line := rest[:i]
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	return line
+}
+
+func (lx *lexer) next() (string, bool) {
+	for lx.pos < len(lx.s) {
+		line := lx.physical()
+		if lx.continues() {
+			var b strings.Builder
+			b.WriteString(line)
+			for lx.continues() {
+				lx.pos++ // the space or tab
+				b.WriteString(lx.physical())
+			}
+			line = b.String()
+		}
+		if line != "" {
+			return line, true
+		}
+	}
+	return "", false
+}
+
+func (lx *lexer) continues() bool {
+	return lx.pos < len(lx.s) && (lx.s[lx.pos] == ' ' || lx.s[lx.pos] == '\t')
+}
+
+// parseLine splits a content line (RFC 5545 section 3.1) into its name
+// (upper case), parameters (names in upper case, values without their
+// quotes) and raw value.
+func parseLine(line string) (name string, params ical.Params, value string, err error) {
+	i := strings.IndexAny(line, ";:")
+	if i <= 0 {
+		return "", nil, "", errors.New("ical: malformed content line")
+	}
+	name = upper(line[:i])
+	rest := line[i:]
+	for rest[0] == ';' {
+		rest = rest[1:]
+		eq := strings.IndexByte(rest, '=')
+		if eq <= 0 {
+			return "", nil, "", errors.New("ical: malformed parameter")
+		}
+		pname := upper(rest[:eq])
+		rest = rest[eq+1:]
+		if params == nil {
+			params = make(ical.Params, 2)
+		}
+		for {
+			var v string
+			if rest != "" && rest[0] == '"' {
+				end := strings.IndexByte(rest[1:], '"')
+				if end < 0 {
+					return "", nil, "", errors.New("ical: unterminated quoted parameter value")
+				}
+				v, rest = rest[1:1+end], rest[2+end:]
+			} else {
+				end := strings.IndexAny(rest, "\";,:")
+				if end < 0 || rest[end] == '"' {
+					return "", nil, "", errors.New("ical: malformed parameter value")
+				}
+				v, rest = rest[:end], rest[end:]
+			}
+			params[pname] = append(params[pname], v)
+			if rest == "" {
+				return "", nil, "", errors.New("ical: malformed property: expected a colon")
+			}
+			if rest[0] != ',' {
+				break
+			}
+			rest = rest[1:]
+		}
+		if rest[0] != ';' && rest[0] != ':' {
+			return "", nil, "", errors.New("ical: malformed parameter value")
+		}
+	}
+	return name, params, rest[1:], nil
+}
+
+// upper returns s in upper case, without allocating when it already is.
+func upper(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'a' <= c && c <= 'z' || c >= 0x80 {
+			return strings.ToUpper(s)
+		}
+	}
+	return s
+}
