@@ -59,14 +59,19 @@ if ($user === false || $password === false || $db === false) {
 	exit;
 }
 
+$fresh = !file_exists($db) || filesize($db) === 0;
 $pdo = new PDO('sqlite:' . $db);
 $pdo->setAttribute(PDO::ATTR_ERRMODE, PDO::ERRMODE_EXCEPTION);
 // Several workers (PHP_CLI_SERVER_WORKERS) share the file: wait for the
 // lock rather than fail at once.
 $pdo->setAttribute(PDO::ATTR_TIMEOUT, 10);
-$pdo->exec(file_get_contents(__DIR__ . '/schema.sql'));
-$insert = $pdo->prepare('INSERT OR IGNORE INTO principals (uri, email, displayname) VALUES (?, ?, ?)');
-$insert->execute(['principals/users/' . $user, $user . '@example.org', $user]);
+if ($fresh) {
+	// The first request (the test helper's readiness probe) makes the
+	// tables and the user's principal.
+	$pdo->exec(file_get_contents(__DIR__ . '/schema.sql'));
+	$insert = $pdo->prepare('INSERT OR IGNORE INTO principals (uri, email, displayname) VALUES (?, ?, ?)');
+	$insert->execute(['principals/users/' . $user, $user . '@example.org', $user]);
+}
 
 // BasicAuth accepts the one configured user.
 class BasicAuth extends Sabre\DAV\Auth\Backend\AbstractBasic
