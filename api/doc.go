@@ -7,6 +7,15 @@
 //     their manage token), built with huma v2 on a standard http.ServeMux;
 //     its OpenAPI 3.1 document at /openapi.json and its docs at /docs (the
 //     docs page loads its viewer from a CDN; nothing else does);
+//   - the admin API under /v1/admin/, the practitioner's side: the bookings
+//     of a range with the patients' contact, cancelling a booking whatever
+//     its cut-off (the patient is told), and closed days added, listed and
+//     removed at runtime. It needs Config.AdminToken as a bearer token
+//     (RFC 6750; compared in constant time; 401 with a WWW-Authenticate
+//     challenge otherwise) and answers 404 when no token is configured. Its
+//     answers carry patient data, so all of them, errors included, are sent
+//     with Cache-Control: no-store; the OpenAPI document declares the bearer
+//     security scheme on each admin operation;
 //   - /healthz (liveness) and /readyz (readiness);
 //   - the patient pages, in French, server-rendered from embedded templates
 //     with no JavaScript and nothing loaded from another site: / lists free
@@ -23,7 +32,7 @@
 //
 // Logs name the method, the route pattern (such as /v1/bookings/{token}: the
 // token itself is a secret), the status and the duration, and never a
-// patient's name, email or phone.
+// patient's name, email or phone, nor the admin token.
 //
 // The pages accept a POST only from the site itself: a request whose
 // Sec-Fetch-Site header is "cross-site", or whose Origin names another host,

@@ -14,7 +14,12 @@ const apiDescription = `Online appointment booking from a practitioner's own cal
 
 Errors are RFC 9457 problem details (application/problem+json). Times are
 RFC 3339 instants written with the offset of the time zone asked for.
-Responses are objects, never bare arrays, so that fields can be added.`
+Responses are objects, never bare arrays, so that fields can be added.
+
+The operations under /v1/admin/ are the practitioner's: they need the admin
+token of the configuration as a bearer token, answer with the patients'
+contact, and are never cached (Cache-Control: no-store). Without an admin
+token configured they answer 404.`
 
 // humaConfig returns the huma configuration of the API: JSON only, errors
 // sanitised, no $schema links in responses, OpenAPI at /openapi.json and
@@ -32,6 +37,7 @@ func (s *Server) humaConfig(version string) huma.Config {
 		"json":             jsonFormat, // application/*+json
 	}
 	cfg.Transformers = []huma.Transformer{sanitizeProblem}
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{adminScheme: adminSecurityScheme}
 	if s.basePath != "" {
 		cfg.Servers = []*huma.Server{{URL: s.baseURL}}
 	}

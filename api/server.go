@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -44,6 +46,11 @@ type Config struct {
 	// Now is the clock used to find "today" for slot windows; it should be the
 	// clock of Service. Defaults to time.Now.
 	Now func() time.Time
+	// AdminToken is the bearer token of the admin API under /v1/admin/ (the
+	// practitioners' agenda with the patients' contact, cancelling, closures):
+	// at least MinAdminTokenLen characters, random. Empty disables the admin
+	// API, which then answers 404.
+	AdminToken string
 }
 
 // Server is the HTTP face of rdv: the JSON API, its OpenAPI document and
@@ -51,7 +58,8 @@ type Config struct {
 // http.Handler, safe for concurrent use.
 //
 // It owns these paths: "/" (the slots page), "/book", "/manage/",
-// "/static/", "/v1/", "/openapi.json" (and "/openapi.yaml",
+// "/static/", "/v1/" (the admin API under "/v1/admin/" included),
+// "/openapi.json" (and "/openapi.yaml",
 // "/openapi-3.0.json", "/openapi-3.0.yaml"), "/docs", "/healthz" and
 // "/readyz". To serve other handlers beside it (the embedded CalDAV server at
 // "/dav/", metrics), register them and this handler on a ServeMux of your
@@ -71,6 +79,9 @@ type Server struct {
 	mux      *http.ServeMux
 	api      huma.API
 	pages    map[string]*template.Template
+	// adminTokenHash is the SHA-256 of Config.AdminToken, nil when the
+	// admin API is disabled.
+	adminTokenHash []byte
 }
 
 // New returns a Server for cfg.
@@ -108,11 +119,19 @@ func New(cfg Config) (*Server, error) {
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
+	if cfg.AdminToken != "" {
+		if len(cfg.AdminToken) < MinAdminTokenLen || strings.TrimSpace(cfg.AdminToken) != cfg.AdminToken {
+			return nil, fmt.Errorf("api: Config.AdminToken must have at least %d characters and no surrounding spaces", MinAdminTokenLen)
+		}
+		sum := sha256.Sum256([]byte(cfg.AdminToken))
+		s.adminTokenHash = sum[:]
+	}
 
 	s.api = humago.New(s.mux, s.humaConfig(version))
 	s.registerHealth()
 	s.registerPractitioners()
 	s.registerBookings()
+	s.registerAdmin()
 	s.registerPages()
 	s.mux.HandleFunc("/v1/", s.apiNoRoute)
 	return s, nil
@@ -174,7 +193,7 @@ func isAPIPath(p string) bool { return p == "/v1" || strings.HasPrefix(p, "/v1/"
 // has a route, for a 405 answer and its Allow header.
 func (s *Server) allowedMethods(r *http.Request, catchAll string) []string {
 	var allow []string
-	for _, m := range []string{http.MethodGet, http.MethodPost} {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
 		if m == r.Method {
 			continue
 		}

@@ -55,7 +55,10 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 		}
 	}
 	// The open time of the local days the slot lies on.
-	open := e.p.Schedule.Open(e.p.Location, start, start.Add(t.Duration))
+	open, err := s.rulesOpen(ctx, e, t, start)
+	if err != nil {
+		return nil, "", err
+	}
 	q := SlotQuery{Location: e.p.Location, Open: open, Type: t, Now: s.now()}
 	if !IsSlot(q, start) {
 		return nil, "", Errorf(EInvalid, "%s is not a bookable start for %q: pick one from the slots list", start.Format(time.RFC3339), t.ID)

@@ -30,4 +30,17 @@
 // store's outbox until the Notifier takes them (Dispatch retries with a
 // backoff), so none is lost when the mail server is down. A request with an
 // Idempotency-Key is answered once and replayed after.
+//
+// The calendar is the practitioner's: what they delete, move or cancel there
+// is what rdv sees. Reconcile, on start, and Sync, periodically, bring the
+// ledger in line and tell the patients; Sync compares the calendar (through
+// its validated cache) with the ledger without the lock and takes it only to
+// apply a change, so that a pass that finds nothing changed costs little and
+// writes nothing.
+//
+// The practitioner's side (admin.go) lists the bookings with the patients'
+// contact, cancels one whatever the cut-off (PractitionerCancel), and closes
+// days at runtime (AddClosure): such closures are kept in the Store and
+// merged with the configured Schedule wherever open time is resolved, for
+// the slots listed and for the check of a booking under the lock.
 package booking

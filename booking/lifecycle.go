@@ -160,7 +160,14 @@ func (s *Service) Reschedule(ctx context.Context, token string, start time.Time)
 		if err != nil {
 			return nil, err
 		}
-		if rules := (SlotQuery{Location: q.Location, Open: q.Open, Type: t, Now: q.Now}); !IsSlot(rules, start) {
+		// The rules of the configuration say whether start is a slot at all
+		// (EInvalid); the closures of the store, like busy time, whether it is
+		// free (EConflict), as for Book.
+		open, err := s.rulesOpen(ctx, e, t, start)
+		if err != nil {
+			return nil, err
+		}
+		if rules := (SlotQuery{Location: q.Location, Open: open, Type: t, Now: q.Now}); !IsSlot(rules, start) {
 			return nil, Errorf(EInvalid, "%s is not a bookable start for %q: pick one from the slots list", start.Format(time.RFC3339), t.ID)
 		}
 		if !IsSlot(q, start) {
@@ -182,16 +189,29 @@ func (s *Service) change(ctx context.Context, token string, f func(*entry, Appoi
 	if err != nil {
 		return Appointment{}, err
 	}
-	e := s.byID[a.Practitioner.ID]
+	return s.changeBooking(ctx, a.Practitioner.ID, a.Booking.ID, f)
+}
+
+// changeBooking is change for the booking id of the practitioner
+// practitionerID.
+func (s *Service) changeBooking(ctx context.Context, practitionerID, id string, f func(*entry, Appointment) ([]OutboxMessage, error)) (Appointment, error) {
+	e, err := s.entry(practitionerID)
+	if err != nil {
+		return Appointment{}, err
+	}
 	unlock, err := s.locker.Lock(ctx, e.p.ID)
 	if err != nil {
 		return Appointment{}, err
 	}
+	var a Appointment
 	msgs, err := func() ([]OutboxMessage, error) {
 		// Re-read under the lock: another request may have changed it.
-		b, err := s.store.Booking(ctx, a.Booking.ID)
+		b, err := s.store.Booking(ctx, id)
 		if err != nil {
 			return nil, err
+		}
+		if b.PractitionerID != e.p.ID {
+			return nil, Errorf(ENotFound, "no booking %s for practitioner %s", id, e.p.ID)
 		}
 		if a, err = s.appointment(b); err != nil {
 			return nil, err

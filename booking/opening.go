@@ -53,6 +53,9 @@ type DateOverride struct {
 
 // Closure is a closed period of whole local days, From and To included.
 type Closure struct {
+	// ID names a closure added at runtime (Service.AddClosure), kept in the
+	// Store; it is "" for one of the configured Schedule.
+	ID       string
 	From, To Date
 	// Label is for the practitioner and the host ("congés d'été"). It is
 	// never shown to patients: free slots reveal nothing about why time is

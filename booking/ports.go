@@ -172,6 +172,19 @@ type Store interface {
 	// Purge deletes the idempotency records created before keysBefore and
 	// the outbox messages sent or given up before outboxBefore.
 	Purge(ctx context.Context, keysBefore, outboxBefore time.Time) error
+
+	// AddClosure records c, a closure of the practitioner added at runtime,
+	// under c.ID. Errors: EConflict if a closure with c.ID exists, EInvalid
+	// for one that can't be stored (no id, dates that are not dates or not
+	// in order, years outside 0001–9999).
+	AddClosure(ctx context.Context, practitionerID string, c Closure) error
+	// DeleteClosure removes the closure id of the practitioner, or returns
+	// an ENotFound error.
+	DeleteClosure(ctx context.Context, practitionerID, id string) error
+	// Closures returns the closures of the practitioner recorded with
+	// AddClosure that cover at least one day of [from, to], both included,
+	// ordered by From, then To, then ID.
+	Closures(ctx context.Context, practitionerID string, from, to Date) ([]Closure, error)
 }
 
 // Notification kinds.

@@ -57,12 +57,22 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 
 func (s *Service) reconcile(ctx context.Context, e *entry) (int, error) {
 	now := s.now()
+	return s.reconcileWindow(ctx, e, now.Add(-ReconcileBack), s.windowEnd(e, now))
+}
+
+// windowEnd is the end of the window Reconcile and Sync look at: past the
+// practitioner's longest booking horizon from now.
+func (s *Service) windowEnd(e *entry, now time.Time) time.Time {
 	horizon := time.Duration(0)
 	for i := range e.p.Types {
 		horizon = max(horizon, e.p.Types[i].horizon())
 	}
-	from, to := now.Add(-ReconcileBack), now.Add(horizon+48*time.Hour)
+	return now.Add(horizon + 48*time.Hour)
+}
 
+// reconcileWindow reconciles the bookings and events of e that overlap
+// [from, to), under e's lock.
+func (s *Service) reconcileWindow(ctx context.Context, e *entry, from, to time.Time) (int, error) {
 	unlock, err := s.locker.Lock(ctx, e.p.ID)
 	if err != nil {
 		return 0, err

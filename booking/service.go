@@ -10,12 +10,15 @@ import (
 // Service is the booking service: it lists practitioners and their free slots
 // and takes, confirms, moves and cancels bookings; its background jobs
 // release pending bookings not confirmed in time (ExpirePending), send the
-// outbox of notifications (Dispatch, Purge) and make ledger and calendars
-// agree after a crash (Reconcile). It is safe for concurrent use.
+// outbox of notifications (Dispatch, Purge), make ledger and calendars
+// agree after a crash (Reconcile) and notice what the practitioner changed
+// in the calendar (Sync). It is safe for concurrent use.
 //
 // Its files, by job: service.go (setup, slots), book.go (taking a slot),
 // idempotency.go (Idempotency-Key, secrets), lifecycle.go (confirm, cancel,
-// reschedule), expire.go, outbox.go (notifications), reconcile.go.
+// reschedule), expire.go, outbox.go (notifications), reconcile.go, sync.go
+// (changes the practitioner makes in the calendar), admin.go (the
+// practitioner's view: bookings, cancelling, closures).
 type Service struct {
 	byID            map[string]*entry
 	order           []*entry
@@ -210,12 +213,16 @@ func (s *Service) slots(ctx context.Context, e *entry, t *AppointmentType, from,
 	if !from.Before(to) {
 		return []Slot{}, nil
 	}
+	sch, err := s.schedule(ctx, e, from, to)
+	if err != nil {
+		return nil, err
+	}
 	busy, err := e.cal.Busy(ctx, from.Add(-t.BufferBefore), to.Add(t.Duration+t.BufferAfter))
 	if err != nil {
 		return nil, err
 	}
 	q := SlotQuery{
-		Location: e.p.Location, Open: e.p.Schedule.Open(e.p.Location, from, to), Type: t,
+		Location: e.p.Location, Open: sch.Open(e.p.Location, from, to), Type: t,
 		From: from, To: to, Now: now,
 	}
 	q.Busy, q.Held = splitBusy(busy, nil, t.ID, exclude)
@@ -265,11 +272,16 @@ func splitBusy(cal []BusyInterval, ledger []*Booking, typeID, exclude string) (b
 // freshQuery returns the query that checks, under the practitioner's lock,
 // a slot of t that starts at start: the calendar read again around it, and
 // the ledger's active bookings there added to it, so that an event the
-// calendar does not show (yet) can't let two bookings overlap. The booking
-// exclude ("" for none) counts for nothing.
+// calendar does not show (yet) can't let two bookings overlap; the open time
+// with the closures of the store (see AddClosure). The booking exclude (""
+// for none) counts for nothing.
 func (s *Service) freshQuery(ctx context.Context, e *entry, t *AppointmentType, start time.Time, exclude string) (SlotQuery, error) {
 	day := DateOf(start.In(e.p.Location))
 	from, to := day.AddDays(-1).Midnight(e.p.Location), day.AddDays(2).Midnight(e.p.Location)
+	sch, err := s.schedule(ctx, e, start, start.Add(t.Duration))
+	if err != nil {
+		return SlotQuery{}, err
+	}
 	busy, err := e.cal.Busy(ctx, from, to)
 	if err != nil {
 		return SlotQuery{}, err
@@ -279,7 +291,7 @@ func (s *Service) freshQuery(ctx context.Context, e *entry, t *AppointmentType, 
 		return SlotQuery{}, err
 	}
 	q := SlotQuery{
-		Location: e.p.Location, Open: e.p.Schedule.Open(e.p.Location, start, start.Add(t.Duration)),
+		Location: e.p.Location, Open: sch.Open(e.p.Location, start, start.Add(t.Duration)),
 		Type: t, Now: s.now(),
 	}
 	q.Busy, q.Held = splitBusy(busy, rows, t.ID, exclude)

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -44,11 +45,21 @@ type Config struct {
 	HTTPClient *http.Client
 	// Timeout bounds each request. Default: 10 seconds.
 	Timeout time.Duration
+	// BusyTimeout bounds a whole Busy or Events call: past it, the call
+	// returns an EUnavailable error, while the validation it waited for
+	// goes on (within three times Timeout) for the calls after it. Default:
+	// Timeout.
+	BusyTimeout time.Duration
 	// Now is the clock for the DTSTAMP of written events. Default: time.Now.
 	Now func() time.Time
-	// Logger receives warnings about unreadable calendar objects (by href).
-	// Default: slog.Default().
+	// Logger receives warnings about unreadable calendars (by path, with
+	// the request and status that failed) and calendar objects (by href),
+	// never their content. Default: slog.Default().
 	Logger *slog.Logger
+	// Availability names where the practitioner keeps open time on the
+	// server: an availability calendar, working hours (see
+	// AvailabilityConfig and Calendar.Availability).
+	Availability AvailabilityConfig
 }
 
 // DefaultTimeout bounds each request when Config.Timeout is zero.
@@ -72,7 +83,8 @@ func (c CalendarInfo) String() string {
 }
 
 // Calendar is a practitioner's calendar account on a CalDAV server. It
-// implements booking.Calendar and is safe for concurrent use.
+// implements booking.Calendar and is safe for concurrent use. It keeps a
+// cache of each busy calendar, validated before every read: see Busy.
 type Calendar struct {
 	conn     *conn
 	loc      *time.Location
@@ -80,7 +92,14 @@ type Calendar struct {
 	log      *slog.Logger
 	bookings CalendarInfo
 	busy     []CalendarInfo // the bookings calendar first
+	caches   []*calCache    // one per busy calendar, in the same order
+	exp      Expander
+	zones    zoneTable // the VTIMEZONEs of the cached objects
 	broken   atomic.Int64
+	avail    *availability // where open time is read; nil if nowhere (availability.go)
+
+	busyTimeout   time.Duration // bounds a Busy or Events call
+	flightTimeout time.Duration // bounds a validation
 }
 
 var _ booking.Calendar = (*Calendar)(nil)
@@ -105,7 +124,20 @@ func New(ctx context.Context, cfg Config) (*Calendar, error) {
 	if c.log == nil {
 		c.log = slog.Default()
 	}
+	c.exp = Expander{Location: c.loc}
+	c.busyTimeout = cfg.BusyTimeout
+	if c.busyTimeout <= 0 {
+		c.busyTimeout = cn.timeout
+	}
+	c.flightTimeout = max(3*cn.timeout, c.busyTimeout)
 	if err := c.discover(ctx, cfg.BookingsCalendar, cfg.BusyCalendars); err != nil {
+		return nil, err
+	}
+	c.caches = make([]*calCache, len(c.busy))
+	for i, info := range c.busy {
+		c.caches[i] = newCalCache(info)
+	}
+	if err := c.setupAvailability(ctx, cfg.Availability); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -131,24 +163,48 @@ func (c *Calendar) BusyURLs() []string {
 	return out
 }
 
-// BrokenObjects returns how many calendar objects Busy has skipped or read
-// only in part since c was made, because they could not be parsed or
-// expanded.
+// BrokenObjects returns how many times since c was made a calendar object
+// was skipped or read only in part, because it could not be parsed or
+// expanded: once per version of an object when it is read, and again when
+// a recurring one is expanded for a new span of time.
 func (c *Calendar) BrokenObjects() int64 { return c.broken.Load() }
 
-// Check reports whether every calendar of c can be read now, for readiness
-// probes and `rdv check`. Errors are like those of Busy.
+// Check reports whether every busy calendar of c, and the sources of open
+// time (see Availability), can be read now, for readiness probes and `rdv
+// check`: one PROPFIND (Depth: 0) per calendar or source, sent in parallel,
+// each bounded by Config.Timeout and ctx. It neither uses
+// nor fills the cache. Errors are like those of Busy. A calendar that starts
+// or stops failing its check is logged (once, not at every probe).
 func (c *Calendar) Check(ctx context.Context) error {
-	for _, cal := range c.busy {
-		u := c.conn.resolve(cal.Path)
-		ms, err := c.conn.propfind(ctx, u, "0", propfindSet{ResourceType: &empty{}})
-		if err != nil {
-			return c.conn.opError(err, false)
+	errs := make([]error, len(c.busy))
+	var wg sync.WaitGroup
+	for i, cal := range c.busy {
+		wg.Go(func() { errs[i] = c.check(ctx, cal) })
+	}
+	var availErr error // availability.go
+	wg.Go(func() { availErr = c.checkAvailability(ctx) })
+	wg.Wait()
+	for i, err := range errs {
+		cc := c.caches[i]
+		switch {
+		case err != nil && !cc.checkFailing.Swap(true):
+			c.log.Warn("caldav: calendar check fails", "calendar", cc.info.Path, "err", err)
+		case err == nil && cc.checkFailing.Swap(false):
+			c.log.Info("caldav: calendar check passes again", "calendar", cc.info.Path)
 		}
-		if len(ms.Responses) == 0 || !ms.Responses[0].props().isCalendar() {
-			return booking.WrapError(booking.EUnavailable, fmt.Errorf("caldav: %s is no longer a calendar", u.Redacted()),
-				fmt.Sprintf("caldav: calendar %q is no longer there", cal.String()))
-		}
+	}
+	return errors.Join(append(errs, availErr)...)
+}
+
+func (c *Calendar) check(ctx context.Context, cal CalendarInfo) error {
+	u := c.conn.resolve(cal.Path)
+	ms, err := c.conn.propfind(ctx, u, "0", propfindSet{ResourceType: &empty{}})
+	if err != nil {
+		return c.conn.opError(err, false)
+	}
+	if len(ms.Responses) == 0 || !ms.Responses[0].props().isCalendar() {
+		return booking.WrapError(booking.EUnavailable, fmt.Errorf("caldav: %s is no longer a calendar", u.Redacted()),
+			fmt.Sprintf("caldav: calendar %q is no longer there", cal.String()))
 	}
 	return nil
 }
@@ -209,6 +265,7 @@ type statusError struct {
 	Method string
 	URL    string
 	Code   int
+	Body   []byte // the start of the answer of a PROPFIND or REPORT, for preconditions; not in the text
 }
 
 func (e *statusError) Error() string {
@@ -261,7 +318,7 @@ func (c *conn) do(ctx context.Context, method string, u *url.URL, hdr http.Heade
 			drain(resp)
 			if err != nil {
 				cancel()
-				return nil, &statusError{method, u.Redacted(), resp.StatusCode}
+				return nil, &statusError{method, u.Redacted(), resp.StatusCode, nil}
 			}
 			if u.Scheme == "https" && loc.Scheme != "https" {
 				cancel()
@@ -351,6 +408,8 @@ func transportMessage(err error) string {
 		return "caldav: the calendar server did not answer in time"
 	case errors.Is(err, context.Canceled):
 		return "caldav: the request to the calendar server was cancelled"
+	case errors.Is(err, errMalformed):
+		return "caldav: the calendar server sent an answer rdv cannot read"
 	case errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr):
 		return "caldav: the calendar server's TLS certificate was not accepted"
 	case errors.As(err, &recordErr) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
@@ -376,25 +435,40 @@ func (c *conn) propfind(ctx context.Context, u *url.URL, depth string, set propf
 
 // multistatus sends a PROPFIND or REPORT and parses its 207 answer.
 func (c *conn) multistatus(ctx context.Context, method string, u *url.URL, depth string, body []byte) (*multistatus, error) {
-	hdr := http.Header{
-		"Content-Type": {`application/xml; charset="utf-8"`},
-		"Depth":        {depth},
+	var ms multistatus
+	if err := c.xmlRequest(ctx, method, u, depth, body, &ms); err != nil {
+		return nil, err
+	}
+	return &ms, nil
+}
+
+// errMalformed marks an answer that is not what its status promised.
+var errMalformed = errors.New("malformed answer")
+
+// xmlRequest sends a PROPFIND or REPORT and decodes its 207 answer into v.
+// Any other status is a *statusError, with the start of the body (where a
+// server says which precondition failed, RFC 4918 section 16); a body that
+// is not XML is a *transportError wrapping errMalformed.
+func (c *conn) xmlRequest(ctx context.Context, method string, u *url.URL, depth string, body []byte, v any) error {
+	hdr := http.Header{"Content-Type": {`application/xml; charset="utf-8"`}}
+	if depth != "" {
+		hdr.Set("Depth", depth)
 	}
 	resp, err := c.do(ctx, method, u, hdr, body)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if resp.StatusCode != http.StatusMultiStatus {
+		head, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 		drain(resp)
-		return nil, &statusError{method, resp.Request.URL.Redacted(), resp.StatusCode}
+		return &statusError{method, resp.Request.URL.Redacted(), resp.StatusCode, head}
 	}
 	data, err := readBody(resp)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var ms multistatus
-	if err := xml.Unmarshal(data, &ms); err != nil {
-		return nil, &transportError{method, resp.Request.URL.Redacted(), fmt.Errorf("malformed multistatus: %w", err)}
+	if err := xml.Unmarshal(data, v); err != nil {
+		return &transportError{method, resp.Request.URL.Redacted(), fmt.Errorf("%w: multistatus: %v", errMalformed, err)}
 	}
-	return &ms, nil
+	return nil
 }

@@ -142,7 +142,7 @@ func TestBrokenObjectSkipped(t *testing.T) {
 	}
 	// weekly: 03-02 and 03-30; broken.ics: its two readable events.
 	if len(got) != 4 {
-		t.Errorf("got %d intervals:%s", len(got), formatIntervals(got))
+		t.Errorf("got %d intervals:%s", len(got), formatIntervals(plain(got)))
 	}
 	if c.BrokenObjects() != 1 {
 		t.Errorf("BrokenObjects = %d", c.BrokenObjects())

@@ -21,7 +21,10 @@ func (c *Calendar) discover(ctx context.Context, bookingsName string, busyNames 
 	var tried []string
 	note := func(what string, err error) {
 		var se *statusError
-		if errors.As(err, &se) {
+		if errors.As(err, &se) && se.Code < 300 {
+			// A web page (Nextcloud's login page), not a 207 Multi-Status.
+			tried = append(tried, fmt.Sprintf("%s: HTTP %d, not a WebDAV answer", what, se.Code))
+		} else if errors.As(err, &se) {
 			tried = append(tried, fmt.Sprintf("%s: HTTP %d", what, se.Code))
 		} else {
 			tried = append(tried, fmt.Sprintf("%s: %v", what, err))
@@ -126,8 +129,11 @@ func (c *Calendar) discover(ctx context.Context, bookingsName string, busyNames 
 	if direct != nil {
 		found = append(found, *direct)
 	}
+	var searched []string
 	for _, h := range homes {
-		cals, err := c.listCalendars(ctx, cn.resolve(h))
+		u := cn.resolve(h)
+		searched = append(searched, u.Redacted())
+		cals, err := c.listCalendars(ctx, u)
 		if err != nil {
 			return err
 		}
@@ -137,7 +143,7 @@ func (c *Calendar) discover(ctx context.Context, bookingsName string, busyNames 
 			}
 		}
 	}
-	return c.choose(found, direct, bookingsName, busyNames)
+	return c.choose(found, direct, bookingsName, busyNames, searched)
 }
 
 // listCalendars returns the calendar collections of a home that take
@@ -156,15 +162,25 @@ func (c *Calendar) listCalendars(ctx context.Context, home *url.URL) ([]Calendar
 	return out, nil
 }
 
-// choose picks the configured calendars among those found.
-func (c *Calendar) choose(found []CalendarInfo, direct *CalendarInfo, bookingsName string, busyNames []string) error {
+// calendarList names the calendars found, for a message.
+func calendarList(found []CalendarInfo) string {
+	if len(found) == 0 {
+		return "none"
+	}
 	names := make([]string, len(found))
 	for i, f := range found {
 		names[i] = f.String()
 	}
-	list := strings.Join(names, ", ")
-	if len(found) == 0 {
-		list = "none"
+	return strings.Join(names, ", ")
+}
+
+// choose picks the configured calendars among those found in the calendar
+// homes searched (URLs, for errors).
+func (c *Calendar) choose(found []CalendarInfo, direct *CalendarInfo, bookingsName string, busyNames []string, searched []string) error {
+	list := calendarList(found)
+	where := errors.New("caldav: calendar homes searched: none")
+	if len(searched) > 0 {
+		where = errors.New("caldav: calendar homes searched: " + strings.Join(searched, ", "))
 	}
 	pick := func(name string) (CalendarInfo, error) {
 		matches := c.match(found, name)
@@ -172,7 +188,7 @@ func (c *Calendar) choose(found []CalendarInfo, direct *CalendarInfo, bookingsNa
 		case 1:
 			return matches[0], nil
 		case 0:
-			return CalendarInfo{}, booking.Errorf(booking.EInvalid, "caldav: no calendar named %q; found: %s", name, list)
+			return CalendarInfo{}, booking.WrapError(booking.EInvalid, where, fmt.Sprintf("caldav: no calendar named %q; found: %s", name, list))
 		default:
 			paths := make([]string, len(matches))
 			for i, m := range matches {
@@ -194,7 +210,7 @@ func (c *Calendar) choose(found []CalendarInfo, direct *CalendarInfo, bookingsNa
 	case len(found) == 1:
 		c.bookings = found[0]
 	default:
-		return booking.Errorf(booking.EInvalid, "caldav: say which calendar takes the bookings; found: %s", list)
+		return booking.WrapError(booking.EInvalid, where, "caldav: say which calendar takes the bookings; found: "+list)
 	}
 	c.busy = []CalendarInfo{c.bookings}
 	for _, name := range busyNames {

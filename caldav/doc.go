@@ -17,6 +17,13 @@
 //     or filter themselves is never used. An object that cannot be read is
 //     skipped and logged by its href, never by its content. Events lists
 //     rdv's own booking events from the same cache; Event reads one.
+//   - Availability reads the open time the practitioner keeps on the server
+//     (Config.Availability): the events of an availability calendar, through
+//     a cache like the busy calendars', and working hours, the RFC 7953
+//     VAVAILABILITY in the calendar-availability property of the scheduling
+//     inbox (RFC 6638), read at every call. Expander.Availability computes
+//     what VAVAILABILITY components say of a window (availability.go,
+//     vavailability.go).
 //   - Create, Update and Delete write with conditional requests
 //     ("If-None-Match: *" and If-Match, RFC 9110 section 13.1), so that two
 //     writers cannot both win: the loser gets a booking.EConflict error.

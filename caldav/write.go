@@ -37,7 +37,7 @@ func (c *Calendar) Create(ctx context.Context, a booking.Appointment) (booking.E
 	}
 	now := c.now().UTC().Truncate(time.Second)
 	href := c.ObjectPath(a.Booking.ID)
-	code, etag, err := c.put(ctx, href, a, now, http.Header{"If-None-Match": {"*"}})
+	code, etag, sent, err := c.put(ctx, href, a, now, http.Header{"If-None-Match": {"*"}})
 	if err != nil {
 		return booking.EventRef{}, err
 	}
@@ -50,8 +50,9 @@ func (c *Calendar) Create(ctx context.Context, a booking.Appointment) (booking.E
 		stamp, etag, found, rerr := c.readStamp(ctx, href)
 		switch {
 		case rerr != nil || !found:
-			return booking.EventRef{}, c.conn.opError(&statusError{"PUT", c.conn.resolve(href).Redacted(), code}, false)
+			return booking.EventRef{}, c.conn.opError(&statusError{"PUT", c.conn.resolve(href).Redacted(), code, nil}, false)
 		case stamp.Equal(now):
+			c.wrote(href, sent, "") // what the server holds: fetched again at the next read
 			return c.ref(ctx, href, etag), nil
 		default:
 			return booking.EventRef{}, booking.Errorf(booking.EConflict, "caldav: the calendar already holds this booking's event (HTTP %d, then found)", code)
@@ -78,7 +79,7 @@ func (c *Calendar) Update(ctx context.Context, a booking.Appointment, ref bookin
 	if ref.ETag != "" {
 		match = quoteETag(ref.ETag)
 	}
-	code, etag, err := c.put(ctx, href, a, c.now(), http.Header{"If-Match": {match}})
+	code, etag, _, err := c.put(ctx, href, a, c.now(), http.Header{"If-Match": {match}})
 	if err != nil {
 		return booking.EventRef{}, err
 	}
@@ -112,6 +113,7 @@ func (c *Calendar) Delete(ctx context.Context, ref booking.EventRef) error {
 	drain(resp)
 	switch code := resp.StatusCode; {
 	case code/100 == 2, code == http.StatusNotFound, code == http.StatusGone:
+		c.removed(ref.Href)
 		return nil
 	case code == http.StatusPreconditionFailed:
 		// If-Match also fails when nothing is there (RFC 9110 section
@@ -126,24 +128,36 @@ func (c *Calendar) Delete(ctx context.Context, ref booking.EventRef) error {
 }
 
 // put sends the event of a with the given conditions and returns the
-// status and the ETag header.
-func (c *Calendar) put(ctx context.Context, href string, a booking.Appointment, now time.Time, hdr http.Header) (int, string, error) {
-	body, err := ics.Encode(ics.Appointment(a, "", now))
+// status, the ETag header and the object sent. A success stores the object
+// in the cache too, with the ETag unless the server gave none or a weak one,
+// a sign it altered the object (RFC 4791 section 5.3.4): the next
+// validation then fetches what the server holds.
+func (c *Calendar) put(ctx context.Context, href string, a booking.Appointment, now time.Time, hdr http.Header) (int, string, *ical.Calendar, error) {
+	obj := ics.Appointment(a, "", now)
+	body, err := ics.Encode(obj)
 	if err != nil {
-		return 0, "", booking.WrapError(booking.EInternal, err, "caldav: cannot encode the booking's event")
+		return 0, "", nil, booking.WrapError(booking.EInternal, err, "caldav: cannot encode the booking's event")
 	}
 	hdr.Set("Content-Type", "text/calendar; charset=utf-8")
 	resp, err := c.conn.do(ctx, http.MethodPut, c.conn.resolve(href), hdr, body)
 	if err != nil {
-		return 0, "", c.conn.opError(err, false)
+		return 0, "", nil, c.conn.opError(err, false)
 	}
 	drain(resp)
-	return resp.StatusCode, resp.Header.Get("ETag"), nil
+	etag := resp.Header.Get("ETag")
+	if resp.StatusCode/100 == 2 {
+		strong := etag
+		if strings.HasPrefix(strings.TrimSpace(etag), "W/") {
+			strong = ""
+		}
+		c.wrote(href, obj, strings.TrimSpace(strong))
+	}
+	return resp.StatusCode, etag, obj, nil
 }
 
 // writeError maps an unexpected answer to a write.
 func (c *Calendar) writeError(method, href string, code int) error {
-	err := &statusError{method, c.conn.resolve(href).Redacted(), code}
+	err := &statusError{method, c.conn.resolve(href).Redacted(), code, nil}
 	if code == http.StatusUnauthorized || code == http.StatusForbidden || code >= 500 {
 		return c.conn.opError(err, false)
 	}
@@ -196,7 +210,7 @@ func (c *Calendar) readStamp(ctx context.Context, href string) (stamp time.Time,
 	}
 	if resp.StatusCode/100 != 2 {
 		drain(resp)
-		return time.Time{}, "", false, &statusError{"GET", resp.Request.URL.Redacted(), resp.StatusCode}
+		return time.Time{}, "", false, &statusError{"GET", resp.Request.URL.Redacted(), resp.StatusCode, nil}
 	}
 	data, err := readBody(resp)
 	if err != nil {

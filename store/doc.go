@@ -27,6 +27,9 @@
 // keyed hashes and a result sealed with a key derived from the
 // Idempotency-Key: the database alone reveals no token.
 //
+// The closures a practitioner adds at runtime (booking.Service.AddClosure)
+// are kept too, as rows of a practitioner id, two dates and a label.
+//
 // The database file is created readable and writable by its owner only (0600),
 // and SQLite gives its -wal and -shm files the same permissions.
 //

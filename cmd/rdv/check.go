@@ -28,6 +28,14 @@ func check(ctx context.Context, cfg *Config, stdout io.Writer, logger *slog.Logg
 			for _, u := range cal.BusyURLs() {
 				fmt.Fprintf(stdout, "  busy calendar:     %s\n", u)
 			}
+			if u, wh := cal.AvailabilityURLs(); u != "" || wh != "" {
+				if u != "" {
+					fmt.Fprintf(stdout, "  opening hours:     %s\n", u)
+				}
+				if wh != "" {
+					fmt.Fprintf(stdout, "  working hours:     %s\n", wh)
+				}
+			}
 		}
 		now := time.Now()
 		for _, t := range p.Types {

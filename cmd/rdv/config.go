@@ -11,6 +11,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/rdvlibre/rdv/api"
 	"github.com/rdvlibre/rdv/booking"
 )
 
@@ -25,8 +26,14 @@ type Config struct {
 	// encrypts what the database keeps but must not reveal (manage tokens
 	// waiting in the outbox, replayable Idempotency-Key results). Default:
 	// DATA/secret.key, created on first run. Replicas must share it.
-	SecretFile string        `toml:"secret_file"`
-	Booking    BookingConfig `toml:"booking"`
+	SecretFile string `toml:"secret_file"`
+	// AdminTokenFile holds the bearer token of the admin API (/v1/admin/:
+	// the practitioners' agenda with the patients' contact, cancelling,
+	// closures), at least 32 characters; AdminToken gives it inline. Without
+	// either, the admin API is disabled.
+	AdminTokenFile string        `toml:"admin_token_file"`
+	AdminToken     string        `toml:"admin_token"`
+	Booking        BookingConfig `toml:"booking"`
 	// Practitioners; none means the demo practitioner on the embedded calendar.
 	Practitioners []PractitionerConfig `toml:"practitioners"`
 
@@ -52,6 +59,9 @@ type BookingConfig struct {
 	// JobsInterval is how often pending bookings are expired and the
 	// notifications left in the outbox are sent again (default 30s).
 	JobsInterval duration `toml:"jobs_interval"`
+	// SyncInterval is how often the bookings calendars are checked for
+	// events the practitioner deleted, moved or cancelled (default 2m).
+	SyncInterval duration `toml:"sync_interval"`
 }
 
 // SMTPConfig is an SMTP submission server.
@@ -95,6 +105,21 @@ type CalendarConfig struct {
 	PasswordFile string   `toml:"password_file"`
 	Bookings     string   `toml:"bookings"` // display name or path of the calendar bookings are written to
 	Busy         []string `toml:"busy"`     // other calendars whose events make time busy
+	// Availability names a calendar whose events mark open time (recurring
+	// ones included), so that the practitioner keeps opening hours from
+	// their phone; its events are never busy time. They add to hours.
+	// Without url, rdv creates it in the embedded server (ID-availability).
+	Availability string `toml:"availability"`
+	// WorkingHours reads the working hours set on the server (Nextcloud:
+	// Settings, Availability): the RFC 7953 VAVAILABILITY of the scheduling
+	// inbox, read for every query. WorkingHoursURL names the resource whose
+	// calendar-availability property holds them, for a server without
+	// scheduling inbox (and implies working_hours). WorkingHoursMode is
+	// "replace" (default: where they apply, they replace hours) or "add".
+	// See availability.go.
+	WorkingHours     bool   `toml:"working_hours"`
+	WorkingHoursURL  string `toml:"working_hours_url"`
+	WorkingHoursMode string `toml:"working_hours_mode"`
 }
 
 // TypeConfig is an appointment type. Durations use Go syntax: "20m", "1h30m".
@@ -256,11 +281,22 @@ func (c *Config) check() error {
 	default:
 		return fmt.Errorf("config: mail.lang %q: want fr or en", c.Mail.Lang)
 	}
-	if c.Booking.ConfirmWithin.Duration < 0 || c.Booking.JobsInterval.Duration < 0 {
+	if c.Booking.ConfirmWithin.Duration < 0 || c.Booking.JobsInterval.Duration < 0 || c.Booking.SyncInterval.Duration < 0 {
 		return fmt.Errorf("config: booking durations cannot be negative")
 	}
 	if d := c.Booking.JobsInterval.Duration; d != 0 && d < time.Second {
 		return fmt.Errorf("config: booking.jobs_interval %s: want at least 1s", d)
+	}
+	if d := c.Booking.SyncInterval.Duration; d != 0 && d < time.Second {
+		return fmt.Errorf("config: booking.sync_interval %s: want at least 1s", d)
+	}
+	if c.AdminToken != "" && c.AdminTokenFile != "" {
+		return fmt.Errorf("config: set admin_token_file or admin_token, not both")
+	}
+	if c.AdminToken != "" {
+		if err := checkAdminToken(c.AdminToken); err != nil {
+			return err
+		}
 	}
 	switch c.Mail.SMTP.TLS {
 	case "", "starttls", "tls", "none":
@@ -283,6 +319,9 @@ func (c *Config) check() error {
 		if pc.Calendar.URL != "" && pc.Calendar.Bookings == "" {
 			return fmt.Errorf("config: practitioner %s: calendar.bookings (the calendar to write bookings to) is required", pc.ID)
 		}
+		if err := pc.checkAvailability(c.Practitioners); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -297,4 +336,29 @@ func secret(inline, file string) (string, error) {
 		return "", fmt.Errorf("config: password file: %w", err)
 	}
 	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// adminToken returns the admin API's bearer token, from admin_token_file or
+// admin_token, or "" when the admin API is disabled.
+func (c *Config) adminToken() (string, error) {
+	if c.AdminTokenFile == "" {
+		return c.AdminToken, nil
+	}
+	b, err := os.ReadFile(c.AdminTokenFile)
+	if err != nil {
+		return "", fmt.Errorf("config: admin_token_file: %w", err)
+	}
+	token := strings.TrimSpace(string(b))
+	if err := checkAdminToken(token); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// checkAdminToken refuses an admin token too short to be secret.
+func checkAdminToken(token string) error {
+	if len(token) < api.MinAdminTokenLen || strings.TrimSpace(token) != token || strings.ContainsAny(token, " \t\r\n") {
+		return fmt.Errorf("config: the admin token must have at least %d characters and no spaces (e.g. openssl rand -base64 32)", api.MinAdminTokenLen)
+	}
+	return nil
 }

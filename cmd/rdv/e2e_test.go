@@ -29,7 +29,11 @@ type instance struct {
 	data string
 }
 
-func startEmbedded(t *testing.T) *instance {
+func startEmbedded(t *testing.T) *instance { return startEmbeddedConfig(t, nil) }
+
+// startEmbeddedConfig is startEmbedded with the configuration changed by
+// change, if not nil.
+func startEmbeddedConfig(t *testing.T, change func(*Config)) *instance {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -37,6 +41,9 @@ func startEmbedded(t *testing.T) *instance {
 	}
 	data := t.TempDir()
 	cfg := &Config{Addr: ln.Addr().String(), DataDir: data}
+	if change != nil {
+		change(cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -101,6 +101,37 @@ type harness struct {
 	secret  []byte
 	dbPath  string
 	locker  booking.Locker // shared with the replicas a test makes
+	davURL  string         // the embedded CalDAV server, for the practitioner's own requests
+	davReqs *requestCounter
+}
+
+// requestCounter counts the requests an HTTP handler serves, by method.
+type requestCounter struct {
+	http.Handler
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (c *requestCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	if c.counts == nil {
+		c.counts = map[string]int{}
+	}
+	c.counts[r.Method]++
+	c.mu.Unlock()
+	c.Handler.ServeHTTP(w, r)
+}
+
+// take returns the counts since the last call, and resets them.
+func (c *requestCounter) take() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.counts
+	c.counts = nil
+	if out == nil {
+		out = map[string]int{}
+	}
+	return out
 }
 
 type harnessOptions struct {
@@ -121,8 +152,10 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 	if _, err := h.backend.EnsureCalendar("demo", "Rendez-vous"); err != nil {
 		t.Fatal(err)
 	}
-	dav := httptest.NewServer(caldav.NewHandler(h.backend, "/dav/"))
+	h.davReqs = &requestCounter{Handler: caldav.NewHandler(h.backend, "/dav/")}
+	dav := httptest.NewServer(h.davReqs)
 	t.Cleanup(dav.Close)
+	h.davURL = dav.URL
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h.cal, err = caldav.New(ctx, caldav.Config{
 		URL: dav.URL + "/dav/calendars/demo/demo/", BookingsCalendar: "demo",
@@ -429,8 +462,9 @@ func (f *faultCalendar) Delete(ctx context.Context, ref booking.EventRef) error 
 // "create" for a new booking, "update" for a change.
 type faultStore struct {
 	booking.Store
-	mu   sync.Mutex
-	fail map[string]int
+	mu      sync.Mutex
+	fail    map[string]int
+	records int // calls of Record
 }
 
 func (f *faultStore) failNext(op string, n int) {
@@ -448,6 +482,7 @@ func (f *faultStore) Record(ctx context.Context, c booking.Change) error {
 		op = "create"
 	}
 	f.mu.Lock()
+	f.records++
 	failing := f.fail[op] > 0
 	if failing {
 		f.fail[op]--
@@ -474,3 +509,10 @@ func (h *harness) dbQuery(q string, args ...any) *sql.Row {
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// recordCount returns how many times Record was called.
+func (f *faultStore) recordCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.records
+}

@@ -12,7 +12,12 @@ import (
 // configuration does not say.
 const defaultJobsInterval = 30 * time.Second
 
-// reconcileTimeout bounds the reconciliation run on start.
+// defaultSyncInterval is how often the calendars are checked for changes
+// the practitioners made, when the configuration does not say.
+const defaultSyncInterval = 2 * time.Minute
+
+// reconcileTimeout bounds the reconciliation run on start, and each pass of
+// the calendar sync.
 const reconcileTimeout = time.Minute
 
 // reconcile makes ledger and calendars agree after a crash, before the
@@ -59,5 +64,32 @@ func runJobs(ctx context.Context, svc *booking.Service, interval time.Duration, 
 		if err := svc.Purge(ctx); err != nil && ctx.Err() == nil {
 			logger.Error("purging the outbox and idempotency keys", "err", err)
 		}
+	}
+}
+
+// runSync notices, every interval until ctx is done, what the practitioners
+// deleted, moved or cancelled in their calendars among the bookings to
+// come: the ledger follows and the patients are told (booking.Service.Sync).
+// It runs beside runJobs, so that a slow calendar does not hold up the
+// expiry of pending bookings nor the outbox. A pass that finds nothing
+// changed costs one small request per calendar and one query per
+// practitioner, writes nothing and takes no lock; with several replicas
+// each change is applied once, under the practitioner's lock.
+func runSync(ctx context.Context, svc *booking.Service, interval time.Duration, logger *slog.Logger) {
+	if interval <= 0 {
+		interval = defaultSyncInterval
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		// Sync logs each failure with its practitioner, and each change.
+		pass, cancel := context.WithTimeout(ctx, min(reconcileTimeout, 4*interval))
+		_, _ = svc.Sync(pass)
+		cancel()
 	}
 }

@@ -125,6 +125,7 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, stdout io.Writer, 
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	var jobs sync.WaitGroup
 	jobs.Go(func() { runJobs(jobsCtx, app.Service, cfg.Booking.JobsInterval.Duration, logger) })
+	jobs.Go(func() { runSync(jobsCtx, app.Service, cfg.Booking.SyncInterval.Duration, logger) })
 	defer func() {
 		stopJobs()
 		jobs.Wait()
@@ -147,6 +148,9 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, stdout io.Writer, 
 	}
 	if app.Outbox != "" {
 		fmt.Fprintf(stdout, "  emails:        written to %s\n", app.Outbox)
+	}
+	if app.Admin {
+		fmt.Fprintf(stdout, "  admin API:     %s/v1/admin/ (bearer token of admin_token_file)\n", base)
 	}
 	logger.Info("listening", "addr", ln.Addr().String())
 

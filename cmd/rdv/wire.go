@@ -30,6 +30,7 @@ type App struct {
 	DAVUser         string
 	DAVPasswordFile string
 	Outbox          string // directory of .eml files, "" when sending by SMTP
+	Admin           bool   // the admin API is enabled
 
 	calendars   map[string]*caldav.Calendar
 	davBackend  *caldav.FileBackend
@@ -133,6 +134,9 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) 
 			cc.Password = app.davPassword
 			cc.BookingsCalendar = p.ID
 			cc.HTTPClient = davClient
+			if cc.Availability.Calendar, err = app.ensureAvailabilityCalendar(pc, p); err != nil {
+				return nil, err
+			}
 		} else {
 			pw, err := secret(pc.Calendar.Password, pc.Calendar.PasswordFile)
 			if err != nil {
@@ -140,6 +144,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) 
 			}
 			cc.URL, cc.Username, cc.Password = pc.Calendar.URL, pc.Calendar.Username, pw
 			cc.BookingsCalendar, cc.BusyCalendars = pc.Calendar.Bookings, pc.Calendar.Busy
+			cc.Availability = pc.Calendar.availability()
 		}
 		cal, err := caldav.New(ctx, cc)
 		if err != nil {
@@ -151,12 +156,18 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) 
 		}
 	}
 
+	adminToken, err := cfg.adminToken()
+	if err != nil {
+		return nil, err
+	}
+	app.Admin = adminToken != ""
 	web, err := api.New(api.Config{
-		Service: svc,
-		BaseURL: cfg.BaseURL,
-		Logger:  logger,
-		Ready:   app.ready,
-		Now:     app.now,
+		Service:    svc,
+		BaseURL:    cfg.BaseURL,
+		Logger:     logger,
+		Ready:      app.ready,
+		Now:        app.now,
+		AdminToken: adminToken,
 	})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,119 @@
+package caldav
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-ical"
+
+	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/ics"
+)
+
+// Events returns rdv's booking events of the bookings calendar that overlap
+// [from, to), cancelled ones included, sorted by start: the objects whose
+// VEVENT carries an X-RDV-BOOKING equal to its UID. They come from the
+// cache of the bookings calendar, validated first like for Busy, and the
+// same errors.
+func (c *Calendar) Events(ctx context.Context, from, to time.Time) ([]booking.BookingEvent, error) {
+	if !from.Before(to) {
+		return nil, nil
+	}
+	cc := c.caches[0] // the bookings calendar
+	if err := c.validate(ctx, cc); err != nil {
+		return nil, err
+	}
+	var out []booking.BookingEvent
+	cc.mu.Lock()
+	for _, o := range cc.objects {
+		if ev := o.event; ev != nil && overlaps(booking.Interval{Start: ev.Start, End: ev.End}, from, to) {
+			out = append(out, *ev)
+		}
+	}
+	cc.mu.Unlock()
+	slices.SortFunc(out, func(a, b booking.BookingEvent) int { return a.Start.Compare(b.Start) })
+	return out, nil
+}
+
+// Event reads the booking event at href from the server (GET), bypassing
+// the cache. found is false when there is no object there or it is not one
+// of rdv's booking events. Errors: EUnavailable when the server cannot be
+// reached, fails or refuses the credentials.
+func (c *Calendar) Event(ctx context.Context, href string) (booking.BookingEvent, bool, error) {
+	resp, err := c.conn.do(ctx, http.MethodGet, c.conn.resolve(href), http.Header{"Accept": {"text/calendar"}}, nil)
+	if err != nil {
+		return booking.BookingEvent{}, false, c.conn.opError(err, false)
+	}
+	switch {
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		drain(resp)
+		return booking.BookingEvent{}, false, nil
+	case resp.StatusCode/100 != 2:
+		drain(resp)
+		return booking.BookingEvent{}, false, c.conn.opError(&statusError{"GET", resp.Request.URL.Redacted(), resp.StatusCode, nil}, false)
+	}
+	data, err := readBody(resp)
+	if err != nil {
+		return booking.BookingEvent{}, false, c.conn.opError(err, false)
+	}
+	cal, err := decodeCalendar(string(data))
+	if err != nil {
+		return booking.BookingEvent{}, false, nil // not an event rdv wrote
+	}
+	inst := c.instances(c.bookings, href, cal, farPast, farFuture)
+	ev := bookingEvent(inst, booking.EventRef{Href: href, ETag: resp.Header.Get("ETag")})
+	if ev == nil {
+		return booking.BookingEvent{}, false, nil
+	}
+	return *ev, true, nil
+}
+
+// bookingOf returns the booking id and the appointment type of an event
+// that is one of rdv's booking events (its X-RDV-BOOKING equals its UID),
+// or "" and "".
+func bookingOf(ev *ical.Component) (id, typ string) {
+	if ev == nil {
+		return "", ""
+	}
+	b, uid := ev.Props.Get(ics.PropBooking), ev.Props.Get(ical.PropUID)
+	if b == nil || uid == nil {
+		return "", ""
+	}
+	id = strings.TrimSpace(b.Value)
+	if id == "" || id != strings.TrimSpace(uid.Value) {
+		return "", ""
+	}
+	if t := ev.Props.Get(ics.PropType); t != nil {
+		typ = strings.TrimSpace(t.Value)
+	}
+	return id, typ
+}
+
+// bookingEvent returns the booking event among the instances of an object
+// (all of them, free ones included), or nil.
+func bookingEvent(inst []Instance, ref booking.EventRef) *booking.BookingEvent {
+	for _, in := range inst {
+		id, typ := bookingOf(in.Event)
+		if id == "" {
+			continue
+		}
+		ev := &booking.BookingEvent{Ref: ref, Booking: id, Type: typ, Start: in.Start, End: in.End, Status: booking.StatusConfirmed}
+		if p := in.Event.Props.Get(ical.PropStatus); p != nil {
+			switch strings.ToUpper(strings.TrimSpace(p.Value)) {
+			case "TENTATIVE":
+				ev.Status = booking.StatusPending
+			case "CANCELLED":
+				ev.Status = booking.StatusCancelled
+			}
+		}
+		if p := in.Event.Props.Get(ical.PropSequence); p != nil {
+			ev.Sequence, _ = strconv.Atoi(strings.TrimSpace(p.Value))
+		}
+		return ev
+	}
+	return nil
+}

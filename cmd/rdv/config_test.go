@@ -1,0 +1,80 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigAdminAndSync(t *testing.T) {
+	dir := t.TempDir()
+	goodFile := filepath.Join(dir, "admin-token")
+	if err := os.WriteFile(goodFile, []byte("  0123456789abcdef0123456789abcdef-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	shortFile := filepath.Join(dir, "short-token")
+	if err := os.WriteFile(shortFile, []byte("changeme\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, toml string
+		token      string // from adminToken, when the config is valid
+		sync       time.Duration
+		err        string // in the error of check or adminToken
+	}{
+		{name: "defaults: admin API disabled"},
+		{name: "inline token", toml: `admin_token = "0123456789abcdef0123456789abcdef"`, token: "0123456789abcdef0123456789abcdef"},
+		{name: "token file, trimmed", toml: `admin_token_file = "` + goodFile + `"`, token: "0123456789abcdef0123456789abcdef-token"},
+		{name: "both", toml: "admin_token = \"0123456789abcdef0123456789abcdef\"\nadmin_token_file = \"" + goodFile + `"`, err: "not both"},
+		{name: "short inline token", toml: `admin_token = "changeme"`, err: "at least 32"},
+		{name: "token with a space", toml: `admin_token = "0123456789abcdef 0123456789abcdef"`, err: "at least 32"},
+		{name: "short token file", toml: `admin_token_file = "` + shortFile + `"`, err: "at least 32"},
+		{name: "missing token file", toml: `admin_token_file = "` + filepath.Join(dir, "none") + `"`, err: "admin_token_file"},
+		{name: "sync interval", toml: "[booking]\nsync_interval = \"5m\"", sync: 5 * time.Minute},
+		{name: "sync interval too short", toml: "[booking]\nsync_interval = \"10ms\"", err: "sync_interval"},
+		{name: "negative sync interval", toml: "[booking]\nsync_interval = \"-1m\"", err: "negative"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig([]byte(tt.toml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = cfg.check()
+			var token string
+			if err == nil {
+				token, err = cfg.adminToken()
+			}
+			switch {
+			case tt.err != "":
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want one about %q", err, tt.err)
+				}
+				if strings.Contains(err.Error(), "changeme") {
+					t.Errorf("the error shows the token: %v", err)
+				}
+				return
+			case err != nil:
+				t.Fatal(err)
+			}
+			if token != tt.token {
+				t.Errorf("token %q, want %q", token, tt.token)
+			}
+			if got := cfg.Booking.SyncInterval.Duration; got != tt.sync {
+				t.Errorf("sync_interval %s, want %s", got, tt.sync)
+			}
+		})
+	}
+}
+
+// TestServeAdminDisabled: without an admin token, the admin API of the
+// binary answers 404 and says so.
+func TestServeAdminDisabled(t *testing.T) {
+	in := startEmbedded(t)
+	var p problem
+	st, ct := in.do("GET", "/v1/admin/practitioners/demo/bookings", nil, &p)
+	if st != 404 || !strings.HasPrefix(ct, "application/problem+json") || !strings.Contains(p.Detail, "disabled") {
+		t.Errorf("admin API without a token: %d %s %+v", st, ct, p)
+	}
+}
