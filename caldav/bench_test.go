@@ -504,3 +504,51 @@ func BenchmarkRadicaleSlots(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEmbeddedSlots is a slot query over 60 days on a warm cache of
+// the benchmark's calendar held by rdv's embedded server (FileBackend,
+// reached in process as cmd/rdv does). That server has neither
+// sync-collection nor getctag, so each validation lists the ETags of every
+// object, which it computes by reading every file.
+func BenchmarkEmbeddedSlots(b *testing.B) {
+	objs := benchCalendar(b)
+	fb, err := NewFileBackend(b.TempDir(), "alice")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := fb.CreateCalendar("rdv", "Rendez-vous"); err != nil {
+		b.Fatal(err)
+	}
+	for _, o := range objs {
+		if err := fb.PutObject("rdv", strings.TrimPrefix(o.href, "/cal/"), []byte(o.data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sched, typ := benchPractitioner(b)
+	ct := &countingTransport{next: InProcessTransport(NewHandler(fb, "/dav/"))}
+	ctx := context.Background()
+	c, err := New(ctx, Config{URL: "http://rdv.embedded/dav/", BookingsCalendar: "rdv",
+		Location: benchNow.Location(), HTTPClient: &http.Client{Transport: ct}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	from := benchNow
+	if _, err := c.Busy(ctx, from, from.AddDate(0, 0, 60)); err != nil {
+		b.Fatal(err)
+	}
+	ct.take()
+	b.ReportAllocs()
+	n, queries := 0, 0
+	for b.Loop() {
+		from = from.Add(time.Second)
+		to := from.AddDate(0, 0, 60)
+		busy, err := c.Busy(ctx, from, to.Add(typ.Duration+typ.BufferAfter))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(slotsOf(&sched, typ, busy, from, to))
+		queries++
+	}
+	b.ReportMetric(float64(len(ct.take()))/float64(queries), "requests/op")
+	b.ReportMetric(float64(n), "slots")
+}
