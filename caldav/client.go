@@ -39,6 +39,10 @@ type Config struct {
 	// Location is the practitioner's zone, in which floating times and
 	// all-day events are read. Default: UTC.
 	Location *time.Location
+	// Self are the practitioner's calendar user addresses (mailto: or bare
+	// email addresses): an invitation in which one of them has
+	// PARTSTAT=DECLINED makes no time busy.
+	Self []string
 	// HTTPClient sends the requests. Its redirect policy is replaced (rdv
 	// follows redirects itself, keeping the method). Default: a client with
 	// http.DefaultTransport.
@@ -124,7 +128,7 @@ func New(ctx context.Context, cfg Config) (*Calendar, error) {
 	if c.log == nil {
 		c.log = slog.Default()
 	}
-	c.exp = Expander{Location: c.loc}
+	c.exp = Expander{Location: c.loc, Self: cfg.Self}
 	c.busyTimeout = cfg.BusyTimeout
 	if c.busyTimeout <= 0 {
 		c.busyTimeout = cn.timeout

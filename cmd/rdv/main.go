@@ -126,6 +126,7 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, stdout io.Writer, 
 	var jobs sync.WaitGroup
 	jobs.Go(func() { runJobs(jobsCtx, app.Service, cfg.Booking.JobsInterval.Duration, logger) })
 	jobs.Go(func() { runSync(jobsCtx, app.Service, cfg.Booking.SyncInterval.Duration, logger) })
+	jobs.Go(func() { app.warm(jobsCtx, logger) })
 	defer func() {
 		stopJobs()
 		jobs.Wait()

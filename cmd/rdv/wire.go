@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rdvlibre/rdv/api"
@@ -117,7 +118,10 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) 
 		if err != nil {
 			return nil, err
 		}
-		cc := caldav.Config{Location: p.Location, Timeout: 10 * time.Second}
+		cc := caldav.Config{Location: p.Location, Timeout: 10 * time.Second, BusyTimeout: 4 * time.Second}
+		if p.Email != "" {
+			cc.Self = []string{p.Email}
+		}
 		if pc.Calendar.URL == "" {
 			if dav == nil {
 				dav, err = app.embeddedDAV(cfg.DataDir)
@@ -226,13 +230,45 @@ func (a *App) ready(ctx context.Context) error {
 	if err := a.Store.Ping(ctx); err != nil {
 		return booking.WrapError(booking.EUnavailable, err, "the booking store is unavailable")
 	}
-	var errs []error
+	// Check the calendars in parallel, so a slow one does not hide the others.
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
 	for id, c := range a.calendars {
-		if err := c.Check(ctx); err != nil {
-			errs = append(errs, booking.WrapError(booking.EUnavailable, err, "the calendar of "+id+" is unreachable"))
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.Check(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, booking.WrapError(booking.EUnavailable, err, "the calendar of "+id+" is unreachable"))
+				mu.Unlock()
+			}
+		}()
 	}
+	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// warm reads each practitioner's calendars once over the booking horizon, so
+// that the first patient does not wait for a cold cache. Failures are only
+// logged: the slot queries report them.
+func (a *App) warm(ctx context.Context, logger *slog.Logger) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for _, p := range a.Service.Practitioners() {
+		c := a.calendars[p.ID]
+		if c == nil {
+			continue
+		}
+		wg.Go(func() {
+			now := time.Now()
+			if _, err := c.Busy(ctx, now, now.Add(booking.DefaultHorizon)); err != nil {
+				logger.Warn("calendar not warmed", "practitioner", p.ID, "err", err)
+			}
+		})
+	}
 }
 
 // embeddedDAV opens the file-backed CalDAV server in DATA/dav, protected by
