@@ -35,11 +35,14 @@
 //
 // # Times
 //
-// Instants are stored in UTC with nanoseconds, in a fixed-width text form whose
-// order is the order of the instants. They round-trip exactly (time.Time.Equal
-// holds), but the times a method returns are in UTC, whatever location they were
-// saved with: callers convert them to the practitioner's zone with
-// time.Time.In. Years outside 0000–9999 are refused.
+// Instants are stored in UTC with nanoseconds: in SQLite, in a fixed-width
+// text form whose order is the order of the instants; in PostgreSQL, as a
+// timestamptz (microseconds) and the nanoseconds below it in a column beside
+// (the outbox's and idempotency keys' times, only compared and shown, keep
+// microseconds there). A booking's instants round-trip exactly
+// (time.Time.Equal holds), but the times a method returns are in UTC,
+// whatever location they were saved with: callers convert them to the
+// practitioner's zone with time.Time.In. Years outside 0000–9999 are refused.
 //
 // # Backends
 //
@@ -50,23 +53,38 @@
 // writes. A busy timeout covers other processes opening the same file. This
 // suits one replica of the service.
 //
-// PostgreSQL, for several replicas, will come beside SQLite behind the same
-// methods, so that the booking service sees one booking.Store whatever the
-// backend.
+// PostgreSQL (pgx), for several replicas sharing one database: a pool of
+// connections for queries, and a second one for the locks of PGLocker,
+// session-level advisory locks that serialise bookings across processes.
+//
+// Both implement DB (booking.Store, and Ping and Close for the service) with
+// the same semantics and errors, checked by one test suite run against both.
+// Open chooses by address: postgres:// or postgresql:// URLs name PostgreSQL,
+// anything else an SQLite file; NewLocker gives the matching booking.Locker.
+// The two are mirrored file by file, X.go for SQLite beside postgres_X.go:
+// sqlite.go and postgres.go open, bookings.go the booking queries, record.go
+// the lifecycle (Record, outbox, idempotency keys), closures.go the
+// closures, migrate.go the migrations, errors.go the error mapping, times.go
+// the storage of instants. A method added to one is added to the other, and
+// its test to the shared suite (see helpers_test.go).
 //
 // # Schema
 //
 // The schema is created and upgraded by numbered SQL files embedded from
-// migrations/sqlite (0001_bookings.sql, 0002_….sql, …). OpenSQLite applies
-// those not yet recorded in the schema_migrations table, each in its own
-// transaction, so opening a database again is harmless. A file, once released,
-// is never edited: a change to the schema is a new file.
+// migrations/sqlite and migrations/postgres (0001_bookings.sql, 0002_….sql,
+// …; the same numbers and names in both). Opening applies those not yet
+// recorded in the schema_migrations table, each in its own transaction, so
+// opening a database again is harmless; with PostgreSQL, an advisory lock
+// (pg_advisory_xact_lock) makes replicas starting together apply each once. A
+// file, once released, is never edited: a change to the schema is a new
+// file, in both directories.
 //
 // # Errors
 //
 // Methods return *booking.Error values: ENotFound for a missing booking,
 // EConflict for a duplicate id or token hash, EInvalid for a booking that can't
 // be stored, EUnavailable when the database can't be used for now (locked,
-// disk full or failing, context done), EInternal for anything else. The cause,
+// disk full or failing, server unreachable or restarting, connection lost,
+// context done), EInternal for anything else. The cause,
 // for logs, is kept in the error's chain.
 package store

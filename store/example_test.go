@@ -58,3 +58,34 @@ func ExampleOpenSQLite() {
 	// pending 2026-12-01T08:00:00Z 2026-12-01T09:00:00+01:00
 	// not_found
 }
+
+func ExampleOpen() {
+	dir, err := os.MkdirTemp("", "rdv")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	// The configuration names the store: a file for SQLite, or
+	// "postgres://rdv:secret@db.example.org/rdv?sslmode=verify-full" for
+	// PostgreSQL, shared by several replicas.
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(dir, "rdv.db"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+
+	// The locker serialises bookings among every process using db: advisory
+	// locks with PostgreSQL, a mutex of this process with SQLite.
+	locker := store.NewLocker(db)
+	unlock, err := locker.Lock(ctx, "demo")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer unlock()
+
+	fmt.Printf("%T %T\n", db, locker)
+	// Output:
+	// *store.SQLite *booking.MutexLocker
+}

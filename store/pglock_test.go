@@ -53,6 +53,14 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// testContext returns a context that ends with a failure after 30 s: a lock
+// that is never released fails the test instead of hanging it.
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 func connect(t *testing.T, dsn string) *pgx.Conn {
 	t.Helper()
 	conn, err := pgx.Connect(context.Background(), dsn)
@@ -69,7 +77,7 @@ func TestPGLockerSerialises(t *testing.T) {
 	// can't see the ordering PostgreSQL gives; the increment as a whole is
 	// not, so any overlap of two critical sections loses an update, and
 	// holders counts the sections running at once.
-	ctx := context.Background()
+	ctx := testContext(t)
 	a, b, _ := twoProcesses(t)
 	lockers := []booking.Locker{a.Locker(), b.Locker()}
 	const n = 50
@@ -103,7 +111,7 @@ func TestPGLockerSerialises(t *testing.T) {
 }
 
 func TestPGLockerKeys(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	a, b, _ := twoProcesses(t)
 	unlock, err := a.Locker().Lock(ctx, "p1")
 	if err != nil {
@@ -152,7 +160,7 @@ func TestPGLockerKeys(t *testing.T) {
 }
 
 func TestPGLockerCancel(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	a, b, dsn := twoProcesses(t)
 	admin := connect(t, dsn)
 	unlock, err := a.Locker().Lock(ctx, "demo")
@@ -218,7 +226,7 @@ func TestPGLockerCancel(t *testing.T) {
 func TestPGLockerWaitsInOrder(t *testing.T) {
 	// A waiter of the other process gets the lock when it is released, even
 	// though the holder's process has waiters of its own.
-	ctx := context.Background()
+	ctx := testContext(t)
 	a, b, dsn := twoProcesses(t)
 	admin := connect(t, dsn)
 	unlock, err := a.Locker().Lock(ctx, "demo")
@@ -256,7 +264,7 @@ func TestPGLockerWaitsInOrder(t *testing.T) {
 func TestPGLockerLostSession(t *testing.T) {
 	// The lock lives as long as its session: when the session ends, another
 	// process can take it, and the holder's unlock does no harm.
-	ctx := context.Background()
+	ctx := testContext(t)
 	a, b, dsn := twoProcesses(t)
 	admin := connect(t, dsn)
 	unlock, err := a.Locker().Lock(ctx, "demo")

@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rdvlibre/rdv/booking"
 )
@@ -27,30 +26,7 @@ func (s *Postgres) CreateBooking(ctx context.Context, b *booking.Booking) error 
 	if err := checkPgBooking(b); err != nil {
 		return err
 	}
-	start, startNS := splitTime(b.Start)
-	end, endNS := splitTime(b.End)
-	created, createdNS := splitTime(b.CreatedAt)
-	updated, updatedNS := splitTime(b.UpdatedAt)
-	// ON CONFLICT makes a duplicate id a conflict whatever else collides, so
-	// that a retried create reads as one.
-	const q = `INSERT INTO bookings (` + pgBookingColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-		ON CONFLICT (id) DO NOTHING`
-	tag, err := s.pool.Exec(ctx, q,
-		b.ID, b.PractitionerID, b.TypeID, start, startNS, end, endNS, string(b.Status),
-		b.Patient.Name, b.Patient.Email, b.Patient.Phone, nullText(b.TokenHash),
-		b.EventHref, b.EventETag, b.Sequence, created, createdNS, updated, updatedNS)
-	if err != nil {
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "bookings_token_hash" {
-			return booking.WrapError(booking.EConflict, err, "store: booking "+b.ID+": manage token already in use")
-		}
-		return wrapPgError(err, "cannot create booking %s", b.ID)
-	}
-	if tag.RowsAffected() == 0 {
-		return booking.Errorf(booking.EConflict, "store: booking %s already exists", b.ID)
-	}
-	return nil
+	return pgCreateBooking(ctx, s.pool, b)
 }
 
 // UpdateBooking saves b's status, start and end, event href and ETag, sequence
@@ -61,23 +37,7 @@ func (s *Postgres) UpdateBooking(ctx context.Context, b *booking.Booking) error 
 	if err := checkPgBooking(b); err != nil {
 		return err
 	}
-	start, startNS := splitTime(b.Start)
-	end, endNS := splitTime(b.End)
-	updated, updatedNS := splitTime(b.UpdatedAt)
-	const q = `UPDATE bookings
-		SET status = $1, start_at = $2, start_ns = $3, end_at = $4, end_ns = $5,
-			event_href = $6, event_etag = $7, sequence = $8, updated_at = $9, updated_ns = $10
-		WHERE id = $11`
-	tag, err := s.pool.Exec(ctx, q,
-		string(b.Status), start, startNS, end, endNS, b.EventHref, b.EventETag,
-		b.Sequence, updated, updatedNS, b.ID)
-	if err != nil {
-		return wrapPgError(err, "cannot update booking %s", b.ID)
-	}
-	if tag.RowsAffected() == 0 {
-		return booking.Errorf(booking.ENotFound, "store: booking %s not found", b.ID)
-	}
-	return nil
+	return pgUpdateBooking(ctx, s.pool, b)
 }
 
 // Booking returns the booking with this id, or an ENotFound error. Its times

@@ -25,8 +25,8 @@ var migrationLock = advisoryKey("rdv/schema_migrations")
 // the others wait, then find it recorded. Creating schema_migrations is under
 // the lock too: two CREATE TABLE IF NOT EXISTS at once can fail in PostgreSQL.
 //
-// A migration runs in a transaction: it must not use what can't
-// (CREATE INDEX CONCURRENTLY, ALTER TYPE … ADD VALUE before PostgreSQL 12).
+// A migration runs in a transaction: it must not use what can't run in one
+// (CREATE INDEX CONCURRENTLY, VACUUM).
 func migratePostgres(ctx context.Context, pool *pgxpool.Pool, ms []migration) error {
 	var applied map[int]string
 	err := lockedTx(ctx, pool, func(tx pgx.Tx) error {

@@ -2,6 +2,7 @@ package testservers
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -62,5 +63,19 @@ func TestStartPostgresServer(t *testing.T) {
 	t.Logf("restarted in %v", time.Since(start).Round(time.Millisecond))
 	if err := query(); err != nil {
 		t.Fatalf("after restart: %v", err)
+	}
+}
+
+func TestStartPostgresParallel(t *testing.T) {
+	// Parallel tests share the server and create their databases at once.
+	for i := range 8 {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			conn, err := pgx.Connect(context.Background(), StartPostgres(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn.Close(context.Background())
+		})
 	}
 }
