@@ -11,8 +11,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/rdvlibre/rdv/booking"
 )
@@ -58,7 +60,30 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if err := createFile(abs); err != nil {
 		return nil, booking.WrapError(booking.EUnavailable, err, "store: cannot create database file")
 	}
+	// Several processes opening a new file at once race to switch it to WAL;
+	// the loser gets SQLITE_BUSY, which busy_timeout does not cover. Retry.
+	for attempt := 1; ; attempt++ {
+		s, err := openSQLite(ctx, abs)
+		if err == nil || !isBusy(err) || attempt == 40 || ctx.Err() != nil {
+			return s, err
+		}
+		select {
+		case <-time.After(time.Duration(attempt) * 10 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, wrapError(ctx.Err(), "cannot open database")
+		}
+	}
+}
 
+// isBusy reports whether err is SQLite's "database is busy" or "locked".
+func isBusy(err error) bool {
+	code, ok := sqliteCode(err)
+	return ok && (code&0xff == sqlite3.SQLITE_BUSY || code&0xff == sqlite3.SQLITE_LOCKED)
+}
+
+// openSQLite opens the two pools on the file at abs and initialises it.
+func openSQLite(ctx context.Context, abs string) (*SQLite, error) {
+	var err error
 	s := &SQLite{}
 	s.w, err = sql.Open("sqlite", sqliteDSN(abs, true))
 	if err != nil {
