@@ -20,6 +20,10 @@ import (
 type Config struct {
 	Addr    string     `toml:"addr"`     // listen address; -addr and RDV_ADDR override it
 	DataDir string     `toml:"data_dir"` // -data and RDV_DATA_DIR override it
+	// Store is where the booking ledger lives: a SQLite file (default
+	// DATA/rdv.db) or a PostgreSQL URL (postgres://…) shared by several
+	// replicas. RDV_STORE overrides it; the password may come from PGPASSWORD.
+	Store string `toml:"store"`
 	BaseURL string     `toml:"base_url"` // public URL of rdv, used in emails' links
 	Mail    MailConfig `toml:"mail"`
 	// SecretFile holds the service's secret (at least 32 characters), which

@@ -81,6 +81,9 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	if o.data != "" {
 		cfg.DataDir = o.data
 	}
+	if v := os.Getenv("RDV_STORE"); v != "" {
+		cfg.Store = v
+	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
 	}

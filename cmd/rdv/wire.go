@@ -25,7 +25,7 @@ import (
 type App struct {
 	Handler http.Handler
 	Service *booking.Service
-	Store   *store.SQLite
+	Store   store.DB
 
 	DAV             string // path of the embedded CalDAV server, "" if none
 	DAVUser         string
@@ -58,7 +58,11 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) 
 	}
 	app := &App{calendars: map[string]*caldav.Calendar{}, now: cfg.now}
 
-	st, err := store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "rdv.db"))
+	addr := cfg.Store
+	if addr == "" {
+		addr = filepath.Join(cfg.DataDir, "rdv.db")
+	}
+	st, err := store.Open(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +107,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) 
 	}
 	svc := booking.NewService(booking.ServiceConfig{
 		Store: st, Notifier: mailer, Logger: logger, Now: app.now,
+		Locker: store.NewLocker(st), // a PostgreSQL advisory lock when several replicas share the store
 		Secret:          key,
 		ConfirmWithin:   cfg.Booking.ConfirmWithin.Duration,
 		DeleteCancelled: cfg.Booking.DeleteCancelled,
