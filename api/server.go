@@ -60,8 +60,9 @@ type Config struct {
 // It owns these paths: "/" (the slots page), "/book", "/manage/",
 // "/static/", "/v1/" (the admin API under "/v1/admin/" included),
 // "/openapi.json" (and "/openapi.yaml",
-// "/openapi-3.0.json", "/openapi-3.0.yaml"), "/docs", "/healthz" and
-// "/readyz". To serve other handlers beside it (the embedded CalDAV server at
+// "/openapi-3.0.json", "/openapi-3.0.yaml"), "/docs", "/healthz",
+// "/readyz" and "/metrics" (Prometheus text format: request counts and
+// durations by route pattern and status, nothing about patients). To serve other handlers beside it (the embedded CalDAV server at
 // "/dav/", metrics), register them and this handler on a ServeMux of your
 // own:
 //
@@ -79,6 +80,7 @@ type Server struct {
 	mux      *http.ServeMux
 	api      huma.API
 	pages    map[string]*template.Template
+	metrics  *metrics
 	// adminTokenHash is the SHA-256 of Config.AdminToken, nil when the
 	// admin API is disabled.
 	adminTokenHash []byte
@@ -103,6 +105,7 @@ func New(cfg Config) (*Server, error) {
 		now:      cfg.Now,
 		mux:      http.NewServeMux(),
 	}
+	s.metrics = newMetrics(time.Now())
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -134,6 +137,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerAdmin()
 	s.registerPages()
 	s.mux.HandleFunc("/v1/", s.apiNoRoute)
+	s.mux.HandleFunc("GET /metrics", s.serveMetrics)
 	return s, nil
 }
 
@@ -157,9 +161,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				s.writeFallbackError(sw, r, http.StatusInternalServerError)
 			}
 		}
+		d := time.Since(start)
+		s.metrics.observe(r.Method, route(r), sw.status, d)
 		s.log.InfoContext(r.Context(), "http request",
 			"method", r.Method, "route", route(r), "status", sw.status,
-			"duration", time.Since(start))
+			"duration", d)
 	}()
 	// The mux sets r.Pattern on r itself, which the log above reads.
 	s.mux.ServeHTTP(sw, r)

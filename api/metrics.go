@@ -1,0 +1,120 @@
+package api
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// metrics counts HTTP requests by method, route pattern and status, and their
+// durations, for GET /metrics in the Prometheus text format (version 0.0.4).
+// Labels are route patterns, never paths: a path may hold a manage token, and
+// no label ever holds patient data.
+type metrics struct {
+	mu      sync.Mutex
+	started time.Time
+	series  map[seriesKey]*seriesValue
+}
+
+type seriesKey struct {
+	method, route string
+	status        int
+}
+
+type seriesValue struct {
+	count   uint64
+	sum     float64  // seconds
+	buckets []uint64 // cumulative counts per durationBuckets upper bound
+}
+
+// durationBuckets are the upper bounds, in seconds, of the request duration histogram.
+var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+func newMetrics(now time.Time) *metrics {
+	return &metrics{started: now, series: map[seriesKey]*seriesValue{}}
+}
+
+// observe records one request.
+func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+	default:
+		method = "OTHER" // keep the number of series bounded whatever clients send
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	k := seriesKey{method, route, status}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v := m.series[k]
+	if v == nil {
+		v = &seriesValue{buckets: make([]uint64, len(durationBuckets))}
+		m.series[k] = v
+	}
+	sec := d.Seconds()
+	v.count++
+	v.sum += sec
+	for i, le := range durationBuckets {
+		if sec <= le {
+			v.buckets[i]++
+		}
+	}
+}
+
+// write writes the metrics in the Prometheus text format.
+func (m *metrics) write(w io.Writer) {
+	m.mu.Lock()
+	keys := make([]seriesKey, 0, len(m.series))
+	for k := range m.series {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b seriesKey) int {
+		if c := strings.Compare(a.route, b.route); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.method, b.method); c != 0 {
+			return c
+		}
+		return a.status - b.status
+	})
+	vals := make([]seriesValue, len(keys))
+	for i, k := range keys {
+		v := m.series[k]
+		vals[i] = seriesValue{count: v.count, sum: v.sum, buckets: slices.Clone(v.buckets)}
+	}
+	started := m.started
+	m.mu.Unlock()
+
+	fmt.Fprintf(w, "# HELP rdv_start_time_seconds Start time of the process since the Unix epoch.\n# TYPE rdv_start_time_seconds gauge\nrdv_start_time_seconds %d\n", started.Unix())
+	fmt.Fprint(w, "# HELP rdv_http_requests_total HTTP requests by method, route pattern and status.\n# TYPE rdv_http_requests_total counter\n")
+	for i, k := range keys {
+		fmt.Fprintf(w, "rdv_http_requests_total{%s} %d\n", k.labels(), vals[i].count)
+	}
+	fmt.Fprint(w, "# HELP rdv_http_request_duration_seconds Time to answer HTTP requests.\n# TYPE rdv_http_request_duration_seconds histogram\n")
+	for i, k := range keys {
+		l := k.labels()
+		for j, le := range durationBuckets {
+			fmt.Fprintf(w, "rdv_http_request_duration_seconds_bucket{%s,le=\"%g\"} %d\n", l, le, vals[i].buckets[j])
+		}
+		fmt.Fprintf(w, "rdv_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %d\n", l, vals[i].count)
+		fmt.Fprintf(w, "rdv_http_request_duration_seconds_sum{%s} %g\n", l, vals[i].sum)
+		fmt.Fprintf(w, "rdv_http_request_duration_seconds_count{%s} %d\n", l, vals[i].count)
+	}
+}
+
+func (k seriesKey) labels() string {
+	return fmt.Sprintf("method=%q,route=%q,status=\"%d\"", k.method, k.route, k.status)
+}
+
+// serveMetrics answers GET /metrics.
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	s.metrics.write(w)
+}
