@@ -73,6 +73,7 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 	if err != nil {
 		return nil, "", err
 	}
+	s.step("book", "before-notify")
 	s.deliver(ctx, msgs)
 	return b, token, nil
 }
@@ -120,6 +121,7 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 		return nil, "", nil, err
 	}
 	b.EventHref, b.EventETag = ref.Href, ref.ETag
+	s.step("book", "after-event")
 	msgs := []OutboxMessage{s.message(NotifyCreated, b, token)}
 	c := Change{Booking: b, Create: true, Outbox: msgs}
 	if key != nil {
@@ -140,6 +142,7 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 		}
 		return nil, "", nil, err
 	}
+	s.step("book", "after-ledger")
 	s.log.Info("booking created", "booking", b.ID, "practitioner", e.p.ID, "type", t.ID, "status", b.Status)
 	return b, token, msgs, nil
 }

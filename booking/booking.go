@@ -44,6 +44,11 @@ type Booking struct {
 	Sequence       int    // iCalendar SEQUENCE of the event
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// Revision is the version of the booking's ledger row: 0 when it is
+	// created, one more with each update the store records. An update is
+	// recorded only if the row still has the Revision it was read with
+	// (see Change).
+	Revision int64
 }
 
 // Interval returns the span of the visit.

@@ -26,7 +26,10 @@
 // checks the slot against fresh busy time, writes the calendar first and
 // then records the ledger row with its notifications in one transaction
 // (Store.Record), undoing the calendar write if that fails; Reconcile
-// repairs what a crash between the two leaves. Notifications wait in the
+// repairs what a crash between the two leaves. Since a lock can be lost
+// while held, calendar writes are conditional and ledger updates are
+// compare-and-set on the row's revision: a change whose row was changed
+// meanwhile records nothing, and its calendar write is compensated. Notifications wait in the
 // store's outbox until the Notifier takes them (Dispatch retries with a
 // backoff), so none is lost when the mail server is down. A request with an
 // Idempotency-Key is answered once and replayed after.
@@ -36,7 +39,10 @@
 // ledger in line and tell the patients; Sync compares the calendar (through
 // its validated cache) with the ledger without the lock and takes it only to
 // apply a change, so that a pass that finds nothing changed costs little and
-// writes nothing.
+// writes nothing. A pass that would cancel too many bookings at once because
+// their events are missing (a calendar emptied or replaced) is held instead
+// (SyncHolds), and an event that is there but can't be read as rdv's is not
+// taken for a deleted one (ErrForeignEvent).
 //
 // The practitioner's side (admin.go) lists the bookings with the patients'
 // contact, cancels one whatever the cut-off (PractitionerCancel), and closes

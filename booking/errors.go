@@ -15,6 +15,18 @@ const (
 	EInternal    = "internal"    // anything else; never shown to users in detail
 )
 
+// ErrForeignEvent is the cause of the error Calendar.Event returns for an
+// object that is at the href asked but is not one of rdv's booking events,
+// or can't be read as one. Test for it with errors.Is. Such an object is not
+// a deleted event: Sync and Reconcile leave its booking as it is.
+var ErrForeignEvent = &Error{Code: EConflict, Message: "the calendar object is not a booking event rdv can read"}
+
+// ErrSyncHeld is the cause of the error Sync and Reconcile return for a
+// practitioner whose pass was held because it would have cancelled too many
+// bookings at once (see ServiceConfig.SyncMaxCancel). Test for it with
+// errors.Is.
+var ErrSyncHeld = &Error{Code: EConflict, Message: "calendar sync held: the events of too many bookings are missing"}
+
 // Error is an application error: a code and a message meant for the person who
 // made the request. The message must never carry a patient's name, email or
 // phone, nor internal details such as a calendar URL. Err, if set, is the cause,

@@ -235,8 +235,10 @@ func (s *Service) changeBooking(ctx context.Context, practitionerID, id string, 
 
 // commit writes the new state after of the booking of a: first its event
 // (rewritten in place, or deleted when del is set), then its row with a
-// message of kind, in one transaction. If the row can't be recorded, the
-// event is put back as it was, so that ledger and calendar agree. On success
+// message of kind, in one transaction, if the row is still as a.Booking was
+// read (its revision: see Change). If the row can't be recorded, the event
+// is made to show the row again (see restore), so that ledger and calendar
+// agree; a row changed meanwhile gives an EConflict error. On success
 // a.Booking becomes after, and the messages are returned for delivery.
 func (s *Service) commit(ctx context.Context, e *entry, a Appointment, after *Booking, del bool, kind string) ([]OutboxMessage, error) {
 	before := *a.Booking
@@ -254,34 +256,76 @@ func (s *Service) commit(ctx context.Context, e *entry, a Appointment, after *Bo
 		}
 		after.EventHref, after.EventETag = nref.Href, nref.ETag
 	}
+	s.step(stepOps[kind], "after-event")
 	msg := s.message(kind, after, "")
 	if kind == NotifyRescheduled {
 		msg.PreviousStart, msg.PreviousEnd = before.Start, before.End
 	}
 	msgs := []OutboxMessage{msg}
 	if err := s.store.Record(ctx, Change{Booking: after, Outbox: msgs}); err != nil {
-		s.restore(ctx, e, a, after, del)
+		s.restore(ctx, e, a, after, del, err)
+		if ErrorCode(err) == EConflict {
+			// Another process changed the row since it was read under the
+			// lock: the lock was lost (see Locker).
+			return nil, WrapError(EConflict, err, "the booking was changed at the same time; reload")
+		}
 		return nil, err
 	}
+	after.Revision++ // as the store recorded it
+	s.step(stepOps[kind], "after-ledger")
 	s.log.Info("booking "+kind, "booking", after.ID, "practitioner", after.PractitionerID)
 	*a.Booking = *after
 	return msgs, nil
 }
 
-// restore puts the event of a back as it was before a change to after whose
-// ledger write failed.
-func (s *Service) restore(ctx context.Context, e *entry, a Appointment, after *Booking, deleted bool) {
+// restore compensates the calendar write of a change of a's booking to
+// after (deleted: the change deleted the event) whose ledger write failed
+// with recErr: the event is made to show the row as the ledger holds it,
+// since the ledger is what the patient was told. That is the booking as it
+// was read (a.Booking), put back; or, when the row was changed meanwhile
+// (EConflict: another process wrote it, the lock lost), the row as it is
+// now, read again. A failure is logged: Reconcile and Sync repair it later.
+func (s *Service) restore(ctx context.Context, e *entry, a Appointment, after *Booking, deleted bool, recErr error) {
 	ctx = context.WithoutCancel(ctx)
+	row := a.Booking
+	if ErrorCode(recErr) == EConflict {
+		cur, err := s.store.Booking(ctx, after.ID)
+		if err != nil {
+			s.log.Error("booking: calendar and ledger disagree until reconciled", "booking", after.ID, "err", err)
+			return
+		}
+		cur.Start, cur.End = cur.Start.In(e.p.Location), cur.End.In(e.p.Location)
+		row = cur
+		s.log.Warn("booking: changed by another process meanwhile; calendar set to the ledger's row", "booking", after.ID, "practitioner", e.p.ID, "revision", cur.Revision)
+	}
+	want := Appointment{Booking: row, Practitioner: a.Practitioner, Type: a.Type}
+	shows := Appointment{Booking: after, Practitioner: a.Practitioner, Type: a.Type}
+	ref := EventRef{Href: after.EventHref, ETag: after.EventETag}
 	var err error
-	if deleted {
-		_, err = e.cal.Create(ctx, a)
-	} else {
-		cur := Appointment{Booking: after, Practitioner: a.Practitioner, Type: a.Type}
-		_, err = s.updateEvent(ctx, e, cur, a, EventRef{Href: after.EventHref, ETag: after.EventETag})
+	switch {
+	case deleted:
+		// An ended row needs no event.
+		if row.Status.Active() {
+			_, err = e.cal.Create(ctx, want)
+		}
+	case row.Status == StatusExpired || row.Status == StatusCancelled && s.deleteCancelled:
+		err = s.deleteEvent(ctx, e, shows, ref)
+	case sameState(after, row):
+		// The event already shows the row (another process took the
+		// event's state into it).
+	default:
+		_, err = s.updateEvent(ctx, e, shows, want, ref)
 	}
 	if err != nil {
-		s.log.Error("booking: calendar and ledger disagree until reconciled", "booking", a.Booking.ID, "err", err)
+		s.log.Error("booking: calendar and ledger disagree until reconciled", "booking", after.ID, "err", err)
 	}
+}
+
+// sameState reports whether an event showing a shows b as well: same time,
+// status and sequence.
+func sameState(a, b *Booking) bool {
+	return a.Start.Equal(b.Start) && a.End.Equal(b.End) &&
+		eventStatus(a.Status) == eventStatus(b.Status) && a.Sequence == b.Sequence
 }
 
 // updateEvent rewrites the event of cur (as rdv last wrote it, at ref) to

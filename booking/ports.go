@@ -71,8 +71,13 @@ type Calendar interface {
 	// carries an X-RDV-BOOKING equal to its UID. EUnavailable when the
 	// calendar cannot be read.
 	Events(ctx context.Context, from, to time.Time) ([]BookingEvent, error)
-	// Event reads the booking event at href. found is false when there is no
-	// object there (or it is not one of rdv's booking events).
+	// Event reads the booking event at href, from the server. found is false
+	// when there is no object there (the server answers 404 or 410): the
+	// event was deleted. An object that is there but is not one of rdv's
+	// booking events, or can't be read as one (malformed, or rewritten by a
+	// client that dropped X-RDV-BOOKING), is not a deleted event: Event
+	// returns an error wrapping ErrForeignEvent for it. EUnavailable when the
+	// server can't be reached.
 	Event(ctx context.Context, href string) (ev BookingEvent, found bool, err error)
 }
 
@@ -82,9 +87,19 @@ type Calendar interface {
 // it is recorded or none.
 type Change struct {
 	Booking *Booking
-	// Create inserts Booking (EConflict if its id exists); otherwise its
-	// status, start, end, event reference, sequence and UpdatedAt are saved
-	// (ENotFound if it does not exist).
+	// Create inserts Booking, at its Revision (0 for a new booking), or
+	// returns EConflict if its id exists. Otherwise the change is an update,
+	// and a compare-and-set: Booking's status, start, end, event reference,
+	// sequence and UpdatedAt are saved, and the row's revision becomes
+	// Booking.Revision+1, only if the stored row still has Booking.Revision,
+	// the revision it was read with. ENotFound if it does not exist;
+	// EConflict if it has another revision, that is, someone changed it
+	// since it was read (another process whose per-practitioner lock was
+	// lost with its database session, see Locker). The caller's Booking is
+	// left as it is: on success its copy is one revision behind.
+	//
+	// A change that fails records nothing: neither the row, nor its
+	// messages, nor its key.
 	Create bool
 	// Outbox are the notifications to send once the change is recorded.
 	Outbox []OutboxMessage
@@ -131,10 +146,12 @@ type IdempotencyRecord struct {
 // Store keeps the booking ledger, the outbox of notifications and the
 // idempotency keys. Implementations: store.SQLite, store.Postgres.
 type Store interface {
-	// Record applies c in one transaction (see Change). Errors: EConflict for
-	// a booking id, token hash or idempotency key that exists, ENotFound for
-	// an update of a missing booking, EInvalid for a booking that can't be
-	// stored, EUnavailable when the database can't be used.
+	// Record applies c in one transaction (see Change), or nothing of it.
+	// Errors: EConflict for a booking id, token hash or idempotency key that
+	// exists, or for an update of a row whose revision is no longer
+	// c.Booking.Revision; ENotFound for an update of a missing booking,
+	// EInvalid for a booking that can't be stored, EUnavailable when the
+	// database can't be used.
 	Record(ctx context.Context, c Change) error
 	// BookingByTokenHash returns the booking whose manage token has this hash,
 	// or an ENotFound error.
@@ -218,6 +235,11 @@ type Notifier interface {
 
 // Locker serialises bookings per practitioner. Lock blocks until the lock on key
 // is held or ctx is done, and returns the function that releases it.
+//
+// A lock may be lost while it is held (a PostgreSQL advisory lock goes with
+// its session), so the service does not rest on it alone: calendar writes
+// are conditional (If-None-Match, If-Match) and ledger updates are
+// compare-and-set on the row's revision (see Change).
 type Locker interface {
 	Lock(ctx context.Context, key string) (unlock func(), err error)
 }

@@ -34,7 +34,16 @@ const ReconcileBack = 24 * time.Hour
 //     the event's (the patient is told of a new time, or of a confirmation),
 //     except a confirmed row whose event went back to tentative, whose event
 //     is confirmed again;
-//   - a row whose event only has a new ETag takes it.
+//   - a row whose event only has a new ETag takes it;
+//   - an active row whose event is still at its place but is not one of
+//     rdv's booking events any more, or can't be read as one (a client that
+//     dropped X-RDV-BOOKING, a malformed object: see ErrForeignEvent), is
+//     left as it is, with a warning: its event was not deleted.
+//
+// Like Sync, a pass that would cancel too many of a practitioner's bookings
+// at once because their events are missing changes nothing for that
+// practitioner (see ServiceConfig.SyncMaxCancel); its error wraps
+// ErrSyncHeld.
 //
 // Each practitioner is reconciled under its lock. An error with one does not
 // stop the others; the first is returned.
@@ -45,7 +54,9 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 		k, err := s.reconcile(ctx, e)
 		n += k
 		if err != nil {
-			s.log.Error("booking: reconciliation failed", "practitioner", e.p.ID, "err", err)
+			if !errors.Is(err, ErrSyncHeld) { // logged with its counts
+				s.log.Error("booking: reconciliation failed", "practitioner", e.p.ID, "err", err)
+			}
 			errs = append(errs, err)
 		}
 	}
@@ -71,7 +82,9 @@ func (s *Service) windowEnd(e *entry, now time.Time) time.Time {
 }
 
 // reconcileWindow reconciles the bookings and events of e that overlap
-// [from, to), under e's lock.
+// [from, to), under e's lock, unless the guard against mass cancellation
+// holds the pass (see holdIfMassCancel): then it changes nothing and returns
+// an error wrapping ErrSyncHeld.
 func (s *Service) reconcileWindow(ctx context.Context, e *entry, from, to time.Time) (int, error) {
 	unlock, err := s.locker.Lock(ctx, e.p.ID)
 	if err != nil {
@@ -79,55 +92,25 @@ func (s *Service) reconcileWindow(ctx context.Context, e *entry, from, to time.T
 	}
 	var msgs []OutboxMessage
 	n, err := func() (int, error) {
-		events, err := e.cal.Events(ctx, from, to)
+		w, err := s.readWindow(ctx, e, from, to)
 		if err != nil {
 			return 0, err
 		}
-		rows, err := s.store.BookingsBetween(ctx, e.p.ID, from, to)
-		if err != nil {
+		if err := s.holdIfMassCancel(e, w); err != nil {
 			return 0, err
-		}
-		evByID := make(map[string]BookingEvent, len(events))
-		for _, ev := range events {
-			evByID[ev.Booking] = ev
-		}
-		rowByID := make(map[string]*Booking, len(rows))
-		for _, b := range rows {
-			rowByID[b.ID] = b
 		}
 		n := 0
-		var errs []error
-		// Events whose row is not in the window: in the ledger at another
-		// time (the event was moved), or not at all.
-		for _, ev := range events {
-			if rowByID[ev.Booking] != nil {
+		errs := w.errs
+		for _, ev := range w.orphans {
+			if err := e.cal.Delete(ctx, ev.Ref); err != nil {
+				errs = append(errs, err)
 				continue
 			}
-			b, err := s.store.Booking(ctx, ev.Booking)
-			switch {
-			case ErrorCode(err) == ENotFound:
-				if err := e.cal.Delete(ctx, ev.Ref); err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				s.log.Warn("booking: event without ledger row removed", "booking", ev.Booking, "practitioner", e.p.ID)
-				n++
-			case err != nil:
-				errs = append(errs, err)
-			case b.PractitionerID == e.p.ID:
-				rows = append(rows, b)
-			}
+			s.log.Warn("booking: event without ledger row removed", "booking", ev.Booking, "practitioner", e.p.ID)
+			n++
 		}
-		for _, b := range rows {
-			ev, found := evByID[b.ID]
-			if !found && b.EventHref != "" {
-				// Moved out of the window, perhaps: read it where it is.
-				if ev, found, err = e.cal.Event(ctx, b.EventHref); err != nil {
-					errs = append(errs, err)
-					continue
-				}
-			}
-			m, changed, err := s.reconcileBooking(ctx, e, b, ev, found)
+		for _, r := range w.rows {
+			m, changed, err := s.reconcileBooking(ctx, e, r.b, r.ev, r.found)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -142,6 +125,108 @@ func (s *Service) reconcileWindow(ctx context.Context, e *entry, from, to time.T
 	unlock()
 	s.deliver(ctx, msgs)
 	return n, err
+}
+
+// window is what reconciling a window of a practitioner works on, as
+// readWindow found it.
+type window struct {
+	orphans []BookingEvent // rdv's events that have no ledger row
+	rows    []windowRow    // the rows to reconcile, with their events
+	// active counts the active rows (of types still configured); missing
+	// lists those whose event is absent from the calendar, which
+	// reconciling would cancel.
+	active  int
+	missing []string
+	errs    []error // what could not be read; those rows are left out
+}
+
+// windowRow is a ledger row and its event (found false if there is none).
+type windowRow struct {
+	b     *Booking
+	ev    BookingEvent
+	found bool
+}
+
+// readWindow reads the events and the ledger rows of e that overlap
+// [from, to) and pairs them by booking id. The rows of types no longer
+// configured are left out (reconcileBooking leaves them alone). A row whose
+// event is not among the window's is looked up at its href, where it may
+// have been moved out of the window; when what is there is not a booking
+// event of rdv (ErrForeignEvent) or is another booking's, the row is left
+// out with a warning: it is not a deleted event. Once holdIfMassCancel is
+// sure to hold the pass, the rows not looked up yet are left out too.
+func (s *Service) readWindow(ctx context.Context, e *entry, from, to time.Time) (*window, error) {
+	events, err := e.cal.Events(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.BookingsBetween(ctx, e.p.ID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	evByID := make(map[string]BookingEvent, len(events))
+	for _, ev := range events {
+		evByID[ev.Booking] = ev
+	}
+	rowByID := make(map[string]*Booking, len(rows))
+	for _, b := range rows {
+		rowByID[b.ID] = b
+	}
+	w := &window{}
+	// Events whose row is not in the window: in the ledger at another
+	// time (the event was moved), or not at all.
+	for _, ev := range events {
+		if rowByID[ev.Booking] != nil {
+			continue
+		}
+		b, err := s.store.Booking(ctx, ev.Booking)
+		switch {
+		case ErrorCode(err) == ENotFound:
+			w.orphans = append(w.orphans, ev)
+		case err != nil:
+			w.errs = append(w.errs, err)
+		case b.PractitionerID == e.p.ID:
+			rows = append(rows, b)
+		}
+	}
+	add := func(b *Booking, ev BookingEvent, found bool) {
+		w.rows = append(w.rows, windowRow{b: b, ev: ev, found: found})
+		if !found && b.Status.Active() {
+			w.missing = append(w.missing, b.ID)
+		}
+	}
+	var unseen []*Booking
+	for _, b := range rows {
+		if _, _, err := s.entryAndType(b.PractitionerID, b.TypeID); err != nil {
+			continue
+		}
+		if b.Status.Active() {
+			w.active++
+		}
+		ev, found := evByID[b.ID]
+		if !found && b.EventHref != "" {
+			unseen = append(unseen, b)
+			continue
+		}
+		add(b, ev, found)
+	}
+	for _, b := range unseen {
+		if s.massCancel(len(w.missing), w.active) {
+			break // held whatever the rest shows
+		}
+		// Moved out of the window, perhaps: read it where it is.
+		ev, found, err := e.cal.Event(ctx, b.EventHref)
+		switch {
+		case errors.Is(err, ErrForeignEvent) || err == nil && found && ev.Booking != b.ID:
+			s.log.Warn("booking: the event of a booking is there but is not one rdv can read; booking left as it is", "booking", b.ID, "practitioner", e.p.ID)
+			continue
+		case err != nil:
+			w.errs = append(w.errs, err)
+			continue
+		}
+		add(b, ev, found)
+	}
+	return w, nil
 }
 
 // reconcileBooking brings the row b and its event ev (found false if there

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -30,6 +31,13 @@ type Service struct {
 	keys            keys
 	confirmWithin   time.Duration
 	deleteCancelled bool
+	stepHook        func(step string)
+
+	// The guard against mass cancellation (sync.go).
+	syncMaxCancel        int
+	syncMaxCancelPercent int
+	holdMu               sync.Mutex
+	holds                map[string]SyncHold // by practitioner id
 }
 
 type entry struct {
@@ -58,6 +66,26 @@ type ServiceConfig struct {
 	// DeleteCancelled removes a cancelled booking's event from the calendar
 	// instead of keeping it with STATUS:CANCELLED.
 	DeleteCancelled bool
+	// StepHook, if set, is called as each step of a booking's change ends,
+	// with the step's name: "book:after-event" (the event written, the
+	// ledger not yet), "book:after-ledger" (the row and its email recorded,
+	// the lock still held), "book:before-notify" (the lock released, the
+	// email not sent yet), and "OP:after-event", "OP:after-ledger" for OP
+	// confirm, reschedule, cancel (the patient's or the admin's) and expire.
+	// It is there for crash tests: the binary built with -tags rdvfault
+	// kills itself at a step named in RDV_FAULT (cmd/rdv/fault.go). It runs
+	// on the request's goroutine, under the practitioner's lock but for
+	// book:before-notify: it must return quickly and not call the service.
+	StepHook func(step string)
+	// SyncMaxCancel and SyncMaxCancelPercent bound what one pass of Sync or
+	// Reconcile may cancel because bookings' events are missing from the
+	// calendar: a pass that would cancel more than SyncMaxCancel of a
+	// practitioner's active bookings and more than SyncMaxCancelPercent
+	// percent of them changes nothing for that practitioner (see Sync).
+	// DefaultSyncMaxCancel and DefaultSyncMaxCancelPercent if 0;
+	// SyncMaxCancelPercent 100 (or more) turns the guard off.
+	SyncMaxCancel        int
+	SyncMaxCancelPercent int
 }
 
 // DefaultConfirmWithin is how long a pending booking waits for confirmation
@@ -77,7 +105,18 @@ func NewService(cfg ServiceConfig) *Service {
 		keys:            newKeys(cfg.Secret),
 		confirmWithin:   cfg.ConfirmWithin,
 		deleteCancelled: cfg.DeleteCancelled,
+		stepHook:        cfg.StepHook,
+
+		syncMaxCancel:        cfg.SyncMaxCancel,
+		syncMaxCancelPercent: cfg.SyncMaxCancelPercent,
 	}
+	if s.syncMaxCancel <= 0 {
+		s.syncMaxCancel = DefaultSyncMaxCancel
+	}
+	if s.syncMaxCancelPercent <= 0 {
+		s.syncMaxCancelPercent = DefaultSyncMaxCancelPercent
+	}
+	s.syncMaxCancelPercent = min(s.syncMaxCancelPercent, 100)
 	if s.confirmWithin <= 0 {
 		s.confirmWithin = DefaultConfirmWithin
 	}
@@ -91,6 +130,19 @@ func NewService(cfg ServiceConfig) *Service {
 		s.log = slog.Default()
 	}
 	return s
+}
+
+// step reports the end of the step op:point to the StepHook, if any.
+func (s *Service) step(op, point string) {
+	if s.stepHook != nil {
+		s.stepHook(op + ":" + point)
+	}
+}
+
+// stepOps names, for StepHook, the changes commit makes, by the kind of
+// their notification.
+var stepOps = map[string]string{
+	NotifyConfirmed: "confirm", NotifyRescheduled: "reschedule", NotifyCancelled: "cancel", NotifyExpired: "expire",
 }
 
 // AddPractitioner registers p, whose calendar is cal. It is not safe to call

@@ -2,6 +2,10 @@ package booking
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
 )
 
 // Sync notices what the practitioners did, in their own calendars, to the
@@ -25,6 +29,19 @@ import (
 // row not yet) is then gone, and with several replicas sharing the store and
 // its locks, each change is made, and each patient told, once.
 //
+// A bookings calendar emptied, or recreated at the same URL, would cancel
+// every booking to come and email every patient in one pass (a listing that
+// misses events by mistake does not: each event missing from it is read at
+// its href). So a pass that would cancel, because
+// their events are missing, more than ServiceConfig.SyncMaxCancel of a
+// practitioner's active bookings in the window and more than
+// SyncMaxCancelPercent of them changes nothing for that practitioner: it
+// logs an error with the counts and the booking ids, returns an error
+// wrapping ErrSyncHeld, and SyncHolds reports the practitioner until a pass
+// finds the calendar within the limits again. The practitioner deleting a
+// few events is not held. An event still at its place that is not one rdv
+// can read is not missing (see Reconcile).
+//
 // An error with one practitioner does not stop the others; the first is
 // returned.
 func (s *Service) Sync(ctx context.Context) (int, error) {
@@ -34,7 +51,7 @@ func (s *Service) Sync(ctx context.Context) (int, error) {
 		k, err := s.sync(ctx, e)
 		n += k
 		if err != nil {
-			if ctx.Err() == nil {
+			if ctx.Err() == nil && !errors.Is(err, ErrSyncHeld) { // a hold is logged with its counts
 				s.log.Warn("booking: calendar sync failed", "practitioner", e.p.ID, "err", err)
 			}
 			if first == nil {
@@ -58,8 +75,12 @@ func (s *Service) sync(ctx context.Context, e *entry) (int, error) {
 		return 0, err
 	}
 	agree, err := s.inSync(ctx, e, events, rows)
-	if err != nil || agree {
+	if err != nil {
 		return 0, err
+	}
+	if agree {
+		s.setHold(e.p.ID, nil) // no event missing
+		return 0, nil
 	}
 	n, err := s.reconcileWindow(ctx, e, from, to)
 	if n > 0 {
@@ -114,4 +135,121 @@ func (s *Service) inSync(ctx context.Context, e *entry, events []BookingEvent, r
 		}
 	}
 	return true, nil
+}
+
+// Defaults of the guard against mass cancellation (see
+// ServiceConfig.SyncMaxCancel).
+const (
+	DefaultSyncMaxCancel        = 5
+	DefaultSyncMaxCancelPercent = 50
+)
+
+// SyncHold is a practitioner whose calendar sync is held by the guard
+// against mass cancellation: the events of too many of its bookings are
+// missing from the bookings calendar (see Sync).
+type SyncHold struct {
+	PractitionerID string
+	// Missing lists the active bookings whose event is missing, by id; the
+	// pass may stop looking once it knows it holds, so the list may be
+	// short of the whole.
+	Missing []string
+	// Active counts the active bookings of the window looked at.
+	Active int
+	// Since is when a pass was first held, Last when it was last held.
+	Since, Last time.Time
+}
+
+// massCancel reports whether cancelling missing bookings out of active ones
+// at once is more than the guard allows.
+func (s *Service) massCancel(missing, active int) bool {
+	return missing > s.syncMaxCancel && missing*100 > active*s.syncMaxCancelPercent
+}
+
+// holdIfMassCancel is the guard against mass cancellation: if reconciling
+// w would cancel too many bookings because their events are missing, it
+// records and logs the hold and returns an error wrapping ErrSyncHeld;
+// otherwise it clears e's hold, if any, and returns nil.
+func (s *Service) holdIfMassCancel(e *entry, w *window) error {
+	if !s.massCancel(len(w.missing), w.active) {
+		s.setHold(e.p.ID, nil)
+		return nil
+	}
+	h := &SyncHold{PractitionerID: e.p.ID, Missing: w.missing, Active: w.active}
+	s.setHold(e.p.ID, h)
+	shown := w.missing[:min(len(w.missing), maxLoggedIDs)]
+	s.log.Error("booking: calendar sync held: the events of too many bookings are missing from the bookings calendar (emptied, replaced, or misread?); nothing changed for this practitioner",
+		"practitioner", e.p.ID, "missing", len(w.missing), "active", w.active,
+		"max_cancel", s.syncMaxCancel, "max_cancel_percent", s.syncMaxCancelPercent, "bookings", shown)
+	return fmt.Errorf("booking: practitioner %s: %d of %d active bookings have no event: %w", e.p.ID, len(w.missing), w.active, ErrSyncHeld)
+}
+
+// maxLoggedIDs bounds the booking ids a hold logs.
+const maxLoggedIDs = 20
+
+// setHold records h as the hold of practitioner id, or clears it when h is
+// nil. A hold that goes on keeps its Since.
+func (s *Service) setHold(id string, h *SyncHold) {
+	s.holdMu.Lock()
+	defer s.holdMu.Unlock()
+	if h == nil {
+		if _, ok := s.holds[id]; ok {
+			delete(s.holds, id)
+			s.log.Info("booking: calendar sync no longer held", "practitioner", id)
+		}
+		return
+	}
+	now := s.now()
+	h.Since, h.Last = now, now
+	if old, ok := s.holds[id]; ok {
+		h.Since = old.Since
+	}
+	if s.holds == nil {
+		s.holds = map[string]SyncHold{}
+	}
+	s.holds[id] = *h
+}
+
+// SyncHolds returns the practitioners whose last pass of Sync or Reconcile
+// in this process was held by the guard against mass cancellation, in the
+// order they were registered; none when every calendar looks as it should.
+// Monitoring reports them: while held, nothing the practitioner changes in
+// the calendar is followed. The hold ends with the first pass that finds
+// the calendar within the limits: the events put back, or the limits
+// raised (which lets the pass cancel the bookings and tell the patients).
+func (s *Service) SyncHolds() []SyncHold {
+	s.holdMu.Lock()
+	defer s.holdMu.Unlock()
+	var out []SyncHold
+	for _, e := range s.order {
+		if h, ok := s.holds[e.p.ID]; ok {
+			h.Missing = slices.Clone(h.Missing)
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// CheckSync tells, without changing anything nor taking any lock, which
+// practitioners a pass of Sync would hold now: for each, it reads the
+// bookings to come and their events as Sync does and applies the guard
+// against mass cancellation. It is for diagnosis (rdv check): the holds it
+// returns are not recorded. An error with one practitioner does not stop
+// the others; the first is returned.
+func (s *Service) CheckSync(ctx context.Context) ([]SyncHold, error) {
+	var out []SyncHold
+	var first error
+	for _, e := range s.order {
+		now := s.now()
+		w, err := s.readWindow(ctx, e, now, s.windowEnd(e, now))
+		if err == nil {
+			err = errors.Join(w.errs...)
+		}
+		if err != nil && first == nil {
+			first = err
+		}
+		if w != nil && s.massCancel(len(w.missing), w.active) {
+			out = append(out, SyncHold{PractitionerID: e.p.ID, Missing: w.missing, Active: w.active, Since: now, Last: now})
+		}
+	}
+	return out, first
 }

@@ -2,6 +2,7 @@ package caldav
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -40,9 +41,10 @@ func (c *Calendar) Events(ctx context.Context, from, to time.Time) ([]booking.Bo
 }
 
 // Event reads the booking event at href from the server (GET), bypassing
-// the cache. found is false when there is no object there or it is not one
-// of rdv's booking events. Errors: EUnavailable when the server cannot be
-// reached, fails or refuses the credentials.
+// the cache. found is false when there is no object there (404, 410). An
+// object there that can't be decoded or is not one of rdv's booking events
+// gives an error wrapping booking.ErrForeignEvent. Errors: EUnavailable
+// when the server cannot be reached, fails or refuses the credentials.
 func (c *Calendar) Event(ctx context.Context, href string) (booking.BookingEvent, bool, error) {
 	resp, err := c.conn.do(ctx, http.MethodGet, c.conn.resolve(href), http.Header{"Accept": {"text/calendar"}}, nil)
 	if err != nil {
@@ -62,12 +64,12 @@ func (c *Calendar) Event(ctx context.Context, href string) (booking.BookingEvent
 	}
 	cal, err := decodeCalendar(string(data))
 	if err != nil {
-		return booking.BookingEvent{}, false, nil // not an event rdv wrote
+		return booking.BookingEvent{}, false, fmt.Errorf("caldav: %s: %w (%v)", href, booking.ErrForeignEvent, err)
 	}
 	inst := c.instances(c.bookings, href, cal, farPast, farFuture)
 	ev := bookingEvent(inst, booking.EventRef{Href: href, ETag: resp.Header.Get("ETag")})
 	if ev == nil {
-		return booking.BookingEvent{}, false, nil
+		return booking.BookingEvent{}, false, fmt.Errorf("caldav: %s: %w", href, booking.ErrForeignEvent)
 	}
 	return *ev, true, nil
 }

@@ -15,12 +15,12 @@ import (
 // bookingColumns are the columns scanBooking reads, in its order.
 const bookingColumns = `id, practitioner_id, type_id, start_at, end_at, status,
 	patient_name, patient_email, patient_phone, token_hash,
-	event_href, event_etag, sequence, created_at, updated_at`
+	event_href, event_etag, sequence, created_at, updated_at, revision`
 
-// CreateBooking records a new booking. It returns an EConflict error if a
-// booking with b.ID, or with b.TokenHash, exists; EInvalid if b lacks an id, a
-// practitioner or a type, has an unknown status, a negative sequence, or does
-// not end after it starts.
+// CreateBooking records a new booking, at revision b.Revision. It returns an
+// EConflict error if a booking with b.ID, or with b.TokenHash, exists;
+// EInvalid if b lacks an id, a practitioner or a type, has an unknown status,
+// a negative sequence or revision, or does not end after it starts.
 func (s *SQLite) CreateBooking(ctx context.Context, b *booking.Booking) error {
 	return createBooking(ctx, s.w, b)
 }
@@ -28,6 +28,7 @@ func (s *SQLite) CreateBooking(ctx context.Context, b *booking.Booking) error {
 // execer is a *sql.DB or a *sql.Tx.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 func createBooking(ctx context.Context, ex execer, b *booking.Booking) error {
@@ -37,12 +38,12 @@ func createBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 	// ON CONFLICT makes a duplicate id a conflict whatever else collides, so
 	// that a retried create reads as one.
 	const q = `INSERT INTO bookings (` + bookingColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`
 	res, err := ex.ExecContext(ctx, q,
 		b.ID, b.PractitionerID, b.TypeID, formatTime(b.Start), formatTime(b.End), string(b.Status),
 		b.Patient.Name, b.Patient.Email, b.Patient.Phone, nullString(b.TokenHash),
-		b.EventHref, b.EventETag, b.Sequence, formatTime(b.CreatedAt), formatTime(b.UpdatedAt))
+		b.EventHref, b.EventETag, b.Sequence, formatTime(b.CreatedAt), formatTime(b.UpdatedAt), b.Revision)
 	if err != nil {
 		if code, ok := sqliteCode(err); ok && code == sqlite3.SQLITE_CONSTRAINT_UNIQUE && strings.Contains(err.Error(), "token_hash") {
 			return booking.WrapError(booking.EConflict, err, "store: booking "+b.ID+": manage token already in use")
@@ -60,9 +61,11 @@ func createBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 }
 
 // UpdateBooking saves b's status, start and end, event href and ETag, sequence
-// and UpdatedAt; the other fields of the stored booking are left as they were.
-// It returns an ENotFound error if there is no booking with b.ID, EInvalid as
-// CreateBooking does.
+// and UpdatedAt, if the stored booking still has revision b.Revision, and
+// makes its revision b.Revision+1 (compare-and-set, see booking.Change); the
+// other fields of the stored booking are left as they were, and so is b. It
+// returns an ENotFound error if there is no booking with b.ID, EConflict if
+// it has another revision, EInvalid as CreateBooking does.
 func (s *SQLite) UpdateBooking(ctx context.Context, b *booking.Booking) error {
 	return updateBooking(ctx, s.w, b)
 }
@@ -73,11 +76,11 @@ func updateBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 	}
 	const q = `UPDATE bookings
 		SET status = ?, start_at = ?, end_at = ?, event_href = ?, event_etag = ?,
-			sequence = ?, updated_at = ?
-		WHERE id = ?`
+			sequence = ?, updated_at = ?, revision = revision + 1
+		WHERE id = ? AND revision = ?`
 	res, err := ex.ExecContext(ctx, q,
 		string(b.Status), formatTime(b.Start), formatTime(b.End), b.EventHref, b.EventETag,
-		b.Sequence, formatTime(b.UpdatedAt), b.ID)
+		b.Sequence, formatTime(b.UpdatedAt), b.ID, b.Revision)
 	if err != nil {
 		return wrapError(err, "cannot update booking %s", b.ID)
 	}
@@ -86,9 +89,24 @@ func updateBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 		return wrapError(err, "cannot update booking %s", b.ID)
 	}
 	if n == 0 {
-		return booking.Errorf(booking.ENotFound, "store: booking %s not found", b.ID)
+		// Missing, or changed since it was read.
+		var rev int64
+		err := ex.QueryRowContext(ctx, `SELECT revision FROM bookings WHERE id = ?`, b.ID).Scan(&rev)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return booking.Errorf(booking.ENotFound, "store: booking %s not found", b.ID)
+		case err != nil:
+			return wrapError(err, "cannot update booking %s", b.ID)
+		}
+		return staleError(b, rev)
 	}
 	return nil
+}
+
+// staleError is the EConflict error of an update of b refused because the
+// row has revision rev.
+func staleError(b *booking.Booking, rev int64) error {
+	return booking.Errorf(booking.EConflict, "store: booking %s was changed meanwhile (revision %d, not %d)", b.ID, rev, b.Revision)
 }
 
 // Booking returns the booking with this id, or an ENotFound error. Its times
@@ -172,6 +190,8 @@ func checkBooking(b *booking.Booking) error {
 		return booking.Errorf(booking.EInvalid, "store: booking %s does not end after it starts", b.ID)
 	case b.Sequence < 0:
 		return booking.Errorf(booking.EInvalid, "store: booking %s has a negative sequence", b.ID)
+	case b.Revision < 0:
+		return booking.Errorf(booking.EInvalid, "store: booking %s has a negative revision", b.ID)
 	}
 	for _, t := range []time.Time{b.Start, b.End, b.CreatedAt, b.UpdatedAt} {
 		if !storable(t) {
@@ -204,7 +224,7 @@ func scanBooking(row rowScanner) (*booking.Booking, error) {
 	)
 	err := row.Scan(&b.ID, &b.PractitionerID, &b.TypeID, &start, &end, &status,
 		&b.Patient.Name, &b.Patient.Email, &b.Patient.Phone, &token,
-		&b.EventHref, &b.EventETag, &b.Sequence, &createdAt, &updatedAt)
+		&b.EventHref, &b.EventETag, &b.Sequence, &createdAt, &updatedAt, &b.Revision)
 	if err != nil {
 		return nil, err
 	}

@@ -82,13 +82,18 @@ func testBookingRoundTrip(t *testing.T, be backend) {
 			upd.EventETag = `W/"etag-2"`
 			upd.Sequence = want.Sequence + 1
 			upd.UpdatedAt = want.UpdatedAt.Add(time.Hour + time.Nanosecond)
+			before := upd
 			if err := s.UpdateBooking(ctx, &upd); err != nil {
 				t.Fatalf("UpdateBooking: %v", err)
+			}
+			if upd != before {
+				t.Fatal("UpdateBooking modified its argument")
 			}
 			got, err = s.Booking(ctx, want.ID)
 			if err != nil {
 				t.Fatalf("Booking after update: %v", err)
 			}
+			upd.Revision++
 			assertSameBooking(t, got, &upd)
 		})
 	}
@@ -116,7 +121,9 @@ func testUpdateKeepsOtherFields(t *testing.T, be backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertSameBooking(t, got, want)
+	kept := *want
+	kept.Revision++
+	assertSameBooking(t, got, &kept)
 }
 
 func TestBookingErrors(t *testing.T) { forEachBackend(t, testBookingErrors) }
@@ -147,6 +154,8 @@ func testBookingErrors(t *testing.T, be backend) {
 	backwards.End = backwards.Start.Add(-time.Minute)
 	negSeq := newBooking(10)
 	negSeq.Sequence = -1
+	negRev := newBooking(14)
+	negRev.Revision = -1
 	tooLate := newBooking(11)
 	tooLate.End = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
 	zeroCreated := newBooking(12) // year 1: storable
@@ -155,12 +164,16 @@ func testBookingErrors(t *testing.T, be backend) {
 	missingUpdate.ID = "nope"
 	badUpdate := *existing
 	badUpdate.Status = ""
+	staleUpdate := *existing
+	staleUpdate.Status = booking.StatusCancelled
+	staleUpdate.Revision = 7
 
 	wantMessage := map[string]string{
 		"create duplicate id":         "store: booking " + existing.ID + " already exists",
 		"create twice":                "store: booking " + existing.ID + " already exists",
 		"create duplicate token hash": "store: booking " + sameToken.ID + ": manage token already in use",
 		"update missing":              "store: booking nope not found",
+		"update stale revision":       "store: booking " + existing.ID + " was changed meanwhile (revision 0, not 7)",
 	}
 	for _, tt := range []struct {
 		name string
@@ -176,11 +189,13 @@ func testBookingErrors(t *testing.T, be backend) {
 		{"create empty interval", func() error { return s.CreateBooking(ctx, empty) }, booking.EInvalid},
 		{"create backwards interval", func() error { return s.CreateBooking(ctx, backwards) }, booking.EInvalid},
 		{"create negative sequence", func() error { return s.CreateBooking(ctx, negSeq) }, booking.EInvalid},
+		{"create negative revision", func() error { return s.CreateBooking(ctx, negRev) }, booking.EInvalid},
 		{"create after year 9999", func() error { return s.CreateBooking(ctx, tooLate) }, booking.EInvalid},
 		{"create nil", func() error { return s.CreateBooking(ctx, nil) }, booking.EInvalid},
 		{"create zero CreatedAt", func() error { return s.CreateBooking(ctx, zeroCreated) }, ""},
 		{"update missing", func() error { return s.UpdateBooking(ctx, missingUpdate) }, booking.ENotFound},
 		{"update invalid", func() error { return s.UpdateBooking(ctx, &badUpdate) }, booking.EInvalid},
+		{"update stale revision", func() error { return s.UpdateBooking(ctx, &staleUpdate) }, booking.EConflict},
 		{"get unknown id", func() error { _, err := s.Booking(ctx, unstored.ID); return err }, booking.ENotFound},
 		{"get unknown token", func() error { _, err := s.BookingByTokenHash(ctx, unstored.TokenHash); return err }, booking.ENotFound},
 		{"get empty token", func() error { _, err := s.BookingByTokenHash(ctx, ""); return err }, booking.ENotFound},

@@ -119,7 +119,9 @@ func testConcurrentUpdates(t *testing.T, be backend) {
 		return &u
 	}
 
-	t.Run("same booking", func(t *testing.T) {
+	t.Run("same booking, same revision", func(t *testing.T) {
+		// As two processes that both read the row, their lock lost: one
+		// update applies, whole; the others are refused and write nothing.
 		b := newBooking(0)
 		errs := run(goroutines, func(i int) error {
 			if i%4 == 3 {
@@ -128,32 +130,78 @@ func testConcurrentUpdates(t *testing.T, be backend) {
 			}
 			return s.UpdateBooking(ctx, update(b, i))
 		})
+		applied := 0
 		for i, err := range errs {
-			if err != nil {
+			switch booking.ErrorCode(err) {
+			case "":
+				if i%4 != 3 {
+					applied++
+				}
+			case booking.EConflict:
+			default:
 				t.Errorf("goroutine %d: %v", i, err)
 			}
+		}
+		if applied != 1 {
+			t.Errorf("%d updates applied, want 1", applied)
 		}
 		got, err := s.Booking(ctx, b.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The last writer wins, whole: its fields are not mixed with another's.
-		assertSameBooking(t, got, update(b, got.Sequence-1))
+		// The winner's fields, not mixed with another's, at revision 1.
+		want := update(b, got.Sequence-1)
+		want.Revision = 1
+		assertSameBooking(t, got, want)
 	})
 
-	t.Run("different bookings", func(t *testing.T) {
-		errs := run(goroutines, func(i int) error { return s.UpdateBooking(ctx, update(newBooking(i), 100+i)) })
+	t.Run("same booking, each from the row it reads", func(t *testing.T) {
+		// Read, update, and try again on a conflict: every update applies
+		// once, one after the other.
+		id := newBooking(1).ID
+		errs := run(goroutines, func(i int) error {
+			for {
+				cur, err := s.Booking(ctx, id)
+				if err != nil {
+					return err
+				}
+				u := *cur
+				u.Sequence++
+				err = s.UpdateBooking(ctx, &u)
+				if booking.ErrorCode(err) != booking.EConflict {
+					return err
+				}
+			}
+		})
 		for i, err := range errs {
 			if err != nil {
 				t.Errorf("goroutine %d: %v", i, err)
 			}
 		}
-		for i := range goroutines {
-			got, err := s.Booking(ctx, newBooking(i).ID)
+		got, err := s.Booking(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Sequence != goroutines || got.Revision != goroutines {
+			t.Errorf("sequence %d, revision %d: want %d of each (no update lost)", got.Sequence, got.Revision, goroutines)
+		}
+	})
+
+	t.Run("different bookings", func(t *testing.T) {
+		errs := run(goroutines-2, func(i int) error { return s.UpdateBooking(ctx, update(newBooking(i+2), 100+i)) })
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("goroutine %d: %v", i, err)
+			}
+		}
+		for i := range goroutines - 2 {
+			got, err := s.Booking(ctx, newBooking(i+2).ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			assertSameBooking(t, got, update(newBooking(i), 100+i))
+			want := update(newBooking(i+2), 100+i)
+			want.Revision = 1
+			assertSameBooking(t, got, want)
 		}
 	})
 }

@@ -12,7 +12,8 @@
 // A booking row holds the ids of the practitioner and the appointment type, the
 // start and end instants, the status, the patient's name, email and phone, the
 // SHA-256 of the manage token (never the token), the event's href and ETag and
-// its iCalendar SEQUENCE, and the creation and update instants. Nothing else:
+// its iCalendar SEQUENCE, the creation and update instants, and the row's
+// revision (0 when created, one more with each update). Nothing else:
 // no free-text reason for the visit, no IP address. The patient fields are
 // personal data in a health context; this package never puts them in an error
 // message (messages name booking ids only), and they are meant to be purged
@@ -26,6 +27,13 @@
 // service's secret (wiped once sent); an idempotency record keeps only
 // keyed hashes and a result sealed with a key derived from the
 // Idempotency-Key: the database alone reveals no token.
+//
+// Every update of a booking row is a compare-and-set on its revision: it
+// applies only if the row still has the revision the caller read, so that
+// two processes whose per-practitioner lock failed (PGLocker's lock goes
+// with its session) can't both write a change; the one that comes second
+// gets EConflict and nothing of its change (row, messages) is recorded. A
+// create that meets an existing id or key records nothing either.
 //
 // The closures a practitioner adds at runtime (booking.Service.AddClosure)
 // are kept too, as rows of a practitioner id, two dates and a label.
@@ -82,7 +90,8 @@
 // # Errors
 //
 // Methods return *booking.Error values: ENotFound for a missing booking,
-// EConflict for a duplicate id or token hash, EInvalid for a booking that can't
+// EConflict for a duplicate id, token hash or idempotency key or for an update
+// of a row whose revision changed since it was read, EInvalid for a booking that can't
 // be stored, EUnavailable when the database can't be used for now (locked,
 // disk full or failing, server unreachable or restarting, connection lost,
 // context done), EInternal for anything else. The cause,

@@ -15,13 +15,13 @@ import (
 // pgBookingColumns are the columns scanPgBooking reads, in its order.
 const pgBookingColumns = `id, practitioner_id, type_id, start_at, start_ns, end_at, end_ns, status,
 	patient_name, patient_email, patient_phone, token_hash,
-	event_href, event_etag, sequence, created_at, created_ns, updated_at, updated_ns`
+	event_href, event_etag, sequence, created_at, created_ns, updated_at, updated_ns, revision`
 
-// CreateBooking records a new booking. It returns an EConflict error if a
-// booking with b.ID, or with b.TokenHash, exists; EInvalid if b lacks an id, a
-// practitioner or a type, has an unknown status, a negative sequence, does not
-// end after it starts, or has text PostgreSQL can't hold (a NUL byte or
-// invalid UTF-8).
+// CreateBooking records a new booking, at revision b.Revision. It returns an
+// EConflict error if a booking with b.ID, or with b.TokenHash, exists;
+// EInvalid if b lacks an id, a practitioner or a type, has an unknown status,
+// a negative sequence or revision, does not end after it starts, or has text
+// PostgreSQL can't hold (a NUL byte or invalid UTF-8).
 func (s *Postgres) CreateBooking(ctx context.Context, b *booking.Booking) error {
 	if err := checkPgBooking(b); err != nil {
 		return err
@@ -30,9 +30,11 @@ func (s *Postgres) CreateBooking(ctx context.Context, b *booking.Booking) error 
 }
 
 // UpdateBooking saves b's status, start and end, event href and ETag, sequence
-// and UpdatedAt; the other fields of the stored booking are left as they were.
-// It returns an ENotFound error if there is no booking with b.ID, EInvalid as
-// CreateBooking does.
+// and UpdatedAt, if the stored booking still has revision b.Revision, and
+// makes its revision b.Revision+1 (compare-and-set, see booking.Change); the
+// other fields of the stored booking are left as they were, and so is b. It
+// returns an ENotFound error if there is no booking with b.ID, EConflict if
+// it has another revision, EInvalid as CreateBooking does.
 func (s *Postgres) UpdateBooking(ctx context.Context, b *booking.Booking) error {
 	if err := checkPgBooking(b); err != nil {
 		return err
@@ -145,7 +147,7 @@ func scanPgBooking(row pgx.Row) (*booking.Booking, error) {
 	)
 	err := row.Scan(&b.ID, &b.PractitionerID, &b.TypeID, &start, &startNS, &end, &endNS, &status,
 		&b.Patient.Name, &b.Patient.Email, &b.Patient.Phone, &token,
-		&b.EventHref, &b.EventETag, &b.Sequence, &createdAt, &createdNS, &updatedAt, &updNS)
+		&b.EventHref, &b.EventETag, &b.Sequence, &createdAt, &createdNS, &updatedAt, &updNS, &b.Revision)
 	if err != nil {
 		return nil, err
 	}

@@ -17,9 +17,11 @@ import (
 // pgExecer is a pool or a transaction.
 type pgExecer interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// Record applies c in one transaction. See booking.Change and booking.Store.
+// Record applies c in one transaction, or nothing of it, as SQLite.Record.
+// See booking.Change and booking.Store.
 func (s *Postgres) Record(ctx context.Context, c booking.Change) error {
 	if c.Booking == nil {
 		return booking.Errorf(booking.EInvalid, "store: change without a booking")
@@ -82,12 +84,12 @@ func pgCreateBooking(ctx context.Context, ex pgExecer, b *booking.Booking) error
 	created, createdNS := splitTime(b.CreatedAt)
 	updated, updatedNS := splitTime(b.UpdatedAt)
 	const q = `INSERT INTO bookings (` + pgBookingColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		ON CONFLICT (id) DO NOTHING`
 	tag, err := ex.Exec(ctx, q,
 		b.ID, b.PractitionerID, b.TypeID, start, startNS, end, endNS, string(b.Status),
 		b.Patient.Name, b.Patient.Email, b.Patient.Phone, nullText(b.TokenHash),
-		b.EventHref, b.EventETag, b.Sequence, created, createdNS, updated, updatedNS)
+		b.EventHref, b.EventETag, b.Sequence, created, createdNS, updated, updatedNS, b.Revision)
 	if err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "bookings_token_hash" {
@@ -101,23 +103,35 @@ func pgCreateBooking(ctx context.Context, ex pgExecer, b *booking.Booking) error
 	return nil
 }
 
-// pgUpdateBooking is UpdateBooking on ex.
+// pgUpdateBooking is UpdateBooking on ex. Under READ COMMITTED, an update
+// that waited for another one's row lock evaluates its WHERE again on the
+// row that one left: of two updates from the same revision, one applies.
 func pgUpdateBooking(ctx context.Context, ex pgExecer, b *booking.Booking) error {
 	start, startNS := splitTime(b.Start)
 	end, endNS := splitTime(b.End)
 	updated, updatedNS := splitTime(b.UpdatedAt)
 	const q = `UPDATE bookings
 		SET status = $1, start_at = $2, start_ns = $3, end_at = $4, end_ns = $5,
-			event_href = $6, event_etag = $7, sequence = $8, updated_at = $9, updated_ns = $10
-		WHERE id = $11`
+			event_href = $6, event_etag = $7, sequence = $8, updated_at = $9, updated_ns = $10,
+			revision = revision + 1
+		WHERE id = $11 AND revision = $12`
 	tag, err := ex.Exec(ctx, q,
 		string(b.Status), start, startNS, end, endNS, b.EventHref, b.EventETag,
-		b.Sequence, updated, updatedNS, b.ID)
+		b.Sequence, updated, updatedNS, b.ID, b.Revision)
 	if err != nil {
 		return wrapPgError(err, "cannot update booking %s", b.ID)
 	}
 	if tag.RowsAffected() == 0 {
-		return booking.Errorf(booking.ENotFound, "store: booking %s not found", b.ID)
+		// Missing, or changed since it was read.
+		var rev int64
+		err := ex.QueryRow(ctx, `SELECT revision FROM bookings WHERE id = $1`, b.ID).Scan(&rev)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return booking.Errorf(booking.ENotFound, "store: booking %s not found", b.ID)
+		case err != nil:
+			return wrapPgError(err, "cannot update booking %s", b.ID)
+		}
+		return staleError(b, rev)
 	}
 	return nil
 }

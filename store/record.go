@@ -17,8 +17,9 @@ import (
 // outbox messages and idempotency key, in one transaction), pending
 // bookings, idempotency records and the outbox.
 
-// Record applies c in one transaction: the booking inserted or updated, its
-// idempotency key and its outbox messages. See booking.Change and
+// Record applies c in one transaction: the booking inserted or updated (an
+// update only if the row still has c.Booking.Revision), its idempotency key
+// and its outbox messages; on any error, nothing. See booking.Change and
 // booking.Store for the errors.
 func (s *SQLite) Record(ctx context.Context, c booking.Change) error {
 	if c.Booking == nil {

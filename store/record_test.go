@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +82,7 @@ func testRecord(t *testing.T, be backend) {
 	if err := s.Record(ctx, booking.Change{Booking: b, Outbox: []booking.OutboxMessage{m}}); err != nil {
 		t.Fatal(err)
 	}
+	b.Revision++
 	got, _ = s.Booking(ctx, b.ID)
 	assertSameBooking(t, got, b)
 	msgs, err = s.ClaimOutbox(ctx, now, now.Add(time.Minute), 10, m.ID)
@@ -193,4 +195,121 @@ func ids(bs []*booking.Booking) []string {
 		out = append(out, b.ID)
 	}
 	return out
+}
+
+func TestRecordCompareAndSet(t *testing.T) { forEachBackend(t, testRecordCompareAndSet) }
+
+// testRecordCompareAndSet: an update applies only to the row as it was
+// read (its revision); a stale one, or a create that meets an existing id,
+// records nothing, messages and key included.
+func testRecordCompareAndSet(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := openTest(t, be)
+	now := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	// claimable reports whether the outbox holds message id, due.
+	claimable := func(id string) bool {
+		t.Helper()
+		msgs, err := s.ClaimOutbox(ctx, now.Add(time.Hour), now.Add(time.Hour+time.Second), 10, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(msgs) == 1
+	}
+
+	b := newBooking(1)
+	if err := s.Record(ctx, booking.Change{Booking: b, Create: true, Outbox: []booking.OutboxMessage{message(b, 1, now)}}); err != nil {
+		t.Fatal(err)
+	}
+	read, err := s.Booking(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if read.Revision != 0 {
+		t.Fatalf("new booking at revision %d, want 0", read.Revision)
+	}
+
+	// Two changes from the same read: the first applies.
+	first, second := *read, *read
+	first.Status, first.EventETag = booking.StatusConfirmed, `"etag-2"`
+	second.Status, second.Sequence = booking.StatusCancelled, 1
+	m1 := message(&first, 2, now)
+	m1.Kind, m1.Sealed = booking.NotifyConfirmed, nil
+	if err := s.Record(ctx, booking.Change{Booking: &first, Outbox: []booking.OutboxMessage{m1}}); err != nil {
+		t.Fatal(err)
+	}
+	if first.Revision != 0 {
+		t.Errorf("Record changed its argument's revision to %d", first.Revision)
+	}
+	want := first
+	want.Revision = 1
+	got, _ := s.Booking(ctx, b.ID)
+	assertSameBooking(t, got, &want)
+
+	// The second is stale: EConflict, and nothing of it is recorded.
+	m2 := message(&second, 3, now)
+	m2.Kind, m2.Sealed = booking.NotifyCancelled, nil
+	err = s.Record(ctx, booking.Change{Booking: &second, Outbox: []booking.OutboxMessage{m2}})
+	assertCode(t, err, booking.EConflict)
+	if msg := booking.ErrorMessage(err); !strings.Contains(msg, "changed meanwhile") {
+		t.Errorf("message %q does not say the booking changed", msg)
+	}
+	got, _ = s.Booking(ctx, b.ID)
+	assertSameBooking(t, got, &want)
+	if claimable(m2.ID) {
+		t.Error("the message of the stale change was recorded")
+	}
+	if !claimable(m1.ID) {
+		t.Error("the message of the applied change is missing")
+	}
+
+	// A revision ahead of the row is as stale as one behind.
+	ahead := want
+	ahead.Revision = 5
+	assertCode(t, s.Record(ctx, booking.Change{Booking: &ahead}), booking.EConflict)
+
+	// From the row as it is now, a change applies.
+	second.Revision = 1
+	if err := s.Record(ctx, booking.Change{Booking: &second, Outbox: []booking.OutboxMessage{m2}}); err != nil {
+		t.Fatal(err)
+	}
+	want = second
+	want.Revision = 2
+	got, _ = s.Booking(ctx, b.ID)
+	assertSameBooking(t, got, &want)
+	if !claimable(m2.ID) {
+		t.Error("the message of the change is missing")
+	}
+
+	// A create that meets an existing id records neither its key nor its
+	// message, and leaves the row as it was.
+	dup := newBooking(1)
+	dup.TokenHash = booking.HashToken("another token")
+	key := &booking.IdempotencyRecord{Key: "k-dup", RequestHash: "h", BookingID: dup.ID, Response: []byte("sealed"), CreatedAt: now}
+	m3 := message(dup, 4, now)
+	err = s.Record(ctx, booking.Change{Booking: dup, Create: true, Key: key, Outbox: []booking.OutboxMessage{m3}})
+	assertCode(t, err, booking.EConflict)
+	_, err = s.IdempotencyRecord(ctx, "k-dup", now.Add(-time.Hour))
+	assertCode(t, err, booking.ENotFound)
+	if claimable(m3.ID) {
+		t.Error("the message of the duplicate create was recorded")
+	}
+	got, _ = s.Booking(ctx, b.ID)
+	assertSameBooking(t, got, &want)
+
+	// So does a create whose key exists: no row, no message.
+	other := newBooking(2)
+	if err := s.Record(ctx, booking.Change{Booking: other, Create: true, Key: &booking.IdempotencyRecord{
+		Key: "k-2", RequestHash: "h", BookingID: other.ID, Response: []byte("sealed"), CreatedAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	third := newBooking(3)
+	m4 := message(third, 5, now)
+	err = s.Record(ctx, booking.Change{Booking: third, Create: true, Outbox: []booking.OutboxMessage{m4}, Key: &booking.IdempotencyRecord{
+		Key: "k-2", RequestHash: "h", BookingID: third.ID, Response: []byte("sealed"), CreatedAt: now}})
+	assertCode(t, err, booking.EConflict)
+	_, err = s.Booking(ctx, third.ID)
+	assertCode(t, err, booking.ENotFound)
+	if claimable(m4.ID) {
+		t.Error("the message of the create with a used key was recorded")
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"time"
+
+	"github.com/rdvlibre/rdv/booking"
 )
 
 // check wires the service as serve would, then shows, for each practitioner,
@@ -21,8 +23,19 @@ func check(ctx context.Context, cfg *Config, stdout io.Writer, logger *slog.Logg
 	defer app.Close()
 	fmt.Fprintln(stdout, "configuration: ok")
 	failed := 0
+	// Would the calendar sync hold (the events of too many bookings missing)?
+	holds, syncErr := app.Service.CheckSync(ctx)
+	held := map[string]booking.SyncHold{}
+	for _, h := range holds {
+		held[h.PractitionerID] = h
+	}
 	for _, p := range app.Service.Practitioners() {
 		fmt.Fprintf(stdout, "\npractitioner %s (%s, %s)\n", p.ID, p.Name, p.Location)
+		if h, ok := held[p.ID]; ok {
+			fmt.Fprintf(stdout, "  calendar sync:     HELD: %d or more of the %d active bookings to come have no event in the bookings calendar\n"+
+				"                     (emptied or replaced?); none is cancelled until their events are back, or until\n"+
+				"                     booking.sync_max_cancel and sync_max_cancel_percent allow it\n", len(h.Missing), h.Active)
+		}
 		if cal := app.calendars[p.ID]; cal != nil {
 			fmt.Fprintf(stdout, "  bookings calendar: %s\n", cal.BookingsURL())
 			for _, u := range cal.BusyURLs() {
@@ -58,8 +71,14 @@ func check(ctx context.Context, cfg *Config, stdout io.Writer, logger *slog.Logg
 			fmt.Fprintln(stdout)
 		}
 	}
+	if syncErr != nil {
+		fmt.Fprintf(stdout, "\ncalendar sync: not fully checked: %v\n", syncErr)
+	}
 	if failed > 0 {
 		return fmt.Errorf("check: %d appointment type(s) could not be computed", failed)
+	}
+	if len(holds) > 0 {
+		return fmt.Errorf("check: the calendar sync of %d practitioner(s) is held", len(holds))
 	}
 	return nil
 }

@@ -18,12 +18,12 @@ import (
 // Config is the service's configuration file (TOML). Every field is optional:
 // with no file at all, rdv runs on the embedded demo defaults.
 type Config struct {
-	Addr    string     `toml:"addr"`     // listen address; -addr and RDV_ADDR override it
-	DataDir string     `toml:"data_dir"` // -data and RDV_DATA_DIR override it
+	Addr    string `toml:"addr"`     // listen address; -addr and RDV_ADDR override it
+	DataDir string `toml:"data_dir"` // -data and RDV_DATA_DIR override it
 	// Store is where the booking ledger lives: a SQLite file (default
 	// DATA/rdv.db) or a PostgreSQL URL (postgres://…) shared by several
 	// replicas. RDV_STORE overrides it; the password may come from PGPASSWORD.
-	Store string `toml:"store"`
+	Store   string     `toml:"store"`
 	BaseURL string     `toml:"base_url"` // public URL of rdv, used in emails' links
 	Mail    MailConfig `toml:"mail"`
 	// SecretFile holds the service's secret (at least 32 characters), which
@@ -66,6 +66,14 @@ type BookingConfig struct {
 	// SyncInterval is how often the bookings calendars are checked for
 	// events the practitioner deleted, moved or cancelled (default 2m).
 	SyncInterval duration `toml:"sync_interval"`
+	// SyncMaxCancel and SyncMaxCancelPercent guard against a bookings
+	// calendar emptied or replaced: a sync pass that would cancel more than
+	// SyncMaxCancel of a practitioner's bookings to come because their
+	// events are missing, and more than SyncMaxCancelPercent percent of
+	// them, cancels nothing and logs an error (defaults 5 and 50; a
+	// percentage of 100 turns the guard off). See booking.Service.Sync.
+	SyncMaxCancel        int `toml:"sync_max_cancel"`
+	SyncMaxCancelPercent int `toml:"sync_max_cancel_percent"`
 }
 
 // SMTPConfig is an SMTP submission server.
@@ -293,6 +301,12 @@ func (c *Config) check() error {
 	}
 	if d := c.Booking.SyncInterval.Duration; d != 0 && d < time.Second {
 		return fmt.Errorf("config: booking.sync_interval %s: want at least 1s", d)
+	}
+	if n := c.Booking.SyncMaxCancel; n < 0 {
+		return fmt.Errorf("config: booking.sync_max_cancel %d: want 0 (the default, %d) or more", n, booking.DefaultSyncMaxCancel)
+	}
+	if p := c.Booking.SyncMaxCancelPercent; p < 0 || p > 100 {
+		return fmt.Errorf("config: booking.sync_max_cancel_percent %d: want 1 to 100 (0: the default, %d)", p, booking.DefaultSyncMaxCancelPercent)
 	}
 	if c.AdminToken != "" && c.AdminTokenFile != "" {
 		return fmt.Errorf("config: set admin_token_file or admin_token, not both")

@@ -107,10 +107,14 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) 
 	}
 	svc := booking.NewService(booking.ServiceConfig{
 		Store: st, Notifier: mailer, Logger: logger, Now: app.now,
-		Locker: store.NewLocker(st), // a PostgreSQL advisory lock when several replicas share the store
+		Locker:          store.NewLocker(st), // a PostgreSQL advisory lock when several replicas share the store
 		Secret:          key,
 		ConfirmWithin:   cfg.Booking.ConfirmWithin.Duration,
 		DeleteCancelled: cfg.Booking.DeleteCancelled,
+		StepHook:        stepHook, // nil but in the crash tests' build (fault.go)
+		// The guard against mass cancellation by the calendar sync.
+		SyncMaxCancel:        cfg.Booking.SyncMaxCancel,
+		SyncMaxCancelPercent: cfg.Booking.SyncMaxCancelPercent,
 	})
 	app.Service = svc
 
