@@ -127,7 +127,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) 
 		if err != nil {
 			return nil, err
 		}
-		cc := caldav.Config{Location: p.Location, Timeout: 10 * time.Second, BusyTimeout: 4 * time.Second}
+		cc := caldav.Config{Location: p.Location, Timeout: 10 * time.Second, BusyTimeout: 4 * time.Second, Logger: logger}
 		if p.Email != "" {
 			cc.Self = []string{p.Email}
 		}
