@@ -264,7 +264,7 @@ func benchSize(objs []fetched) int {
 // what the cache keeps of it, and with go-ical's.
 func BenchmarkDecode(b *testing.B) {
 	objs := benchCalendar(b)
-	var zones zoneTable
+	var zones sharedTable
 	for _, d := range []struct {
 		name   string
 		decode func(string) (*ical.Calendar, error)
@@ -507,9 +507,9 @@ func BenchmarkRadicaleSlots(b *testing.B) {
 
 // BenchmarkEmbeddedSlots is a slot query over 60 days on a warm cache of
 // the benchmark's calendar held by rdv's embedded server (FileBackend,
-// reached in process as cmd/rdv does). That server has neither
-// sync-collection nor getctag, so each validation lists the ETags of every
-// object, which it computes by reading every file.
+// reached in process as cmd/rdv does), validated by sync-collection (what
+// rdv chooses there) or by getctag: one request per query, answered from
+// the server's memory.
 func BenchmarkEmbeddedSlots(b *testing.B) {
 	objs := benchCalendar(b)
 	fb, err := NewFileBackend(b.TempDir(), "alice")
@@ -525,30 +525,38 @@ func BenchmarkEmbeddedSlots(b *testing.B) {
 		}
 	}
 	sched, typ := benchPractitioner(b)
-	ct := &countingTransport{next: InProcessTransport(NewHandler(fb, "/dav/"))}
-	ctx := context.Background()
-	c, err := New(ctx, Config{URL: "http://rdv.embedded/dav/", BookingsCalendar: "rdv",
-		Location: benchNow.Location(), HTTPClient: &http.Client{Transport: ct}})
-	if err != nil {
-		b.Fatal(err)
+	h := NewHandler(fb, "/dav/")
+	for _, mode := range []string{"sync-collection", "getctag"} {
+		b.Run(mode, func(b *testing.B) {
+			ct := &countingTransport{next: InProcessTransport(h)}
+			ctx := context.Background()
+			c, err := New(ctx, Config{URL: "http://rdv.embedded/dav/", BookingsCalendar: "rdv",
+				Location: benchNow.Location(), HTTPClient: &http.Client{Transport: ct}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			c.caches[0].noSync = mode == "getctag"
+			ct.take()
+			from := benchNow
+			start := time.Now()
+			if _, err := c.Busy(ctx, from, from.AddDate(0, 0, 60)); err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("cold read: %v, %d requests, validated by %v", time.Since(start), len(ct.take()), c.caches[0].mode)
+			b.ReportAllocs()
+			n, queries := 0, 0
+			for b.Loop() {
+				from = from.Add(time.Second)
+				to := from.AddDate(0, 0, 60)
+				busy, err := c.Busy(ctx, from, to.Add(typ.Duration+typ.BufferAfter))
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(slotsOf(&sched, typ, busy, from, to))
+				queries++
+			}
+			b.ReportMetric(float64(len(ct.take()))/float64(queries), "requests/op")
+			b.ReportMetric(float64(n), "slots")
+		})
 	}
-	from := benchNow
-	if _, err := c.Busy(ctx, from, from.AddDate(0, 0, 60)); err != nil {
-		b.Fatal(err)
-	}
-	ct.take()
-	b.ReportAllocs()
-	n, queries := 0, 0
-	for b.Loop() {
-		from = from.Add(time.Second)
-		to := from.AddDate(0, 0, 60)
-		busy, err := c.Busy(ctx, from, to.Add(typ.Duration+typ.BufferAfter))
-		if err != nil {
-			b.Fatal(err)
-		}
-		n = len(slotsOf(&sched, typ, busy, from, to))
-		queries++
-	}
-	b.ReportMetric(float64(len(ct.take()))/float64(queries), "requests/op")
-	b.ReportMetric(float64(n), "slots")
 }

@@ -3,7 +3,6 @@ package caldav
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -96,72 +95,52 @@ func (s *cacheServer) davURL(cal, obj string) string {
 	return strings.TrimSuffix(s.url, "/") + s.calendarPath(cal) + obj
 }
 
-// embeddedServer serves a FileBackend behind Basic authentication. With
-// ctag, it also answers a PROPFIND (Depth: 0) of a calendar that asks for
-// getctag, with a CTag that changes on every write, and with syncToken, it
-// claims a sync-token there too (which go-webdav's REPORT then refuses).
-func embeddedServer(t *testing.T, ctag, syncToken bool) *cacheServer {
+// embeddedServer serves a FileBackend behind Basic authentication, which
+// has getctag, sync-token and sync-collection. With offer set, it plays a
+// lesser server: asked for a calendar's validators (a PROPFIND, Depth: 0,
+// of getctag), it gives only "getctag" (a server without sync-collection),
+// or nothing ("etags"), or claims a sync-token but refuses the
+// sync-collection REPORT ("sync-refused").
+func embeddedServer(t *testing.T, offer string) *cacheServer {
 	t.Helper()
 	b, err := NewFileBackend(t.TempDir(), "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := NewHandler(b, "/dav/")
-	// One CTag per calendar: the number of writes to it.
-	var mu sync.Mutex
-	versions := map[string]int{}
-	calendarOf := func(p string) string { return strings.Join(strings.SplitN(p, "/", 6)[:5], "/") }
+	ask := map[string]string{
+		"getctag": `<D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/"><D:prop><D:resourcetype/><CS:getctag/></D:prop></D:propfind>`,
+		"etags":   `<D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>`,
+	}[offer]
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if u, p, ok := r.BasicAuth(); !ok || u != "alice" || p != "secret" {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		if r.Method == "PROPFIND" && r.Header.Get("Depth") == "0" && ctag &&
-			strings.HasPrefix(r.URL.Path, "/dav/calendars/alice/") && strings.Count(r.URL.Path, "/") == 5 {
-			body, _ := io.ReadAll(r.Body)
-			if bytes.Contains(body, []byte("getctag")) {
-				mu.Lock()
-				version := versions[calendarOf(r.URL.Path)]
-				mu.Unlock()
-				token := ""
-				if syncToken {
-					token = fmt.Sprintf("<D:sync-token>urn:test:%d</D:sync-token>", version)
-				}
-				w.Header().Set("Content-Type", "application/xml; charset=utf-8")
-				w.WriteHeader(http.StatusMultiStatus)
-				fmt.Fprintf(w, `<?xml version="1.0" encoding="utf-8"?>
-<D:multistatus xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CS="http://calendarserver.org/ns/">
-<D:response><D:href>%s</D:href><D:propstat><D:prop><D:resourcetype><D:collection/><C:calendar/></D:resourcetype>
-<CS:getctag>"v%d"</CS:getctag>%s</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>
-</D:multistatus>`, r.URL.Path, version, token)
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		switch {
+		case r.Method == "PROPFIND" && ask != "" && bytes.Contains(body, []byte("getctag")):
+			r.Body = io.NopCloser(strings.NewReader(ask))
+		case r.Method == "REPORT" && offer == "sync-refused" && bytes.Contains(body, []byte("sync-collection")):
+			http.Error(w, "caldav: expected calendar-query or calendar-multiget element in REPORT request", http.StatusBadRequest)
+			return
 		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		if rec.Code/100 == 2 && (r.Method == http.MethodPut || r.Method == http.MethodDelete || r.Method == "MKCALENDAR") {
-			mu.Lock()
-			versions[calendarOf(r.URL.Path)]++
-			mu.Unlock()
-		}
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		w.Write(rec.Body.Bytes())
+		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	ts := &testServer{
 		url: srv.URL + "/", user: "alice", pass: "secret",
 		calendarPath: func(name string) string { return "/dav/calendars/alice/" + name + "/" },
 	}
-	s := &cacheServer{testServer: ts, mode: modeETags}
-	switch {
-	case ctag && syncToken:
-		s.mode, s.settle = modeCTag, true // sync-collection refused: falls back on getctag
-	case ctag:
+	s := &cacheServer{testServer: ts, mode: modeSync}
+	switch offer {
+	case "getctag":
 		s.mode = modeCTag
+	case "etags":
+		s.mode = modeETags
+	case "sync-refused":
+		s.mode, s.settle = modeCTag, true // sync-collection refused: falls back on getctag
 	}
 	ts.mkcal = func(t *testing.T, name, displayName string) {
 		t.Helper()
@@ -197,15 +176,19 @@ func radicaleServer(t *testing.T, noSync bool) *cacheServer {
 }
 
 func TestCacheEmbedded(t *testing.T) {
-	runCacheSuite(t, embeddedServer(t, false, false))
+	runCacheSuite(t, embeddedServer(t, ""))
 }
 
 func TestCacheEmbeddedCTag(t *testing.T) {
-	runCacheSuite(t, embeddedServer(t, true, false))
+	runCacheSuite(t, embeddedServer(t, "getctag"))
+}
+
+func TestCacheEmbeddedETags(t *testing.T) {
+	runCacheSuite(t, embeddedServer(t, "etags"))
 }
 
 func TestCacheSyncRefused(t *testing.T) {
-	runCacheSuite(t, embeddedServer(t, true, true))
+	runCacheSuite(t, embeddedServer(t, "sync-refused"))
 }
 
 func TestCacheRadicale(t *testing.T) {
@@ -421,7 +404,7 @@ func must[T any](v T, err error) T {
 // validations: while one is under way, all the reads that arrive wait for
 // the next one.
 func TestCacheSharedValidation(t *testing.T) {
-	s := embeddedServer(t, true, false)
+	s := embeddedServer(t, "getctag")
 	s.mkcal(t, "rdv", "Rendez-vous")
 	ct := newCounting()
 	cfg := s.config("Rendez-vous")

@@ -98,7 +98,7 @@ type Calendar struct {
 	busy     []CalendarInfo // the bookings calendar first
 	caches   []*calCache    // one per busy calendar, in the same order
 	exp      Expander
-	zones    zoneTable // the VTIMEZONEs of the cached objects
+	shared   sharedTable // what the cached objects share: VTIMEZONEs, parameters
 	broken   atomic.Int64
 	avail    *availability // where open time is read; nil if nowhere (availability.go)
 

@@ -22,29 +22,74 @@ func decodeCalendar(data string) (*ical.Calendar, error) {
 // decodeForBusy is decodeCalendar for the cache of busy time: it leaves out
 // what busy time never depends on and what may carry a patient's or a
 // colleague's words (see skipForBusy), so that a cached object is small and
-// holds no free text; and it takes the VTIMEZONEs from zones when they are
-// there, word for word, since clients repeat the same ones in every object.
-// Components in zones are shared: the result must not be modified.
-func decodeForBusy(data string, zones *zoneTable) (*ical.Calendar, error) {
-	return parseCalendar(data, skipForBusy, zones)
+// holds no free text; and it takes the VTIMEZONEs and the parameters from
+// shared when they are there, word for word, since clients repeat the same
+// ones in every object. What comes from shared is shared: the result must
+// not be modified.
+func decodeForBusy(data string, shared *sharedTable) (*ical.Calendar, error) {
+	return parseCalendar(data, skipForBusy, shared)
 }
 
-// zoneTable holds parsed VTIMEZONE components by their text. It is safe for
-// concurrent use and holds at most maxZones.
-type zoneTable struct {
-	mu    sync.Mutex
-	zones map[string]*ical.Component
+// sharedTable holds what the objects of one calendar account repeat, parsed
+// once: VTIMEZONE components and properties' parameters, by their text. It
+// is safe for concurrent use and holds at most maxZones components and
+// maxParams parameter lists.
+type sharedTable struct {
+	mu     sync.Mutex
+	zones  map[string]*ical.Component
+	params map[string]ical.Params
 }
 
-const maxZones = 256
+const (
+	maxZones       = 256
+	maxParams      = 1024
+	maxParamsText  = 200 // longer parameters are not shared
+	maxParamValues = 8
+)
 
-func (z *zoneTable) get(text string) *ical.Component {
+// getParams returns the parameters parsed from text, nil if there are none.
+func (z *sharedTable) getParams(text string) ical.Params {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	return z.params[text]
+}
+
+// putParams keeps params, parsed from text, unless the table is full; the
+// table keeps copies of the strings, not substrings of an object's data.
+func (z *sharedTable) putParams(text string, params ical.Params) ical.Params {
+	if len(text) > maxParamsText || len(params) > maxParamValues {
+		return params
+	}
+	own := make(ical.Params, len(params))
+	for k, vs := range params {
+		c := make([]string, len(vs))
+		for i, v := range vs {
+			c[i] = strings.Clone(v)
+		}
+		own[strings.Clone(k)] = c
+	}
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.params == nil {
+		z.params = map[string]ical.Params{}
+	}
+	if len(z.params) >= maxParams {
+		return params
+	}
+	if p, ok := z.params[text]; ok {
+		return p
+	}
+	z.params[strings.Clone(text)] = own
+	return own
+}
+
+func (z *sharedTable) get(text string) *ical.Component {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	return z.zones[text]
 }
 
-func (z *zoneTable) put(text string, c *ical.Component) {
+func (z *sharedTable) put(text string, c *ical.Component) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	if z.zones == nil {
@@ -74,21 +119,32 @@ func zoneText(data string, start, body int) string {
 }
 
 // skipForBusy reports whether decodeForBusy leaves out a component (prop
-// "") or a property of a VEVENT: alarms, and the free-text and descriptive
-// properties of RFC 5545 section 3.8.1 and of common clients.
+// "") or a property of a component. It keeps what busy time and rdv's own
+// booking events are read from: VEVENTs and VTIMEZONEs (with their
+// observances), the properties of a VEVENT that Instances, Expand and
+// bookingEvent read, and every property of a VTIMEZONE. Everything else
+// goes: alarms, to-dos, the calendar's own properties, and the free text
+// and descriptive properties of events (summary, description, location,
+// organizer, comments, attachments, clients' X- properties).
 func skipForBusy(comp, prop string) bool {
 	if prop == "" {
-		return comp == ical.CompAlarm
-	}
-	if comp != ical.CompEvent {
-		return false
-	}
-	switch prop {
-	case ical.PropSummary, ical.PropDescription, ical.PropLocation, ical.PropComment,
-		ical.PropContact, ical.PropAttach, ical.PropCategories, ical.PropResources,
-		ical.PropURL, ical.PropGeo, "IMAGE", "CONFERENCE",
-		"X-ALT-DESC", "X-APPLE-STRUCTURED-LOCATION":
+		switch comp {
+		case ical.CompEvent, ical.CompTimezone, ical.CompTimezoneStandard, ical.CompTimezoneDaylight:
+			return false
+		}
 		return true
+	}
+	switch comp {
+	case ical.CompCalendar:
+		return true
+	case ical.CompEvent:
+		switch prop {
+		case ical.PropUID, ical.PropRecurrenceID, ical.PropDateTimeStart, ical.PropDateTimeEnd,
+			ical.PropDuration, ical.PropTransparency, ical.PropStatus, ical.PropRecurrenceRule,
+			ical.PropRecurrenceDates, ical.PropExceptionDates, ical.PropAttendee, ical.PropSequence:
+			return false
+		}
+		return !strings.HasPrefix(prop, "X-RDV-")
 	}
 	return false
 }
@@ -104,7 +160,23 @@ var errNotVCalendar = errors.New("ical: expected a VCALENDAR")
 type parser struct {
 	stack  []frame
 	groups []group
+	params []sharedParams
+	shared *sharedTable // nil: no sharing beyond the object
+	fresh  string       // the text of the parameters parseLine has just parsed, if they may be shared
 }
+
+// sharedParams are the parameters parsed from one text (";TZID=Europe/Paris"),
+// shared by the properties of an object that repeat it (DTSTART, DTEND,
+// EXDATE, RECURRENCE-ID of a series): a map allocated once, not per
+// property.
+type sharedParams struct {
+	text   string
+	params ical.Params
+}
+
+// maxSharedParams bounds the texts of one object whose parameters are
+// shared; the parameters of others are parsed for each property.
+const maxSharedParams = 16
 
 type frame struct {
 	comp  *ical.Component
@@ -120,7 +192,7 @@ var parsers = sync.Pool{New: func() any { return new(parser) }}
 
 // parseCalendar parses data; skip, if not nil, leaves out the components
 // and properties it names (see skipForBusy).
-func parseCalendar(data string, skip func(comp, prop string) bool, zones *zoneTable) (*ical.Calendar, error) {
+func parseCalendar(data string, skip func(comp, prop string) bool, zones *sharedTable) (*ical.Calendar, error) {
 	ps := parsers.Get().(*parser)
 	defer func() {
 		for i := range ps.stack[:cap(ps.stack)] {
@@ -128,8 +200,12 @@ func parseCalendar(data string, skip func(comp, prop string) bool, zones *zoneTa
 			clear(ps.stack[:cap(ps.stack)][i].props)
 		}
 		ps.stack = ps.stack[:0]
+		clear(ps.params)
+		ps.params = ps.params[:0]
+		ps.shared, ps.fresh = nil, ""
 		parsers.Put(ps)
 	}()
+	ps.shared = zones
 	skipping := 0 // depth inside a skipped component
 	zoneStart := -1
 	lx := lexer{s: data}
@@ -139,7 +215,7 @@ func parseCalendar(data string, skip func(comp, prop string) bool, zones *zoneTa
 		if !ok {
 			return nil, errors.New("ical: unexpected end of data")
 		}
-		name, params, value, err := parseLine(line)
+		name, params, value, err := ps.parseLine(line)
 		if err != nil {
 			return nil, err
 		}
@@ -208,14 +284,18 @@ func parseCalendar(data string, skip func(comp, prop string) bool, zones *zoneTa
 			if skip != nil && skip(top.comp.Name, name) {
 				continue
 			}
-			top.props = append(top.props, ical.Prop{Name: name, Params: params, Value: value})
+			top.props = append(top.props, ical.Prop{Name: name, Params: ps.publish(params), Value: value})
 		}
 	}
 }
 
 // group makes a component's property map: the properties of one name in
-// their order, all in one array.
+// their order, all in one array. A component without properties has a nil
+// map.
 func (ps *parser) group(props []ical.Prop) ical.Props {
+	if len(props) == 0 {
+		return nil
+	}
 	groups := ps.groups[:0]
 	for _, p := range props {
 		found := false
@@ -301,13 +381,34 @@ func (lx *lexer) continues() bool {
 // parseLine splits a content line (RFC 5545 section 3.1) into its name
 // (upper case), parameters (names in upper case, values without their
 // quotes) and raw value.
-func parseLine(line string) (name string, params ical.Params, value string, err error) {
+//
+// Properties whose parameters are written the same way share one Params
+// map: the result must not be modified.
+func (ps *parser) parseLine(line string) (name string, params ical.Params, value string, err error) {
 	i := strings.IndexAny(line, ";:")
 	if i <= 0 {
 		return "", nil, "", errors.New("ical: malformed content line")
 	}
 	name = upper(line[:i])
 	rest := line[i:]
+	ps.fresh = ""
+	if rest[0] != ';' {
+		return name, nil, rest[1:], nil
+	}
+	// The parameters' text ends at the first colon outside quotes, if they
+	// are well formed: parsed once per object.
+	text := rest[:paramsEnd(rest)]
+	for _, sp := range ps.params {
+		if sp.text == text && len(text) < len(rest) {
+			return name, sp.params, rest[len(text)+1:], nil
+		}
+	}
+	if ps.shared != nil && len(text) < len(rest) && len(ps.params) < maxSharedParams {
+		if params := ps.shared.getParams(text); params != nil {
+			ps.params = append(ps.params, sharedParams{text, params})
+			return name, params, rest[len(text)+1:], nil
+		}
+	}
 	for rest[0] == ';' {
 		rest = rest[1:]
 		eq := strings.IndexByte(rest, '=')
@@ -347,7 +448,43 @@ func parseLine(line string) (name string, params ical.Params, value string, err 
 			return "", nil, "", errors.New("ical: malformed parameter value")
 		}
 	}
+	if len(line)-len(rest) == i+len(text) && len(ps.params) < maxSharedParams {
+		ps.params = append(ps.params, sharedParams{text, params})
+		ps.fresh = text
+	}
 	return name, params, rest[1:], nil
+}
+
+// publish puts the parameters parseLine has just parsed, if it did, into
+// the shared table, and returns those to keep. Only the parameters of the
+// properties kept are published: the table holds nothing of what
+// skipForBusy leaves out.
+func (ps *parser) publish(params ical.Params) ical.Params {
+	text := ps.fresh
+	if ps.shared == nil || text == "" {
+		return params
+	}
+	ps.fresh = ""
+	shared := ps.shared.putParams(text, params)
+	ps.params[len(ps.params)-1].params = shared
+	return shared
+}
+
+// paramsEnd returns the index of the first colon outside double quotes in
+// s, len(s) if there is none.
+func paramsEnd(s string) int {
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			quoted = !quoted
+		case ':':
+			if !quoted {
+				return i
+			}
+		}
+	}
+	return len(s)
 }
 
 // upper returns s in upper case, without allocating when it already is.

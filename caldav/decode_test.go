@@ -172,7 +172,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		f.Add(string(data))
 	}
-	var zones zoneTable // shared by all inputs, as by all the objects of a Calendar
+	var zones sharedTable // shared by all inputs, as by all the objects of a Calendar
 	f.Fuzz(func(t *testing.T, data string) {
 		got, err := decodeCalendar(data) // must not panic
 		busy, berr := decodeForBusy(data, nil)
@@ -204,10 +204,10 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// TestDecodeSharedZones checks that the VTIMEZONEs taken from a zoneTable
+// TestDecodeSharedZones checks that the VTIMEZONEs taken from a sharedTable
 // are those the objects hold.
 func TestDecodeSharedZones(t *testing.T) {
-	var zones zoneTable
+	var zones sharedTable
 	inputs := []string{decodeCases["folded with a space and a tab"]}
 	for _, o := range benchCalendar(t)[:300] {
 		inputs = append(inputs, o.data)

@@ -83,5 +83,9 @@
 // calendar and one .ics file per object, and NewHandler serves it for one
 // user, so that rdv's embedded calendar can be opened in Thunderbird or
 // DAVx5. Its calendar-query answers use Expand, so recurring events match
-// like they do on real servers.
+// like they do on real servers. It answers from memory, the files being
+// read once: each calendar has a CTag (getctag) and a sync-token, and the
+// sync-collection REPORT (RFC 6578) names what changed since a token, so
+// that rdv's cache validates it in one small request, like on Nextcloud.
+// The files must not be edited by anything else while it runs.
 package caldav

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-ical"
@@ -111,19 +112,33 @@ func (e Expander) Instances(cal *ical.Calendar, from, to time.Time) ([]Instance,
 	if loc == nil {
 		loc = time.UTC
 	}
-	x := &expansion{
-		w:      window{from: from.Unix(), to: to.Unix()},
-		budget: budget{series: MaxInstances, total: maxCallInstances, periods: maxCallPeriods},
-		self:   normalizeSelf(e.Self),
-	}
+	x := expansions.Get().(*expansion)
+	defer x.release()
+	x.w = window{from: from.Unix(), to: to.Unix()}
+	x.budget = budget{series: MaxInstances, total: maxCallInstances, periods: maxCallPeriods}
+	x.selfAddrs = e.Self
 	x.p, x.b = &x.parser, &x.budget
 	x.parser.init(cal, loc)
 	if to.After(from) && to.Sub(from) < time.Second {
 		x.w.to = x.w.from + 1
 	}
-	groups := groupSeries(cal)
-	for _, s := range groups {
-		x.series(s.master, s.overrides)
+	x.events = x.oneEvent[:0]
+	for _, c := range cal.Children {
+		if c.Name == ical.CompEvent {
+			x.events = append(x.events, readEvent(c))
+		}
+	}
+	if len(x.events) == 1 {
+		// One VEVENT, as most objects have: a series of its own.
+		if e := &x.events[0]; e.rid != nil {
+			x.series(nil, []*eventProps{e})
+		} else {
+			x.series(e, nil)
+		}
+	} else {
+		for _, s := range groupSeries(x.events) {
+			x.series(s.master, s.overrides)
+		}
 	}
 	slices.SortStableFunc(x.out, func(a, b Instance) int {
 		if c := a.Start.Compare(b.Start); c != 0 {
@@ -134,17 +149,35 @@ func (e Expander) Instances(cal *ical.Calendar, from, to time.Time) ([]Instance,
 	return x.out, errors.Join(x.errs...)
 }
 
-// expansion is the state of one call of Instances.
+// expansion is the state of one call of Instances. Expansions are reused
+// (see expansions): release makes one ready for the next call.
 type expansion struct {
-	parser timeParser
-	budget budget
-	p      *timeParser
-	w      window
-	b      *budget
-	self   []string
-	out    []Instance
-	errs   []error
-	origs  []orig // scratch: the instances of one master before overrides
+	parser    timeParser
+	budget    budget
+	p         *timeParser
+	w         window
+	b         *budget
+	selfAddrs []string // Expander.Self
+	self      []string // selfAddrs normalized, when first needed
+	out       []Instance
+	errs      []error
+	events    []eventProps // the VEVENTs of the object
+	oneEvent  [1]eventProps
+	origs     []orig // scratch: the instances of one master before overrides
+	origBuf   [4]orig
+}
+
+var expansions = sync.Pool{New: func() any { return new(expansion) }}
+
+// release returns x to expansions, keeping only its scratch space for
+// instances, which holds no pointers.
+func (x *expansion) release() {
+	origs := x.origs[:0]
+	if cap(origs) > 1024 {
+		origs = nil // a long series: not worth keeping
+	}
+	*x = expansion{origs: origs}
+	expansions.Put(x)
 }
 
 type window struct{ from, to int64 }
@@ -161,14 +194,14 @@ func (w window) overlaps(start, end int64) bool {
 }
 
 type series struct {
-	master    *ical.Component
-	overrides []*ical.Component
+	master    *eventProps
+	overrides []*eventProps
 }
 
-// groupSeries groups the VEVENTs of cal by UID, in the order of their first
+// groupSeries groups VEVENTs by UID, in the order of their first
 // appearance. A VEVENT without UID is a series of its own; a second master
 // for one UID (invalid) too.
-func groupSeries(cal *ical.Calendar) []series {
+func groupSeries(events []eventProps) []series {
 	var out []series
 	var byUID map[string]int
 	find := func(uid string) int {
@@ -185,30 +218,25 @@ func groupSeries(cal *ical.Calendar) []series {
 		}
 		return -1
 	}
-	for _, c := range cal.Children {
-		if c.Name != ical.CompEvent {
-			continue
-		}
-		uid := ""
-		if prop := c.Props.Get(ical.PropUID); prop != nil {
-			uid = prop.Value
-		}
-		isOverride := c.Props.Get(ical.PropRecurrenceID) != nil
+	for k := range events {
+		e := &events[k]
+		uid := e.uidValue()
+		isOverride := e.rid != nil
 		i := -1
 		if uid != "" {
 			i = find(uid)
 		}
 		switch {
 		case i >= 0 && isOverride:
-			out[i].overrides = append(out[i].overrides, c)
+			out[i].overrides = append(out[i].overrides, e)
 			continue
 		case i >= 0 && out[i].master == nil:
-			out[i].master = c
+			out[i].master = e
 			continue
 		}
-		s := series{master: c}
+		s := series{master: e}
 		if isOverride {
-			s = series{overrides: []*ical.Component{c}}
+			s = series{overrides: []*eventProps{e}}
 		}
 		out = append(out, s)
 		if uid != "" && i < 0 {
@@ -231,14 +259,11 @@ func groupSeries(cal *ical.Calendar) []series {
 }
 
 func seriesUID(s series) string {
-	c := s.master
-	if c == nil {
-		c = s.overrides[0]
+	e := s.master
+	if e == nil {
+		e = s.overrides[0]
 	}
-	if prop := c.Props.Get(ical.PropUID); prop != nil {
-		return prop.Value
-	}
-	return ""
+	return e.uidValue()
 }
 
 // orig is one instance of a master before overrides apply: its start as an
@@ -253,7 +278,7 @@ type orig struct {
 
 // override is a component with a RECURRENCE-ID, read.
 type override struct {
-	c      *ical.Component
+	c      *eventProps
 	rid    value
 	future bool // RANGE=THISANDFUTURE
 	start  value
@@ -313,7 +338,7 @@ func (s *instantSet) has(o orig) bool {
 }
 
 // series expands one master with its overrides. Either may be missing.
-func (x *expansion) series(master *ical.Component, overrides []*ical.Component) {
+func (x *expansion) series(master *eventProps, overrides []*eventProps) {
 	p := x.p
 	var (
 		ds     value
@@ -324,14 +349,14 @@ func (x *expansion) series(master *ical.Component, overrides []*ical.Component) 
 	if master != nil {
 		var ok bool
 		var err error
-		ds, ok, err = p.prop(master.Props, ical.PropDateTimeStart)
+		ds, ok, err = p.propValue(master.start, ical.PropDateTimeStart)
 		switch {
 		case err != nil:
 			x.errs = append(x.errs, err)
 		case !ok:
 			x.errs = append(x.errs, errors.New("caldav: VEVENT without DTSTART"))
 		default:
-			if sp, spOK, err = p.eventSpan(master, ds); err != nil {
+			if sp, spOK, err = p.span(master.end, master.duration, ds); err != nil {
 				x.errs = append(x.errs, err)
 			} else {
 				haveMS = true
@@ -351,7 +376,7 @@ func (x *expansion) series(master *ical.Component, overrides []*ical.Component) 
 		}
 		ovs = append(ovs, o)
 		if end := o.sp.end(o.start.w, o.start.z); x.w.overlaps(o.start.instant(), end) {
-			x.emit(o.start.z, o.start.instant(), end, c, o.busy)
+			x.emit(o.start.z, o.start.instant(), end, c.c, o.busy)
 		}
 	}
 	if haveMS {
@@ -361,16 +386,16 @@ func (x *expansion) series(master *ical.Component, overrides []*ical.Component) 
 	}
 }
 
-func (x *expansion) readOverride(c *ical.Component) (override, error) {
+func (x *expansion) readOverride(c *eventProps) (override, error) {
 	p := x.p
 	o := override{c: c, busy: x.busy(c)}
-	ridProp := c.Props.Get(ical.PropRecurrenceID)
+	ridProp := c.rid
 	var err error
 	if o.rid, err = p.parse(ridProp.Value, ridProp.Params); err != nil {
 		return o, fmt.Errorf("RECURRENCE-ID: %w", err)
 	}
 	o.future = strings.EqualFold(strings.TrimSpace(ridProp.Params.Get("RANGE")), "THISANDFUTURE")
-	start, ok, err := p.prop(c.Props, ical.PropDateTimeStart)
+	start, ok, err := p.propValue(c.start, ical.PropDateTimeStart)
 	if err != nil {
 		return o, err
 	}
@@ -379,14 +404,14 @@ func (x *expansion) readOverride(c *ical.Component) (override, error) {
 		start = o.rid
 	}
 	o.start = start
-	if o.sp, o.spOK, err = p.eventSpan(c, start); err != nil {
+	if o.sp, o.spOK, err = p.span(c.end, c.duration, start); err != nil {
 		return o, err
 	}
 	return o, nil
 }
 
 // master adds the instances of a master component, overrides applied.
-func (x *expansion) master(ev *ical.Component, ds value, sp span, ovs []override) error {
+func (x *expansion) master(ev *eventProps, ds value, sp span, ovs []override) error {
 	p, z := x.p, ds.z
 	busy := x.busy(ev)
 
@@ -411,7 +436,7 @@ func (x *expansion) master(ev *ical.Component, ds value, sp span, ovs []override
 	}
 	slices.SortFunc(future, func(a, b *override) int { return cmpInt64(a.rid.instant(), b.rid.instant()) })
 
-	for _, prop := range ev.Props.Values(ical.PropExceptionDates) {
+	for _, prop := range ev.exdates {
 		for v := range strings.SplitSeq(prop.Value, ",") {
 			if strings.TrimSpace(v) == "" {
 				continue
@@ -424,6 +449,9 @@ func (x *expansion) master(ev *ical.Component, ds value, sp span, ovs []override
 		}
 	}
 
+	if x.origs == nil {
+		x.origs = x.origBuf[:0]
+	}
 	x.origs = append(x.origs[:0], orig{u: ds.instant(), w: ds.w})
 	var errs []error
 	nRDates, err := x.rdates(ev, z)
@@ -431,7 +459,7 @@ func (x *expansion) master(ev *ical.Component, ds value, sp span, ovs []override
 		errs = append(errs, err)
 	}
 	x.b.series = MaxInstances - nRDates
-	if rules := ev.Props.Values(ical.PropRecurrenceRule); len(rules) > 0 {
+	if rules := ev.rrules; len(rules) > 0 {
 		// The instances that may matter start at or after fromU and before
 		// toU; on the wall clock, their starts lie within the zone's offsets
 		// there.
@@ -472,13 +500,13 @@ func (x *expansion) master(ev *ical.Component, ds value, sp span, ovs []override
 		if excluded.has(o) || replaced.has(o) {
 			continue
 		}
-		start, comp, instBusy := o.u, ev, busy
+		start, comp, instBusy := o.u, ev.c, busy
 		var end int64
 		switch f := futureFor(future, o.u); {
 		case f != nil:
 			start = z.instant(o.w+wall(f.shiftDays*secondsPerDay)) + f.shiftExact
 			end = f.sp.end(z.wallAt(start), z)
-			comp, instBusy = f.c, f.busy
+			comp, instBusy = f.c.c, f.busy
 		case o.hasEnd:
 			end = o.end
 		default:
@@ -510,9 +538,9 @@ func futureFor(future []*override, u int64) *override {
 // rdates adds the RDATEs of ev to x.origs (RFC 5545 section 3.8.5.2): DATE,
 // DATE-TIME or PERIOD values, in lists and over several properties. It
 // returns how many it added.
-func (x *expansion) rdates(ev *ical.Component, z *zone) (int, error) {
+func (x *expansion) rdates(ev *eventProps, z *zone) (int, error) {
 	n := 0
-	for _, prop := range ev.Props.Values(ical.PropRecurrenceDates) {
+	for _, prop := range ev.rdates {
 		for v := range strings.SplitSeq(prop.Value, ",") {
 			v = strings.TrimSpace(v)
 			if v == "" {
@@ -567,15 +595,15 @@ func (x *expansion) emit(z *zone, start, end int64, ev *ical.Component, busy boo
 // (section 3.8.1.11), and not an invitation the practitioner declined (one
 // of x.self is an ATTENDEE with PARTSTAT=DECLINED, section 3.2.12).
 // TENTATIVE, NEEDS-ACTION and every other participation status are busy.
-func (x *expansion) busy(ev *ical.Component) bool {
-	if p := ev.Props.Get(ical.PropTransparency); p != nil && strings.EqualFold(strings.TrimSpace(p.Value), "TRANSPARENT") {
+func (x *expansion) busy(ev *eventProps) bool {
+	if p := ev.transp; p != nil && strings.EqualFold(strings.TrimSpace(p.Value), "TRANSPARENT") {
 		return false
 	}
-	if p := ev.Props.Get(ical.PropStatus); p != nil && strings.EqualFold(strings.TrimSpace(p.Value), "CANCELLED") {
+	if p := ev.status; p != nil && strings.EqualFold(strings.TrimSpace(p.Value), "CANCELLED") {
 		return false
 	}
-	if len(x.self) > 0 {
-		for _, a := range ev.Props.Values(ical.PropAttendee) {
+	if len(x.selfAddrs) > 0 {
+		for _, a := range ev.attendees {
 			if !strings.EqualFold(strings.TrimSpace(a.Params.Get(ical.ParamParticipationStatus)), "DECLINED") {
 				continue
 			}
@@ -588,6 +616,9 @@ func (x *expansion) busy(ev *ical.Component) bool {
 }
 
 func (x *expansion) isSelf(addr string) bool {
+	if x.self == nil {
+		x.self = normalizeSelf(x.selfAddrs)
+	}
 	a := normalizeAddress(addr)
 	return a != "" && slices.Contains(x.self, a)
 }

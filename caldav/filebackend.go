@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -33,9 +32,18 @@ import (
 // Objects are stored as go-ical encodes them, which is also what the
 // server sends, so the stored bytes, the ETag and Content-Length agree.
 //
+// The files are the source of truth, but a FileBackend reads each
+// calendar's files once, when the calendar is first used, and then answers
+// from memory: every object with its ETag and parsed form, a token of the
+// calendar's content (served as the CalendarServer CTag, getctag, and as
+// the RFC 6578 sync-token) and a log of its latest changes (for the
+// sync-collection REPORT). Its own writes update files and memory together.
+// Editing the files while a FileBackend uses them is not supported: such
+// changes are not seen until the FileBackend is made again (a restart), and
+// then in full, since the token is computed from the files' content.
+//
 // Serve it with NewHandler. It is meant for rdv's embedded defaults, small
-// setups and tests, not for large calendars: queries read every object of
-// a calendar.
+// setups and tests: it holds every calendar it serves in memory.
 type FileBackend struct {
 	dir  string
 	user string
@@ -44,8 +52,12 @@ type FileBackend struct {
 	// and dates (RFC 4791 section 9.9). nil means UTC. Set it before serving.
 	Location *time.Location
 
-	mu     sync.Mutex
-	prefix string // URL path prefix, set by NewHandler; "/" + ... + "/"
+	// mu guards cals and the states in it (writers hold it for the file
+	// write too, so that files and memory agree), and prefix.
+	mu        sync.RWMutex
+	prefix    string                    // URL path prefix, set by NewHandler; "/" + ... + "/"
+	cals      map[string]*calendarState // the calendars read so far, by name
+	changeLog int                       // changes remembered per calendar
 }
 
 // metaFile holds a calendar's properties in its directory.
@@ -65,7 +77,7 @@ func NewFileBackend(dir, user string) (*FileBackend, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("caldav: %w", err)
 	}
-	return &FileBackend{dir: dir, user: user, prefix: "/dav/"}, nil
+	return &FileBackend{dir: dir, user: user, prefix: "/dav/", cals: map[string]*calendarState{}, changeLog: changeLogSize}, nil
 }
 
 // validName reports whether s can name a calendar, an object or a user: one
@@ -120,7 +132,13 @@ func (b *FileBackend) createCalendar(name string, meta calendarMeta, mustBeNew b
 	if err != nil {
 		return internalError(err)
 	}
-	return internalError(writeAtomic(filepath.Join(dir, metaFile), data))
+	if err := writeAtomic(filepath.Join(dir, metaFile), data); err != nil {
+		return internalError(err)
+	}
+	if st := b.cals[name]; st != nil {
+		st.setMeta(meta)
+	}
+	return nil
 }
 
 // PutObject stores data as the object objectName of the calendar
@@ -137,10 +155,11 @@ func (b *FileBackend) PutObject(calendarName, objectName string, data []byte) er
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !b.calendarExists(calendarName) {
+	st, err := b.state(calendarName)
+	if err != nil {
 		return fmt.Errorf("caldav: no calendar %q", calendarName)
 	}
-	_, err = b.write(calendarName, objectName, cal)
+	_, err = b.write(st, calendarName, objectName, cal)
 	return err
 }
 
@@ -178,9 +197,50 @@ func (b *FileBackend) objectPath(cal, obj string) string { return b.calendarPath
 
 func (b *FileBackend) objectFile(cal, obj string) string { return filepath.Join(b.dir, cal, obj) }
 
+// calendarExists reports whether the calendar name exists; b.mu is held.
 func (b *FileBackend) calendarExists(name string) bool {
+	if b.cals[name] != nil {
+		return true
+	}
 	_, err := os.Stat(filepath.Join(b.dir, name, metaFile))
 	return err == nil
+}
+
+// state returns the state of the calendar name, reading its files the first
+// time; b.mu is held for writing.
+func (b *FileBackend) state(name string) (*calendarState, error) {
+	if st := b.cals[name]; st != nil {
+		return st, nil
+	}
+	if !validName(name) {
+		return nil, errNoCalendar
+	}
+	st, err := loadCalendar(b.dir, name, b.changeLog)
+	if err != nil {
+		return nil, err
+	}
+	b.cals[name] = st
+	return st, nil
+}
+
+// reading calls f with the state of the calendar name, b.mu held for
+// reading: f must not keep st or modify it.
+func (b *FileBackend) reading(name string, f func(st *calendarState) error) error {
+	b.mu.RLock()
+	st := b.cals[name]
+	if st == nil {
+		b.mu.RUnlock()
+		b.mu.Lock()
+		_, err := b.state(name)
+		b.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		b.mu.RLock()
+		st = b.cals[name] // calendars are never removed
+	}
+	defer b.mu.RUnlock()
+	return f(st)
 }
 
 var (
@@ -228,14 +288,24 @@ func (b *FileBackend) calendars() ([]caldav.Calendar, error) {
 	return out, nil
 }
 
+// calendar returns the calendar name, from memory if it was read, else from
+// its properties' file (a listing does not read every calendar).
 func (b *FileBackend) calendar(name string) (*caldav.Calendar, error) {
-	data, err := os.ReadFile(filepath.Join(b.dir, name, metaFile))
-	if err != nil {
-		return nil, errNoCalendar
-	}
+	b.mu.RLock()
+	st := b.cals[name]
 	var meta calendarMeta
-	if err := json.Unmarshal(data, &meta); err != nil {
-		return nil, internalError(err)
+	if st != nil {
+		meta = st.meta
+	}
+	b.mu.RUnlock()
+	if st == nil {
+		data, err := os.ReadFile(filepath.Join(b.dir, name, metaFile))
+		if err != nil {
+			return nil, errNoCalendar
+		}
+		if err := json.Unmarshal(data, &meta); err != nil {
+			return nil, internalError(err)
+		}
 	}
 	return &caldav.Calendar{
 		Path:                  b.calendarPath(name),
@@ -247,57 +317,38 @@ func (b *FileBackend) calendar(name string) (*caldav.Calendar, error) {
 
 // read returns a stored object.
 func (b *FileBackend) read(cal, obj string) (*caldav.CalendarObject, error) {
-	f := b.objectFile(cal, obj)
-	data, err := os.ReadFile(f)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, errNoObject
-	}
+	var co caldav.CalendarObject
+	err := b.reading(cal, func(st *calendarState) error {
+		o := st.objects[obj]
+		if o == nil {
+			return errNoObject
+		}
+		co = o.object(b.objectPath(cal, obj))
+		return nil
+	})
 	if err != nil {
-		return nil, internalError(err)
+		return nil, err
 	}
-	info, err := os.Stat(f)
-	if err != nil {
-		return nil, internalError(err)
-	}
-	ic, err := decodeCalendar(string(data))
-	if err != nil {
-		return nil, internalError(fmt.Errorf("%s: %w", f, err))
-	}
-	return &caldav.CalendarObject{
-		Path:          b.objectPath(cal, obj),
-		ModTime:       info.ModTime(),
-		ContentLength: int64(len(data)),
-		ETag:          etagOf(data),
-		Data:          ic,
-	}, nil
+	return &co, nil
 }
 
-// objects returns the objects of a calendar, skipping unreadable ones.
+// objects returns the objects of a calendar, sorted by path.
 func (b *FileBackend) objects(cal string) ([]caldav.CalendarObject, error) {
-	if !b.calendarExists(cal) {
-		return nil, errNoCalendar
-	}
-	entries, err := os.ReadDir(filepath.Join(b.dir, cal))
-	if err != nil {
-		return nil, internalError(err)
-	}
 	var out []caldav.CalendarObject
-	for _, e := range entries {
-		if e.IsDir() || !validName(e.Name()) || strings.HasPrefix(e.Name(), ".") {
-			continue
+	err := b.reading(cal, func(st *calendarState) error {
+		names := st.names()
+		out = make([]caldav.CalendarObject, len(names))
+		for i, name := range names {
+			out[i] = st.objects[name].object(b.objectPath(cal, name))
 		}
-		co, err := b.read(cal, e.Name())
-		if err != nil {
-			continue
-		}
-		out = append(out, *co)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
-// write stores cal as an object; b.mu must be held.
-func (b *FileBackend) write(cal, obj string, data *ical.Calendar) (*caldav.CalendarObject, error) {
+// write stores data as the object obj of the calendar cal, whose state is
+// st; b.mu is held.
+func (b *FileBackend) write(st *calendarState, cal, obj string, data *ical.Calendar) (*caldav.CalendarObject, error) {
 	var buf bytes.Buffer
 	if err := ical.NewEncoder(&buf).Encode(data); err != nil {
 		return nil, webdav.NewHTTPError(http.StatusBadRequest, fmt.Errorf("caldav: %w", err))
@@ -306,13 +357,16 @@ func (b *FileBackend) write(cal, obj string, data *ical.Calendar) (*caldav.Calen
 	if err := writeAtomic(f, buf.Bytes()); err != nil {
 		return nil, internalError(err)
 	}
-	return &caldav.CalendarObject{
-		Path:          b.objectPath(cal, obj),
-		ModTime:       time.Now(),
-		ContentLength: int64(buf.Len()),
-		ETag:          etagOf(buf.Bytes()),
-		Data:          data,
-	}, nil
+	now := time.Now()
+	o, err := newStoredObject(buf.String(), now)
+	if err != nil {
+		// What go-ical encodes, rdv's decoder reads; should it not, the
+		// object is served as it was given.
+		o = &storedObject{data: buf.String(), etag: etagOf(buf.Bytes()), modTime: now, cal: data, uid: uidOf(data)}
+	}
+	st.put(obj, o)
+	co := o.object(b.objectPath(cal, obj))
+	return &co, nil
 }
 
 // writeAtomic writes data to a temporary file in the same directory,
@@ -349,32 +403,33 @@ func (b *FileBackend) put(p string, data *ical.Calendar, opts *caldav.PutCalenda
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !b.calendarExists(cal) {
+	st, err := b.state(cal)
+	if isNotFound(err) {
 		return nil, webdav.NewHTTPError(http.StatusConflict, errors.New("caldav: no such calendar"))
 	}
-	cur, err := b.read(cal, obj)
-	exists := err == nil
-	if err != nil && !isNotFound(err) {
+	if err != nil {
 		return nil, err
+	}
+	var cur *caldav.CalendarObject
+	stored := st.objects[obj]
+	if stored != nil {
+		co := stored.object(b.objectPath(cal, obj))
+		cur = &co
 	}
 	if opts != nil {
 		if err := checkConditions(opts.IfMatch, opts.IfNoneMatch, cur); err != nil {
 			return nil, err
 		}
 	}
-	if !exists || uidOf(cur.Data) != uid {
+	if stored == nil || stored.uid != uid {
 		// RFC 4791 section 5.3.2.1: one UID per calendar.
-		others, err := b.objects(cal)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range others {
-			if o.Path != b.objectPath(cal, obj) && uidOf(o.Data) == uid {
+		for name, o := range st.objects {
+			if name != obj && o.uid == uid {
 				return nil, caldav.NewPreconditionError(caldav.PreconditionNoUIDConflict)
 			}
 		}
 	}
-	return b.write(cal, obj, data)
+	return b.write(st, cal, obj, data)
 }
 
 // checkConditions applies If-Match and If-None-Match (RFC 9110 sections
@@ -410,16 +465,22 @@ func (b *FileBackend) remove(p string, ifMatch webdav.ConditionalMatch) error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	cur, err := b.read(cal, obj)
+	st, err := b.state(cal)
 	if err != nil {
 		return err
 	}
-	if err := checkConditions(ifMatch, "", cur); err != nil {
+	stored := st.objects[obj]
+	if stored == nil {
+		return errNoObject
+	}
+	cur := stored.object(b.objectPath(cal, obj))
+	if err := checkConditions(ifMatch, "", &cur); err != nil {
 		return err
 	}
 	if err := os.Remove(b.objectFile(cal, obj)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return internalError(err)
 	}
+	st.remove(obj)
 	return nil
 }
 

@@ -27,8 +27,12 @@ import (
 // a redirect to the principal, so a client given only the host finds the
 // calendars: mount the handler at "/.well-known/caldav" too for that.
 //
-// Beyond go-webdav's handler it honours If-Match on DELETE and implements
-// MKCALENDAR (RFC 4791 section 5.3.1) with a display name. A FileBackend is
+// Beyond go-webdav's handler it honours If-Match on DELETE, implements
+// MKCALENDAR (RFC 4791 section 5.3.1) with a display name, gives each
+// calendar a CTag (the CalendarServer getctag property) and a DAV:sync-token
+// in a PROPFIND (Depth: 0) of the calendar, and answers the sync-collection
+// REPORT (RFC 6578) on a calendar, so that a client that knows a calendar
+// asks what changed in one small request (see FileBackend). A FileBackend is
 // served under one prefix at a time.
 func NewHandler(b *FileBackend, prefix string) http.Handler {
 	prefix = "/" + strings.Trim(prefix, "/") + "/"
@@ -56,6 +60,10 @@ func NewHandler(b *FileBackend, prefix string) http.Handler {
 			serveError(w, b.remove(p, webdav.ConditionalMatch(r.Header.Get("If-Match"))), http.StatusNoContent)
 		case r.Method == "MKCALENDAR" && strings.HasPrefix(p, b.homePath()):
 			serveError(w, b.mkcalendar(r), http.StatusCreated)
+		case r.Method == "PROPFIND" && r.Header.Get("Depth") == "0" && b.isCalendarPath(p):
+			b.servePropfind(w, r)
+		case r.Method == "REPORT" && b.isCalendarPath(p):
+			b.serveReport(w, r, main)
 		case strings.HasPrefix(p, prefix) || p+"/" == prefix:
 			main.ServeHTTP(w, r)
 		default:

@@ -19,10 +19,16 @@ import (
 // not safe for concurrent use.
 type timeParser struct {
 	loc       *time.Location // the practitioner's zone
-	local     *zone          // the practitioner's zone, for wall times
+	local     *zone          // the practitioner's zone, for wall times: &localZone
+	localZone zone
 	cal       *ical.Calendar
 	zones     []namedZone // TZID → zone, resolved when first met
 	vtzBudget int         // VTIMEZONE transitions left to compute
+	// Room for the first zones, so that most objects need no allocation:
+	// zones starts in zoneBuf, and its first zones live in zoneVals.
+	zoneBuf   [2]namedZone
+	zoneVals  [2]zone
+	nZoneVals int
 }
 
 type namedZone struct {
@@ -37,7 +43,8 @@ func newTimeParser(cal *ical.Calendar, loc *time.Location) *timeParser {
 }
 
 func (p *timeParser) init(cal *ical.Calendar, loc *time.Location) {
-	*p = timeParser{loc: loc, local: newZone(loc), cal: cal, vtzBudget: maxVTZTransitions}
+	*p = timeParser{loc: loc, localZone: zoneOfLocation(loc), cal: cal, vtzBudget: maxVTZTransitions}
+	p.local = &p.localZone
 }
 
 // value is a DATE or DATE-TIME value: a wall time and the zone it is read
@@ -115,7 +122,12 @@ func (p *timeParser) parse(s string, params ical.Params) (value, error) {
 
 // prop reads the first value of a property; ok is false if there is none.
 func (p *timeParser) prop(props ical.Props, name string) (v value, ok bool, err error) {
-	prop := props.Get(name)
+	return p.propValue(props.Get(name), name)
+}
+
+// propValue reads the value of prop, the property name of a component;
+// ok is false if prop is nil.
+func (p *timeParser) propValue(prop *ical.Prop, name string) (v value, ok bool, err error) {
 	if prop == nil {
 		return value{}, false, nil
 	}
@@ -218,7 +230,13 @@ func parseDuration(s string) (span, error) {
 // nothing for a date-time (RFC 5545 section 3.6.1). ok is false when the
 // event sets neither DTEND nor DURATION. A negative length counts as none.
 func (p *timeParser) eventSpan(ev *ical.Component, start value) (s span, ok bool, err error) {
-	end, hasEnd, err := p.prop(ev.Props, ical.PropDateTimeEnd)
+	return p.span(ev.Props.Get(ical.PropDateTimeEnd), ev.Props.Get(ical.PropDuration), start)
+}
+
+// span is eventSpan for a VEVENT whose DTEND and DURATION are dtend and
+// duration, nil when absent.
+func (p *timeParser) span(dtend, duration *ical.Prop, start value) (s span, ok bool, err error) {
+	end, hasEnd, err := p.propValue(dtend, ical.PropDateTimeEnd)
 	if err != nil {
 		return span{}, false, err
 	}
@@ -229,8 +247,8 @@ func (p *timeParser) eventSpan(ev *ical.Component, start value) (s span, ok bool
 	case hasEnd:
 		s.exact = time.Duration(end.instant()-start.instant()) * time.Second
 		ok = true
-	case ev.Props.Get(ical.PropDuration) != nil:
-		s, err = parseDuration(ev.Props.Get(ical.PropDuration).Value)
+	case duration != nil:
+		s, err = parseDuration(duration.Value)
 		if err != nil {
 			return span{}, false, err
 		}

@@ -45,12 +45,19 @@ func (p *timeParser) zoneOf(tzid string) *zone {
 			break
 		}
 	}
-	if z == nil {
-		if loc == p.loc {
-			z = p.local
-		} else {
-			z = newZone(loc)
-		}
+	switch {
+	case z != nil:
+	case loc == p.loc:
+		z = p.local
+	case p.nZoneVals < len(p.zoneVals):
+		p.zoneVals[p.nZoneVals] = zoneOfLocation(loc)
+		z = &p.zoneVals[p.nZoneVals]
+		p.nZoneVals++
+	default:
+		z = newZone(loc)
+	}
+	if p.zones == nil {
+		p.zones = p.zoneBuf[:0]
 	}
 	p.zones = append(p.zones, namedZone{tzid, z})
 	return z
@@ -84,17 +91,57 @@ func (p *timeParser) resolveTZID(tzid string) *time.Location {
 		vtz = p.vtimezone(name)
 	}
 	if vtz != nil {
-		if lic := vtz.Props.Get("X-LIC-LOCATION"); lic != nil {
-			if loc := loadZone(strings.TrimSpace(lic.Value)); loc != nil {
-				return loc
-			}
-		}
-		if loc := p.compileVTimezone(name, vtz); loc != nil {
+		if loc := p.vtimezoneLocation(name, vtz); loc != nil {
 			return loc
 		}
 	}
 	return p.loc
 }
+
+// vtimezoneLocation returns the zone of the VTIMEZONE vtz of TZID name,
+// from its X-LIC-LOCATION or its rules, nil if neither gives one.
+func (p *timeParser) vtimezoneLocation(name string, vtz *ical.Component) *time.Location {
+	key := compiledKey{name, vtz}
+	compiledZones.Lock()
+	loc, ok := compiledZones.m[key]
+	compiledZones.Unlock()
+	if ok {
+		return loc
+	}
+	if lic := vtz.Props.Get("X-LIC-LOCATION"); lic != nil {
+		if loc := loadZone(strings.TrimSpace(lic.Value)); loc != nil {
+			return loc
+		}
+	}
+	loc, complete := p.compileVTimezone(name, vtz)
+	if complete {
+		compiledZones.Lock()
+		if compiledZones.m == nil || len(compiledZones.m) >= maxCompiledZones {
+			compiledZones.m = map[compiledKey]*time.Location{}
+		}
+		compiledZones.m[key] = loc
+		compiledZones.Unlock()
+	}
+	return loc
+}
+
+// compiledZones remembers the zones compiled from VTIMEZONEs (nil for one
+// that gives none), by TZID and component. decodeForBusy shares the
+// VTIMEZONEs of the same text between objects (see sharedTable), so the
+// objects of a calendar compile each of its zones once, however many
+// objects repeat it. It is emptied when full: components are kept alive
+// only while it holds them.
+var compiledZones struct {
+	sync.Mutex
+	m map[compiledKey]*time.Location
+}
+
+type compiledKey struct {
+	tzid string
+	vtz  *ical.Component
+}
+
+const maxCompiledZones = 256
 
 // vtimezone returns the object's VTIMEZONE of that TZID, if any.
 func (p *timeParser) vtimezone(tzid string) *ical.Component {
@@ -180,7 +227,10 @@ type observance struct {
 	rdates   []ical.Prop
 }
 
-func (p *timeParser) compileVTimezone(tzid string, vtz *ical.Component) *time.Location {
+// compileVTimezone turns a VTIMEZONE into a zone, nil if it has no usable
+// observance. complete is false when the call's budget of transitions cut
+// it short: the result then depends on the objects expanded before.
+func (p *timeParser) compileVTimezone(tzid string, vtz *ical.Component) (loc *time.Location, complete bool) {
 	var obs []observance
 	for _, c := range vtz.Children {
 		if c.Name != "STANDARD" && c.Name != "DAYLIGHT" {
@@ -192,7 +242,7 @@ func (p *timeParser) compileVTimezone(tzid string, vtz *ical.Component) *time.Lo
 		}
 	}
 	if len(obs) == 0 {
-		return nil
+		return nil, true
 	}
 
 	// The zone ends on a POSIX rule when exactly two observances go on
@@ -219,6 +269,7 @@ func (p *timeParser) compileVTimezone(tzid string, vtz *ical.Component) *time.Lo
 	}
 
 	var tx []transition
+	cut := false // a rule stopped early, perhaps for the budget
 	before := obs[0]
 	for _, o := range obs {
 		if o.start < before.start {
@@ -235,7 +286,9 @@ func (p *timeParser) compileVTimezone(tzid string, vtz *ical.Component) *time.Lo
 		}
 		for _, r := range o.rules {
 			b := &budget{series: p.vtzBudget - len(tx), total: p.vtzBudget - len(tx), periods: p.vtzBudget * 40}
-			_ = r.expand(o.start, false, z, o.start, horizon, b, func(w wall) { onset(z.instant(w)) })
+			if err := r.expand(o.start, false, z, o.start, horizon, b, func(w wall) { onset(z.instant(w)) }); err != nil {
+				cut = true
+			}
 		}
 		for _, prop := range o.rdates {
 			for v := range strings.SplitSeq(prop.Value, ",") {
@@ -250,14 +303,15 @@ func (p *timeParser) compileVTimezone(tzid string, vtz *ical.Component) *time.Lo
 			}
 		}
 	}
+	complete = len(tx) < p.vtzBudget && !cut
 	p.vtzBudget -= len(tx)
 	slices.SortStableFunc(tx, func(a, b transition) int { return cmpInt64(a.at, b.at) })
 	data := tzif(transition{off: before.from, name: before.name}, tx, footer)
 	loc, err := time.LoadLocationFromTZData(tzid, data)
 	if err != nil {
-		return nil
+		return nil, complete
 	}
-	return loc
+	return loc, complete
 }
 
 func cmpInt64(a, b int64) int {

@@ -39,9 +39,16 @@ func TestVTimezoneRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cal := loadFixture(t, tt.file)
 			p := newTimeParser(cal, time.UTC)
-			loc := p.compileVTimezone(tt.tzid, p.vtimezone(tt.tzid))
-			if loc == nil {
-				t.Fatal("no location")
+			vtz := p.vtimezone(tt.tzid)
+			loc, complete := p.compileVTimezone(tt.tzid, vtz)
+			if loc == nil || !complete {
+				t.Fatalf("location %v, complete %v", loc, complete)
+			}
+			// Compiled once per component: a second object that shares the
+			// VTIMEZONE (as decodeForBusy makes them) gets the same zone.
+			first := newTimeParser(cal, time.UTC).vtimezoneLocation(tt.tzid, vtz)
+			if again := newTimeParser(cal, time.UTC).vtimezoneLocation(tt.tzid, vtz); again != first {
+				t.Error("the VTIMEZONE was compiled again")
 			}
 			like := mustLoad(tt.like)
 			from := time.Date(tt.fromYear, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -2,6 +2,8 @@ package caldav
 
 import (
 	"math"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -118,14 +120,39 @@ type zone struct {
 }
 
 func newZone(loc *time.Location) *zone {
-	z := &zone{loc: loc}
+	z := zoneOfLocation(loc)
+	return &z
+}
+
+// zoneOfLocation returns a new zone of loc, as a value.
+func zoneOfLocation(loc *time.Location) zone {
+	if z, ok := zoneStarts.Load(loc); ok {
+		return z.(zone)
+	}
+	z := zone{loc: loc}
 	start, end := time.Unix(0, 0).In(loc).ZoneBounds()
 	if start.IsZero() && end.IsZero() {
 		_, off := time.Unix(0, 0).In(loc).Zone()
 		z.fixed, z.off = true, int64(off)
 	}
+	if zoneStartsLen.Add(1) <= maxZoneStarts {
+		zoneStarts.Store(loc, z)
+	}
 	return z
 }
+
+// zoneStarts holds the new zone of each *time.Location met, so that the
+// expansion of an object does not look again at whether the practitioner's
+// zone, or an event's, is fixed. Locations come from time.LoadLocation
+// (through loadZone, which keeps at most maxCachedZones), the
+// practitioner's configuration and compiled VTIMEZONEs (see
+// compiledZones): maxZoneStarts bounds what hostile objects could add.
+var (
+	zoneStarts    sync.Map // *time.Location → zone
+	zoneStartsLen atomic.Int64
+)
+
+const maxZoneStarts = 4096
 
 var utcZone = newZone(time.UTC)
 
