@@ -30,15 +30,15 @@ import (
 //
 // Radicale is reached through a proxy in this process that counts its
 // requests and the time they take. Besides ns/op it reports bookings/s
-// (wall clock, from the first request to the last answer), the p50 and p95
-// of the latency a client sees, and the Radicale requests and
-// milliseconds per booking. calendar=N starts with N events of the
+// (the bookings timed over the wall clock of the timed loop), the p50 and
+// p95 of the latency a client sees, and the Radicale requests and
+// milliseconds per booking (logged by method). calendar=N starts with N events of the
 // practitioner's own (outside the opening hours) in the bookings calendar.
 //
 // The figures are in docs/BENCHMARKS.md. Run it with a fixed count, since
 // the calendar grows by one event per booking:
 //
-//	go test -run '^$' -bench BookingRadicale -benchtime 300x ./cmd/rdv/
+//	go test -run '^$' -bench BookingRadicale -benchtime 300x -count 3 ./cmd/rdv/
 func BenchmarkBookingRadicale(b *testing.B) {
 	skipHeavy(b)
 	bin := rdvBinary(b, "")

@@ -121,6 +121,8 @@ type rdvProcess struct {
 	logs  *syncBuffer
 	done  chan struct{} // closed when the process has exited
 	state *os.ProcessState
+	// retried: the process could not listen and another took its place.
+	retried bool
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent use.
@@ -183,7 +185,8 @@ func spawnRdv(tb testing.TB, name, bin, config, data string, env ...string) (*rd
 			return p, nil
 		}
 		if p.exited() && strings.Contains(p.logs.String(), "address already in use") && attempt < 3 {
-			continue // the free port was taken meanwhile
+			p.retried = true // the free port was taken meanwhile
+			continue
 		}
 		return nil, fmt.Errorf("%s did not start: %v\n%s", name, err, p.logs.String())
 	}
@@ -230,10 +233,18 @@ func (p *rdvProcess) exited() bool {
 }
 
 // stop ends the process, if it still runs, with SIGTERM, and fails the test
-// unless it shuts down cleanly; past 10 s it is killed. A failed test shows
-// its output.
+// unless it shuts down cleanly; past 10 s it is killed. A process that
+// ended before, other than by SIGKILL (which only the tests send), fails
+// the test too. A failed test shows its output.
 func (p *rdvProcess) stop() {
-	if !p.exited() {
+	if p.retried {
+		return
+	}
+	if p.exited() {
+		if ws, ok := p.state.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+			p.tb.Errorf("%s ended by itself: %v", p.name, p.state)
+		}
+	} else {
 		p.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-p.done:
