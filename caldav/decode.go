@@ -31,9 +31,9 @@ func decodeForBusy(data string, shared *sharedTable) (*ical.Calendar, error) {
 }
 
 // sharedTable holds what the objects of one calendar account repeat, parsed
-// once: VTIMEZONE components and properties' parameters, by their text. It
-// is safe for concurrent use and holds at most maxZones components and
-// maxParams parameter lists.
+// once: VTIMEZONE components and the parameters of date and time properties,
+// by their text. It is safe for concurrent use and holds at most maxZones
+// components and maxParams parameter lists.
 type sharedTable struct {
 	mu     sync.Mutex
 	zones  map[string]*ical.Component
@@ -284,7 +284,7 @@ func parseCalendar(data string, skip func(comp, prop string) bool, zones *shared
 			if skip != nil && skip(top.comp.Name, name) {
 				continue
 			}
-			top.props = append(top.props, ical.Prop{Name: name, Params: ps.publish(params), Value: value})
+			top.props = append(top.props, ical.Prop{Name: name, Params: ps.publish(name, params), Value: value})
 		}
 	}
 }
@@ -455,13 +455,20 @@ func (ps *parser) parseLine(line string) (name string, params ical.Params, value
 	return name, params, rest[1:], nil
 }
 
-// publish puts the parameters parseLine has just parsed, if it did, into
-// the shared table, and returns those to keep. Only the parameters of the
-// properties kept are published: the table holds nothing of what
-// skipForBusy leaves out.
-func (ps *parser) publish(params ical.Params) ical.Params {
+// publish puts the parameters parseLine has just parsed for the property
+// name, if it did, into the shared table, and returns those to keep. Only
+// the parameters of date and time properties are published, which are
+// those objects repeat (TZID, VALUE=DATE) and carry no one's name or words
+// (an ATTENDEE's CN does): the table outlives the objects.
+func (ps *parser) publish(name string, params ical.Params) ical.Params {
 	text := ps.fresh
 	if ps.shared == nil || text == "" {
+		return params
+	}
+	switch name {
+	case ical.PropDateTimeStart, ical.PropDateTimeEnd, ical.PropRecurrenceID,
+		ical.PropExceptionDates, ical.PropRecurrenceDates, ical.PropDue:
+	default:
 		return params
 	}
 	ps.fresh = ""

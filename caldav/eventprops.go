@@ -59,3 +59,78 @@ func (e *eventProps) uidValue() string {
 	}
 	return e.uid.Value
 }
+
+// series is a master VEVENT and its overrides (RFC 5545 section 3.8.4.4):
+// the VEVENTs of one UID. Either may be missing.
+type series struct {
+	master    *eventProps
+	overrides []*eventProps
+}
+
+// groupSeries groups VEVENTs by UID, in the order of their first
+// appearance. A VEVENT without UID is a series of its own; a second master
+// for one UID (invalid) too.
+func groupSeries(events []eventProps) []series {
+	var out []series
+	var byUID map[string]int
+	find := func(uid string) int {
+		if byUID != nil {
+			if i, ok := byUID[uid]; ok {
+				return i
+			}
+			return -1
+		}
+		for i := range out {
+			if seriesUID(out[i]) == uid {
+				return i
+			}
+		}
+		return -1
+	}
+	for k := range events {
+		e := &events[k]
+		uid := e.uidValue()
+		isOverride := e.rid != nil
+		i := -1
+		if uid != "" {
+			i = find(uid)
+		}
+		switch {
+		case i >= 0 && isOverride:
+			out[i].overrides = append(out[i].overrides, e)
+			continue
+		case i >= 0 && out[i].master == nil:
+			out[i].master = e
+			continue
+		}
+		s := series{master: e}
+		if isOverride {
+			s = series{overrides: []*eventProps{e}}
+		}
+		out = append(out, s)
+		if uid != "" && i < 0 {
+			if byUID == nil && len(out) > 16 {
+				byUID = map[string]int{}
+				for j := range out[:len(out)-1] {
+					if u := seriesUID(out[j]); u != "" {
+						if _, ok := byUID[u]; !ok {
+							byUID[u] = j
+						}
+					}
+				}
+			}
+			if byUID != nil {
+				byUID[uid] = len(out) - 1
+			}
+		}
+	}
+	return out
+}
+
+func seriesUID(s series) string {
+	e := s.master
+	if e == nil {
+		e = s.overrides[0]
+	}
+	return e.uidValue()
+}

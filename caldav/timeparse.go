@@ -43,7 +43,7 @@ func newTimeParser(cal *ical.Calendar, loc *time.Location) *timeParser {
 }
 
 func (p *timeParser) init(cal *ical.Calendar, loc *time.Location) {
-	*p = timeParser{loc: loc, localZone: zoneOfLocation(loc), cal: cal, vtzBudget: maxVTZTransitions}
+	*p = timeParser{loc: loc, localZone: zoneOfLocation(loc, true), cal: cal, vtzBudget: maxVTZTransitions}
 	p.local = &p.localZone
 }
 

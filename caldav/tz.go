@@ -37,7 +37,7 @@ func (p *timeParser) zoneOf(tzid string) *zone {
 	if len(p.zones) >= maxZonesPerObject {
 		return p.local
 	}
-	loc := p.resolveTZID(tzid)
+	loc, compiled := p.resolveTZID(tzid)
 	var z *zone
 	for _, known := range p.zones {
 		if known.z.loc == loc {
@@ -50,11 +50,12 @@ func (p *timeParser) zoneOf(tzid string) *zone {
 	case loc == p.loc:
 		z = p.local
 	case p.nZoneVals < len(p.zoneVals):
-		p.zoneVals[p.nZoneVals] = zoneOfLocation(loc)
+		p.zoneVals[p.nZoneVals] = zoneOfLocation(loc, !compiled)
 		z = &p.zoneVals[p.nZoneVals]
 		p.nZoneVals++
 	default:
-		z = newZone(loc)
+		zv := zoneOfLocation(loc, !compiled)
+		z = &zv
 	}
 	if p.zones == nil {
 		p.zones = p.zoneBuf[:0]
@@ -67,21 +68,23 @@ func (p *timeParser) zoneOf(tzid string) *zone {
 // resolved; the others are read in the practitioner's zone.
 const maxZonesPerObject = 64
 
-func (p *timeParser) resolveTZID(tzid string) *time.Location {
+// resolveTZID returns the zone of a TZID (see zoneOf); compiled is true
+// when it was made from a VTIMEZONE's rules.
+func (p *timeParser) resolveTZID(tzid string) (loc *time.Location, compiled bool) {
 	name := strings.Trim(strings.TrimSpace(tzid), `"`)
 	if loc := loadZone(name); loc != nil {
-		return loc
+		return loc, false
 	}
 	if iana, ok := windowsZones[name]; ok {
 		if loc := loadZone(iana); loc != nil {
-			return loc
+			return loc, false
 		}
 	}
 	if strings.HasPrefix(name, "/") {
 		for i := 1; i < len(name); i++ {
 			if name[i] == '/' {
 				if loc := loadZone(name[i+1:]); loc != nil {
-					return loc
+					return loc, false
 				}
 			}
 		}
@@ -91,30 +94,31 @@ func (p *timeParser) resolveTZID(tzid string) *time.Location {
 		vtz = p.vtimezone(name)
 	}
 	if vtz != nil {
-		if loc := p.vtimezoneLocation(name, vtz); loc != nil {
-			return loc
+		if loc, compiled := p.vtimezoneLocation(name, vtz); loc != nil {
+			return loc, compiled
 		}
 	}
-	return p.loc
+	return p.loc, false
 }
 
 // vtimezoneLocation returns the zone of the VTIMEZONE vtz of TZID name,
-// from its X-LIC-LOCATION or its rules, nil if neither gives one.
-func (p *timeParser) vtimezoneLocation(name string, vtz *ical.Component) *time.Location {
+// from its X-LIC-LOCATION or compiled from its rules, nil if neither gives
+// one.
+func (p *timeParser) vtimezoneLocation(name string, vtz *ical.Component) (loc *time.Location, compiled bool) {
 	key := compiledKey{name, vtz}
 	compiledZones.Lock()
 	loc, ok := compiledZones.m[key]
 	compiledZones.Unlock()
 	if ok {
-		return loc
+		return loc, true
 	}
 	if lic := vtz.Props.Get("X-LIC-LOCATION"); lic != nil {
 		if loc := loadZone(strings.TrimSpace(lic.Value)); loc != nil {
-			return loc
+			return loc, false
 		}
 	}
-	loc, complete := p.compileVTimezone(name, vtz)
-	if complete {
+	loc, keep := p.compileVTimezone(name, vtz)
+	if keep {
 		compiledZones.Lock()
 		if compiledZones.m == nil || len(compiledZones.m) >= maxCompiledZones {
 			compiledZones.m = map[compiledKey]*time.Location{}
@@ -122,7 +126,7 @@ func (p *timeParser) vtimezoneLocation(name string, vtz *ical.Component) *time.L
 		compiledZones.m[key] = loc
 		compiledZones.Unlock()
 	}
-	return loc
+	return loc, true
 }
 
 // compiledZones remembers the zones compiled from VTIMEZONEs (nil for one
@@ -130,7 +134,8 @@ func (p *timeParser) vtimezoneLocation(name string, vtz *ical.Component) *time.L
 // VTIMEZONEs of the same text between objects (see sharedTable), so the
 // objects of a calendar compile each of its zones once, however many
 // objects repeat it. It is emptied when full: components are kept alive
-// only while it holds them.
+// only while it holds them. Only zones of at most maxKeptTransitions are
+// kept, so that it holds a few megabytes at most, whatever the objects.
 var compiledZones struct {
 	sync.Mutex
 	m map[compiledKey]*time.Location
@@ -141,7 +146,10 @@ type compiledKey struct {
 	vtz  *ical.Component
 }
 
-const maxCompiledZones = 256
+const (
+	maxCompiledZones   = 256
+	maxKeptTransitions = 2000 // a yearly pair of rules up to vtzHorizon is under 500
+)
 
 // vtimezone returns the object's VTIMEZONE of that TZID, if any.
 func (p *timeParser) vtimezone(tzid string) *ical.Component {
@@ -228,9 +236,12 @@ type observance struct {
 }
 
 // compileVTimezone turns a VTIMEZONE into a zone, nil if it has no usable
-// observance. complete is false when the call's budget of transitions cut
-// it short: the result then depends on the objects expanded before.
-func (p *timeParser) compileVTimezone(tzid string, vtz *ical.Component) (loc *time.Location, complete bool) {
+// observance. keep reports whether the result may be kept for other
+// objects (see compiledZones): it is false when a rule stopped early (the
+// call's budget of transitions may have cut it short, and the result then
+// depends on the objects expanded before) and for zones of many
+// transitions.
+func (p *timeParser) compileVTimezone(tzid string, vtz *ical.Component) (loc *time.Location, keep bool) {
 	var obs []observance
 	for _, c := range vtz.Children {
 		if c.Name != "STANDARD" && c.Name != "DAYLIGHT" {
@@ -303,15 +314,15 @@ func (p *timeParser) compileVTimezone(tzid string, vtz *ical.Component) (loc *ti
 			}
 		}
 	}
-	complete = len(tx) < p.vtzBudget && !cut
+	keep = !cut && len(tx) < p.vtzBudget && len(tx) <= maxKeptTransitions
 	p.vtzBudget -= len(tx)
 	slices.SortStableFunc(tx, func(a, b transition) int { return cmpInt64(a.at, b.at) })
 	data := tzif(transition{off: before.from, name: before.name}, tx, footer)
 	loc, err := time.LoadLocationFromTZData(tzid, data)
 	if err != nil {
-		return nil, complete
+		return nil, keep
 	}
-	return loc, complete
+	return loc, keep
 }
 
 func cmpInt64(a, b int64) int {

@@ -46,8 +46,8 @@ func TestVTimezoneRules(t *testing.T) {
 			}
 			// Compiled once per component: a second object that shares the
 			// VTIMEZONE (as decodeForBusy makes them) gets the same zone.
-			first := newTimeParser(cal, time.UTC).vtimezoneLocation(tt.tzid, vtz)
-			if again := newTimeParser(cal, time.UTC).vtimezoneLocation(tt.tzid, vtz); again != first {
+			first, _ := newTimeParser(cal, time.UTC).vtimezoneLocation(tt.tzid, vtz)
+			if again, _ := newTimeParser(cal, time.UTC).vtimezoneLocation(tt.tzid, vtz); again != first {
 				t.Error("the VTIMEZONE was compiled again")
 			}
 			like := mustLoad(tt.like)

@@ -3,7 +3,6 @@ package caldav
 import (
 	"math"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -120,39 +119,47 @@ type zone struct {
 }
 
 func newZone(loc *time.Location) *zone {
-	z := zoneOfLocation(loc)
+	z := zoneOfLocation(loc, false)
 	return &z
 }
 
-// zoneOfLocation returns a new zone of loc, as a value.
-func zoneOfLocation(loc *time.Location) zone {
-	if z, ok := zoneStarts.Load(loc); ok {
-		return z.(zone)
+// zoneOfLocation returns a new zone of loc, as a value. With remember, what
+// it learns of loc is kept for the next objects (see zoneStarts).
+func zoneOfLocation(loc *time.Location, remember bool) zone {
+	zoneStarts.RLock()
+	z, ok := zoneStarts.m[loc]
+	zoneStarts.RUnlock()
+	if ok {
+		return z
 	}
-	z := zone{loc: loc}
+	z = zone{loc: loc}
 	start, end := time.Unix(0, 0).In(loc).ZoneBounds()
 	if start.IsZero() && end.IsZero() {
 		_, off := time.Unix(0, 0).In(loc).Zone()
 		z.fixed, z.off = true, int64(off)
 	}
-	if zoneStartsLen.Add(1) <= maxZoneStarts {
-		zoneStarts.Store(loc, z)
+	if remember {
+		zoneStarts.Lock()
+		if zoneStarts.m == nil || len(zoneStarts.m) >= maxZoneStarts {
+			zoneStarts.m = map[*time.Location]zone{}
+		}
+		zoneStarts.m[loc] = z
+		zoneStarts.Unlock()
 	}
 	return z
 }
 
-// zoneStarts holds the new zone of each *time.Location met, so that the
+// zoneStarts holds a new zone of the locations met most, so that the
 // expansion of an object does not look again at whether the practitioner's
-// zone, or an event's, is fixed. Locations come from time.LoadLocation
-// (through loadZone, which keeps at most maxCachedZones), the
-// practitioner's configuration and compiled VTIMEZONEs (see
-// compiledZones): maxZoneStarts bounds what hostile objects could add.
-var (
-	zoneStarts    sync.Map // *time.Location → zone
-	zoneStartsLen atomic.Int64
-)
+// zone, or an event's, is fixed: the practitioner's zone, and those of
+// IANA names (which loadZone keeps anyway), not those compiled from
+// VTIMEZONEs. It is emptied when full.
+var zoneStarts struct {
+	sync.RWMutex
+	m map[*time.Location]zone
+}
 
-const maxZoneStarts = 4096
+const maxZoneStarts = 256
 
 var utcZone = newZone(time.UTC)
 
