@@ -2,15 +2,12 @@ package testservers
 
 import (
 	"bytes"
-	"context"
-	"encoding/xml"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -99,55 +96,32 @@ level = warning
 }
 
 // CalendarPath returns the path of the user's calendar named name.
-func (r *Radicale) CalendarPath(name string) string { return "/" + r.User + "/" + name + "/" }
+func (r *Radicale) CalendarPath(name string) string { return r.server().CalendarPath(name) }
 
 // MkCalendar creates a calendar of events with a display name.
 func (r *Radicale) MkCalendar(t testing.TB, name, displayName string) {
 	t.Helper()
-	var dn strings.Builder
-	xml.EscapeText(&dn, []byte(displayName))
-	body := `<?xml version="1.0" encoding="utf-8"?>
-<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
-  <D:set><D:prop>
-    <D:displayname>` + dn.String() + `</D:displayname>
-    <C:supported-calendar-component-set><C:comp name="VEVENT"/></C:supported-calendar-component-set>
-  </D:prop></D:set>
-</C:mkcalendar>`
-	r.Do(t, "MKCALENDAR", r.CalendarPath(name), "application/xml", []byte(body), http.StatusCreated)
+	r.server().MkCalendar(t, name, displayName)
 }
 
 // Put stores a calendar object as is.
 func (r *Radicale) Put(t testing.TB, calendar, object string, data []byte) {
 	t.Helper()
-	r.Do(t, http.MethodPut, r.CalendarPath(calendar)+object, "text/calendar", data, http.StatusCreated)
+	r.server().Put(t, calendar, object, data)
 }
 
-// Do sends an authenticated request and fails t unless the status is want. It
-// returns the response body.
+// Do sends an authenticated request (Depth: 1 for PROPFIND and REPORT) and
+// fails t unless the status is want. It returns the response body.
 func (r *Radicale) Do(t testing.TB, method, path, contentType string, body []byte, want int) []byte {
 	t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), method, strings.TrimSuffix(r.URL, "/")+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if method == "PROPFIND" || method == "REPORT" {
-		req.Header.Set("Depth", "1")
-	}
-	req.SetBasicAuth(r.User, r.Password)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	b.ReadFrom(resp.Body)
-	if resp.StatusCode != want {
-		t.Fatalf("%s %s: %s: %s", method, path, resp.Status, b.String())
-	}
-	return b.Bytes()
+	return r.server().Do(t, method, path, contentType, body, want)
+}
+
+// server is r as a generic Server: Radicale's principal and calendar home
+// are both "/USER/".
+func (r *Radicale) server() *Server {
+	home := "/" + r.User + "/"
+	return &Server{URL: r.URL, User: r.User, Password: r.Password, Principal: home, Home: home}
 }
 
 // FreePort returns a TCP port of 127.0.0.1 that was free a moment ago.
