@@ -70,14 +70,8 @@ func migrate(ctx context.Context, db *sql.DB, ms []migration) error {
 	if err != nil {
 		return err
 	}
-	known := make(map[int]string, len(ms))
-	for _, m := range ms {
-		known[m.version] = m.name
-	}
-	for v, name := range applied {
-		if known[v] != name {
-			return booking.Errorf(booking.EInternal, "store: database has migration %s, unknown to this version of rdv", name)
-		}
+	if err := checkApplied(applied, ms); err != nil {
+		return err
 	}
 	for _, m := range ms {
 		if _, ok := applied[m.version]; ok {
@@ -85,6 +79,21 @@ func migrate(ctx context.Context, db *sql.DB, ms []migration) error {
 		}
 		if err := applyMigration(ctx, db, m); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkApplied refuses a database that has recorded a migration this program
+// does not know: one made by a newer version of rdv, or a file renamed since.
+func checkApplied(applied map[int]string, ms []migration) error {
+	known := make(map[int]string, len(ms))
+	for _, m := range ms {
+		known[m.version] = m.name
+	}
+	for v, name := range applied {
+		if known[v] != name {
+			return booking.Errorf(booking.EInternal, "store: database has migration %s, unknown to this version of rdv", name)
 		}
 	}
 	return nil

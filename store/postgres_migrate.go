@@ -5,8 +5,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/rdvlibre/rdv/booking"
 )
 
 // migrationLock is the advisory lock that serialises migrations across the
@@ -45,14 +43,8 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool, ms []migration) er
 	if err != nil {
 		return err
 	}
-	known := make(map[int]string, len(ms))
-	for _, m := range ms {
-		known[m.version] = m.name
-	}
-	for v, name := range applied {
-		if known[v] != name {
-			return booking.Errorf(booking.EInternal, "store: database has migration %s, unknown to this version of rdv", name)
-		}
+	if err := checkApplied(applied, ms); err != nil {
+		return err
 	}
 	for _, m := range ms {
 		if _, ok := applied[m.version]; ok {
