@@ -67,11 +67,13 @@ func (c *fakeCalendar) Busy(_ context.Context, from, to time.Time) ([]booking.Bu
 	return out, nil
 }
 
+func (c *fakeCalendar) Href(id string) string { return "/calendars/demo/bookings/" + id + ".ics" }
+
 func (c *fakeCalendar) Create(_ context.Context, a booking.Appointment) (booking.EventRef, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.creates++
-	href := "/calendars/demo/bookings/" + a.Booking.ID + ".ics"
+	href := c.Href(a.Booking.ID)
 	if _, ok := c.events[href]; ok {
 		return booking.EventRef{}, booking.Errorf(booking.EConflict, "event exists")
 	}

@@ -92,7 +92,17 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 		return nil, "", nil, err
 	}
 	if !IsSlot(q, start) {
-		return nil, "", nil, Errorf(EConflict, "the slot %s is no longer free", start.Format(time.RFC3339))
+		// Perhaps held by the event of a write that was cut short: settle
+		// the intents past their grace period, and look again if it removed
+		// anything.
+		if _, n, err := s.settle(ctx, e, nil); err == nil && n > 0 {
+			if q, err = s.freshQuery(ctx, e, t, start, ""); err != nil {
+				return nil, "", nil, err
+			}
+		}
+		if !IsSlot(q, start) {
+			return nil, "", nil, Errorf(EConflict, "the slot %s is no longer free", start.Format(time.RFC3339))
+		}
 	}
 
 	now := s.now()
@@ -113,26 +123,35 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 		b.Status = StatusPending
 	}
 	a := Appointment{Booking: b, Practitioner: &e.p, Type: t}
+	// The write-ahead intent: the proof, should this process stop before
+	// the ledger records the booking, that the event is rdv's to remove.
+	in, err := s.intend(ctx, IntentCreate, b, e.cal.Href(b.ID), 0)
+	if err != nil {
+		return nil, "", nil, err
+	}
 	ref, err := e.cal.Create(ctx, a)
 	if err != nil {
 		if ErrorCode(err) == EConflict {
+			s.forget(ctx, in.ID) // nothing written
 			return nil, "", nil, WrapError(EConflict, err, "the slot "+start.Format(time.RFC3339)+" is no longer free")
 		}
+		// Perhaps written (a timeout after the server took it): the intent
+		// stays, and SettleIntents removes the event if it is there.
 		return nil, "", nil, err
 	}
 	b.EventHref, b.EventETag = ref.Href, ref.ETag
 	s.step("book", "after-event")
 	msgs := []OutboxMessage{s.message(NotifyCreated, b, token)}
-	c := Change{Booking: b, Create: true, Outbox: msgs}
+	c := Change{Booking: b, Create: true, Outbox: msgs, Intents: []string{in.ID}}
 	if key != nil {
 		if c.Key, err = s.keys.record(key, b, token, now); err != nil {
-			s.removeEvent(ctx, e, b.ID, ref)
+			s.removeEvent(ctx, e, b.ID, ref, in)
 			return nil, "", nil, err
 		}
 	}
 	if err := s.store.Record(ctx, c); err != nil {
 		// Leave no event without its booking.
-		s.removeEvent(ctx, e, b.ID, ref)
+		s.removeEvent(ctx, e, b.ID, ref, in)
 		if key != nil && ErrorCode(err) == EConflict {
 			// The same key, recorded meanwhile by a request for another
 			// practitioner (the lock is per practitioner).
@@ -147,10 +166,13 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 	return b, token, msgs, nil
 }
 
-// removeEvent deletes an event that has no ledger row, logging a failure
-// (Reconcile removes it later).
-func (s *Service) removeEvent(ctx context.Context, e *entry, id string, ref EventRef) {
+// removeEvent deletes the event this process just wrote, at ref, whose
+// booking could not be recorded, then its intent in; a failure is logged,
+// and the intent left for SettleIntents, which removes the event later.
+func (s *Service) removeEvent(ctx context.Context, e *entry, id string, ref EventRef, in *Intent) {
 	if err := e.cal.Delete(context.WithoutCancel(ctx), ref); err != nil {
-		s.log.Error("booking: event left without ledger row", "booking", id, "practitioner", e.p.ID, "err", err)
+		s.log.Error("booking: event left without ledger row until its write intent is settled", "booking", id, "practitioner", e.p.ID, "err", err)
+		return
 	}
+	s.forget(ctx, in.ID)
 }

@@ -205,6 +205,12 @@ func (s *Service) changeBooking(ctx context.Context, practitionerID, id string, 
 	}
 	var a Appointment
 	msgs, err := func() ([]OutboxMessage, error) {
+		// A write of this booking cut short (a process stopped between the
+		// calendar and the ledger) is settled first, so that its event is
+		// not taken for the practitioner's change.
+		if left, _, err := s.settle(ctx, e, map[string]bool{id: true}); left[id] {
+			return nil, WrapError(EUnavailable, err, "an earlier change of this booking could not be finished; try again in a moment")
+		}
 		// Re-read under the lock: another request may have changed it.
 		b, err := s.store.Booking(ctx, id)
 		if err != nil {
@@ -245,16 +251,30 @@ func (s *Service) commit(ctx context.Context, e *entry, a Appointment, after *Bo
 	after.UpdatedAt = s.now()
 	next := Appointment{Booking: after, Practitioner: a.Practitioner, Type: a.Type}
 	ref := EventRef{Href: before.EventHref, ETag: before.EventETag}
+	op := IntentUpdate
 	if del {
-		if err := s.deleteEvent(ctx, e, a, ref); err != nil {
-			return nil, err
-		}
+		op = IntentDelete
+	}
+	// The write-ahead intent: should this process stop between the
+	// calendar and the ledger, it tells the event it left apart from a
+	// change the practitioner made (see SettleIntents).
+	in, err := s.intend(ctx, op, after, ref.Href, before.Revision)
+	if err != nil {
+		return nil, err
+	}
+	if del {
+		err = s.deleteEvent(ctx, e, a, ref)
 	} else {
-		nref, err := s.updateEvent(ctx, e, a, next, ref)
-		if err != nil {
-			return nil, err
+		var nref EventRef
+		if nref, err = s.updateEvent(ctx, e, a, next, ref); err == nil {
+			after.EventHref, after.EventETag = nref.Href, nref.ETag
 		}
-		after.EventHref, after.EventETag = nref.Href, nref.ETag
+	}
+	if err != nil {
+		if ErrorCode(err) == EConflict {
+			s.forget(ctx, in.ID) // refused: nothing written
+		}
+		return nil, err
 	}
 	s.step(stepOps[kind], "after-event")
 	msg := s.message(kind, after, "")
@@ -262,8 +282,10 @@ func (s *Service) commit(ctx context.Context, e *entry, a Appointment, after *Bo
 		msg.PreviousStart, msg.PreviousEnd = before.Start, before.End
 	}
 	msgs := []OutboxMessage{msg}
-	if err := s.store.Record(ctx, Change{Booking: after, Outbox: msgs}); err != nil {
-		s.restore(ctx, e, a, after, del, err)
+	if err := s.store.Record(ctx, Change{Booking: after, Outbox: msgs, Intents: []string{in.ID}}); err != nil {
+		if s.restore(ctx, e, a, after, del, err) {
+			s.forget(ctx, in.ID)
+		}
 		if ErrorCode(err) == EConflict {
 			// Another process changed the row since it was read under the
 			// lock: the lock was lost (see Locker).
@@ -284,15 +306,16 @@ func (s *Service) commit(ctx context.Context, e *entry, a Appointment, after *Bo
 // since the ledger is what the patient was told. That is the booking as it
 // was read (a.Booking), put back; or, when the row was changed meanwhile
 // (EConflict: another process wrote it, the lock lost), the row as it is
-// now, read again. A failure is logged: Reconcile and Sync repair it later.
-func (s *Service) restore(ctx context.Context, e *entry, a Appointment, after *Booking, deleted bool, recErr error) {
+// now, read again. It reports whether the calendar shows the row again; a
+// failure is logged, and the change's write intent settles it later.
+func (s *Service) restore(ctx context.Context, e *entry, a Appointment, after *Booking, deleted bool, recErr error) bool {
 	ctx = context.WithoutCancel(ctx)
 	row := a.Booking
 	if ErrorCode(recErr) == EConflict {
 		cur, err := s.store.Booking(ctx, after.ID)
 		if err != nil {
-			s.log.Error("booking: calendar and ledger disagree until reconciled", "booking", after.ID, "err", err)
-			return
+			s.log.Error("booking: calendar and ledger disagree until the write intent is settled", "booking", after.ID, "err", err)
+			return false
 		}
 		cur.Start, cur.End = cur.Start.In(e.p.Location), cur.End.In(e.p.Location)
 		row = cur
@@ -317,8 +340,10 @@ func (s *Service) restore(ctx context.Context, e *entry, a Appointment, after *B
 		_, err = s.updateEvent(ctx, e, shows, want, ref)
 	}
 	if err != nil {
-		s.log.Error("booking: calendar and ledger disagree until reconciled", "booking", after.ID, "err", err)
+		s.log.Error("booking: calendar and ledger disagree until the write intent is settled", "booking", after.ID, "err", err)
+		return false
 	}
+	return true
 }
 
 // sameState reports whether an event showing a shows b as well: same time,

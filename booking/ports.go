@@ -43,6 +43,11 @@ type BookingEvent struct {
 	// STATUS:CANCELLED and StatusConfirmed otherwise.
 	Status   Status
 	Sequence int
+	// Patient is the patient as the event names them: the name (CN) and
+	// email (mailto) of its ATTENDEE, and the phone of its DESCRIPTION.
+	// It is what adopting an event rebuilds a ledger row from (see Adopt);
+	// nothing else reads it.
+	Patient Patient
 }
 
 // Calendar is the practitioner's calendar, as the booking service needs it.
@@ -56,6 +61,10 @@ type Calendar interface {
 	// before it writes: the answer must reflect every write made before the
 	// call, by this process or another (a cache must not serve it stale).
 	Busy(ctx context.Context, from, to time.Time) ([]BusyInterval, error)
+	// Href returns where Create writes the event of the booking with this
+	// id (its href in the bookings calendar), so that the write intent
+	// recorded before it can name the object.
+	Href(bookingID string) string
 	// Create writes a new event for a.Booking, whose UID is the booking id, only
 	// if no object exists at its place (If-None-Match: *). It returns an
 	// EConflict error when one does, EUnavailable when the server can't be reached.
@@ -90,7 +99,7 @@ type Change struct {
 	// Create inserts Booking, at its Revision (0 for a new booking), or
 	// returns EConflict if its id exists. Otherwise the change is an update,
 	// and a compare-and-set: Booking's status, start, end, event reference,
-	// sequence and UpdatedAt are saved, and the row's revision becomes
+	// sequence, UpdatedAt and TokenHash are saved, and the row's revision becomes
 	// Booking.Revision+1, only if the stored row still has Booking.Revision,
 	// the revision it was read with. ENotFound if it does not exist;
 	// EConflict if it has another revision, that is, someone changed it
@@ -106,6 +115,11 @@ type Change struct {
 	// Key, with Create, records the Idempotency-Key of the request that made
 	// the booking. EConflict if a record with the same Key.Key exists.
 	Key *IdempotencyRecord
+	// Intents are the write intents (see Intent) this change settles: they
+	// are deleted in the same transaction, so that the calendar write they
+	// announced is accounted for by the row, or by nothing if the change
+	// fails. Ids that are not there are ignored.
+	Intents []string
 }
 
 // OutboxMessage is a notification waiting in the store's outbox until it is
@@ -190,6 +204,17 @@ type Store interface {
 	// the outbox messages sent or given up before outboxBefore.
 	Purge(ctx context.Context, keysBefore, outboxBefore time.Time) error
 
+	// AddIntent records in, before the calendar write it announces (see
+	// Intent), in a transaction of its own. EConflict if in.ID exists,
+	// EInvalid for an intent that can't be stored.
+	AddIntent(ctx context.Context, in Intent) error
+	// DeleteIntents deletes the intents with these ids; missing ones are
+	// ignored.
+	DeleteIntents(ctx context.Context, ids ...string) error
+	// Intents returns the intents of the practitioner recorded before
+	// before (all of them when practitionerID is ""), oldest first.
+	Intents(ctx context.Context, practitionerID string, before time.Time) ([]Intent, error)
+
 	// AddClosure records c, a closure of the practitioner added at runtime,
 	// under c.ID. Errors: EConflict if a closure with c.ID exists, EInvalid
 	// for one that can't be stored (no id, dates that are not dates or not
@@ -211,14 +236,16 @@ const (
 	NotifyCancelled   = "cancelled"   // the booking was cancelled
 	NotifyRescheduled = "rescheduled" // the booking was moved to another time
 	NotifyExpired     = "expired"     // a pending booking was not confirmed in time and was released
+	NotifyLink        = "link"        // a new manage link, sent at the practice's request (see ResendLink)
 )
 
 // Notification is a message to send to a patient about their booking.
 type Notification struct {
 	Kind        string
 	Appointment Appointment
-	// ManageToken is the patient's secret token, set only on NotifyCreated (the
-	// only moment rdv knows it); the notifier builds the manage link from it.
+	// ManageToken is the patient's secret token, set only on NotifyCreated and
+	// NotifyLink (the only moments rdv knows it); the notifier builds the
+	// manage link from it.
 	ManageToken string
 	// Previous is the old time of a rescheduled booking (NotifyRescheduled).
 	Previous Interval

@@ -18,10 +18,18 @@ const ReconcileBack = 24 * time.Hour
 // changed.
 //
 // The ledger is what the patient was told (its rows and their messages are
-// recorded together); the calendar is what the practitioner sees. So:
+// recorded together); the calendar is what the practitioner sees. First,
+// the writes that a process began and did not finish are settled by their
+// write intents (see SettleIntents): an event no one was given is removed,
+// a change no one was told of is undone; writes that may still be under way
+// (intents younger than ServiceConfig.IntentGrace) are left, with their
+// bookings, to the next pass. Then:
 //
-//   - an event of rdv without a ledger row is removed: its booking was never
-//     confirmed to anyone;
+//   - a booking event this store has no row nor intent for is someone
+//     else's (another install writing to the same calendar, or this one
+//     before its store was lost): it is never deleted nor rewritten, it
+//     stays busy time, and it is reported once (see UnknownEvents and
+//     Adopt);
 //   - a cancelled or expired row whose event is still active: the event is
 //     cancelled (deleted for an expired booking, or with DeleteCancelled),
 //     since the patient was told;
@@ -41,9 +49,13 @@ const ReconcileBack = 24 * time.Hour
 //     left as it is, with a warning: its event was not deleted.
 //
 // Like Sync, a pass that would cancel too many of a practitioner's bookings
-// at once because their events are missing changes nothing for that
-// practitioner (see ServiceConfig.SyncMaxCancel); its error wraps
-// ErrSyncHeld.
+// at once because their events are missing, or rewrite or delete too many
+// events at once, changes nothing for that practitioner (see
+// ServiceConfig.SyncMaxCancel); its error wraps ErrSyncHeld.
+//
+// Every object this deletes or rewrites is one rdv can prove it wrote: an
+// intent of this store, or the ledger row of the booking whose event it is,
+// at the href the row names (docs/calendar-safety.md lists every path).
 //
 // Each practitioner is reconciled under its lock. An error with one does not
 // stop the others; the first is returned.
@@ -92,23 +104,21 @@ func (s *Service) reconcileWindow(ctx context.Context, e *entry, from, to time.T
 	}
 	var msgs []OutboxMessage
 	n, err := func() (int, error) {
-		w, err := s.readWindow(ctx, e, from, to)
+		// Writes cut short first: what they left is rdv's to put right,
+		// and must not be taken for the practitioner's changes.
+		inFlight, n, serr := s.settle(ctx, e, nil)
+		if inFlight == nil {
+			return 0, serr
+		}
+		w, err := s.readWindow(ctx, e, from, to, inFlight)
 		if err != nil {
-			return 0, err
+			return n, err
 		}
+		s.noteUnknown(e, w.unknown)
 		if err := s.holdIfMassCancel(e, w); err != nil {
-			return 0, err
+			return n, err
 		}
-		n := 0
 		errs := w.errs
-		for _, ev := range w.orphans {
-			if err := e.cal.Delete(ctx, ev.Ref); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			s.log.Warn("booking: event without ledger row removed", "booking", ev.Booking, "practitioner", e.p.ID)
-			n++
-		}
 		for _, r := range w.rows {
 			m, changed, err := s.reconcileBooking(ctx, e, r.b, r.ev, r.found)
 			if err != nil {
@@ -130,14 +140,19 @@ func (s *Service) reconcileWindow(ctx context.Context, e *entry, from, to time.T
 // window is what reconciling a window of a practitioner works on, as
 // readWindow found it.
 type window struct {
-	orphans []BookingEvent // rdv's events that have no ledger row
-	rows    []windowRow    // the rows to reconcile, with their events
+	// unknown are the booking events this store has no row nor write
+	// intent for: another install's, or a lost store's. They are left as
+	// they are (see Reconcile).
+	unknown []BookingEvent
+	rows    []windowRow // the rows to reconcile, with their events
 	// active counts the active rows (of types still configured); missing
 	// lists those whose event is absent from the calendar, which
-	// reconciling would cancel.
-	active  int
-	missing []string
-	errs    []error // what could not be read; those rows are left out
+	// reconciling would cancel; rewrites those whose event reconciling
+	// would rewrite or delete.
+	active   int
+	missing  []string
+	rewrites []string
+	errs     []error // what could not be read; those rows are left out
 }
 
 // windowRow is a ledger row and its event (found false if there is none).
@@ -155,7 +170,10 @@ type windowRow struct {
 // event of rdv (ErrForeignEvent) or is another booking's, the row is left
 // out with a warning: it is not a deleted event. Once holdIfMassCancel is
 // sure to hold the pass, the rows not looked up yet are left out too.
-func (s *Service) readWindow(ctx context.Context, e *entry, from, to time.Time) (*window, error) {
+//
+// The bookings in inFlight (a write of theirs may be under way, see
+// settle) are left out, as are their events.
+func (s *Service) readWindow(ctx context.Context, e *entry, from, to time.Time, inFlight map[string]bool) (*window, error) {
 	events, err := e.cal.Events(ctx, from, to)
 	if err != nil {
 		return nil, err
@@ -176,13 +194,13 @@ func (s *Service) readWindow(ctx context.Context, e *entry, from, to time.Time) 
 	// Events whose row is not in the window: in the ledger at another
 	// time (the event was moved), or not at all.
 	for _, ev := range events {
-		if rowByID[ev.Booking] != nil {
+		if rowByID[ev.Booking] != nil || inFlight[ev.Booking] {
 			continue
 		}
 		b, err := s.store.Booking(ctx, ev.Booking)
 		switch {
 		case ErrorCode(err) == ENotFound:
-			w.orphans = append(w.orphans, ev)
+			w.unknown = append(w.unknown, ev)
 		case err != nil:
 			w.errs = append(w.errs, err)
 		case b.PractitionerID == e.p.ID:
@@ -194,10 +212,13 @@ func (s *Service) readWindow(ctx context.Context, e *entry, from, to time.Time) 
 		if !found && b.Status.Active() {
 			w.missing = append(w.missing, b.ID)
 		}
+		if found && rewrites(b, ev) {
+			w.rewrites = append(w.rewrites, b.ID)
+		}
 	}
 	var unseen []*Booking
 	for _, b := range rows {
-		if _, _, err := s.entryAndType(b.PractitionerID, b.TypeID); err != nil {
+		if _, _, err := s.entryAndType(b.PractitionerID, b.TypeID); err != nil || inFlight[b.ID] {
 			continue
 		}
 		if b.Status.Active() {
@@ -243,21 +264,11 @@ func (s *Service) reconcileBooking(ctx context.Context, e *entry, b *Booking, ev
 			return nil, false, nil
 		}
 		// The patient was told it is off: so must the calendar show.
-		if b.Status == StatusExpired || s.deleteCancelled {
-			if err := e.cal.Delete(ctx, ev.Ref); err != nil {
-				return nil, false, err
-			}
-			b.EventETag = ""
-		} else {
-			ref, err := e.cal.Update(ctx, a, ev.Ref)
-			if err != nil {
-				return nil, false, err
-			}
-			b.EventHref, b.EventETag = ref.Href, ref.ETag
+		changed, err := s.putBack(ctx, e, a, ev, b.Status == StatusExpired || s.deleteCancelled)
+		if changed {
+			s.log.Warn("booking: event of an ended booking cancelled", "booking", b.ID, "status", b.Status)
 		}
-		b.UpdatedAt = s.now()
-		s.log.Warn("booking: event of an ended booking cancelled", "booking", b.ID, "status", b.Status)
-		return nil, true, s.store.Record(ctx, Change{Booking: b})
+		return nil, changed, err
 
 	case !active:
 		// The practitioner removed or cancelled the event, or a
@@ -289,12 +300,8 @@ func (s *Service) reconcileBooking(ctx context.Context, e *entry, b *Booking, ev
 
 	case ev.Start.Equal(b.Start) && ev.End.Equal(b.End) && b.Status == StatusConfirmed && ev.Status == StatusPending:
 		// The ledger is ahead: the event shows the confirmation again.
-		ref, err := e.cal.Update(ctx, a, ev.Ref)
-		if err != nil {
-			return nil, false, err
-		}
-		b.EventHref, b.EventETag, b.UpdatedAt = ref.Href, ref.ETag, s.now()
-		return nil, true, s.store.Record(ctx, Change{Booking: b})
+		changed, err := s.putBack(ctx, e, a, ev, false)
+		return nil, changed, err
 
 	default:
 		// The event moved, or was confirmed, without the ledger knowing:
@@ -320,4 +327,55 @@ func (s *Service) reconcileBooking(ctx context.Context, e *entry, b *Booking, ev
 		s.log.Warn("booking: ledger updated from the calendar", "booking", b.ID)
 		return msgs, true, nil
 	}
+}
+
+// rewrites reports whether reconcileBooking rewrites or deletes the event
+// ev of the row b: an ended booking whose event is active, or a confirmed
+// one whose event went back to tentative at the same time.
+func rewrites(b *Booking, ev BookingEvent) bool {
+	if !b.Status.Active() {
+		return ev.Status != StatusCancelled
+	}
+	return b.Status == StatusConfirmed && ev.Status == StatusPending && ev.Start.Equal(b.Start) && ev.End.Equal(b.End)
+}
+
+// putBack makes the event ev of a's booking show the row again (deleted
+// when del), under the lock, and records the row with the event's new ETag.
+// The proof that the object is rdv's to rewrite is the row itself: it names
+// the object rdv created at ev's href for this booking id. An object with
+// the booking's UID at another href is not the one rdv wrote: it is left as
+// it is. The write is announced by a write intent, like every other.
+func (s *Service) putBack(ctx context.Context, e *entry, a Appointment, ev BookingEvent, del bool) (bool, error) {
+	b := a.Booking
+	if ev.Ref.Href != b.EventHref {
+		s.log.Warn("booking: an event of this booking is not where rdv wrote it; left as it is", "booking", b.ID, "practitioner", e.p.ID)
+		return false, nil
+	}
+	op := IntentUpdate
+	if del {
+		op = IntentDelete
+	}
+	in, err := s.intend(ctx, op, b, ev.Ref.Href, b.Revision)
+	if err != nil {
+		return false, err
+	}
+	if del {
+		err = e.cal.Delete(ctx, ev.Ref)
+		b.EventETag = ""
+	} else {
+		var ref EventRef
+		if ref, err = e.cal.Update(ctx, a, ev.Ref); err == nil && ref.Href != "" {
+			b.EventHref, b.EventETag = ref.Href, ref.ETag
+		} else if err == nil {
+			b.EventETag = ref.ETag
+		}
+	}
+	if err != nil {
+		if ErrorCode(err) == EConflict {
+			s.forget(ctx, in.ID) // refused: nothing written
+		}
+		return false, err
+	}
+	b.UpdatedAt = s.now()
+	return true, s.store.Record(ctx, Change{Booking: b, Intents: []string{in.ID}})
 }

@@ -32,6 +32,9 @@ type Service struct {
 	confirmWithin   time.Duration
 	deleteCancelled bool
 	stepHook        func(step string)
+	intentGrace     time.Duration
+	process         string
+	unknown         unknownEvents
 
 	// The guard against mass cancellation (sync.go).
 	syncMaxCancel        int
@@ -86,6 +89,14 @@ type ServiceConfig struct {
 	// SyncMaxCancelPercent 100 (or more) turns the guard off.
 	SyncMaxCancel        int
 	SyncMaxCancelPercent int
+	// IntentGrace is how long the write intent of a calendar write is left
+	// to the process that made it before another one settles it (see
+	// SettleIntents): longer than any request holds a practitioner's lock.
+	// DefaultIntentGrace if 0.
+	IntentGrace time.Duration
+	// Process names this process in the write intents it records (for the
+	// operator); host:pid if "".
+	Process string
 }
 
 // DefaultConfirmWithin is how long a pending booking waits for confirmation
@@ -106,6 +117,8 @@ func NewService(cfg ServiceConfig) *Service {
 		confirmWithin:   cfg.ConfirmWithin,
 		deleteCancelled: cfg.DeleteCancelled,
 		stepHook:        cfg.StepHook,
+		intentGrace:     cfg.IntentGrace,
+		process:         cfg.Process,
 
 		syncMaxCancel:        cfg.SyncMaxCancel,
 		syncMaxCancelPercent: cfg.SyncMaxCancelPercent,
@@ -117,6 +130,12 @@ func NewService(cfg ServiceConfig) *Service {
 		s.syncMaxCancelPercent = DefaultSyncMaxCancelPercent
 	}
 	s.syncMaxCancelPercent = min(s.syncMaxCancelPercent, 100)
+	if s.intentGrace <= 0 {
+		s.intentGrace = DefaultIntentGrace
+	}
+	if s.process == "" {
+		s.process = processName()
+	}
 	if s.confirmWithin <= 0 {
 		s.confirmWithin = DefaultConfirmWithin
 	}

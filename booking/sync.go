@@ -102,16 +102,32 @@ func (s *Service) inSync(ctx context.Context, e *entry, events []BookingEvent, r
 		rowByID[b.ID] = b
 	}
 	evByID := make(map[string]BookingEvent, len(events))
+	var unknown []BookingEvent
+	var intents map[string]bool // booking ids with a write intent, read once if needed
 	for _, ev := range events {
 		evByID[ev.Booking] = ev
 		if rowByID[ev.Booking] != nil {
 			continue
 		}
-		// No row in the window: moved, orphaned, or another practitioner's.
+		// No row in the window: moved, a write under way or cut short,
+		// another practitioner's, or unknown to this store.
 		b, err := s.store.Booking(ctx, ev.Booking)
 		switch {
 		case ErrorCode(err) == ENotFound:
-			return false, nil
+			if intents == nil {
+				all, err := s.store.Intents(ctx, e.p.ID, farFuture)
+				if err != nil {
+					return false, err
+				}
+				intents = map[string]bool{}
+				for _, in := range all {
+					intents[in.BookingID] = true
+				}
+			}
+			if intents[ev.Booking] {
+				return false, nil
+			}
+			unknown = append(unknown, ev) // someone else's: left as it is
 		case err != nil:
 			return false, err
 		case b.PractitionerID == e.p.ID:
@@ -134,6 +150,7 @@ func (s *Service) inSync(ctx context.Context, e *entry, events []BookingEvent, r
 			return false, nil
 		}
 	}
+	s.noteUnknown(e, unknown)
 	return true, nil
 }
 
@@ -155,6 +172,9 @@ type SyncHold struct {
 	Missing []string
 	// Active counts the active bookings of the window looked at.
 	Active int
+	// Rewrites lists the bookings whose event the pass would rewrite or
+	// delete to show the ledger again (see holdIfMassCancel).
+	Rewrites []string
 	// Since is when a pass was first held, Last when it was last held.
 	Since, Last time.Time
 }
@@ -169,13 +189,28 @@ func (s *Service) massCancel(missing, active int) bool {
 // w would cancel too many bookings because their events are missing, it
 // records and logs the hold and returns an error wrapping ErrSyncHeld;
 // otherwise it clears e's hold, if any, and returns nil.
+//
+// It also holds a pass that would rewrite or delete, to make them show the
+// ledger again, the events of more than SyncMaxCancel bookings and of more
+// than SyncMaxCancelPercent of the rows looked at: a calendar restored from
+// an old backup, say, where writing the ledger's view back over every event
+// could destroy the practitioner's own changes.
 func (s *Service) holdIfMassCancel(e *entry, w *window) error {
-	if !s.massCancel(len(w.missing), w.active) {
+	cancel := s.massCancel(len(w.missing), w.active)
+	rewrite := s.massCancel(len(w.rewrites), len(w.rows))
+	if !cancel && !rewrite {
 		s.setHold(e.p.ID, nil)
 		return nil
 	}
-	h := &SyncHold{PractitionerID: e.p.ID, Missing: w.missing, Active: w.active}
+	h := &SyncHold{PractitionerID: e.p.ID, Missing: w.missing, Active: w.active, Rewrites: w.rewrites}
 	s.setHold(e.p.ID, h)
+	if rewrite && !cancel {
+		shown := w.rewrites[:min(len(w.rewrites), maxLoggedIDs)]
+		s.log.Error("booking: calendar sync held: the events of too many bookings disagree with the ledger (calendar restored from a backup?); nothing changed for this practitioner",
+			"practitioner", e.p.ID, "rewrites", len(w.rewrites), "rows", len(w.rows),
+			"max_cancel", s.syncMaxCancel, "max_cancel_percent", s.syncMaxCancelPercent, "bookings", shown)
+		return fmt.Errorf("booking: practitioner %s: the events of %d of %d bookings would be rewritten: %w", e.p.ID, len(w.rewrites), len(w.rows), ErrSyncHeld)
+	}
 	shown := w.missing[:min(len(w.missing), maxLoggedIDs)]
 	s.log.Error("booking: calendar sync held: the events of too many bookings are missing from the bookings calendar (emptied, replaced, or misread?); nothing changed for this practitioner",
 		"practitioner", e.p.ID, "missing", len(w.missing), "active", w.active,
@@ -223,6 +258,7 @@ func (s *Service) SyncHolds() []SyncHold {
 	for _, e := range s.order {
 		if h, ok := s.holds[e.p.ID]; ok {
 			h.Missing = slices.Clone(h.Missing)
+			h.Rewrites = slices.Clone(h.Rewrites)
 			out = append(out, h)
 		}
 	}
@@ -240,15 +276,16 @@ func (s *Service) CheckSync(ctx context.Context) ([]SyncHold, error) {
 	var first error
 	for _, e := range s.order {
 		now := s.now()
-		w, err := s.readWindow(ctx, e, now, s.windowEnd(e, now))
+		w, err := s.readWindow(ctx, e, now, s.windowEnd(e, now), nil)
 		if err == nil {
 			err = errors.Join(w.errs...)
+			s.noteUnknown(e, w.unknown)
 		}
 		if err != nil && first == nil {
 			first = err
 		}
-		if w != nil && s.massCancel(len(w.missing), w.active) {
-			out = append(out, SyncHold{PractitionerID: e.p.ID, Missing: w.missing, Active: w.active, Since: now, Last: now})
+		if w != nil && (s.massCancel(len(w.missing), w.active) || s.massCancel(len(w.rewrites), len(w.rows))) {
+			out = append(out, SyncHold{PractitionerID: e.p.ID, Missing: w.missing, Active: w.active, Rewrites: w.rewrites, Since: now, Last: now})
 		}
 	}
 	return out, first

@@ -115,7 +115,35 @@ func bookingEvent(inst []Instance, ref booking.EventRef) *booking.BookingEvent {
 		if p := in.Event.Props.Get(ical.PropSequence); p != nil {
 			ev.Sequence, _ = strconv.Atoi(strings.TrimSpace(p.Value))
 		}
+		ev.Patient = patientOf(in.Event)
 		return ev
 	}
 	return nil
+}
+
+// patientOf reads the patient of a booking event as rdv writes it (see
+// ics.Appointment): the name (CN) and email (mailto) of its first ATTENDEE,
+// and the phone on the "Téléphone : " line of its DESCRIPTION. What it
+// returns is as the event has it, not validated.
+func patientOf(ev *ical.Component) booking.Patient {
+	var p booking.Patient
+	if att := ev.Props.Get(ical.PropAttendee); att != nil {
+		v := strings.TrimSpace(att.Value)
+		if len(v) > len("mailto:") && strings.EqualFold(v[:len("mailto:")], "mailto:") {
+			p.Email = v[len("mailto:"):]
+		}
+		p.Name = att.Params.Get(ical.ParamCommonName)
+	}
+	if d := ev.Props.Get(ical.PropDescription); d != nil {
+		text, err := d.Text()
+		if err != nil {
+			text = d.Value
+		}
+		for _, line := range strings.Split(text, "\n") {
+			if phone, ok := strings.CutPrefix(strings.TrimSpace(line), ics.PhoneLabel); ok {
+				p.Phone = strings.TrimSpace(phone)
+			}
+		}
+	}
+	return p
 }

@@ -21,6 +21,10 @@ func (c *Calendar) ObjectPath(id string) string {
 	return c.bookings.Path + url.PathEscape(id) + ".ics"
 }
 
+// Href returns where Create writes the event of the booking with this id:
+// ObjectPath(id).
+func (c *Calendar) Href(id string) string { return c.ObjectPath(id) }
+
 // Create writes the event of a.Booking (see ics.Appointment) at
 // ObjectPath(a.Booking.ID) with If-None-Match: *, and returns its href and
 // ETag.

@@ -32,6 +32,10 @@ const (
 	PropType    = "X-RDV-TYPE"    // the appointment type id
 )
 
+// PhoneLabel begins the line of a booking event's DESCRIPTION that holds
+// the patient's phone.
+const PhoneLabel = "Téléphone : "
+
 // Appointment returns the iCalendar object of a booking, with one VEVENT and
 // the VTIMEZONE of the practitioner's zone.
 //
@@ -102,7 +106,7 @@ func Appointment(a booking.Appointment, method string, now time.Time) *ical.Cale
 		setText(ev.Props, ical.PropSummary, "RDV — "+b.Patient.Name+" ("+typeName+")")
 		desc = append(desc, "Motif : "+typeName)
 		if b.Patient.Phone != "" {
-			desc = append(desc, "Téléphone : "+b.Patient.Phone)
+			desc = append(desc, PhoneLabel+b.Patient.Phone)
 		}
 	} else {
 		summary := typeName

@@ -128,7 +128,7 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 	}
 	var method string
 	switch n.Kind {
-	case booking.NotifyCreated, booking.NotifyConfirmed, booking.NotifyRescheduled:
+	case booking.NotifyCreated, booking.NotifyConfirmed, booking.NotifyRescheduled, booking.NotifyLink:
 		method = ics.MethodRequest
 	case booking.NotifyCancelled, booking.NotifyExpired:
 		method = ics.MethodCancel
@@ -148,14 +148,14 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 		Day:          formatDay(m.lang, start),
 		Minutes:      int(b.End.Sub(b.Start) / time.Minute),
 		Location:     oneLine(a.Type.Location),
-		Pending:      n.Kind == booking.NotifyCreated && b.Status == booking.StatusPending,
+		Pending:      (n.Kind == booking.NotifyCreated || n.Kind == booking.NotifyLink) && b.Status == booking.StatusPending,
 	}
 	if n.Kind == booking.NotifyRescheduled && !n.Previous.Start.IsZero() {
 		d.Previous = formatWhen(m.lang, n.Previous.Start.In(loc))
 	}
-	if n.Kind == booking.NotifyCreated {
+	if n.Kind == booking.NotifyCreated || n.Kind == booking.NotifyLink {
 		if n.ManageToken == "" {
-			return nil, booking.Errorf(booking.EInternal, "notify: booking %s: new booking without manage token", b.ID)
+			return nil, booking.Errorf(booking.EInternal, "notify: booking %s: %s message without manage token", b.ID, n.Kind)
 		}
 		d.ManageURL = m.base + "/manage/" + url.PathEscape(n.ManageToken)
 	}

@@ -50,13 +50,17 @@ func TestNotify(t *testing.T) {
 			"Rendez-vous non confirmé, créneau libéré : 1er décembre à 09:00", "CANCEL"},
 		{"en_expired", "en", booking.NotifyExpired, booking.StatusExpired,
 			"Appointment not confirmed, slot released: 1 December at 09:00", "CANCEL"},
+		{"fr_link", "fr", booking.NotifyLink, booking.StatusConfirmed,
+			"Votre lien pour le rendez-vous du 1er décembre à 09:00", "REQUEST"},
+		{"en_link_pending", "en", booking.NotifyLink, booking.StatusPending,
+			"Your link for the appointment on 1 December at 09:00", "REQUEST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recorder{}
 			m := newMailer(t, tt.lang, rec)
 			n := booking.Notification{Kind: tt.kind, Appointment: appointment(t, tt.status)}
-			if tt.kind == booking.NotifyCreated {
+			if tt.kind == booking.NotifyCreated || tt.kind == booking.NotifyLink {
 				n.ManageToken = testToken
 			}
 			if tt.kind == booking.NotifyRescheduled {
@@ -128,7 +132,7 @@ func TestNotify(t *testing.T) {
 					t.Errorf("text lacks %q", s)
 				}
 			}
-			if got, want := strings.Contains(text, manageURL), tt.kind == booking.NotifyCreated; got != want {
+			if got, want := strings.Contains(text, manageURL), tt.kind == booking.NotifyCreated || tt.kind == booking.NotifyLink; got != want {
 				t.Errorf("text holds the manage link: %v, want %v", got, want)
 			}
 			if strings.Contains(text, "+33612345678") {

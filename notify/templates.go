@@ -23,7 +23,7 @@ var languages = []string{"fr", "en"}
 
 // kinds are the notification kinds a Mailer sends.
 var kinds = []string{booking.NotifyCreated, booking.NotifyConfirmed, booking.NotifyCancelled,
-	booking.NotifyRescheduled, booking.NotifyExpired}
+	booking.NotifyRescheduled, booking.NotifyExpired, booking.NotifyLink}
 
 // messageData is what a template sees. Every field is plain text; the
 // templates produce text/plain, so nothing is escaped.
@@ -36,7 +36,7 @@ type messageData struct {
 	Day          string // short form for subjects: "1er décembre à 09:00"
 	Minutes      int    // length of the visit
 	Location     string // address or video link, "" if none
-	ManageURL    string // manage link, only in the message about a new booking
+	ManageURL    string // manage link, only in the messages about a new booking and a new link
 	Pending      bool   // the booking waits for the patient's confirmation
 }
 

@@ -60,8 +60,8 @@ func createBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 	return nil
 }
 
-// UpdateBooking saves b's status, start and end, event href and ETag, sequence
-// and UpdatedAt, if the stored booking still has revision b.Revision, and
+// UpdateBooking saves b's status, start and end, event href and ETag, sequence,
+// UpdatedAt and manage token hash, if the stored booking still has revision b.Revision, and
 // makes its revision b.Revision+1 (compare-and-set, see booking.Change); the
 // other fields of the stored booking are left as they were, and so is b. It
 // returns an ENotFound error if there is no booking with b.ID, EConflict if
@@ -76,11 +76,11 @@ func updateBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 	}
 	const q = `UPDATE bookings
 		SET status = ?, start_at = ?, end_at = ?, event_href = ?, event_etag = ?,
-			sequence = ?, updated_at = ?, revision = revision + 1
+			sequence = ?, updated_at = ?, token_hash = ?, revision = revision + 1
 		WHERE id = ? AND revision = ?`
 	res, err := ex.ExecContext(ctx, q,
 		string(b.Status), formatTime(b.Start), formatTime(b.End), b.EventHref, b.EventETag,
-		b.Sequence, formatTime(b.UpdatedAt), b.ID, b.Revision)
+		b.Sequence, formatTime(b.UpdatedAt), nullString(b.TokenHash), b.ID, b.Revision)
 	if err != nil {
 		return wrapError(err, "cannot update booking %s", b.ID)
 	}

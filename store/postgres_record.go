@@ -71,6 +71,9 @@ func (s *Postgres) Record(ctx context.Context, c booking.Change) error {
 			return wrapPgError(err, "cannot record a message of booking %s", id)
 		}
 	}
+	if err := pgDeleteIntents(ctx, tx, c.Intents); err != nil {
+		return err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return wrapPgError(err, "cannot record booking %s", id)
 	}
@@ -113,11 +116,11 @@ func pgUpdateBooking(ctx context.Context, ex pgExecer, b *booking.Booking) error
 	const q = `UPDATE bookings
 		SET status = $1, start_at = $2, start_ns = $3, end_at = $4, end_ns = $5,
 			event_href = $6, event_etag = $7, sequence = $8, updated_at = $9, updated_ns = $10,
-			revision = revision + 1
+			token_hash = $13, revision = revision + 1
 		WHERE id = $11 AND revision = $12`
 	tag, err := ex.Exec(ctx, q,
 		string(b.Status), start, startNS, end, endNS, b.EventHref, b.EventETag,
-		b.Sequence, updated, updatedNS, b.ID, b.Revision)
+		b.Sequence, updated, updatedNS, b.ID, b.Revision, nullText(b.TokenHash))
 	if err != nil {
 		return wrapPgError(err, "cannot update booking %s", b.ID)
 	}

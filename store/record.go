@@ -19,7 +19,8 @@ import (
 
 // Record applies c in one transaction: the booking inserted or updated (an
 // update only if the row still has c.Booking.Revision), its idempotency key
-// and its outbox messages; on any error, nothing. See booking.Change and
+// its outbox messages, and the removal of the write intents it settles; on
+// any error, nothing. See booking.Change and
 // booking.Store for the errors.
 func (s *SQLite) Record(ctx context.Context, c booking.Change) error {
 	if c.Booking == nil {
@@ -69,6 +70,9 @@ func (s *SQLite) Record(ctx context.Context, c booking.Change) error {
 		if err != nil {
 			return wrapError(err, "cannot record a message of booking %s", id)
 		}
+	}
+	if err := deleteIntents(ctx, tx, c.Intents); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return wrapError(err, "cannot record booking %s", id)
