@@ -34,14 +34,20 @@ type unknownEvents struct {
 	byID map[string]map[string]UnknownEvent // practitioner id → booking id →
 }
 
-// noteUnknown records evs as the unknown events of e, replacing those
-// found before; each one not seen before is logged, without patient data.
-func (s *Service) noteUnknown(e *entry, evs []BookingEvent) {
+// noteUnknown records evs as the unknown events of e that overlap [from,
+// to), replacing those found there before (those outside stay as they
+// were); each one not seen before is logged, without patient data.
+func (s *Service) noteUnknown(e *entry, evs []BookingEvent, from, to time.Time) {
 	u := &s.unknown
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	old := u.byID[e.p.ID]
 	cur := make(map[string]UnknownEvent, len(evs))
+	for id, ue := range old {
+		if !overlaps(ue.Event, from, to) {
+			cur[id] = ue
+		}
+	}
 	for _, ev := range evs {
 		if prev, ok := old[ev.Booking]; ok {
 			prev.Event = ev
@@ -56,6 +62,11 @@ func (s *Service) noteUnknown(e *entry, evs []BookingEvent) {
 		u.byID = map[string]map[string]UnknownEvent{}
 	}
 	u.byID[e.p.ID] = cur
+}
+
+// overlaps reports whether ev's time overlaps [from, to).
+func overlaps(ev BookingEvent, from, to time.Time) bool {
+	return ev.Start.Before(to) && from.Before(ev.End)
 }
 
 // UnknownEvents returns the booking events of the practitioner's bookings
@@ -146,7 +157,8 @@ func (s *Service) Adopt(ctx context.Context, practitionerID string, dryRun bool)
 		return nil, Errorf(EUnavailable, "the store can't be read")
 	}
 	now := s.now()
-	w, err := s.readWindow(ctx, e, now.Add(-ReconcileBack), s.windowEnd(e, now), inFlight)
+	from, to := now.Add(-ReconcileBack), s.windowEnd(e, now)
+	w, err := s.readWindow(ctx, e, from, to, inFlight)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +181,7 @@ func (s *Service) Adopt(ctx context.Context, practitionerID string, dryRun bool)
 		}
 		out = append(out, a)
 	}
-	s.noteUnknown(e, left)
+	s.noteUnknown(e, left, from, to)
 	return out, nil
 }
 

@@ -114,7 +114,7 @@ func (s *Service) reconcileWindow(ctx context.Context, e *entry, from, to time.T
 		if err != nil {
 			return n, err
 		}
-		s.noteUnknown(e, w.unknown)
+		s.noteUnknown(e, w.unknown, from, to)
 		if err := s.holdIfMassCancel(e, w); err != nil {
 			return n, err
 		}

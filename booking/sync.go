@@ -74,7 +74,7 @@ func (s *Service) sync(ctx context.Context, e *entry) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	agree, err := s.inSync(ctx, e, events, rows)
+	agree, err := s.inSync(ctx, e, events, rows, from, to)
 	if err != nil {
 		return 0, err
 	}
@@ -96,7 +96,7 @@ func (s *Service) sync(ctx context.Context, e *entry) (int, error) {
 // and no ended row an active event. The rows of types no longer configured,
 // which reconciliation leaves alone, are not looked at; nor are the events
 // of another practitioner's bookings, in a calendar two of them share.
-func (s *Service) inSync(ctx context.Context, e *entry, events []BookingEvent, rows []*Booking) (bool, error) {
+func (s *Service) inSync(ctx context.Context, e *entry, events []BookingEvent, rows []*Booking, from, to time.Time) (bool, error) {
 	rowByID := make(map[string]*Booking, len(rows))
 	for _, b := range rows {
 		rowByID[b.ID] = b
@@ -150,7 +150,7 @@ func (s *Service) inSync(ctx context.Context, e *entry, events []BookingEvent, r
 			return false, nil
 		}
 	}
-	s.noteUnknown(e, unknown)
+	s.noteUnknown(e, unknown, from, to)
 	return true, nil
 }
 
@@ -276,10 +276,11 @@ func (s *Service) CheckSync(ctx context.Context) ([]SyncHold, error) {
 	var first error
 	for _, e := range s.order {
 		now := s.now()
-		w, err := s.readWindow(ctx, e, now, s.windowEnd(e, now), nil)
+		from, to := now, s.windowEnd(e, now)
+		w, err := s.readWindow(ctx, e, from, to, nil)
 		if err == nil {
 			err = errors.Join(w.errs...)
-			s.noteUnknown(e, w.unknown)
+			s.noteUnknown(e, w.unknown, from, to)
 		}
 		if err != nil && first == nil {
 			first = err

@@ -241,6 +241,21 @@ func (h *harness) event(id string) (booking.BookingEvent, bool) {
 	return ev, found
 }
 
+// objects returns the ETag of every object of the bookings calendar, by
+// href, read from the server.
+func (h *harness) objects() map[string]string {
+	h.t.Helper()
+	events, err := h.cal.Events(context.Background(), farPast, farFuture)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, ev := range events {
+		out[ev.Ref.Href] = ev.Ref.ETag
+	}
+	return out
+}
+
 var (
 	farPast   = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	farFuture = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
