@@ -74,6 +74,11 @@ type BookingConfig struct {
 	// percentage of 100 turns the guard off). See booking.Service.Sync.
 	SyncMaxCancel        int `toml:"sync_max_cancel"`
 	SyncMaxCancelPercent int `toml:"sync_max_cancel_percent"`
+	// IntentGrace is how long a calendar write cut short (a crash between
+	// the calendar and the ledger) is left to its writer before any
+	// replica settles it: removes an event no one was given, or puts back
+	// one no patient was told of (booking.ServiceConfig.IntentGrace).
+	IntentGrace duration `toml:"intent_grace"`
 }
 
 // SMTPConfig is an SMTP submission server.
@@ -304,6 +309,9 @@ func (c *Config) check() error {
 	}
 	if n := c.Booking.SyncMaxCancel; n < 0 {
 		return fmt.Errorf("config: booking.sync_max_cancel %d: want 0 (the default, %d) or more", n, booking.DefaultSyncMaxCancel)
+	}
+	if d := c.Booking.IntentGrace.Duration; d < 0 || d > time.Hour {
+		return fmt.Errorf("config: booking.intent_grace %s: want at most 1h (0: the default, %s)", d, booking.DefaultIntentGrace)
 	}
 	if p := c.Booking.SyncMaxCancelPercent; p < 0 || p > 100 {
 		return fmt.Errorf("config: booking.sync_max_cancel_percent %d: want 1 to 100 (0: the default, %d)", p, booking.DefaultSyncMaxCancelPercent)

@@ -36,7 +36,8 @@ func reconcile(ctx context.Context, svc *booking.Service, logger *slog.Logger) {
 }
 
 // runJobs runs the service's periodic jobs every interval until ctx is
-// done: releasing the pending bookings not confirmed in time, sending the
+// done: releasing the pending bookings not confirmed in time, settling the
+// calendar writes a crash cut short (booking.Service.SettleIntents), sending the
 // notifications left in the outbox, and purging old idempotency keys and
 // messages. Each is safe with several replicas running it.
 func runJobs(ctx context.Context, svc *booking.Service, interval time.Duration, logger *slog.Logger) {
@@ -55,6 +56,11 @@ func runJobs(ctx context.Context, svc *booking.Service, interval time.Duration, 
 			logger.Error("expiring pending bookings", "released", n, "err", err)
 		} else if n > 0 {
 			logger.Info("pending bookings released", "released", n)
+		}
+		if n, err := svc.SettleIntents(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("settling calendar writes cut short", "settled", n, "err", err)
+		} else if n > 0 {
+			logger.Warn("calendar writes cut short settled", "settled", n)
 		}
 		if n, err := svc.Dispatch(ctx); err != nil && ctx.Err() == nil {
 			logger.Error("sending the outbox", "sent", n, "err", err)

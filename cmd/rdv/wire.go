@@ -115,6 +115,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) 
 		// The guard against mass cancellation by the calendar sync.
 		SyncMaxCancel:        cfg.Booking.SyncMaxCancel,
 		SyncMaxCancelPercent: cfg.Booking.SyncMaxCancelPercent,
+		IntentGrace:          cfg.Booking.IntentGrace.Duration,
 	})
 	app.Service = svc
 
