@@ -171,6 +171,8 @@ func (s *Server) registerAdmin() {
 		}
 		return nil, nil
 	})
+
+	s.registerAdminUnknown(op)
 }
 
 func (s *Server) adminBookings(ctx context.Context, in *adminBookingsInput) (*adminBookingListOutput, error) {

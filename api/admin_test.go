@@ -72,6 +72,9 @@ var adminRoutes = []struct{ method, path, body string }{
 	{http.MethodGet, "/v1/admin/practitioners/demo/closures", ""},
 	{http.MethodPost, "/v1/admin/practitioners/demo/closures", `{"from":"2026-12-24","to":"2026-12-26"}`},
 	{http.MethodDelete, "/v1/admin/practitioners/demo/closures/00000000-0000-4000-8000-000000000000", ""},
+	{http.MethodGet, "/v1/admin/practitioners/demo/unknown-events", ""},
+	{http.MethodPost, "/v1/admin/practitioners/demo/adopt", `{"dry_run":false}`},
+	{http.MethodPost, "/v1/admin/bookings/00000000-0000-4000-8000-000000000000/resend-link", ""},
 }
 
 func TestAdminDisabled(t *testing.T) {
@@ -348,6 +351,9 @@ func TestAdminOpenAPI(t *testing.T) {
 		{"get", "/v1/admin/practitioners/{id}/closures"},
 		{"post", "/v1/admin/practitioners/{id}/closures"},
 		{"delete", "/v1/admin/practitioners/{id}/closures/{closure_id}"},
+		{"get", "/v1/admin/practitioners/{id}/unknown-events"},
+		{"post", "/v1/admin/practitioners/{id}/adopt"},
+		{"post", "/v1/admin/bookings/{id}/resend-link"},
 	} {
 		item, _ := paths[r.path].(map[string]any)
 		op, _ := item[r.method].(map[string]any)

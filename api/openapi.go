@@ -58,6 +58,18 @@ type statusOutput struct {
 	Body statusJSON
 }
 
+// readyJSON is the answer of /readyz. It is public: counts, never patient
+// data.
+type readyJSON struct {
+	Status string `json:"status" example:"ok" doc:"Always \"ok\"."`
+	// UnknownBookingEvents: see booking.Service.UnknownEvents.
+	UnknownBookingEvents map[string]int `json:"unknown_booking_events,omitempty" example:"{\"demo\":2}" doc:"Per practitioner id, how many booking events of its bookings calendar this install has no record of (another install's, or this install's before its store was lost), as the last calendar pass of this process found them; left out when there are none. They don't make the service unready: rdv leaves them as they are and they stay busy time. The admin API lists them (unknown-events) and can adopt them."`
+}
+
+type readyOutput struct {
+	Body readyJSON
+}
+
 func (s *Server) registerHealth() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "healthz",
@@ -75,10 +87,10 @@ func (s *Server) registerHealth() {
 		Method:      http.MethodGet,
 		Path:        "/readyz",
 		Summary:     "Readiness",
-		Description: "Answers 200 when the service can take bookings, 503 otherwise.",
+		Description: "Answers 200 when the service can take bookings, 503 otherwise. The 200 answer also counts the booking events unknown to this install, per practitioner.",
 		Tags:        []string{"health"},
 		Errors:      []int{http.StatusServiceUnavailable},
-	}, func(ctx context.Context, _ *struct{}) (*statusOutput, error) {
+	}, func(ctx context.Context, _ *struct{}) (*readyOutput, error) {
 		if s.ready != nil {
 			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()
@@ -89,6 +101,6 @@ func (s *Server) registerHealth() {
 				return nil, huma.Error503ServiceUnavailable("not ready")
 			}
 		}
-		return &statusOutput{Body: statusJSON{Status: "ok"}}, nil
+		return &readyOutput{Body: readyJSON{Status: "ok", UnknownBookingEvents: s.unknownCounts()}}, nil
 	})
 }
