@@ -362,8 +362,8 @@ type procConfig struct {
 	// (its display name); else the embedded CalDAV server does.
 	radicale *testservers.Radicale
 	bookings string
-	// jobsInterval and syncInterval: "" for the defaults.
-	jobsInterval, syncInterval string
+	// jobsInterval, syncInterval and intentGrace: "" for the defaults.
+	jobsInterval, syncInterval, intentGrace string
 }
 
 // capacities are the capacities of the types of procConfig.
@@ -390,6 +390,9 @@ func writeConfig(tb testing.TB, dir string, c procConfig) string {
 	}
 	if c.syncInterval != "" {
 		fmt.Fprintf(&b, "sync_interval = %q\n", c.syncInterval)
+	}
+	if c.intentGrace != "" {
+		fmt.Fprintf(&b, "intent_grace = %q\n", c.intentGrace)
 	}
 	b.WriteString(`[[practitioners]]
 id = "martin"

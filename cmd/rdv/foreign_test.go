@@ -315,6 +315,100 @@ func testForeignEvents(t *testing.T, dav davServer, storeAddr string) {
 	if len(notes.sent) != 1 { // the booking made above
 		t.Errorf("%d notifications, want 1 (the test's own booking)", len(notes.sent))
 	}
+
+	// Adopting them, for disaster recovery: a dry run records nothing;
+	// then each row matches its event, nothing is sent, the calendar and
+	// the slots stay as they were.
+	dry, err := svc.Adopt(ctx, p.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dry) != len(want) {
+		t.Errorf("dry run: %d events, want %d", len(dry), len(want))
+	}
+	for _, a := range dry {
+		if _, err := db.Booking(ctx, a.Event.Booking); booking.ErrorCode(err) != booking.ENotFound {
+			t.Errorf("dry run recorded %s: %v", a.Event.Booking, err)
+		}
+	}
+	adopted, err := svc.Adopt(ctx, p.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]booking.Adoption{}
+	for _, a := range adopted {
+		byID[a.Event.Booking] = a
+	}
+	for i, e := range evs {
+		a, seen := byID[e.id]
+		switch {
+		case !e.inWindow:
+			if seen {
+				t.Errorf("adopted %s, outside the window", e.id)
+			}
+			continue
+		case e.typ != "consultation":
+			if a.Booking != nil || a.Skipped == "" {
+				t.Errorf("event of an unknown type: %+v, want skipped", a)
+			}
+			continue
+		}
+		row, err := db.Booking(ctx, e.id)
+		if err != nil {
+			t.Errorf("adopted %s: %v", e.id, err)
+			continue
+		}
+		if row.TypeID != e.typ || !row.Start.Equal(e.start) || !row.End.Equal(e.end) || row.Status != e.status ||
+			row.Sequence != i%3 || row.Patient.Name != fmt.Sprintf("Patiente Étrangère %d", i) ||
+			row.Patient.Email != fmt.Sprintf("foreign%d@example.org", i) || row.Patient.Phone != "+33 6 00 00 00 0"+itoa(i) ||
+			row.TokenHash != "" || row.EventHref != a.Event.Ref.Href {
+			t.Errorf("adopted row %+v, from event %+v", row, e)
+		}
+	}
+	if left, _ := svc.UnknownEvents(p.ID); len(left) != 1 || left[0].Event.Type != "ancien-motif" {
+		t.Errorf("unknown after adoption: %+v, want the event of an unknown type only", left)
+	}
+	slots2, err := svc.Slots(ctx, p.ID, "consultation", at(1, 0, 0), at(21, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(slots2) != len(slots)-1 { // the test's own booking
+		t.Errorf("%d slots after adoption, %d before (one booked since)", len(slots2), len(slots))
+	}
+	if _, err := svc.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after = read()
+	for _, name := range names {
+		if !bytes.Equal(after[name].data, before[name].data) || after[name].etag != before[name].etag {
+			t.Errorf("%s changed by adoption", name)
+		}
+	}
+	if len(notes.sent) != 1 {
+		t.Errorf("%d notifications after adoption, want 1", len(notes.sent))
+	}
+
+	// A new manage link for one patient: one email, to that patient, whose
+	// link opens the booking.
+	if _, err := svc.ResendLink(ctx, evs[0].id); err != nil {
+		t.Fatal(err)
+	}
+	if len(notes.sent) != 2 {
+		t.Fatalf("%d notifications after resending a link, want 2", len(notes.sent))
+	}
+	n := notes.sent[1]
+	if n.Kind != booking.NotifyLink || n.Appointment.Booking.ID != evs[0].id || n.Appointment.Booking.Patient.Email != "foreign0@example.org" {
+		t.Errorf("link sent: %s about %s to %s", n.Kind, n.Appointment.Booking.ID, n.Appointment.Booking.Patient.Email)
+	}
+	if a, err := svc.BookingByToken(ctx, n.ManageToken); err != nil || a.Booking.ID != evs[0].id {
+		t.Errorf("the new link opens %v, %v", a.Booking, err)
+	}
+	if _, err := svc.ResendLink(ctx, evs[2].id); booking.ErrorCode(err) != booking.EConflict {
+		t.Errorf("a link for a cancelled booking: %v, want a conflict", err)
+	}
 }
 
 // foreignPractitioner is open every day 08:00–18:00 and offers a
