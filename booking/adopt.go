@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -134,7 +135,7 @@ type Adoption struct {
 // (which must be configured), its times, status (pending, confirmed or
 // cancelled) and SEQUENCE from the event, the patient's name and email from
 // its ATTENDEE (CN, mailto) and phone from its DESCRIPTION, and the event's
-// href and ETag. It has no manage token (the old one was never in this
+// href and ETag, as a GET of each event reads them. It has no manage token (the old one was never in this
 // store and opens nothing): ResendLink gives the patient a new one. A
 // pending booking adopted waits for its confirmation as a new one would,
 // from now. Nothing is sent to anyone, and the calendar is not written.
@@ -165,6 +166,19 @@ func (s *Service) Adopt(ctx context.Context, practitionerID string, dryRun bool)
 	out := []Adoption{}
 	var left []BookingEvent
 	for _, ev := range w.unknown {
+		// Read it whole from the server: the listing holds what busy time
+		// needs, not the DESCRIPTION with the patient's phone.
+		full, found, err := e.cal.Event(ctx, ev.Ref.Href)
+		switch {
+		case err != nil && !errors.Is(err, ErrForeignEvent):
+			return out, err
+		case err == nil && found && full.Booking == ev.Booking:
+			ev = full
+		default:
+			out = append(out, Adoption{Event: ev, Skipped: "the event is no longer there as it was listed"})
+			left = append(left, ev)
+			continue
+		}
 		a := s.adoption(e, ev, now)
 		if a.Booking != nil && !dryRun {
 			if err := s.store.Record(ctx, Change{Booking: a.Booking, Create: true}); err != nil {

@@ -44,8 +44,9 @@ type BookingEvent struct {
 	Status   Status
 	Sequence int
 	// Patient is the patient as the event names them: the name (CN) and
-	// email (mailto) of its ATTENDEE, and the phone of its DESCRIPTION.
-	// It is what adopting an event rebuilds a ledger row from (see Adopt);
+	// email (mailto) of its ATTENDEE, and the phone of its DESCRIPTION
+	// (Calendar.Event reads it; Calendar.Events may leave it out). It is
+	// what adopting an event rebuilds a ledger row from (see Adopt);
 	// nothing else reads it.
 	Patient Patient
 }
