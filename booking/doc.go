@@ -25,8 +25,9 @@
 // a type with a capacity. Each step runs under the practitioner's lock,
 // checks the slot against fresh busy time, writes the calendar first and
 // then records the ledger row with its notifications in one transaction
-// (Store.Record), undoing the calendar write if that fails; Reconcile
-// repairs what a crash between the two leaves. Since a lock can be lost
+// (Store.Record), undoing the calendar write if that fails; a write intent
+// recorded before the write lets any process settle what a crash between
+// the two leaves. Since a lock can be lost
 // while held, calendar writes are conditional and ledger updates are
 // compare-and-set on the row's revision: a change whose row was changed
 // meanwhile records nothing, and its calendar write is compensated. Notifications wait in the
@@ -43,6 +44,14 @@
 // their events are missing (a calendar emptied or replaced) is held instead
 // (SyncHolds), and an event that is there but can't be read as rdv's is not
 // taken for a deleted one (ErrForeignEvent).
+//
+// rdv deletes or rewrites a calendar object only when it can prove it wrote
+// it: a write intent recorded in the Store before every calendar write
+// (Intent), or the ledger row of the booking whose event it is. A write cut
+// short is settled by what the patient was told (SettleIntents); a booking
+// event the store has no record of is someone else's, left as it is and
+// reported (UnknownEvents), and can be adopted back (Adopt). Every path that
+// writes to a calendar, and its proof: docs/calendar-safety.md.
 //
 // The practitioner's side (admin.go) lists the bookings with the patients'
 // contact, cancels one whatever the cut-off (PractitionerCancel), and closes
