@@ -23,7 +23,9 @@ func check(ctx context.Context, cfg *Config, stdout io.Writer, logger *slog.Logg
 	defer app.Close()
 	fmt.Fprintln(stdout, "configuration: ok")
 	failed := 0
-	// Would the calendar sync hold (the events of too many bookings missing)?
+	// Would the calendar sync hold (the events of too many bookings missing,
+	// or disagreeing with the ledger)? It also finds the booking events
+	// unknown to this install.
 	holds, syncErr := app.Service.CheckSync(ctx)
 	held := map[string]booking.SyncHold{}
 	for _, h := range holds {
@@ -32,9 +34,10 @@ func check(ctx context.Context, cfg *Config, stdout io.Writer, logger *slog.Logg
 	for _, p := range app.Service.Practitioners() {
 		fmt.Fprintf(stdout, "\npractitioner %s (%s, %s)\n", p.ID, p.Name, p.Location)
 		if h, ok := held[p.ID]; ok {
-			fmt.Fprintf(stdout, "  calendar sync:     HELD: %d or more of the %d active bookings to come have no event in the bookings calendar\n"+
-				"                     (emptied or replaced?); none is cancelled until their events are back, or until\n"+
-				"                     booking.sync_max_cancel and sync_max_cancel_percent allow it\n", len(h.Missing), h.Active)
+			printHold(stdout, h, cfg.Booking.SyncMaxCancel)
+		}
+		if evs, err := app.Service.UnknownEvents(p.ID); err == nil && len(evs) > 0 {
+			fmt.Fprintf(stdout, "  booking events unknown to this install: %d (left as they are; `rdv adopt -practitioner %s -dry-run` shows what adopting would rebuild)\n", len(evs), p.ID)
 		}
 		if cal := app.calendars[p.ID]; cal != nil {
 			fmt.Fprintf(stdout, "  bookings calendar: %s\n", cal.BookingsURL())
@@ -81,4 +84,25 @@ func check(ctx context.Context, cfg *Config, stdout io.Writer, logger *slog.Logg
 		return fmt.Errorf("check: the calendar sync of %d practitioner(s) is held", len(holds))
 	}
 	return nil
+}
+
+// printHold prints why the calendar sync of a practitioner would be held:
+// the events of too many bookings missing (Missing), or disagreeing with the
+// ledger (Rewrites), or both. maxCancel is booking.sync_max_cancel.
+func printHold(stdout io.Writer, h booking.SyncHold, maxCancel int) {
+	if maxCancel <= 0 {
+		maxCancel = booking.DefaultSyncMaxCancel
+	}
+	missing := len(h.Missing) > maxCancel
+	rewrites := len(h.Rewrites) > maxCancel
+	if missing || !rewrites {
+		fmt.Fprintf(stdout, "  calendar sync:     HELD: %d or more of the %d active bookings to come have no event in the bookings calendar\n"+
+			"                     (emptied or replaced?); none is cancelled until their events are back, or until\n"+
+			"                     booking.sync_max_cancel and sync_max_cancel_percent allow it\n", len(h.Missing), h.Active)
+	}
+	if rewrites {
+		fmt.Fprintf(stdout, "  calendar sync:     HELD: the events of %d bookings to come disagree with the ledger (calendar restored\n"+
+			"                     from an old backup?); none is rewritten until the events are as the ledger has them, or\n"+
+			"                     until booking.sync_max_cancel and sync_max_cancel_percent allow it\n", len(h.Rewrites))
+	}
 }

@@ -78,3 +78,37 @@ func TestServeAdminDisabled(t *testing.T) {
 		t.Errorf("admin API without a token: %d %s %+v", st, ct, p)
 	}
 }
+
+func TestConfigIntentGrace(t *testing.T) {
+	for _, tt := range []struct {
+		name, toml string
+		grace      time.Duration // 0: booking.DefaultIntentGrace
+		err        string
+	}{
+		{name: "default"},
+		{name: "set", toml: "[booking]\nintent_grace = \"90s\"", grace: 90 * time.Second},
+		{name: "at most an hour", toml: "[booking]\nintent_grace = \"1h\"", grace: time.Hour},
+		{name: "more than an hour", toml: "[booking]\nintent_grace = \"61m\"", err: "intent_grace"},
+		{name: "negative", toml: "[booking]\nintent_grace = \"-1m\"", err: "intent_grace"},
+		{name: "not a duration", toml: "[booking]\nintent_grace = \"soon\"", err: "duration"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig([]byte(tt.toml))
+			if err == nil {
+				err = cfg.check()
+			}
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want one about %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Booking.IntentGrace.Duration; got != tt.grace {
+				t.Errorf("intent_grace %s, want %s", got, tt.grace)
+			}
+		})
+	}
+}

@@ -5,10 +5,16 @@
 //
 //	rdv [serve] [-config FILE] [-addr ADDR] [-data DIR]
 //	rdv check   [-config FILE] [-data DIR]
+//	rdv adopt   [-config FILE] [-data DIR] [-practitioner ID] [-dry-run]
 //
 // With no config file rdv runs on embedded defaults: an in-process CalDAV
 // server (served at /dav/), a demo practitioner, SQLite in the data directory
 // and emails written as .eml files under DATA/outbox/.
+//
+// rdv check shows what the configuration finds (calendars, free slots,
+// calendar sync held, booking events unknown to this install); rdv adopt
+// rebuilds ledger rows from those unknown events, for a host who lost its
+// store.
 package main
 
 import (
@@ -43,11 +49,14 @@ type options struct {
 	config  string
 	addr    string
 	data    string
+	// adopt only.
+	practitioner string
+	dryRun       bool
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
 	o := options{command: "serve"}
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "check") {
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "check" || args[0] == "adopt") {
 		o.command, args = args[0], args[1:]
 	}
 	fs := flag.NewFlagSet("rdv "+o.command, flag.ContinueOnError)
@@ -55,6 +64,10 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.config, "config", os.Getenv("RDV_CONFIG"), "configuration file (TOML); env RDV_CONFIG")
 	fs.StringVar(&o.addr, "addr", os.Getenv("RDV_ADDR"), "listen address (default 127.0.0.1:8080); env RDV_ADDR")
 	fs.StringVar(&o.data, "data", os.Getenv("RDV_DATA_DIR"), "data directory (default ./rdv-data); env RDV_DATA_DIR")
+	if o.command == "adopt" {
+		fs.StringVar(&o.practitioner, "practitioner", "", "adopt the events of this practitioner only (default: every practitioner)")
+		fs.BoolVar(&o.dryRun, "dry-run", false, "show what adopting would rebuild, and record nothing")
+	}
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -100,6 +113,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	switch o.command {
 	case "check":
 		return check(ctx, cfg, stdout, logger)
+	case "adopt":
+		return adopt(ctx, cfg, o.practitioner, o.dryRun, stdout, logger)
 	default:
 		ln, err := net.Listen("tcp", cfg.Addr)
 		if err != nil {
