@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"maps"
 	"testing"
 	"time"
 
@@ -128,4 +130,46 @@ func TestInterruptedWrites(t *testing.T) {
 		}
 		h.checkAgree()
 	})
+}
+
+// A calendar restored from an old backup shows as active the events of
+// bookings that were cancelled since: putting the ledger's view back over
+// all of them at once could destroy the practitioner's own changes, so the
+// guard against mass changes holds the pass, as it does for mass
+// cancellations, until the limits allow it.
+func TestMassRewriteHeld(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, harnessOptions{})
+	p := testPractitioner()
+	var ids []string
+	for i := range 7 {
+		b, token := h.book("consultation", day(2, 9+i, 0), i)
+		old := *h.row(b.ID)
+		if _, err := h.svc.Cancel(ctx, token); err != nil {
+			t.Fatal(err)
+		}
+		// The backup's copy of the event: confirmed, as before the cancel.
+		ev, _ := h.event(b.ID)
+		if _, err := h.cal.Update(ctx, booking.Appointment{Booking: &old, Practitioner: &p, Type: p.Type("consultation")}, ev.Ref); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, b.ID)
+	}
+	objects := h.objects()
+	_, err := h.svc.Reconcile(ctx)
+	if !errors.Is(err, booking.ErrSyncHeld) {
+		t.Fatalf("Reconcile: %v, want a hold", err)
+	}
+	if got := h.objects(); !maps.Equal(got, objects) {
+		t.Errorf("a held pass rewrote events")
+	}
+	holds := h.svc.SyncHolds()
+	if len(holds) != 1 || len(holds[0].Rewrites) != 7 {
+		t.Errorf("holds %+v, want one with 7 rewrites", holds)
+	}
+	for _, id := range ids {
+		if got := h.notes.kinds(id); len(got) != 2 {
+			t.Errorf("notifications of %s: %v", id, got)
+		}
+	}
 }
