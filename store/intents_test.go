@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/store"
 )
 
 func newIntent(i int, op booking.IntentOp, created time.Time) booking.Intent {
@@ -93,5 +94,33 @@ func testIntents(t *testing.T, be backend) {
 	}
 	if left, err := s.Intents(ctx, "", t0.Add(time.Hour)); err != nil || len(left) != 0 {
 		t.Errorf("after DeleteIntents: %+v %v", left, err)
+	}
+}
+
+// BenchmarkIntent measures what the write-ahead intent adds to a calendar
+// write: recording it in a transaction of its own, and deleting it (here
+// alone; in rdv, inside the Record transaction that follows the write).
+func BenchmarkIntent(b *testing.B) {
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			ctx := context.Background()
+			s, err := store.Open(ctx, be.newAddr(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			t0 := time.Date(2026, 11, 30, 8, 0, 0, 0, paris)
+			b.ResetTimer()
+			for i := range b.N {
+				in := newIntent(i, booking.IntentCreate, t0)
+				in.ID = fmt.Sprintf("%08d-0000-4000-8000-000000000000", i)
+				if err := s.AddIntent(ctx, in); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.DeleteIntents(ctx, in.ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
