@@ -181,7 +181,9 @@ func (c *Calendar) removed(href string) {
 }
 
 // newObject makes the cached form of a calendar object. An object that
-// cannot be expanded in full is logged and kept with what could be read.
+// cannot be expanded in full is logged and kept with what could be read:
+// the rest of its time is free, like that of an object that cannot be
+// parsed (see build).
 func (c *Calendar) newObject(cc *calCache, href, etag string, cal *ical.Calendar) *cachedObject {
 	o := &cachedObject{href: href, etag: etag, fixed: !recurs(cal)}
 	if !o.fixed {

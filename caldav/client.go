@@ -13,11 +13,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rdvlibre/rdv/booking"
 )
@@ -449,10 +451,19 @@ func (c *conn) multistatus(ctx context.Context, method string, u *url.URL, depth
 // errMalformed marks an answer that is not what its status promised.
 var errMalformed = errors.New("malformed answer")
 
-// xmlRequest sends a PROPFIND or REPORT and decodes its 207 answer into v.
-// Any other status is a *statusError, with the start of the body (where a
-// server says which precondition failed, RFC 4918 section 16); a body that
-// is not XML is a *transportError wrapping errMalformed.
+// xmlRequest sends a PROPFIND or REPORT and decodes its 207 answer into v,
+// a pointer to a struct. Any other status is a *statusError, with the start
+// of the body (where a server says which precondition failed, RFC 4918
+// section 16); a body that is not XML is a *transportError wrapping
+// errMalformed.
+//
+// Servers put calendar objects inside their answers byte for byte, so one
+// object whose bytes are odd (a character split by a fold, Latin-1 text, a
+// NUL byte) would make the whole answer invalid XML. Those bytes are
+// repaired in place first (see repairXML), so that the answer is read and
+// every other object with it. The repair costs nothing for an answer that
+// is valid: it runs only when the body is not UTF-8, or when the XML
+// decoder rejects it.
 func (c *conn) xmlRequest(ctx context.Context, method string, u *url.URL, depth string, body []byte, v any) error {
 	hdr := http.Header{"Content-Type": {`application/xml; charset="utf-8"`}}
 	if depth != "" {
@@ -471,8 +482,26 @@ func (c *conn) xmlRequest(ctx context.Context, method string, u *url.URL, depth 
 	if err != nil {
 		return err
 	}
-	if err := xml.Unmarshal(data, v); err != nil {
+	if err := decodeXML(data, v); err != nil {
 		return &transportError{method, resp.Request.URL.Redacted(), fmt.Errorf("%w: multistatus: %v", errMalformed, err)}
 	}
 	return nil
+}
+
+// decodeXML decodes an XML answer into v, a pointer to a struct, repairing
+// its odd bytes first if it is not UTF-8, or if the XML decoder rejects it
+// (a character XML 1.0 forbids, in valid UTF-8).
+func decodeXML(data []byte, v any) error {
+	repaired := false
+	if !utf8.Valid(data) {
+		data, repaired = repairXML(data)
+	}
+	err := xml.Unmarshal(data, v)
+	if _, syntax := err.(*xml.SyntaxError); syntax && !repaired {
+		if data, repaired = repairXML(data); repaired {
+			reflect.ValueOf(v).Elem().SetZero() // Unmarshal appends to slices
+			err = xml.Unmarshal(data, v)
+		}
+	}
+	return err
 }

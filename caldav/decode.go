@@ -15,8 +15,12 @@ import (
 // each component's properties share one array. Malformed input is an error,
 // never a panic. The result is meant to be read: a property without
 // parameters has nil Params.
+//
+// Lines are unfolded by octets, as RFC 5545 asks, so a character split by
+// a fold is whole again; data that is still not UTF-8 is repaired first
+// (see repairText), so that every value is valid UTF-8.
 func decodeCalendar(data string) (*ical.Calendar, error) {
-	return parseCalendar(data, nil, nil)
+	return parseCalendar(repairText(data), nil, nil)
 }
 
 // decodeForBusy is decodeCalendar for the cache of busy time: it leaves out
@@ -25,7 +29,9 @@ func decodeCalendar(data string) (*ical.Calendar, error) {
 // holds no free text; and it takes the VTIMEZONEs and the parameters from
 // shared when they are there, word for word, since clients repeat the same
 // ones in every object. What comes from shared is shared: the result must
-// not be modified.
+// not be modified. data is not checked for UTF-8: it comes from a
+// multistatus answer, which is valid UTF-8 once decoded (see decodeXML),
+// and the values kept are those of dates, rules and identifiers.
 func decodeForBusy(data string, shared *sharedTable) (*ical.Calendar, error) {
 	return parseCalendar(data, skipForBusy, shared)
 }
@@ -332,9 +338,10 @@ func (ps *parser) group(props []ical.Prop) ical.Props {
 	return m
 }
 
-// lexer yields the content lines of an iCalendar stream, unfolded (RFC 5545
-// section 3.1: a line break followed by a space or a tab continues the line),
-// skipping empty ones. Lines end in CRLF or LF.
+// lexer yields the content lines of an iCalendar stream, unfolded by octets
+// (RFC 5545 section 3.1: a line break followed by a space or a tab continues
+// the line, wherever it falls, even inside a multi-byte character), skipping
+// empty ones. Lines end in CRLF or LF.
 type lexer struct {
 	s   string
 	pos int

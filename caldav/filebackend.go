@@ -51,6 +51,12 @@ type FileBackend struct {
 	// and dates (RFC 4791 section 9.9). nil means UTC. Set it before serving.
 	Location *time.Location
 
+	// rawData, for tests of clients, makes sync-collection answers carry
+	// each object's stored bytes as they are, odd ones included, like
+	// sabre/dav writes its answers (see xmlWriter.rawText): such an answer
+	// may then not be XML. Set it before serving.
+	rawData bool
+
 	// mu guards cals and the states in it (writers hold it for the file
 	// write too, so that files and memory agree), and prefix.
 	mu        sync.RWMutex

@@ -320,6 +320,9 @@ func (b *FileBackend) serveSync(w http.ResponseWriter, r *http.Request, body []b
 			case propETag:
 				return func() { x.text("D:getetag", strconv.Quote(o.etag)) }
 			case propCalendarData:
+				if b.rawData {
+					return func() { x.rawText("C:calendar-data", o.data) }
+				}
 				return func() { x.text("C:calendar-data", o.data) }
 			case propContentType:
 				return func() { x.text("D:getcontenttype", ical.MIMEType) }
@@ -397,6 +400,36 @@ func (x *xmlWriter) text(name, s string) {
 	x.start(name)
 	_ = x.e.EncodeToken(xml.CharData(s))
 	x.end(name)
+}
+
+// rawText writes an element whose text is s byte for byte, escaped as
+// libxml2's text writer (hence sabre/dav) escapes it: &, <, > and CR, and
+// nothing else, so that bytes that are not UTF-8, or that XML forbids, go
+// out as they are. encoding/xml would write U+FFFD in their place.
+func (x *xmlWriter) rawText(name, s string) {
+	x.start(name)
+	_ = x.e.Flush()
+	escapeRaw(&x.buf, s)
+	x.end(name)
+}
+
+// escapeRaw writes s to b with &, <, > and CR escaped, and every other byte
+// as it is.
+func escapeRaw(b *bytes.Buffer, s string) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '\r':
+			b.WriteString("&#13;")
+		default:
+			b.WriteByte(c)
+		}
+	}
 }
 
 // empty writes an empty element of any namespace.

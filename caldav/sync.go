@@ -343,9 +343,20 @@ func (c *Calendar) knownETags(cc *calCache, keys []string) map[string]string {
 }
 
 // build parses fetched objects into their cached form, on every CPU when
-// there are many (a first load). An object that cannot be parsed is logged,
-// counted in BrokenObjects, and cached without busy time, so that it is not
-// fetched again until it changes.
+// there are many (a first load). Their odd bytes were repaired when the
+// answer was read (see decodeXML), so an object that still cannot be
+// parsed is malformed beyond its bytes (cut short, a component that does
+// not end): it is logged by its href, counted in BrokenObjects, and cached
+// without busy time, so that it is not fetched again until it changes; the
+// other objects keep theirs.
+//
+// Without busy time, its time is free. It has no time rdv can read: the
+// only busy time that would not depend on reading it is all of it, which
+// would refuse every patient because of one object, the outage of a
+// calendar that cannot be read (docs/caldav-robustness.md). Free risks a
+// booking over that one event, which the warning lets the practitioner
+// see and fix; and rdv's own booking events cannot be lost that way, since
+// a booking is checked against rdv's ledger too.
 func (c *Calendar) build(cc *calCache, objs []fetched) map[string]*cachedObject {
 	out := make(map[string]*cachedObject, len(objs))
 	if len(objs) == 0 {
