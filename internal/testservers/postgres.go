@@ -80,6 +80,11 @@ func StartPostgres(t testing.TB) string {
 // (pg_ctl stop -m fast) when t ends. Prefer StartPostgres, which is cheaper.
 func StartPostgresServer(t testing.TB) *PostgresServer {
 	t.Helper()
+	return startPostgresServer(t)
+}
+
+func startPostgresServer(t T) *PostgresServer {
+	t.Helper()
 	bin := requirePostgres(t)
 	dir := t.TempDir()
 	// t.TempDir's parent is private to the current user: let the server's
@@ -115,6 +120,11 @@ func (s *PostgresServer) DSN(db string) string {
 // CreateDatabase creates a new, empty database, dropped when t ends, and
 // returns its address.
 func (s *PostgresServer) CreateDatabase(t testing.TB) string {
+	t.Helper()
+	return s.createDatabase(t)
+}
+
+func (s *PostgresServer) createDatabase(t T) string {
 	t.Helper()
 	name := fmt.Sprintf("test_%d", s.dbs.Add(1))
 	if err := s.admin("CREATE DATABASE " + name); err != nil {
@@ -182,7 +192,7 @@ func (s *PostgresServer) dataDir() string { return filepath.Join(s.Dir, "data") 
 // newPostgres prepares a server in dir, which it gives to the server's user,
 // on a free port. It starts nothing.
 func newPostgres(bin, dir string) (*PostgresServer, error) {
-	s := &PostgresServer{Port: freePostgresPort(), Dir: dir, bin: bin}
+	s := &PostgresServer{Port: freeLocalPort(), Dir: dir, bin: bin}
 	if s.Port == 0 {
 		return nil, fmt.Errorf("testservers: no free port")
 	}
@@ -253,7 +263,7 @@ func startSharedPostgres(bin string) (*PostgresServer, error) {
 		if err = s.Start(); err == nil {
 			return s, nil
 		}
-		s.Port = freePostgresPort()
+		s.Port = freeLocalPort()
 	}
 	return nil, err
 }
@@ -292,14 +302,11 @@ rm -rf %[3]s
 
 // requirePostgres returns the directory of PostgreSQL's programs, or skips
 // (fails when servers are required) if there is none.
-func requirePostgres(t testing.TB) string {
+func requirePostgres(t T) string {
 	t.Helper()
 	bin := PostgresBin()
 	if bin == "" {
-		if Required() {
-			t.Fatal("PostgreSQL is required (RDV_REQUIRE_SERVERS=1) but initdb and pg_ctl were not found (install the postgresql package)")
-		}
-		t.Skip("PostgreSQL is missing; install the postgresql package to run this test")
+		missing(t, "postgresql", "initdb, pg_ctl and postgres were not found")
 	}
 	return bin
 }
@@ -341,9 +348,9 @@ func pgVersion(bin string) int {
 	return v
 }
 
-// freePostgresPort is FreePort without a test: a port of 127.0.0.1 that was free a
-// moment ago, 0 if none.
-func freePostgresPort() int {
+// freeLocalPort is FreePort without a test: a port of 127.0.0.1 that was
+// free a moment ago, 0 if none.
+func freeLocalPort() int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0

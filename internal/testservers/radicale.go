@@ -1,15 +1,13 @@
 package testservers
 
 import (
-	"bytes"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
-	"time"
 )
 
 // RadicalePath is where Debian installs Radicale. The python3 on PATH may not
@@ -29,16 +27,22 @@ type Radicale struct {
 
 // StartRadicale runs Radicale on a free port of 127.0.0.1 with one user,
 // alice:secret, and stops it when t ends.
+//
+// When Radicale is missing the test is skipped, unless RDV_REQUIRE_SERVERS=1,
+// in which case it fails.
 func StartRadicale(t testing.TB) *Radicale {
 	t.Helper()
-	if _, err := os.Stat(RadicalePath); err != nil {
-		if Required() {
-			t.Fatalf("radicale is required (RDV_REQUIRE_SERVERS=1) but %s is missing", RadicalePath)
-		}
-		t.Skipf("%s is missing; install the radicale package to run this test", RadicalePath)
+	return startRadicale(t)
+}
+
+func startRadicale(t T) *Radicale {
+	t.Helper()
+	const name = "radicale"
+	if !fileExists(RadicalePath) {
+		missing(t, name, RadicalePath+" is missing")
 	}
 	dir := t.TempDir()
-	port := FreePort(t)
+	port := freePort(t)
 	users := filepath.Join(dir, "users")
 	if err := os.WriteFile(users, []byte("alice:secret\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -60,38 +64,24 @@ level = warning
 	if err := os.WriteFile(configFile, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
-	cmd := exec.Command(RadicalePath, "--config", configFile)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	logs := &logBuffer{}
 	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("radicale output:\n%s", logs.String())
+		// Registered before process's cleanup, so run after it: the
+		// process has ended and its output is complete.
+		if t.Failed() && strings.Contains(logs.String(), "No module named") {
+			t.Logf("radicale lacks a Python module; %s", installHint(name))
 		}
 	})
+	process(t, name, exec.Command(RadicalePath, "--config", configFile), logs, nil)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for deadline := time.Now().Add(15 * time.Second); ; {
+	waitReady(t, name, func() error {
 		resp, err := http.Get(base + "/.web/")
-		if err == nil {
-			resp.Body.Close()
-			break
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("radicale did not start: %v\n%s", err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return nil
+	})
 	return &Radicale{URL: base + "/", User: "alice", Password: "secret"}
 }
 
@@ -127,10 +117,14 @@ func (r *Radicale) server() *Server {
 // FreePort returns a TCP port of 127.0.0.1 that was free a moment ago.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	return freePort(t)
+}
+
+func freePort(t T) int {
+	t.Helper()
+	port := freeLocalPort()
+	if port == 0 {
+		t.Fatal("testservers: no free port on 127.0.0.1")
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }

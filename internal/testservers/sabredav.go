@@ -19,9 +19,6 @@ const PHPPath = "/usr/bin/php"
 // SabreDAVAutoload is the entry point of Debian's php-sabre-dav (1.8).
 const SabreDAVAutoload = "/usr/share/php/Sabre/autoload.php"
 
-// SabreDAVPackages are the Debian packages StartSabreDAV needs.
-const SabreDAVPackages = "php-cli php-sqlite3 php-xml php-mbstring php-sabre-dav"
-
 //go:embed testdata/sabredav/server.php testdata/sabredav/schema.sql
 var sabreFiles embed.FS
 
@@ -47,12 +44,17 @@ func StartSabreDAV(t testing.TB) *Server {
 // behind a real Nextcloud.
 func StartSabreDAVWorkers(t testing.TB, n int) *Server {
 	t.Helper()
-	const name = "sabre/dav"
+	return startSabreDAV(t, n)
+}
+
+func startSabreDAV(t T, n int) *Server {
+	t.Helper()
+	const name = "sabredav"
 	if !fileExists(PHPPath) {
-		missing(t, name, PHPPath+" is missing", SabreDAVPackages)
+		missing(t, name, PHPPath+" is missing")
 	}
 	if !fileExists(SabreDAVAutoload) {
-		missing(t, name, SabreDAVAutoload+" is missing", SabreDAVPackages)
+		missing(t, name, SabreDAVAutoload+" is missing")
 	}
 	// The PHP extensions the server needs come in separate packages.
 	out, err := exec.Command(PHPPath, "-r",
@@ -62,7 +64,7 @@ func StartSabreDAVWorkers(t testing.TB, n int) *Server {
 		t.Fatalf("%s: %v: %s", PHPPath, err, out)
 	}
 	if ext := strings.TrimSpace(string(out)); ext != "" {
-		missing(t, name, "PHP lacks the extensions "+ext, SabreDAVPackages)
+		missing(t, name, "PHP lacks the extensions "+ext)
 	}
 
 	dir := t.TempDir()
@@ -86,7 +88,7 @@ func StartSabreDAVWorkers(t testing.TB, n int) *Server {
 		Home:      "/remote.php/dav/calendars/alice/",
 		logs:      &logBuffer{},
 	}
-	port := FreePort(t)
+	port := freePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	s.URL = "http://" + addr + "/"
 	cmd := exec.Command(PHPPath, "-d", "include_path=.:/usr/share/php",

@@ -33,19 +33,34 @@ func (s *Server) CalendarPath(name string) string { return s.Home + name + "/" }
 // section 5.3.1).
 func (s *Server) MkCalendar(t testing.TB, name, displayName string) {
 	t.Helper()
-	s.Do(t, "MKCALENDAR", s.CalendarPath(name), "application/xml", mkcalendarBody(displayName), http.StatusCreated)
+	s.mkCalendar(t, name, displayName)
 }
 
 // Put stores a new calendar object as is.
 func (s *Server) Put(t testing.TB, calendar, object string, data []byte) {
 	t.Helper()
-	s.Do(t, http.MethodPut, s.CalendarPath(calendar)+object, "text/calendar", data, http.StatusCreated)
+	s.put(t, calendar, object, data)
 }
 
 // Do sends an authenticated request to path (Depth: 1 for PROPFIND and
 // REPORT) and fails t unless the status is want. It returns the response
 // body.
 func (s *Server) Do(t testing.TB, method, path, contentType string, body []byte, want int) []byte {
+	t.Helper()
+	return s.do(t, method, path, contentType, body, want)
+}
+
+func (s *Server) mkCalendar(t T, name, displayName string) {
+	t.Helper()
+	s.do(t, "MKCALENDAR", s.CalendarPath(name), "application/xml", mkcalendarBody(displayName), http.StatusCreated)
+}
+
+func (s *Server) put(t T, calendar, object string, data []byte) {
+	t.Helper()
+	s.do(t, http.MethodPut, s.CalendarPath(calendar)+object, "text/calendar", data, http.StatusCreated)
+}
+
+func (s *Server) do(t T, method, path, contentType string, body []byte, want int) []byte {
 	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), method, strings.TrimSuffix(s.URL, "/")+path, bytes.NewReader(body))
 	if err != nil {
@@ -86,14 +101,15 @@ func mkcalendarBody(displayName string) []byte {
 </C:mkcalendar>`)
 }
 
-// missing skips t, or fails it when servers are required, because what a
-// server needs is not installed.
-func missing(t testing.TB, server, what, install string) {
+// missing skips t, or fails it when servers are required, because what the
+// server called name (a line of debian-packages.txt) needs is not
+// installed.
+func missing(t T, name, what string) {
 	t.Helper()
 	if Required() {
-		t.Fatalf("%s is required (RDV_REQUIRE_SERVERS=1) but %s; install: apt-get install %s", server, what, install)
+		t.Fatalf("%s is required (RDV_REQUIRE_SERVERS=1) but %s; %s", name, what, installHint(name))
 	}
-	t.Skipf("%s: %s; install: apt-get install %s", server, what, install)
+	t.Skipf("%s: %s; %s", name, what, installHint(name))
 }
 
 // logBuffer collects a process's output; it is safe for concurrent use.
@@ -118,7 +134,7 @@ func (l *logBuffer) String() string {
 // failed. The process gets its own process group, and the whole group is
 // stopped (SIGTERM, then SIGKILL after 5 seconds), so that servers that
 // fork workers leave none behind.
-func process(t testing.TB, name string, cmd *exec.Cmd, logs *logBuffer, filter func(string) bool) {
+func process(t T, name string, cmd *exec.Cmd, logs *logBuffer, filter func(string) bool) {
 	t.Helper()
 	cmd.Stdout, cmd.Stderr = logs, logs
 	ownGroup(cmd)
@@ -158,7 +174,7 @@ func filterLines(s string, keep func(string) bool) string {
 
 // waitReady polls ready every 20 ms until it returns nil or 15 seconds
 // pass; then it fails t with the last error (process shows the output).
-func waitReady(t testing.TB, name string, ready func() error) {
+func waitReady(t T, name string, ready func() error) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
