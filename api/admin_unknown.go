@@ -120,22 +120,27 @@ func (s *Server) registerAdminUnknown(op func(huma.Operation) huma.Operation) {
 	})
 }
 
-// zoneOf returns the zone named by tz, or the practitioner's when tz is "".
-func zoneOf(p *booking.Practitioner, tz string) (*time.Location, error) {
-	if tz == "" {
-		return p.Location, nil
+// practitionerZone returns the practitioner id and the zone named by tz, or
+// the practitioner's when tz is "", as API errors.
+func (s *Server) practitionerZone(ctx context.Context, id, tz string) (*booking.Practitioner, *time.Location, error) {
+	p, err := s.svc.Practitioner(id)
+	if err != nil {
+		return nil, nil, s.apiError(ctx, err)
 	}
-	return loadZone(tz)
+	if tz == "" {
+		return p, p.Location, nil
+	}
+	loc, err := loadZone(tz)
+	if err != nil {
+		return nil, nil, s.apiError(ctx, err)
+	}
+	return p, loc, nil
 }
 
 func (s *Server) adminUnknownEvents(ctx context.Context, in *unknownEventsInput) (*unknownEventListOutput, error) {
-	p, err := s.svc.Practitioner(in.ID)
+	p, loc, err := s.practitionerZone(ctx, in.ID, in.TZ)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
-	}
-	loc, err := zoneOf(p, in.TZ)
-	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, err
 	}
 	evs, err := s.svc.UnknownEvents(p.ID)
 	if err != nil {
@@ -162,13 +167,9 @@ func (s *Server) adminUnknownEvents(ctx context.Context, in *unknownEventsInput)
 }
 
 func (s *Server) adminAdopt(ctx context.Context, in *adoptInput) (*adoptOutput, error) {
-	p, err := s.svc.Practitioner(in.ID)
+	p, loc, err := s.practitionerZone(ctx, in.ID, in.TZ)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
-	}
-	loc, err := zoneOf(p, in.TZ)
-	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, err
 	}
 	dryRun := in.Body != nil && in.Body.DryRun
 	res, err := s.svc.Adopt(ctx, p.ID, dryRun)

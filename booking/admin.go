@@ -53,14 +53,7 @@ func (s *Service) Bookings(ctx context.Context, practitionerID string, from, to 
 // calendar meanwhile (Sync brings the ledger up to date), EUnavailable as
 // for Cancel.
 func (s *Service) PractitionerCancel(ctx context.Context, id string) (Appointment, error) {
-	b, err := s.store.Booking(ctx, id)
-	if err != nil {
-		if ErrorCode(err) == ENotFound {
-			return Appointment{}, Errorf(ENotFound, "no booking %s", id)
-		}
-		return Appointment{}, err
-	}
-	return s.changeBooking(ctx, b.PractitionerID, id, func(e *entry, a Appointment) ([]OutboxMessage, error) {
+	return s.changeByID(ctx, id, func(e *entry, a Appointment) ([]OutboxMessage, error) {
 		b := a.Booking
 		switch b.Status {
 		case StatusCancelled:

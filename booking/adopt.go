@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -98,19 +99,9 @@ func (s *Service) UnknownEvents(practitionerID string) ([]UnknownEvent, error) {
 		if c := a.Event.Start.Compare(b.Event.Start); c != 0 {
 			return c
 		}
-		return compareStrings(a.Event.Booking, b.Event.Booking)
+		return strings.Compare(a.Event.Booking, b.Event.Booking)
 	})
 	return out, nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Adoption is what Adopt did, or would do, with one unknown event.
@@ -242,14 +233,7 @@ func (s *Service) adoption(e *entry, ev BookingEvent, now time.Time) Adoption {
 // booking, EConflict for a booking that is no longer active, EUnavailable
 // when the store can't be written.
 func (s *Service) ResendLink(ctx context.Context, id string) (Appointment, error) {
-	b, err := s.store.Booking(ctx, id)
-	if err != nil {
-		if ErrorCode(err) == ENotFound {
-			return Appointment{}, Errorf(ENotFound, "no booking %s", id)
-		}
-		return Appointment{}, err
-	}
-	return s.changeBooking(ctx, b.PractitionerID, id, func(e *entry, a Appointment) ([]OutboxMessage, error) {
+	return s.changeByID(ctx, id, func(e *entry, a Appointment) ([]OutboxMessage, error) {
 		b := a.Booking
 		if !b.Status.Active() {
 			return nil, Errorf(EConflict, "this booking is %s: there is nothing to manage", b.Status)

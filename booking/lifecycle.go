@@ -192,6 +192,19 @@ func (s *Service) change(ctx context.Context, token string, f func(*entry, Appoi
 	return s.changeBooking(ctx, a.Practitioner.ID, a.Booking.ID, f)
 }
 
+// changeByID is change for the booking with this id, for the practitioner's
+// side: ENotFound for an unknown booking.
+func (s *Service) changeByID(ctx context.Context, id string, f func(*entry, Appointment) ([]OutboxMessage, error)) (Appointment, error) {
+	b, err := s.store.Booking(ctx, id)
+	if err != nil {
+		if ErrorCode(err) == ENotFound {
+			return Appointment{}, Errorf(ENotFound, "no booking %s", id)
+		}
+		return Appointment{}, err
+	}
+	return s.changeBooking(ctx, b.PractitionerID, id, f)
+}
+
 // changeBooking is change for the booking id of the practitioner
 // practitionerID.
 func (s *Service) changeBooking(ctx context.Context, practitionerID, id string, f func(*entry, Appointment) ([]OutboxMessage, error)) (Appointment, error) {
