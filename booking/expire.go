@@ -16,7 +16,7 @@ const expireBatch = 1000
 // It is safe to run in several processes at once: each booking is read
 // again under its practitioner's lock and released only if it is still
 // pending and due. An error on one booking does not stop the others; the
-// first is returned. Run it periodically (cmd/rdv does, every 30 seconds).
+// first is returned. Run it periodically (rdv.App.Run does, every 30 seconds).
 func (s *Service) ExpirePending(ctx context.Context) (int, error) {
 	pending, err := s.store.PendingBookings(ctx, expireBatch)
 	if err != nil {

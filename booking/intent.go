@@ -112,7 +112,7 @@ func (in *Intent) shows(ev BookingEvent) bool {
 //     by someone else, is left alone and only the intent is dropped.
 //
 // It returns how many calendar objects it removed or put back. Run it
-// periodically (cmd/rdv does, with the other jobs): an object left by a
+// periodically (rdv.App.Run does, with the other jobs): an object left by a
 // crash then holds its slot for at most the grace period and one interval.
 // Safe with several replicas. An error with one practitioner does not stop
 // the others; the first is returned.

@@ -72,7 +72,7 @@ func (s *Service) deliver(ctx context.Context, msgs []OutboxMessage) {
 // Dispatch sends the outbox messages that are due: those whose immediate
 // delivery failed, once their backoff has passed. It returns how many were
 // sent. Safe to run in several processes at once (messages are claimed
-// before they are sent). Run it periodically (cmd/rdv does, every 30
+// before they are sent). Run it periodically (rdv.App.Run does, every 30
 // seconds).
 func (s *Service) Dispatch(ctx context.Context) (int, error) {
 	sent := 0

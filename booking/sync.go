@@ -15,7 +15,7 @@ import (
 // (see there for every case). It looks at the bookings that end after now
 // and start within the practitioners' booking horizons (a visit that is
 // over is not cancelled because its event was tidied away), and returns how
-// many bookings it changed. Run it periodically: cmd/rdv does, every two
+// many bookings it changed. Run it periodically: rdv.App.Run does, every two
 // minutes by default.
 //
 // A pass that finds nothing changed is cheap and writes nothing. For each

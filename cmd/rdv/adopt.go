@@ -34,9 +34,9 @@ func adopt(ctx context.Context, cfg *Config, practitioner string, dryRun bool, s
 
 	var ps []booking.Practitioner
 	if practitioner == "" {
-		ps = app.Service.Practitioners()
+		ps = app.Service().Practitioners()
 	} else {
-		p, err := app.Service.Practitioner(practitioner)
+		p, err := app.Service().Practitioner(practitioner)
 		if err != nil {
 			return fmt.Errorf("adopt: %s", booking.ErrorMessage(err))
 		}
@@ -48,7 +48,7 @@ func adopt(ctx context.Context, cfg *Config, practitioner string, dryRun bool, s
 	}
 	adopted, failed := 0, 0
 	for _, p := range ps {
-		res, err := app.Service.Adopt(ctx, p.ID, dryRun)
+		res, err := app.Service().Adopt(ctx, p.ID, dryRun)
 		if err != nil {
 			failed++
 			fmt.Fprintf(stdout, "practitioner %s: cannot adopt: %v\n", p.ID, err)

@@ -52,7 +52,7 @@ func putLostEvent(t *testing.T, data, id, typ string, start time.Time, p booking
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend, err := caldav.NewFileBackend(filepath.Join(data, "dav"), davUser)
+	backend, err := caldav.NewFileBackend(filepath.Join(data, "dav"), "demo") // the embedded server's user
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/caldav"
 )
 
@@ -55,19 +54,4 @@ func (pc *PractitionerConfig) checkAvailability(all []PractitionerConfig) error 
 		}
 	}
 	return nil
-}
-
-// ensureAvailabilityCalendar creates, in the embedded server, the calendar
-// of the practitioner's opening hours if the configuration names one, and
-// returns its name ("" if none). Its display name is the configured one.
-func (a *App) ensureAvailabilityCalendar(pc *PractitionerConfig, p booking.Practitioner) (string, error) {
-	display := strings.TrimSpace(pc.Calendar.Availability)
-	if display == "" {
-		return "", nil
-	}
-	name := embeddedAvailability(p.ID)
-	if _, err := a.davBackend.EnsureCalendar(name, display); err != nil {
-		return "", err
-	}
-	return name, nil
 }

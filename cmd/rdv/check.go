@@ -26,20 +26,20 @@ func check(ctx context.Context, cfg *Config, stdout io.Writer, logger *slog.Logg
 	// Would the calendar sync hold (the events of too many bookings missing,
 	// or disagreeing with the ledger)? It also finds the booking events
 	// unknown to this install.
-	holds, syncErr := app.Service.CheckSync(ctx)
+	holds, syncErr := app.Service().CheckSync(ctx)
 	held := map[string]booking.SyncHold{}
 	for _, h := range holds {
 		held[h.PractitionerID] = h
 	}
-	for _, p := range app.Service.Practitioners() {
+	for _, p := range app.Service().Practitioners() {
 		fmt.Fprintf(stdout, "\npractitioner %s (%s, %s)\n", p.ID, p.Name, p.Location)
 		if h, ok := held[p.ID]; ok {
 			printHold(stdout, h, cfg.Booking.SyncMaxCancel)
 		}
-		if evs, err := app.Service.UnknownEvents(p.ID); err == nil && len(evs) > 0 {
+		if evs, err := app.Service().UnknownEvents(p.ID); err == nil && len(evs) > 0 {
 			fmt.Fprintf(stdout, "  booking events unknown to this install: %d (left as they are; `rdv adopt -practitioner %s -dry-run` shows what adopting would rebuild)\n", len(evs), p.ID)
 		}
-		if cal := app.calendars[p.ID]; cal != nil {
+		if cal := app.Calendar(p.ID); cal != nil {
 			fmt.Fprintf(stdout, "  bookings calendar: %s\n", cal.BookingsURL())
 			for _, u := range cal.BusyURLs() {
 				fmt.Fprintf(stdout, "  busy calendar:     %s\n", u)
@@ -55,7 +55,7 @@ func check(ctx context.Context, cfg *Config, stdout io.Writer, logger *slog.Logg
 		}
 		now := time.Now()
 		for _, t := range p.Types {
-			slots, err := app.Service.Slots(ctx, p.ID, t.ID, now, now.Add(14*24*time.Hour))
+			slots, err := app.Service().Slots(ctx, p.ID, t.ID, now, now.Add(14*24*time.Hour))
 			if err != nil {
 				failed++
 				fmt.Fprintf(stdout, "  %s: cannot compute slots: %v\n", t.ID, err)

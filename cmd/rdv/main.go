@@ -28,7 +28,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 
@@ -135,23 +134,20 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, stdout io.Writer, 
 		ln.Close()
 		return err
 	}
+	// Make ledger and calendars agree before taking requests; the periodic
+	// jobs then run until shutdown (Close stops them before closing the
+	// store).
 	defer app.Close()
-
-	// Make ledger and calendars agree before taking requests, then run the
-	// periodic jobs until shutdown (stopped before the store is closed).
-	reconcile(ctx, app.Service, logger)
-	jobsCtx, stopJobs := context.WithCancel(context.Background())
-	var jobs sync.WaitGroup
-	jobs.Go(func() { runJobs(jobsCtx, app.Service, cfg.Booking.JobsInterval.Duration, logger) })
-	jobs.Go(func() { runSync(jobsCtx, app.Service, cfg.Booking.SyncInterval.Duration, logger) })
-	jobs.Go(func() { app.warm(jobsCtx, logger) })
-	defer func() {
-		stopJobs()
-		jobs.Wait()
-	}()
+	go app.Run(context.Background())
+	select {
+	case <-app.Reconciled():
+	case <-ctx.Done():
+		ln.Close()
+		return nil
+	}
 
 	srv := &http.Server{
-		Handler:           app.Handler,
+		Handler:           app.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -162,13 +158,13 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, stdout io.Writer, 
 	go func() { errc <- srv.Serve(ln) }()
 
 	fmt.Fprintf(stdout, "rdv is running\n  booking page:  %s/\n  API docs:      %s/docs\n  OpenAPI:       %s/openapi.json\n", base, base, base)
-	if app.DAV != "" {
-		fmt.Fprintf(stdout, "  CalDAV:        %s%s (user %s, password in %s)\n", base, app.DAV, app.DAVUser, app.DAVPasswordFile)
+	if dav, user, pwFile := app.EmbeddedDAV(); dav != "" {
+		fmt.Fprintf(stdout, "  CalDAV:        %s%s (user %s, password in %s)\n", base, dav, user, pwFile)
 	}
-	if app.Outbox != "" {
-		fmt.Fprintf(stdout, "  emails:        written to %s\n", app.Outbox)
+	if dir := app.Outbox(); dir != "" {
+		fmt.Fprintf(stdout, "  emails:        written to %s\n", dir)
 	}
-	if app.Admin {
+	if cfg.AdminToken != "" || cfg.AdminTokenFile != "" {
 		fmt.Fprintf(stdout, "  admin API:     %s/v1/admin/ (bearer token of admin_token_file)\n", base)
 	}
 	logger.Info("listening", "addr", ln.Addr().String())

@@ -1,0 +1,294 @@
+package rdv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/rdvlibre/rdv/api"
+	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/caldav"
+	"github.com/rdvlibre/rdv/notify"
+	"github.com/rdvlibre/rdv/store"
+)
+
+// App is rdv wired: the booking service on its store, calendars and mailer,
+// its HTTP handler, and the jobs Run runs. Its methods are safe for
+// concurrent use.
+type App struct {
+	svc       *booking.Service
+	store     store.DB
+	calendars map[string]*caldav.Calendar
+	handler   http.Handler
+	logger    *slog.Logger
+	jobs      time.Duration // Options.JobsInterval
+	sync      time.Duration // Options.SyncInterval
+	outbox    string        // directory of .eml files, "" if none
+	dav       embeddedDAV
+
+	reconciled chan struct{} // closed when Run's reconciliation ended
+	mu         sync.Mutex
+	closed     bool
+	stop       context.CancelFunc // of the running Run, nil if none
+	done       chan struct{}      // closed when Run returned
+}
+
+// New wires rdv as opts says: it opens the store, connects to each
+// practitioner's calendar (starting the embedded CalDAV server for those
+// without a URL), and builds the booking service and the HTTP handler. It
+// does not reconcile nor start any job: Run does. Close releases what it
+// holds.
+func New(ctx context.Context, opts Options) (*App, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("rdv: data dir: %w", err)
+	}
+	key := opts.Secret
+	if key == nil {
+		var err error
+		if key, err = loadSecret(filepath.Join(opts.DataDir, "secret.key")); err != nil {
+			return nil, err
+		}
+	}
+	a := &App{
+		calendars:  map[string]*caldav.Calendar{},
+		logger:     logger,
+		jobs:       opts.JobsInterval,
+		sync:       opts.SyncInterval,
+		reconciled: make(chan struct{}),
+	}
+
+	addr := opts.Store
+	if addr == "" {
+		addr = filepath.Join(opts.DataDir, "rdv.db")
+	}
+	st, err := store.Open(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	a.store = st
+	ok := false
+	defer func() {
+		if !ok {
+			st.Close()
+		}
+	}()
+
+	mailer, err := a.mailer(opts)
+	if err != nil {
+		return nil, err
+	}
+	a.svc = booking.NewService(booking.ServiceConfig{
+		Store: st, Notifier: mailer, Logger: logger, Now: opts.Now,
+		Locker:          store.NewLocker(st), // a PostgreSQL advisory lock when several replicas share the store
+		Secret:          key,
+		ConfirmWithin:   opts.ConfirmWithin,
+		DeleteCancelled: opts.DeleteCancelled,
+		StepHook:        opts.StepHook,
+		// The guard against mass cancellation by the calendar sync.
+		SyncMaxCancel:        opts.SyncMaxCancel,
+		SyncMaxCancelPercent: opts.SyncMaxCancelPercent,
+		IntentGrace:          opts.IntentGrace,
+	})
+
+	for _, p := range opts.Practitioners {
+		cal, err := a.calendar(ctx, opts, p, logger)
+		if err != nil {
+			return nil, fmt.Errorf("practitioner %s: %w", p.ID, err)
+		}
+		a.calendars[p.ID] = cal
+		if err := a.svc.AddPractitioner(p, cal); err != nil {
+			return nil, err
+		}
+	}
+
+	web, err := api.New(api.Config{
+		Service:    a.svc,
+		BaseURL:    opts.BaseURL,
+		Logger:     logger,
+		Ready:      a.Ready,
+		Now:        opts.Now,
+		AdminToken: opts.AdminToken,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", web)
+	if a.dav.handler != nil {
+		mux.Handle(davPrefix, a.dav.handler)
+		mux.Handle("/.well-known/caldav", http.RedirectHandler(davPrefix, http.StatusMovedPermanently))
+	}
+	a.handler = mux
+	ok = true
+	return a, nil
+}
+
+// check checks what New can check before touching anything.
+func (o *Options) check() error {
+	if o.DataDir == "" {
+		return errors.New("rdv: Options.DataDir is required")
+	}
+	if o.BaseURL == "" {
+		return errors.New("rdv: Options.BaseURL is required")
+	}
+	if len(o.Practitioners) == 0 {
+		return errors.New("rdv: Options.Practitioners is empty")
+	}
+	if o.Secret != nil && len(o.Secret) < booking.MinSecretLen {
+		return fmt.Errorf("rdv: Options.Secret holds fewer than %d bytes", booking.MinSecretLen)
+	}
+	ids := map[string]bool{}
+	for _, p := range o.Practitioners {
+		ids[p.ID] = true
+	}
+	for id, c := range o.Calendars {
+		if !ids[id] {
+			return fmt.Errorf("rdv: Options.Calendars: no practitioner %q", id)
+		}
+		if c.URL == "" && (c.Availability.WorkingHours || c.Availability.WorkingHoursURL != "") {
+			return fmt.Errorf("rdv: practitioner %s: working hours need a calendar URL: the embedded calendar server keeps none", id)
+		}
+	}
+	return nil
+}
+
+// mailer returns the notifier of opts.Mail: its Sender, else SMTP, else
+// .eml files in DATA/outbox.
+func (a *App) mailer(opts Options) (*notify.Mailer, error) {
+	sender := opts.Mail.Sender
+	switch {
+	case sender != nil:
+	case opts.Mail.SMTP.Addr != "":
+		s, err := notify.NewSMTPSender(opts.Mail.SMTP)
+		if err != nil {
+			return nil, err
+		}
+		sender = s
+	default:
+		a.outbox = filepath.Join(opts.DataDir, "outbox")
+		sender = notify.DirSender{Dir: a.outbox}
+	}
+	from := opts.Mail.From
+	if from == "" {
+		from = "rdv <rdv@localhost.localdomain>"
+	}
+	return notify.NewMailer(notify.MailerConfig{From: from, BaseURL: opts.BaseURL, Lang: opts.Mail.Lang, Sender: sender})
+}
+
+// calendar connects to the calendar of practitioner p: the one of
+// opts.Calendars, or one in the embedded server.
+func (a *App) calendar(ctx context.Context, opts Options, p booking.Practitioner, logger *slog.Logger) (*caldav.Calendar, error) {
+	c := opts.Calendars[p.ID]
+	cc := caldav.Config{Location: p.Location, Timeout: 10 * time.Second, BusyTimeout: 4 * time.Second, Logger: logger}
+	if p.Email != "" {
+		cc.Self = []string{p.Email}
+	}
+	if c.URL != "" {
+		cc.URL, cc.Username, cc.Password = c.URL, c.Username, c.Password
+		cc.BookingsCalendar, cc.BusyCalendars = c.Bookings, c.Busy
+		cc.Availability = c.Availability
+		return caldav.New(ctx, cc)
+	}
+	if a.dav.handler == nil {
+		if err := a.dav.open(opts.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.dav.ensureCalendar(p, c); err != nil {
+		return nil, err
+	}
+	cc.URL = "http://rdv.embedded" + davPrefix + "calendars/" + davUser + "/" + p.ID + "/"
+	cc.Username, cc.Password = davUser, a.dav.password
+	cc.BookingsCalendar = p.ID
+	cc.HTTPClient = a.dav.client
+	var err error
+	if cc.Availability.Calendar, err = a.dav.ensureAvailability(p, c); err != nil {
+		return nil, err
+	}
+	return caldav.New(ctx, cc)
+}
+
+// Handler returns rdv's HTTP handler: the JSON API, the patient pages,
+// /healthz, /readyz, /metrics and, when a practitioner uses the embedded
+// CalDAV server, /dav/ and /.well-known/caldav. Mount it at the root of a
+// host's mux, or strip a prefix and set Options.BaseURL to match.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Service returns the booking service, for a host that books or reads
+// bookings from Go.
+func (a *App) Service() *booking.Service { return a.svc }
+
+// Calendar returns the calendar of practitioner id, nil if there is none.
+func (a *App) Calendar(id string) *caldav.Calendar { return a.calendars[id] }
+
+// EmbeddedDAV returns where the embedded CalDAV server is served (path
+// "/dav/"), its user and the file holding its password; path is "" when no
+// practitioner uses it.
+func (a *App) EmbeddedDAV() (path, user, passwordFile string) {
+	if a.dav.handler == nil {
+		return "", "", ""
+	}
+	return davPrefix, davUser, a.dav.passwordFile
+}
+
+// Outbox returns the directory the emails are written to as .eml files,
+// "" when they are sent.
+func (a *App) Outbox() string { return a.outbox }
+
+// Ready reports whether the store and every calendar answer, as /readyz
+// does: nil, or errors of code booking.EUnavailable.
+func (a *App) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := a.store.Ping(ctx); err != nil {
+		return booking.WrapError(booking.EUnavailable, err, "the booking store is unavailable")
+	}
+	// Check the calendars in parallel, so a slow one does not hide the others.
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	for id, c := range a.calendars {
+		wg.Go(func() {
+			if err := c.Check(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, booking.WrapError(booking.EUnavailable, err, "the calendar of "+id+" is unreachable"))
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Close stops Run if it is running, waits for it to return, and closes the
+// store.
+func (a *App) Close() error {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return nil
+	}
+	a.closed = true
+	stop, done := a.stop, a.done
+	a.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-done
+	}
+	return a.store.Close()
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/rdvlibre/rdv"
+	"github.com/rdvlibre/rdv/caldav"
+	"github.com/rdvlibre/rdv/notify"
+)
+
+// options turns the configuration into the application's options: it
+// reads the files the configuration names (secret, admin token, passwords)
+// and, with no practitioner configured, gives the demo one. cfg.BaseURL
+// must be set.
+func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
+	o := rdv.Options{
+		DataDir: c.DataDir, BaseURL: c.BaseURL, Store: c.Store,
+		Calendars:            map[string]rdv.Calendar{},
+		ConfirmWithin:        c.Booking.ConfirmWithin.Duration,
+		DeleteCancelled:      c.Booking.DeleteCancelled,
+		SyncMaxCancel:        c.Booking.SyncMaxCancel,
+		SyncMaxCancelPercent: c.Booking.SyncMaxCancelPercent,
+		IntentGrace:          c.Booking.IntentGrace.Duration,
+		JobsInterval:         c.Booking.JobsInterval.Duration,
+		SyncInterval:         c.Booking.SyncInterval.Duration,
+		Logger:               logger,
+		Now:                  c.now,
+		StepHook:             stepHook, // nil but in the crash tests' build (fault.go)
+	}
+	var err error
+	if c.SecretFile != "" {
+		if o.Secret, err = rdv.ReadSecret(c.SecretFile); err != nil {
+			return o, err
+		}
+	}
+	if o.AdminToken, err = c.adminToken(); err != nil {
+		return o, err
+	}
+	o.Mail = rdv.Mail{From: c.Mail.From, Lang: c.Mail.Lang}
+	if smtp := c.Mail.SMTP; smtp.Addr != "" {
+		pw, err := secret(smtp.Password, smtp.PasswordFile)
+		if err != nil {
+			return o, err
+		}
+		o.Mail.SMTP = notify.SMTPConfig{Addr: smtp.Addr, Username: smtp.Username, Password: pw, TLS: smtp.TLS}
+	}
+
+	practitioners := c.Practitioners
+	if len(practitioners) == 0 {
+		practitioners = []PractitionerConfig{demoPractitioner()}
+	}
+	for i := range practitioners {
+		pc := &practitioners[i]
+		p, err := pc.Practitioner()
+		if err != nil {
+			return o, err
+		}
+		o.Practitioners = append(o.Practitioners, p)
+		cc := &pc.Calendar
+		if cc.URL == "" {
+			// The embedded calendar server; the demo practitioner's
+			// calendar is seeded on first run.
+			cal := rdv.Calendar{Availability: caldav.AvailabilityConfig{Calendar: strings.TrimSpace(cc.Availability)}}
+			if p.ID == "demo" {
+				cal.Seed = demoEvents(time.Now(), p.Location)
+			}
+			o.Calendars[p.ID] = cal
+			continue
+		}
+		pw, err := secret(cc.Password, cc.PasswordFile)
+		if err != nil {
+			return o, err
+		}
+		o.Calendars[p.ID] = rdv.Calendar{
+			URL: cc.URL, Username: cc.Username, Password: pw,
+			Bookings: cc.Bookings, Busy: cc.Busy, Availability: cc.availability(),
+		}
+	}
+	return o, nil
+}
+
+// build wires the application from cfg. cfg.BaseURL must be set.
+func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*rdv.App, error) {
+	o, err := cfg.options(logger)
+	if err != nil {
+		return nil, err
+	}
+	return rdv.New(ctx, o)
+}

@@ -1,0 +1,106 @@
+package rdv
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/caldav"
+	"github.com/rdvlibre/rdv/notify"
+)
+
+// Options configure an App. DataDir, BaseURL and Practitioners are
+// required; every other field has a working zero value.
+type Options struct {
+	// DataDir is where rdv keeps its files: the SQLite store, the secret,
+	// the embedded CalDAV server and the outbox of .eml files. New creates
+	// it (mode 0700) if missing.
+	DataDir string
+	// BaseURL is the public URL of rdv, used in the links of the emails.
+	BaseURL string
+	// Store is where the booking ledger lives: a SQLite file (default
+	// DataDir/rdv.db) or a PostgreSQL URL (postgres://…) that several
+	// replicas share (store.Open).
+	Store string
+	// Secret encrypts what the store keeps but must not reveal (manage
+	// tokens waiting in the outbox, replayable Idempotency-Key results): at
+	// least booking.MinSecretLen bytes, the same for every replica. Nil:
+	// DataDir/secret.key, created with 32 random bytes on first run.
+	Secret []byte
+	// AdminToken is the bearer token of the admin API under /v1/admin/, at
+	// least api.MinAdminTokenLen characters; empty disables it.
+	AdminToken string
+	// Mail says how patients are emailed.
+	Mail Mail
+
+	// Practitioners are the practitioners offered for booking.
+	Practitioners []booking.Practitioner
+	// Calendars binds practitioners to their CalDAV calendars, by
+	// practitioner ID. A practitioner without a URL there gets a calendar
+	// in the embedded CalDAV server, kept in DataDir/dav and served by
+	// Handler under /dav/.
+	Calendars map[string]Calendar
+
+	// The booking lifecycle: booking.ServiceConfig documents each field.
+	ConfirmWithin        time.Duration
+	DeleteCancelled      bool
+	SyncMaxCancel        int
+	SyncMaxCancelPercent int
+	IntentGrace          time.Duration
+
+	// JobsInterval is how often Run expires pending bookings, settles the
+	// calendar writes a crash cut short, sends the outbox and purges old
+	// records (default 30s). SyncInterval is how often it checks the
+	// calendars for what the practitioners changed (default 2m).
+	JobsInterval time.Duration
+	SyncInterval time.Duration
+
+	// Logger receives the logs of every part of rdv; nil: slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; nil: time.Now.
+	Now func() time.Time
+	// StepHook is for crash tests only: booking.ServiceConfig.StepHook.
+	StepHook func(step string)
+}
+
+// Calendar binds a practitioner to a CalDAV calendar.
+type Calendar struct {
+	// URL is a Nextcloud base URL, any CalDAV server URL or a calendar
+	// URL. Empty: the embedded CalDAV server.
+	URL      string
+	Username string
+	Password string // a Nextcloud app password
+	// Bookings is the display name or path of the calendar bookings are
+	// written to; required with URL. Busy names the other calendars whose
+	// events make time busy.
+	Bookings string
+	Busy     []string
+	// Availability names the sources of open time kept on the server
+	// (caldav.AvailabilityConfig). On the embedded server only
+	// Availability.Calendar applies: the display name of a calendar
+	// created as ID-availability.
+	Availability caldav.AvailabilityConfig
+	// Seed holds iCalendar objects, by file name, put in the practitioner's
+	// embedded calendar when New creates it (the demo's events).
+	Seed map[string][]byte
+}
+
+// Mail says how patients are emailed.
+type Mail struct {
+	// From is the sender, e.g. "Cabinet Martin <rdv@example.org>";
+	// default "rdv <rdv@localhost.localdomain>".
+	From string
+	// Lang is "fr" (the default) or "en".
+	Lang string
+	// SMTP is the submission server. Without SMTP.Addr nor Sender, messages
+	// are written as .eml files under DataDir/outbox.
+	SMTP notify.SMTPConfig
+	// Sender, if set, hands the messages over instead of SMTP.
+	Sender notify.Sender
+}
+
+// Default intervals of Run's loops.
+const (
+	DefaultJobsInterval = 30 * time.Second
+	DefaultSyncInterval = 2 * time.Minute
+)
