@@ -61,7 +61,7 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 	}
 	q := SlotQuery{Location: e.p.Location, Open: open, Type: t, Now: s.now()}
 	if !IsSlot(q, start) {
-		return nil, "", Errorf(EInvalid, "%s is not a bookable start for %q: pick one from the slots list", start.Format(time.RFC3339), t.ID)
+		return nil, "", FieldError(FieldStart, ReasonInvalid, "%s is not a bookable start for %q: pick one from the slots list", start.Format(time.RFC3339), t.ID)
 	}
 
 	unlock, err := s.locker.Lock(ctx, e.p.ID)

@@ -168,7 +168,7 @@ func (s *Service) Reschedule(ctx context.Context, token string, start time.Time)
 			return nil, err
 		}
 		if rules := (SlotQuery{Location: q.Location, Open: open, Type: t, Now: q.Now}); !IsSlot(rules, start) {
-			return nil, Errorf(EInvalid, "%s is not a bookable start for %q: pick one from the slots list", start.Format(time.RFC3339), t.ID)
+			return nil, FieldError(FieldStart, ReasonInvalid, "%s is not a bookable start for %q: pick one from the slots list", start.Format(time.RFC3339), t.ID)
 		}
 		if !IsSlot(q, start) {
 			return nil, Errorf(EConflict, "the slot %s is no longer free", start.Format(time.RFC3339))
