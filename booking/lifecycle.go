@@ -289,7 +289,7 @@ func (s *Service) commit(ctx context.Context, e *entry, a Appointment, after *Bo
 		}
 		return nil, err
 	}
-	s.step(stepOps[kind], "after-event")
+	s.step(commitSteps[kind][0])
 	msg := s.message(kind, after, "")
 	if kind == NotifyRescheduled {
 		msg.PreviousStart, msg.PreviousEnd = before.Start, before.End
@@ -307,7 +307,7 @@ func (s *Service) commit(ctx context.Context, e *entry, a Appointment, after *Bo
 		return nil, err
 	}
 	after.Revision++ // as the store recorded it
-	s.step(stepOps[kind], "after-ledger")
+	s.step(commitSteps[kind][1])
 	s.log.Info("booking "+kind, "booking", after.ID, "practitioner", after.PractitionerID)
 	*a.Booking = *after
 	return msgs, nil
