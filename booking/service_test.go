@@ -602,3 +602,7 @@ func TestStepNames(t *testing.T) {
 		t.Errorf("steps seen %v, want all of %v", got, want)
 	}
 }
+
+type slogLogger = slog.Logger
+
+func newQuietLogger(w *syncBuffer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
