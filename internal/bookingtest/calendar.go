@@ -256,14 +256,16 @@ func (c *Calendar) AddBusy(is ...booking.Interval) {
 
 // Put writes ev at ev.Ref.Href (at Href(ev.Booking) if ""), whatever is
 // there, as another install or the practitioner's client would, and
-// returns its new reference.
+// returns its reference: its ETag is ev.Ref.ETag, or a new one if "".
 func (c *Calendar) Put(ev booking.BookingEvent) booking.EventRef {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ev.Ref.Href == "" {
 		ev.Ref.Href = c.Href(ev.Booking)
 	}
-	ev.Ref.ETag = c.nextETag()
+	if ev.Ref.ETag == "" {
+		ev.Ref.ETag = c.nextETag()
+	}
 	c.put(ev.Ref.Href, &object{ev: ev})
 	return ev.Ref
 }
