@@ -401,7 +401,7 @@ func TestInternalErrorsHidden(t *testing.T) {
 	})
 	t.Run("calendar", func(t *testing.T) {
 		e := newEnv(t)
-		setBusyErr(e.cal, errors.New("unexpected: " + secret))
+		setBusyErr(e.cal, errors.New("unexpected: "+secret))
 		w := e.do(http.MethodGet, "/v1/practitioners/demo/slots?type=consultation", nil)
 		wantProblem(t, w, http.StatusInternalServerError, "internal error")
 		if strings.Contains(w.Body.String(), "secret") {
