@@ -26,7 +26,8 @@ type OpenTime struct {
 // practitioner keeps open time on the calendar server. The Service looks for
 // it on each practitioner's Calendar with a type assertion; a Calendar that
 // does not implement it, or answers ok false, leaves the configured Schedule
-// as it is. Implementations: caldav.Calendar.
+// as it is. Implementations: caldav.Calendar; for tests,
+// internal/bookingtest.Calendar.
 //
 // For each slot query, booking and move, the Service reads the open time for
 // the local days the query needs and merges it into a copy of the
