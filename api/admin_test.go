@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/bookingtest"
 )
 
 const adminToken = "s3cr3t-admin-token-0123456789abcdefghij"
@@ -19,7 +20,7 @@ const adminToken = "s3cr3t-admin-token-0123456789abcdefghij"
 // changes the practitioner before it is registered.
 func newAdminEnv(t *testing.T, change func(*booking.Practitioner)) *env {
 	t.Helper()
-	e := &env{t: t, cal: newFakeCalendar(), store: newFakeStore(t), notes: &fakeNotifier{}, logs: &syncBuffer{}}
+	e := &env{t: t, cal: newFakeCalendar(), store: newFakeStore(t), notes: &bookingtest.Notifier{}, logs: &syncBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := func() time.Time { return testNow }
 	e.svc = booking.NewService(booking.ServiceConfig{Store: e.store, Notifier: e.notes, Now: now, Logger: log})
@@ -88,7 +89,7 @@ func TestAdminDisabled(t *testing.T) {
 			}
 		})
 	}
-	if e.store.count() != 0 || e.cal.eventCount() != 0 {
+	if e.store.count() != 0 || e.cal.Len() != 0 {
 		t.Error("a disabled admin API changed something")
 	}
 }
@@ -207,9 +208,7 @@ func TestAdminCancel(t *testing.T) {
 	if evs, _ := e.cal.Events(context.Background(), testNow, testNow.AddDate(0, 1, 0)); len(evs) != 1 || evs[0].Status != booking.StatusCancelled {
 		t.Errorf("events %+v, want the booking's, cancelled", evs)
 	}
-	e.notes.mu.Lock()
-	kinds := slices.Clone(e.notes.kinds)
-	e.notes.mu.Unlock()
+	kinds := e.notes.Kinds("")
 	if !slices.Equal(kinds, []string{booking.NotifyCreated, booking.NotifyCancelled}) {
 		t.Errorf("notifications %v: the patient is not told", kinds)
 	}
@@ -217,22 +216,17 @@ func TestAdminCancel(t *testing.T) {
 	if w := e.admin(http.MethodPost, "/v1/admin/bookings/"+id+"/cancel", ""); w.Code != http.StatusOK {
 		t.Errorf("cancel again: %d", w.Code)
 	}
-	if len(e.notes.kinds) != 2 {
-		t.Errorf("notifications after a second cancel: %v", e.notes.kinds)
+	if len(e.notes.Kinds("")) != 2 {
+		t.Errorf("notifications after a second cancel: %v", e.notes.Kinds(""))
 	}
 	wantProblem(t, e.admin(http.MethodPost, "/v1/admin/bookings/no-such-booking/cancel", ""), http.StatusNotFound, "no booking")
 
 	// An event the practitioner changed meanwhile: 409, nothing changes.
 	id2, token2 := e.bookFor("2026-12-02T09:00:00+01:00", 2)
-	e.cal.mu.Lock()
-	for href, ev := range e.cal.events {
-		if ev.id == id2 {
-			// The practitioner moved it in the calendar: the write is refused.
-			ev.start, ev.end, ev.etag = ev.start.Add(time.Hour), ev.end.Add(time.Hour), 99
-			e.cal.events[href] = ev
-		}
+	if ev, ok := e.cal.EventOf(id2); ok {
+		// The practitioner moved it in the calendar: the write is refused.
+		e.cal.Edit(ev.Ref.Href, func(ev *booking.BookingEvent) { ev.Start, ev.End = ev.Start.Add(time.Hour), ev.End.Add(time.Hour) })
 	}
-	e.cal.mu.Unlock()
 	wantProblem(t, e.admin(http.MethodPost, "/v1/admin/bookings/"+id2+"/cancel", ""), http.StatusConflict, "changed in the practitioner's calendar")
 	if got := e.store.status(token2); got != booking.StatusConfirmed {
 		t.Errorf("status after a refused cancel: %s", got)

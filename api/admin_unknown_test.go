@@ -5,93 +5,57 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/bookingtest"
 )
 
-// patientCalendar is the fake calendar whose booking events also name
-// their patient, as a real one does (ATTENDEE, DESCRIPTION): what adopting
-// an event rebuilds the row from.
-type patientCalendar struct {
-	*fakeCalendar
-	mu       sync.Mutex
-	patients map[string]booking.Patient // by booking id
-}
-
-func (c *patientCalendar) withPatients(evs []booking.BookingEvent) []booking.BookingEvent {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i := range evs {
-		evs[i].Patient = c.patients[evs[i].Booking]
-	}
-	return evs
-}
-
-func (c *patientCalendar) Events(ctx context.Context, from, to time.Time) ([]booking.BookingEvent, error) {
-	evs, err := c.fakeCalendar.Events(ctx, from, to)
-	return c.withPatients(evs), err
-}
-
-func (c *patientCalendar) Event(ctx context.Context, href string) (booking.BookingEvent, bool, error) {
-	ev, found, err := c.fakeCalendar.Event(ctx, href)
-	if found {
-		ev = c.withPatients([]booking.BookingEvent{ev})[0]
-	}
-	return ev, found, err
-}
+// unknownCalendar is the calendar of newUnknownEnv.
+type unknownCalendar struct{ *bookingtest.Calendar }
 
 // put writes a booking event of another install (or of a lost store) into
-// the calendar, with no ledger row nor intent for it.
-func (c *patientCalendar) put(id, typ string, start time.Time, status booking.Status, seq int, p booking.Patient) string {
-	href := c.Href(id)
-	c.fakeCalendar.mu.Lock()
-	c.events[href] = fakeEvent{id: id, typ: typ, start: start, end: start.Add(20 * time.Minute), status: status, seq: seq, etag: 1}
-	c.fakeCalendar.mu.Unlock()
-	c.mu.Lock()
-	c.patients[id] = p
-	c.mu.Unlock()
-	return href
+// the calendar, with no ledger row nor intent for it, naming its patient as
+// a real one does (ATTENDEE, DESCRIPTION): what adopting an event rebuilds
+// the row from.
+func (c unknownCalendar) put(id, typ string, start time.Time, status booking.Status, seq int, p booking.Patient) string {
+	ref := c.Put(booking.BookingEvent{Ref: booking.EventRef{ETag: "1"}, Booking: id, Type: typ,
+		Start: start, End: start.Add(20 * time.Minute), Status: status, Sequence: seq, Patient: p})
+	return ref.Href
+}
+
+// writes counts the calendar's writes.
+func (c unknownCalendar) writes() int {
+	return c.Calls(bookingtest.OpCreate) + c.Calls(bookingtest.OpUpdate)
 }
 
 // sentNote is what a notification was: its kind, to whom, for which
 // booking, and the manage token it carries.
 type sentNote struct{ kind, to, booking, token string }
 
-// sentNotifier records the notifications it is handed.
-type sentNotifier struct {
-	mu   sync.Mutex
-	sent []sentNote
-}
-
-func (n *sentNotifier) Notify(_ context.Context, no booking.Notification) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	b := no.Appointment.Booking
-	n.sent = append(n.sent, sentNote{kind: no.Kind, to: b.Patient.Email, booking: b.ID, token: no.ManageToken})
-	return nil
-}
+// sentNotifier is the recording notifier, read as sentNotes.
+type sentNotifier struct{ bookingtest.Notifier }
 
 func (n *sentNotifier) take() []sentNote {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	out := n.sent
-	n.sent = nil
+	var out []sentNote
+	for _, no := range n.Take() {
+		b := no.Appointment.Booking
+		out = append(out, sentNote{kind: no.Kind, to: b.Patient.Email, booking: b.ID, token: no.ManageToken})
+	}
 	return out
 }
 
 // newUnknownEnv is newAdminEnv on a patientCalendar and a sentNotifier.
-func newUnknownEnv(t *testing.T) (*env, *patientCalendar, *sentNotifier) {
+func newUnknownEnv(t *testing.T) (*env, unknownCalendar, *sentNotifier) {
 	t.Helper()
-	cal := &patientCalendar{fakeCalendar: newFakeCalendar(), patients: map[string]booking.Patient{}}
+	cal := unknownCalendar{newFakeCalendar()}
 	sent := &sentNotifier{}
-	e := &env{t: t, cal: cal.fakeCalendar, store: newFakeStore(t), notes: &fakeNotifier{}, logs: &syncBuffer{}}
+	e := &env{t: t, cal: cal.Calendar, store: newFakeStore(t), notes: &bookingtest.Notifier{}, logs: &syncBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := func() time.Time { return testNow }
 	e.svc = booking.NewService(booking.ServiceConfig{Store: e.store, Notifier: sent, Now: now, Logger: log})
-	if err := e.svc.AddPractitioner(demoPractitioner(), cal); err != nil {
+	if err := e.svc.AddPractitioner(demoPractitioner(), cal.Calendar); err != nil {
 		t.Fatal(err)
 	}
 	srv, err := New(Config{Service: e.svc, BaseURL: baseURL, Logger: log, Now: now, AdminToken: adminToken})
@@ -150,8 +114,8 @@ func TestAdminUnknownEventsAdoptResend(t *testing.T) {
 	if n, err := e.svc.Reconcile(ctx); n != 0 || err != nil {
 		t.Fatalf("Reconcile = %d, %v", n, err)
 	}
-	if cal.eventCount() != 2 || cal.creates+cal.updates != 0 || e.store.count() != 0 {
-		t.Fatalf("Reconcile touched the unknown events: %d events, %d writes, %d rows", cal.eventCount(), cal.creates+cal.updates, e.store.count())
+	if cal.Len() != 2 || cal.writes() != 0 || e.store.count() != 0 {
+		t.Fatalf("Reconcile touched the unknown events: %d events, %d writes, %d rows", cal.Len(), cal.writes(), e.store.count())
 	}
 	evs := unknown("")
 	if len(evs) != 2 {
@@ -217,7 +181,7 @@ func TestAdminUnknownEventsAdoptResend(t *testing.T) {
 	if got := sent.take(); len(got) != 0 {
 		t.Errorf("adopting sent %v", got)
 	}
-	if cal.eventCount() != 2 || cal.creates+cal.updates != 0 {
+	if cal.Len() != 2 || cal.writes() != 0 {
 		t.Error("adopting wrote to the calendar")
 	}
 	if evs := unknown(""); len(evs) != 1 || evs[0].(map[string]any)["booking"] != otherID {

@@ -117,7 +117,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 		status, msg := s.problem(r.Context(), err)
 		switch status {
 		case http.StatusUnprocessableEntity:
-			f.ErrorField, f.Error = frenchFormError(msg)
+			f.ErrorField, f.Error = frenchFormError(err, msg)
 			s.render(w, r, status, "book", "Réserver ce créneau", f)
 		case http.StatusConflict:
 			s.errorPage(w, r, status, &errorView{
@@ -134,29 +134,35 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, s.basePath+"/manage/"+token)
 }
 
-// frenchFormError returns the form field that msg, a message of
-// booking.Patient.Validate or Service.Book, is about, and a French message.
-// Unknown messages are shown as they are.
-func frenchFormError(msg string) (field, fr string) {
-	for _, m := range frenchMessages {
-		if strings.HasPrefix(msg, m.prefix) {
-			return m.field, m.fr
-		}
+// frenchFormError returns the form field that err, an EInvalid error of
+// booking.Patient.Validate or Service.Book whose message is msg, is about
+// ("" for none), and a French message, both chosen by the error's Field and
+// Reason (booking.ErrorField), never by its English text. An error that
+// names no field the form knows is shown with msg.
+func frenchFormError(err error, msg string) (field, fr string) {
+	f, reason := booking.ErrorField(err)
+	if m, ok := frenchMessages[formError{f, reason}]; ok {
+		return m.field, m.fr
 	}
-	if strings.Contains(msg, "is not a bookable start") {
-		return "", "Ce créneau n'est plus proposé. Revenez à la liste et choisissez-en un autre."
+	if m, ok := frenchMessages[formError{f, ""}]; ok {
+		return m.field, m.fr
 	}
 	return "", msg
 }
 
-var frenchMessages = []struct{ prefix, field, fr string }{
-	{"patient name is required", "name", "Indiquez votre nom."},
-	{"patient name", "name", "Le nom doit tenir sur une ligne, en 200 caractères au plus."},
-	{"patient email is required", "email", "Indiquez votre adresse e-mail."},
-	{"patient email", "email", "L'adresse e-mail n'est pas valide (forme attendue : nom@domaine.fr)."},
-	{"patient phone is required", "phone", "Indiquez votre numéro de téléphone."},
-	{"patient phone", "phone", "Le numéro de téléphone n'est pas valide : au moins 6 chiffres ; seuls les espaces, un + au début et . - ( ) sont permis."},
-	{"this Idempotency-Key was already used", "", "Ce formulaire a déjà servi à prendre un rendez-vous. Revenez à la liste des créneaux pour en prendre un autre."},
+// formError is a field of booking.Error and its reason; "" as the reason
+// stands for any other.
+type formError struct{ field, reason string }
+
+var frenchMessages = map[formError]struct{ field, fr string }{
+	{booking.FieldName, booking.ReasonRequired}:         {"name", "Indiquez votre nom."},
+	{booking.FieldName, ""}:                             {"name", "Le nom doit tenir sur une ligne, en 200 caractères au plus."},
+	{booking.FieldEmail, booking.ReasonRequired}:        {"email", "Indiquez votre adresse e-mail."},
+	{booking.FieldEmail, ""}:                            {"email", "L'adresse e-mail n'est pas valide (forme attendue : nom@domaine.fr)."},
+	{booking.FieldPhone, booking.ReasonRequired}:        {"phone", "Indiquez votre numéro de téléphone."},
+	{booking.FieldPhone, ""}:                            {"phone", "Le numéro de téléphone n'est pas valide : au moins 6 chiffres ; seuls les espaces, un + au début et . - ( ) sont permis."},
+	{booking.FieldStart, ""}:                            {"", "Ce créneau n'est plus proposé. Revenez à la liste et choisissez-en un autre."},
+	{booking.FieldIdempotencyKey, booking.ReasonReused}: {"", "Ce formulaire a déjà servi à prendre un rendez-vous. Revenez à la liste des créneaux pour en prendre un autre."},
 }
 
 // redirect answers a POST with 303 See Other to path.

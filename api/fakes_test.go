@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,179 +15,28 @@ import (
 	_ "time/tzdata" // the tests must not depend on the host's zoneinfo
 
 	"github.com/rdvlibre/rdv/booking"
-	"github.com/rdvlibre/rdv/store"
+	"github.com/rdvlibre/rdv/internal/bookingtest"
 )
 
-// Small in-memory stand-ins for the calendar and the notifier, whose real
-// adapters (caldav, notify) are tested on their own, and the real SQLite
-// store in a temporary directory.
+// The calendar, the store and the notifier are the shared in-memory doubles
+// of internal/bookingtest; the real adapters (caldav, store, notify) are
+// tested on their own.
 
-// fakeCalendar keeps booking events in memory; an active event is busy time.
-type fakeCalendar struct {
-	mu        sync.Mutex
-	events    map[string]fakeEvent // by href
-	busy      []booking.Interval   // other busy time
-	busyErr   error                // returned by Busy when set
-	busyCalls int
-	creates   int
-	updates   int
+func newFakeCalendar() *bookingtest.Calendar { return bookingtest.NewCalendar() }
+
+// setBusyErr makes every Busy of c fail with err.
+func setBusyErr(c *bookingtest.Calendar, err error) {
+	c.FailBefore(bookingtest.OpBusy, bookingtest.Always, err)
 }
 
-type fakeEvent struct {
-	id, typ    string
-	start, end time.Time
-	status     booking.Status
-	seq        int
-	etag       int
-}
-
-func newFakeCalendar() *fakeCalendar { return &fakeCalendar{events: map[string]fakeEvent{}} }
-
-func (c *fakeCalendar) Busy(_ context.Context, from, to time.Time) ([]booking.BusyInterval, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.busyCalls++
-	if c.busyErr != nil {
-		return nil, c.busyErr
-	}
-	window := booking.Interval{Start: from, End: to}
-	var out []booking.BusyInterval
-	for _, i := range c.busy {
-		if i.Overlaps(window) {
-			out = append(out, booking.BusyInterval{Interval: i})
-		}
-	}
-	for _, e := range c.events {
-		if i := (booking.Interval{Start: e.start, End: e.end}); e.status.Active() && i.Overlaps(window) {
-			out = append(out, booking.BusyInterval{Interval: i, Booking: e.id, Type: e.typ})
-		}
-	}
-	return out, nil
-}
-
-func (c *fakeCalendar) Href(id string) string { return "/calendars/demo/bookings/" + id + ".ics" }
-
-func (c *fakeCalendar) Create(_ context.Context, a booking.Appointment) (booking.EventRef, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.creates++
-	href := c.Href(a.Booking.ID)
-	if _, ok := c.events[href]; ok {
-		return booking.EventRef{}, booking.Errorf(booking.EConflict, "event exists")
-	}
-	c.events[href] = fakeEvent{id: a.Booking.ID, typ: a.Booking.TypeID, start: a.Booking.Start, end: a.Booking.End,
-		status: eventStatus(a.Booking.Status), seq: a.Booking.Sequence, etag: 1}
-	return booking.EventRef{Href: href, ETag: "1"}, nil
-}
-
-func (c *fakeCalendar) Update(_ context.Context, a booking.Appointment, ref booking.EventRef) (booking.EventRef, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.updates++
-	e, ok := c.events[ref.Href]
-	if !ok || strconv.Itoa(e.etag) != ref.ETag {
-		return booking.EventRef{}, booking.Errorf(booking.EConflict, "event changed")
-	}
-	e.start, e.end, e.status, e.seq = a.Booking.Start, a.Booking.End, eventStatus(a.Booking.Status), a.Booking.Sequence
-	e.etag++
-	c.events[ref.Href] = e
-	return booking.EventRef{Href: ref.Href, ETag: strconv.Itoa(e.etag)}, nil
-}
-
-func (c *fakeCalendar) Delete(_ context.Context, ref booking.EventRef) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.events, ref.Href)
-	return nil
-}
-
-func (c *fakeCalendar) Events(_ context.Context, from, to time.Time) ([]booking.BookingEvent, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []booking.BookingEvent
-	for href, e := range c.events {
-		if e.start.Before(to) && from.Before(e.end) {
-			out = append(out, e.event(href))
-		}
-	}
-	return out, nil
-}
-
-func (c *fakeCalendar) Event(_ context.Context, href string) (booking.BookingEvent, bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.events[href]
-	if !ok {
-		return booking.BookingEvent{}, false, nil
-	}
-	return e.event(href), true, nil
-}
-
-func (e fakeEvent) event(href string) booking.BookingEvent {
-	return booking.BookingEvent{Ref: booking.EventRef{Href: href, ETag: strconv.Itoa(e.etag)}, Booking: e.id, Type: e.typ,
-		Start: e.start, End: e.end, Status: e.status, Sequence: e.seq}
-}
-
-// eventStatus is the status an event shows for a booking's status.
-func eventStatus(s booking.Status) booking.Status {
-	if s == booking.StatusExpired {
-		return booking.StatusCancelled
-	}
-	return s
-}
-
-func (c *fakeCalendar) eventCount() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.events)
-}
-
-func (c *fakeCalendar) setBusyErr(err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.busyErr = err
-}
-
-// fakeStore is the real SQLite store in a temporary directory, counting the
-// bookings recorded and failing them on demand.
+// fakeStore is the in-memory store, with the counts the tests read.
 type fakeStore struct {
-	*store.SQLite
-	mu        sync.Mutex
-	createErr error // returned by Record for a new booking when set
-	creates   int
+	*bookingtest.Store
 }
 
-func newFakeStore(t *testing.T) *fakeStore {
-	t.Helper()
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "rdv.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return &fakeStore{SQLite: db}
-}
+func newFakeStore(*testing.T) *fakeStore { return &fakeStore{bookingtest.NewStore()} }
 
-func (s *fakeStore) Record(ctx context.Context, c booking.Change) error {
-	s.mu.Lock()
-	if c.Create {
-		s.creates++
-		if s.createErr != nil {
-			err := s.createErr
-			s.mu.Unlock()
-			return err
-		}
-	}
-	s.mu.Unlock()
-	return s.SQLite.Record(ctx, c)
-}
-
-func (s *fakeStore) count() int {
-	bs, err := s.BookingsBetween(context.Background(), "demo", time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		panic(err)
-	}
-	return len(bs)
-}
+func (s *fakeStore) count() int { return len(s.Bookings()) }
 
 func (s *fakeStore) status(token string) booking.Status {
 	b, err := s.BookingByTokenHash(context.Background(), booking.HashToken(token))
@@ -197,19 +44,6 @@ func (s *fakeStore) status(token string) booking.Status {
 		return ""
 	}
 	return b.Status
-}
-
-// fakeNotifier records the kinds of notifications it is handed.
-type fakeNotifier struct {
-	mu    sync.Mutex
-	kinds []string
-}
-
-func (n *fakeNotifier) Notify(_ context.Context, no booking.Notification) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.kinds = append(n.kinds, no.Kind)
-	return nil
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers.
@@ -277,9 +111,9 @@ type env struct {
 	t     *testing.T
 	srv   *Server
 	svc   *booking.Service
-	cal   *fakeCalendar
+	cal   *bookingtest.Calendar
 	store *fakeStore
-	notes *fakeNotifier
+	notes *bookingtest.Notifier
 	logs  *syncBuffer
 	ready func(context.Context) error
 	pages []string // bodies of the HTML responses
@@ -287,7 +121,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, cal: newFakeCalendar(), store: newFakeStore(t), notes: &fakeNotifier{}, logs: &syncBuffer{}}
+	e := &env{t: t, cal: newFakeCalendar(), store: newFakeStore(t), notes: &bookingtest.Notifier{}, logs: &syncBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := func() time.Time { return testNow }
 	e.svc = booking.NewService(booking.ServiceConfig{Store: e.store, Notifier: e.notes, Now: now, Logger: log})

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/bookingtest"
 )
 
 func wantPage(t *testing.T, w *httptest.ResponseRecorder, status int, contains ...string) string {
@@ -124,7 +125,7 @@ func TestStyleSheet(t *testing.T) {
 
 func TestHomePageCalendarUnavailable(t *testing.T) {
 	e := newEnv(t)
-	e.cal.setBusyErr(booking.WrapError(booking.EUnavailable, errors.New("dial tcp secret-host:443: i/o timeout"), "the calendar can't be reached"))
+	setBusyErr(e.cal, booking.WrapError(booking.EUnavailable, errors.New("dial tcp secret-host:443: i/o timeout"), "the calendar can't be reached"))
 	body := wantPage(t, e.do(http.MethodGet, "/", nil), http.StatusServiceUnavailable, "Agenda momentanément indisponible")
 	if strings.Contains(body, "secret-host") || strings.Contains(body, "can't be reached") {
 		t.Errorf("the page shows the cause:\n%s", body)
@@ -143,7 +144,7 @@ func TestBookPage(t *testing.T) {
 		`<input type="hidden" name="start" value="2026-12-01T09:00:00&#43;01:00">`,
 		`<button type="submit">`,
 	)
-	if e.cal.creates != 0 {
+	if e.cal.Calls(bookingtest.OpCreate) != 0 {
 		t.Error("GET /book booked")
 	}
 	wantPage(t, e.do(http.MethodGet, "/book?practitioner=demo&type=chirurgie&start=x", nil), http.StatusNotFound, "Créneau introuvable")
@@ -151,8 +152,8 @@ func TestBookPage(t *testing.T) {
 
 	// Book, then see the booking.
 	token := e.book("consultation", slotStart)
-	if e.store.status(token) != booking.StatusConfirmed || e.cal.eventCount() != 1 {
-		t.Fatalf("status %q, %d events after booking", e.store.status(token), e.cal.eventCount())
+	if e.store.status(token) != booking.StatusConfirmed || e.cal.Len() != 1 {
+		t.Fatalf("status %q, %d events after booking", e.store.status(token), e.cal.Len())
 	}
 	w = e.do(http.MethodGet, "/manage/"+token, nil)
 	body := wantPage(t, w, http.StatusOK, "<h1>Votre rendez-vous</h1>", "Dr Anne Martin", "mardi 1er décembre 2026 à 09:00",
@@ -204,7 +205,7 @@ func TestBookPageInvalid(t *testing.T) {
 			if v := tt.form.Get("email"); !strings.Contains(body, `value="`+v+`"`) {
 				t.Errorf("the email field does not keep %q", v)
 			}
-			if e.cal.creates != 0 || e.store.creates != 0 {
+			if e.cal.Calls(bookingtest.OpCreate) != 0 || e.store.Calls(bookingtest.OpRecordCreate) != 0 {
 				t.Error("an invalid form reached the calendar or the store")
 			}
 		})
@@ -223,8 +224,8 @@ func TestManagePage(t *testing.T) {
 	for _, p := range []string{manage, manage + "/confirm", manage + "/cancel"} {
 		e.do(http.MethodGet, p, nil)
 	}
-	if e.store.status(token) != booking.StatusPending || e.cal.updates != 0 {
-		t.Fatalf("a GET changed the booking: %s, %d updates", e.store.status(token), e.cal.updates)
+	if e.store.status(token) != booking.StatusPending || e.cal.Calls(bookingtest.OpUpdate) != 0 {
+		t.Fatalf("a GET changed the booking: %s, %d updates", e.store.status(token), e.cal.Calls(bookingtest.OpUpdate))
 	}
 	wantPage(t, e.do(http.MethodGet, manage+"/cancel", nil), http.StatusMethodNotAllowed)
 
@@ -299,7 +300,7 @@ func TestFormTooLarge(t *testing.T) {
 	e := newEnv(t)
 	form := bookForm("consultation", slotStart, strings.Repeat("a", 10<<20), patientEmail, "")
 	wantPage(t, e.postForm("/book", form), http.StatusRequestEntityTooLarge)
-	if e.cal.creates != 0 {
+	if e.cal.Calls(bookingtest.OpCreate) != 0 {
 		t.Error("booked")
 	}
 }

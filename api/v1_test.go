@@ -14,6 +14,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/bookingtest"
 )
 
 func TestPractitioners(t *testing.T) {
@@ -158,8 +159,8 @@ func TestSlotsRejected(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			wantProblem(t, e.do(http.MethodGet, tt.target, nil), tt.status, tt.detail)
-			if e.cal.busyCalls != 0 {
-				t.Errorf("the calendar was read %d times", e.cal.busyCalls)
+			if e.cal.Calls(bookingtest.OpBusy) != 0 {
+				t.Errorf("the calendar was read %d times", e.cal.Calls(bookingtest.OpBusy))
 			}
 		})
 	}
@@ -212,8 +213,8 @@ func TestBookingLifecycle(t *testing.T) {
 	if _, ok := created["patient"]; ok || len(created) != 8 {
 		t.Errorf("created booking has fields %v", created)
 	}
-	if e.cal.eventCount() != 1 || e.store.count() != 1 {
-		t.Fatalf("%d events, %d bookings after booking", e.cal.eventCount(), e.store.count())
+	if e.cal.Len() != 1 || e.store.count() != 1 {
+		t.Fatalf("%d events, %d bookings after booking", e.cal.Len(), e.store.count())
 	}
 	if hasSlot() {
 		t.Error("the booked slot is still listed")
@@ -222,8 +223,8 @@ func TestBookingLifecycle(t *testing.T) {
 	// The same slot again.
 	w = e.postJSON("/v1/bookings", bookingBody("consultation", start))
 	wantProblem(t, w, http.StatusConflict, "no longer free")
-	if e.cal.eventCount() != 1 || e.store.count() != 1 {
-		t.Errorf("%d events, %d bookings after a conflict", e.cal.eventCount(), e.store.count())
+	if e.cal.Len() != 1 || e.store.count() != 1 {
+		t.Errorf("%d events, %d bookings after a conflict", e.cal.Len(), e.store.count())
 	}
 
 	// Read it back.
@@ -267,7 +268,7 @@ func TestBookingLifecycle(t *testing.T) {
 	}
 	// A cancelled booking can't be confirmed.
 	wantProblem(t, e.do(http.MethodPost, "/v1/bookings/"+token+"/confirm", nil), http.StatusConflict, "cancelled")
-	if got := e.notes.kinds; !reflect.DeepEqual(got, []string{booking.NotifyCreated, booking.NotifyCancelled}) {
+	if got := e.notes.Kinds(""); !reflect.DeepEqual(got, []string{booking.NotifyCreated, booking.NotifyCancelled}) {
 		t.Errorf("notifications = %v", got)
 	}
 
@@ -345,9 +346,9 @@ func TestBookingRejected(t *testing.T) {
 			if strings.Contains(w.Body.String(), patientName) || strings.Contains(w.Body.String(), "aaaaaaaa") {
 				t.Errorf("the problem echoes the request: %s", w.Body)
 			}
-			if e.cal.busyCalls != 0 || e.cal.creates != 0 || e.store.creates != 0 || len(e.notes.kinds) != 0 {
+			if e.cal.Calls(bookingtest.OpBusy) != 0 || e.cal.Calls(bookingtest.OpCreate) != 0 || e.store.Calls(bookingtest.OpRecordCreate) != 0 || len(e.notes.Kinds("")) != 0 {
 				t.Errorf("the calendar (%d reads, %d creates), store (%d) or notifier (%v) were called",
-					e.cal.busyCalls, e.cal.creates, e.store.creates, e.notes.kinds)
+					e.cal.Calls(bookingtest.OpBusy), e.cal.Calls(bookingtest.OpCreate), e.store.Calls(bookingtest.OpRecordCreate), e.notes.Kinds(""))
 			}
 		})
 	}
@@ -356,7 +357,7 @@ func TestBookingRejected(t *testing.T) {
 func TestCalendarUnavailable(t *testing.T) {
 	const secret = "caldav.internal.example:8443/remote.php/dav/calendars/anne"
 	e := newEnv(t)
-	e.cal.setBusyErr(booking.WrapError(booking.EUnavailable,
+	setBusyErr(e.cal, booking.WrapError(booking.EUnavailable,
 		fmt.Errorf("caldav: PROPFIND https://%s: dial tcp: connection refused", secret),
 		"the practitioner's calendar can't be reached, try again later"))
 
@@ -371,7 +372,7 @@ func TestCalendarUnavailable(t *testing.T) {
 	if strings.Contains(w.Body.String(), secret) {
 		t.Errorf("the problem leaks the cause: %s", w.Body)
 	}
-	if e.cal.creates != 0 || e.store.creates != 0 {
+	if e.cal.Calls(bookingtest.OpCreate) != 0 || e.store.Calls(bookingtest.OpRecordCreate) != 0 {
 		t.Error("a booking was written without its calendar")
 	}
 	if !strings.Contains(e.logs.String(), "connection refused") {
@@ -383,7 +384,7 @@ func TestInternalErrorsHidden(t *testing.T) {
 	const secret = "/var/lib/rdv/secret-4242.db"
 	t.Run("store", func(t *testing.T) {
 		e := newEnv(t)
-		e.store.createErr = fmt.Errorf("sqlite: %s: disk I/O error", secret)
+		e.store.FailBefore(bookingtest.OpRecordCreate, bookingtest.Always, fmt.Errorf("sqlite: %s: disk I/O error", secret))
 		w := e.postJSON("/v1/bookings", bookingBody("consultation", "2026-12-01T09:00:00+01:00"))
 		if d := wantProblem(t, w, http.StatusInternalServerError, "internal error"); d != "internal error" {
 			t.Errorf("detail = %q", d)
@@ -394,13 +395,13 @@ func TestInternalErrorsHidden(t *testing.T) {
 		if !strings.Contains(e.logs.String(), "disk I/O error") {
 			t.Error("the internal error is not logged")
 		}
-		if e.cal.eventCount() != 0 {
+		if e.cal.Len() != 0 {
 			t.Error("an event was left without its booking")
 		}
 	})
 	t.Run("calendar", func(t *testing.T) {
 		e := newEnv(t)
-		e.cal.setBusyErr(errors.New("unexpected: " + secret))
+		setBusyErr(e.cal, errors.New("unexpected: "+secret))
 		w := e.do(http.MethodGet, "/v1/practitioners/demo/slots?type=consultation", nil)
 		wantProblem(t, w, http.StatusInternalServerError, "internal error")
 		if strings.Contains(w.Body.String(), "secret") {

@@ -26,7 +26,8 @@ type OpenTime struct {
 // practitioner keeps open time on the calendar server. The Service looks for
 // it on each practitioner's Calendar with a type assertion; a Calendar that
 // does not implement it, or answers ok false, leaves the configured Schedule
-// as it is. Implementations: caldav.Calendar.
+// as it is. Implementations: caldav.Calendar; for tests,
+// internal/bookingtest.Calendar.
 //
 // For each slot query, booking and move, the Service reads the open time for
 // the local days the query needs and merges it into a copy of the
@@ -70,7 +71,7 @@ func (s *Service) withAvailability(ctx context.Context, e *entry, sch Schedule, 
 		// The weekly template holds only outside the covered time: its open
 		// time there becomes instants, and the template is cleared.
 		weekly := (&Schedule{Weekly: sch.Weekly, OpenOnHolidays: true}).Open(loc, wf, wt)
-		avail = append(avail, subtractIntervals(weekly, mergeIntervals(ot.Covered))...)
+		avail = append(avail, Intervals(weekly).Subtract(ot.Covered)...)
 		sch.Weekly = WeeklyHours{}
 	}
 	sch.Available = append(avail, ot.Open...)
@@ -87,29 +88,4 @@ func (s *Service) rulesOpen(ctx context.Context, e *entry, t *AppointmentType, s
 		return nil, err
 	}
 	return sch.Open(e.p.Location, start, end), nil
-}
-
-// subtractIntervals returns the parts of a that b does not cover. Both must
-// be sorted and disjoint, as mergeIntervals returns them.
-func subtractIntervals(a, b []Interval) []Interval {
-	var out []Interval
-	j := 0
-	for _, iv := range a {
-		start := iv.Start
-		for j < len(b) && !b[j].End.After(start) {
-			j++
-		}
-		for k := j; k < len(b) && b[k].Start.Before(iv.End); k++ {
-			if b[k].Start.After(start) {
-				out = append(out, Interval{start, b[k].Start})
-			}
-			if b[k].End.After(start) {
-				start = b[k].End
-			}
-		}
-		if start.Before(iv.End) {
-			out = append(out, Interval{start, iv.End})
-		}
-	}
-	return out
 }

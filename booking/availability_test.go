@@ -23,7 +23,7 @@ func TestSubtractIntervals(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := subtractIntervals(tc.a, tc.b)
+			got := Intervals(tc.a).Subtract(tc.b)
 			if len(got) != len(tc.want) {
 				t.Fatalf("got %v, want %v", got, tc.want)
 			}

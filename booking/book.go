@@ -61,7 +61,7 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 	}
 	q := SlotQuery{Location: e.p.Location, Open: open, Type: t, Now: s.now()}
 	if !IsSlot(q, start) {
-		return nil, "", Errorf(EInvalid, "%s is not a bookable start for %q: pick one from the slots list", start.Format(time.RFC3339), t.ID)
+		return nil, "", FieldError(FieldStart, ReasonInvalid, "%s is not a bookable start for %q: pick one from the slots list", start.Format(time.RFC3339), t.ID)
 	}
 
 	unlock, err := s.locker.Lock(ctx, e.p.ID)
@@ -73,7 +73,7 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 	if err != nil {
 		return nil, "", err
 	}
-	s.step("book", "before-notify")
+	s.step(StepBookBeforeNotify)
 	s.deliver(ctx, msgs)
 	return b, token, nil
 }
@@ -140,7 +140,7 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 		return nil, "", nil, err
 	}
 	b.EventHref, b.EventETag = ref.Href, ref.ETag
-	s.step("book", "after-event")
+	s.step(StepBookAfterEvent)
 	msgs := []OutboxMessage{s.message(NotifyCreated, b, token)}
 	c := Change{Booking: b, Create: true, Outbox: msgs, Intents: []string{in.ID}}
 	if key != nil {
@@ -161,7 +161,7 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 		}
 		return nil, "", nil, err
 	}
-	s.step("book", "after-ledger")
+	s.step(StepBookAfterLedger)
 	s.log.Info("booking created", "booking", b.ID, "practitioner", e.p.ID, "type", t.ID, "status", b.Status)
 	return b, token, msgs, nil
 }

@@ -61,31 +61,32 @@ const (
 	MaxPhoneLen = 32
 )
 
-// Validate normalises the patient's fields (trimming spaces) and checks them. The
-// messages name the field, never its value.
+// Validate normalises the patient's fields (trimming spaces) and checks them. An
+// error is an EInvalid *Error whose Field and Reason say which field is wrong
+// and how (see ErrorField); its message names the field, never its value.
 func (p *Patient) Validate(phoneRequired bool) error {
 	p.Name = strings.TrimSpace(p.Name)
 	p.Email = strings.TrimSpace(p.Email)
 	p.Phone = strings.TrimSpace(p.Phone)
 	switch {
 	case p.Name == "":
-		return Errorf(EInvalid, "patient name is required")
+		return FieldError(FieldName, ReasonRequired, "patient name is required")
 	case !utf8.ValidString(p.Name) || utf8.RuneCountInString(p.Name) > MaxNameLen:
-		return Errorf(EInvalid, "patient name must be valid text of at most %d characters", MaxNameLen)
+		return FieldError(FieldName, ReasonInvalid, "patient name must be valid text of at most %d characters", MaxNameLen)
 	case hasControl(p.Name):
-		return Errorf(EInvalid, "patient name must not contain line breaks or control characters")
+		return FieldError(FieldName, ReasonInvalid, "patient name must not contain line breaks or control characters")
 	}
 	if err := validateEmail(p.Email); err != nil {
 		return err
 	}
 	if p.Phone == "" {
 		if phoneRequired {
-			return Errorf(EInvalid, "patient phone is required")
+			return FieldError(FieldPhone, ReasonRequired, "patient phone is required")
 		}
 		return nil
 	}
 	if len(p.Phone) > MaxPhoneLen {
-		return Errorf(EInvalid, "patient phone must have at most %d characters", MaxPhoneLen)
+		return FieldError(FieldPhone, ReasonInvalid, "patient phone must have at most %d characters", MaxPhoneLen)
 	}
 	digits := 0
 	for i, r := range p.Phone {
@@ -95,29 +96,29 @@ func (p *Patient) Validate(phoneRequired bool) error {
 		case r == '+' && i == 0:
 		case r == ' ' || r == '.' || r == '-' || r == '(' || r == ')':
 		default:
-			return Errorf(EInvalid, "patient phone may hold only digits, spaces, a leading + and . - ( )")
+			return FieldError(FieldPhone, ReasonInvalid, "patient phone may hold only digits, spaces, a leading + and . - ( )")
 		}
 	}
 	if digits < 6 {
-		return Errorf(EInvalid, "patient phone must have at least 6 digits")
+		return FieldError(FieldPhone, ReasonInvalid, "patient phone must have at least 6 digits")
 	}
 	return nil
 }
 
 func validateEmail(s string) error {
 	if s == "" {
-		return Errorf(EInvalid, "patient email is required")
+		return FieldError(FieldEmail, ReasonRequired, "patient email is required")
 	}
 	if len(s) > MaxEmailLen || hasControl(s) {
-		return Errorf(EInvalid, "patient email is not a valid address")
+		return FieldError(FieldEmail, ReasonInvalid, "patient email is not a valid address")
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {
-		return Errorf(EInvalid, "patient email is not a valid address (want name@domain)")
+		return FieldError(FieldEmail, ReasonInvalid, "patient email is not a valid address (want name@domain)")
 	}
 	local, domain, ok := strings.Cut(s, "@")
 	if !ok || local == "" || domain == "" || strings.ContainsAny(domain, "@ ") || !strings.Contains(domain, ".") && domain != "localhost" {
-		return Errorf(EInvalid, "patient email is not a valid address (want name@domain)")
+		return FieldError(FieldEmail, ReasonInvalid, "patient email is not a valid address (want name@domain)")
 	}
 	return nil
 }

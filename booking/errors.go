@@ -31,10 +31,38 @@ var ErrSyncHeld = &Error{Code: EConflict, Message: "calendar sync held: the even
 // made the request. The message must never carry a patient's name, email or
 // phone, nor internal details such as a calendar URL. Err, if set, is the cause,
 // kept for logs.
+//
+// An EInvalid error about one input of a request says which in Field, and
+// what is wrong with it in Reason, so that a form can mark the field and
+// word its own message without reading Message (see ErrorField).
 type Error struct {
 	Code    string
 	Message string
+	Field   string // one of the Field* names, or "" when no one input is at fault
+	Reason  string // one of the Reason* codes, or "" with no Field
 	Err     error
+}
+
+// The inputs an error may be about (Error.Field).
+const (
+	FieldName           = "name"            // Patient.Name
+	FieldEmail          = "email"           // Patient.Email
+	FieldPhone          = "phone"           // Patient.Phone
+	FieldStart          = "start"           // the start of the slot asked for
+	FieldIdempotencyKey = "idempotency_key" // BookRequest.IdempotencyKey
+)
+
+// What is wrong with the input (Error.Reason).
+const (
+	ReasonRequired = "required" // the input is empty
+	ReasonInvalid  = "invalid"  // the input breaks a rule its message states
+	ReasonReused   = "reused"   // an Idempotency-Key used before for another request
+)
+
+// FieldError returns an EInvalid *Error about the input field, wrong for
+// reason, with a formatted message.
+func FieldError(field, reason, format string, args ...any) *Error {
+	return &Error{Code: EInvalid, Message: fmt.Sprintf(format, args...), Field: field, Reason: reason}
 }
 
 func (e *Error) Error() string {
@@ -67,6 +95,16 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return EInternal
+}
+
+// ErrorField returns the field and the reason of the first *Error in err's
+// chain (see Error.Field), or "", "" when it names none.
+func ErrorField(err error) (field, reason string) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field, e.Reason
+	}
+	return "", ""
 }
 
 // ErrorMessage returns the user-facing message of the first *Error in err's

@@ -124,11 +124,11 @@ type idempotencyKey struct {
 func (k keys) idempotency(req BookRequest, start time.Time) (*idempotencyKey, error) {
 	key := req.IdempotencyKey
 	if len(key) > MaxIdempotencyKeyLen {
-		return nil, Errorf(EInvalid, "the Idempotency-Key must have at most %d characters", MaxIdempotencyKeyLen)
+		return nil, FieldError(FieldIdempotencyKey, ReasonInvalid, "the Idempotency-Key must have at most %d characters", MaxIdempotencyKeyLen)
 	}
 	for i := 0; i < len(key); i++ {
 		if key[i] < 0x21 || key[i] > 0x7e {
-			return nil, Errorf(EInvalid, "the Idempotency-Key must be printable ASCII without spaces")
+			return nil, FieldError(FieldIdempotencyKey, ReasonInvalid, "the Idempotency-Key must be printable ASCII without spaces")
 		}
 	}
 	sealKey := mac(k.secret, "rdv/idempotency/seal/v1", key)
@@ -188,7 +188,7 @@ func (s *Service) replay(ctx context.Context, key *idempotencyKey) (*Booking, st
 		return nil, "", false, err
 	}
 	if !hmac.Equal([]byte(rec.RequestHash), []byte(key.requestHash)) {
-		return nil, "", true, Errorf(EInvalid, "this Idempotency-Key was already used for a different request: use a new key for a new booking")
+		return nil, "", true, FieldError(FieldIdempotencyKey, ReasonReused, "this Idempotency-Key was already used for a different request: use a new key for a new booking")
 	}
 	plain, err := unseal(key.aead, rec.Response, []byte(key.id))
 	var r replayed

@@ -168,7 +168,7 @@ func (s *Service) Reschedule(ctx context.Context, token string, start time.Time)
 			return nil, err
 		}
 		if rules := (SlotQuery{Location: q.Location, Open: open, Type: t, Now: q.Now}); !IsSlot(rules, start) {
-			return nil, Errorf(EInvalid, "%s is not a bookable start for %q: pick one from the slots list", start.Format(time.RFC3339), t.ID)
+			return nil, FieldError(FieldStart, ReasonInvalid, "%s is not a bookable start for %q: pick one from the slots list", start.Format(time.RFC3339), t.ID)
 		}
 		if !IsSlot(q, start) {
 			return nil, Errorf(EConflict, "the slot %s is no longer free", start.Format(time.RFC3339))
@@ -289,7 +289,7 @@ func (s *Service) commit(ctx context.Context, e *entry, a Appointment, after *Bo
 		}
 		return nil, err
 	}
-	s.step(stepOps[kind], "after-event")
+	s.step(commitSteps[kind][0])
 	msg := s.message(kind, after, "")
 	if kind == NotifyRescheduled {
 		msg.PreviousStart, msg.PreviousEnd = before.Start, before.End
@@ -307,7 +307,7 @@ func (s *Service) commit(ctx context.Context, e *entry, a Appointment, after *Bo
 		return nil, err
 	}
 	after.Revision++ // as the store recorded it
-	s.step(stepOps[kind], "after-ledger")
+	s.step(commitSteps[kind][1])
 	s.log.Info("booking "+kind, "booking", after.ID, "practitioner", after.PractitionerID)
 	*a.Booking = *after
 	return msgs, nil

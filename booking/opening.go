@@ -129,7 +129,7 @@ func (s *Schedule) Open(loc *time.Location, from, to time.Time) []Interval {
 	closures := filter(s.Closures, closureIn)
 	var avail []Interval
 	if len(s.Available) > 0 {
-		avail = mergeIntervals(s.Available)
+		avail = Intervals(s.Available).Merge()
 	}
 
 	days := int(last.Midnight(time.UTC).Sub(first.Midnight(time.UTC))/(24*time.Hour)) + 1
@@ -166,7 +166,8 @@ func (s *Schedule) Open(loc *time.Location, from, to time.Time) []Interval {
 				var a Interval // avail[aj], clipped to d
 				haveA := aj < len(avail) && avail[aj].Start.Before(m1)
 				if haveA {
-					a = Interval{maxTime(avail[aj].Start, m0).In(loc), minTime(avail[aj].End, m1).In(loc)}
+					a = avail[aj].Intersect(Interval{m0, m1})
+					a.Start, a.End = a.Start.In(loc), a.End.In(loc)
 				}
 				if ri < len(rs) && (!haveA || r.Start.Before(a.Start)) {
 					b.add(r)
@@ -242,8 +243,9 @@ func closedOn(cs []Closure, d Date) bool {
 }
 
 // intervalBuilder collects intervals into a sorted, disjoint, non-touching
-// list. Intervals added in order of start are merged as they come; one out of
-// order makes result sort and merge the lot.
+// list (see Intervals.Merge). Intervals added in order of start are merged
+// as they come, without a sort; one out of order makes result merge the lot
+// with Intervals.Merge.
 type intervalBuilder struct {
 	out      []Interval
 	unsorted bool
@@ -271,23 +273,9 @@ func (b *intervalBuilder) add(i Interval) {
 
 func (b *intervalBuilder) result() []Interval {
 	if b.unsorted {
-		return mergeIntervals(b.out)
+		return Intervals(b.out).Merge()
 	}
 	return b.out
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 // key returns an int that orders dates as Before does.

@@ -52,7 +52,7 @@ type BookingEvent struct {
 }
 
 // Calendar is the practitioner's calendar, as the booking service needs it.
-// Implementations: caldav.Calendar.
+// Implementations: caldav.Calendar; for tests, internal/bookingtest.Calendar.
 type Calendar interface {
 	// Busy returns the busy time of the practitioner's busy calendars that
 	// overlaps [from, to): recurrences expanded, TRANSPARENT and CANCELLED events
@@ -159,7 +159,8 @@ type IdempotencyRecord struct {
 }
 
 // Store keeps the booking ledger, the outbox of notifications and the
-// idempotency keys. Implementations: store.SQLite, store.Postgres.
+// idempotency keys. Implementations: store.SQLite, store.Postgres; for tests,
+// internal/bookingtest.Store.
 type Store interface {
 	// Record applies c in one transaction (see Change), or nothing of it.
 	// Errors: EConflict for a booking id, token hash or idempotency key that
@@ -252,7 +253,8 @@ type Notification struct {
 	Previous Interval
 }
 
-// Notifier hands notifications to the patient. Implementations: notify.Mailer.
+// Notifier hands notifications to the patient. Implementations: notify.Mailer;
+// for tests, internal/bookingtest.Notifier.
 //
 // An EInvalid or EInternal *Error means the message can never be sent (an
 // unusable address, a message that can't be rendered): it is not retried.

@@ -70,11 +70,12 @@ type ServiceConfig struct {
 	// instead of keeping it with STATUS:CANCELLED.
 	DeleteCancelled bool
 	// StepHook, if set, is called as each step of a booking's change ends,
-	// with the step's name: "book:after-event" (the event written, the
-	// ledger not yet), "book:after-ledger" (the row and its email recorded,
-	// the lock still held), "book:before-notify" (the lock released, the
-	// email not sent yet), and "OP:after-event", "OP:after-ledger" for OP
-	// confirm, reschedule, cancel (the patient's or the admin's) and expire.
+	// with the step's name, one of the Step* constants (see Steps):
+	// StepBookAfterEvent (the event written, the ledger not yet),
+	// StepBookAfterLedger (the row and its email recorded, the lock still
+	// held), StepBookBeforeNotify (the lock released, the email not sent
+	// yet), and the after-event and after-ledger steps of confirm,
+	// reschedule, cancel (the patient's or the admin's) and expire.
 	// It is there for crash tests: the binary built with -tags rdvfault
 	// kills itself at a step named in RDV_FAULT (cmd/rdv/fault.go). It runs
 	// on the request's goroutine, under the practitioner's lock but for
@@ -151,17 +152,47 @@ func NewService(cfg ServiceConfig) *Service {
 	return s
 }
 
-// step reports the end of the step op:point to the StepHook, if any.
-func (s *Service) step(op, point string) {
-	if s.stepHook != nil {
-		s.stepHook(op + ":" + point)
+// The steps ServiceConfig.StepHook is called with, as each ends.
+const (
+	StepBookAfterEvent        = "book:after-event"        // the event written, the ledger not yet
+	StepBookAfterLedger       = "book:after-ledger"       // the row and its email recorded, the lock still held
+	StepBookBeforeNotify      = "book:before-notify"      // the lock released, the email not sent yet
+	StepConfirmAfterEvent     = "confirm:after-event"     // the event rewritten, the ledger not yet
+	StepConfirmAfterLedger    = "confirm:after-ledger"    // the row recorded, the lock still held
+	StepRescheduleAfterEvent  = "reschedule:after-event"  // likewise for Reschedule
+	StepRescheduleAfterLedger = "reschedule:after-ledger" //
+	StepCancelAfterEvent      = "cancel:after-event"      // likewise for Cancel and PractitionerCancel
+	StepCancelAfterLedger     = "cancel:after-ledger"     //
+	StepExpireAfterEvent      = "expire:after-event"      // likewise for a pending booking released
+	StepExpireAfterLedger     = "expire:after-ledger"     //
+)
+
+// Steps returns every step StepHook may be called with, in the order of a
+// booking's life.
+func Steps() []string {
+	return []string{
+		StepBookAfterEvent, StepBookAfterLedger, StepBookBeforeNotify,
+		StepConfirmAfterEvent, StepConfirmAfterLedger,
+		StepRescheduleAfterEvent, StepRescheduleAfterLedger,
+		StepCancelAfterEvent, StepCancelAfterLedger,
+		StepExpireAfterEvent, StepExpireAfterLedger,
 	}
 }
 
-// stepOps names, for StepHook, the changes commit makes, by the kind of
-// their notification.
-var stepOps = map[string]string{
-	NotifyConfirmed: "confirm", NotifyRescheduled: "reschedule", NotifyCancelled: "cancel", NotifyExpired: "expire",
+// step reports the end of step to the StepHook, if any.
+func (s *Service) step(step string) {
+	if s.stepHook != nil {
+		s.stepHook(step)
+	}
+}
+
+// commitSteps are the steps of the changes commit makes, by the kind of
+// their notification: after the event, after the ledger.
+var commitSteps = map[string][2]string{
+	NotifyConfirmed:   {StepConfirmAfterEvent, StepConfirmAfterLedger},
+	NotifyRescheduled: {StepRescheduleAfterEvent, StepRescheduleAfterLedger},
+	NotifyCancelled:   {StepCancelAfterEvent, StepCancelAfterLedger},
+	NotifyExpired:     {StepExpireAfterEvent, StepExpireAfterLedger},
 }
 
 // AddPractitioner registers p, whose calendar is cal. It is not safe to call

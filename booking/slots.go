@@ -6,16 +6,6 @@ import (
 	"time"
 )
 
-// Interval is a half-open span of time [Start, End).
-type Interval struct {
-	Start, End time.Time
-}
-
-// Overlaps reports whether i and j share an instant.
-func (i Interval) Overlaps(j Interval) bool {
-	return i.Start.Before(j.End) && j.Start.Before(i.End)
-}
-
 // Slot is a bookable span [Start, End), in the practitioner's time zone.
 type Slot struct {
 	Start, End time.Time
@@ -68,10 +58,7 @@ func Slots(q SlotQuery) []Slot {
 	if !from.Before(to) || latest.Before(from) {
 		return nil
 	}
-	open := q.Open
-	if !isMerged(open) {
-		open = mergeIntervals(open)
-	}
+	open := Intervals(q.Open).merged()
 	full, shared := heldSpans(q.Held, t.capacity(), from)
 	busy := mergeSpans(slices.Concat(q.Busy, full), from)
 	step := t.step()
@@ -95,7 +82,7 @@ func Slots(q SlotQuery) []Slot {
 				y, m, d := anchor.In(loc).Date()
 				dayEnd = time.Date(y, m, d+1, 0, 0, 0, 0, loc)
 			}
-			segEnd := minTime(dayEnd, run.End) // starts counted from anchor lie before segEnd
+			segEnd := Interval{anchor, run.End}.Intersect(Interval{anchor, dayEnd}).End // starts counted from anchor lie before segEnd
 			start := anchor
 			if start.Before(from) {
 				late := from.Sub(start)
@@ -169,12 +156,11 @@ func sharedBlocks(shared []span, off, endOff, needStart, needEnd time.Duration) 
 
 // maxSlots returns an upper bound, close when little time is busy, on the
 // number of slots that open, merged, holds in [from, to).
-func maxSlots(open []Interval, from, to time.Time, step time.Duration) int {
+func maxSlots(open Intervals, from, to time.Time, step time.Duration) int {
 	n := 0
 	for _, i := range open {
-		s, e := maxTime(i.Start, from), minTime(i.End, to)
-		if s.Before(e) {
-			n += int(e.Sub(s)/step) + 2 // + 2: a start realigned at a midnight
+		if c := i.Intersect(Interval{from, to}); !c.Empty() {
+			n += int(c.End.Sub(c.Start)/step) + 2 // + 2: a start realigned at a midnight
 		}
 	}
 	return n
@@ -202,8 +188,10 @@ type span struct {
 	start, end time.Duration
 }
 
-// mergeSpans returns the union of in as sorted, disjoint spans from base.
-// Empty and inverted intervals are dropped.
+// mergeSpans returns the union of in as sorted, disjoint spans from base:
+// Intervals.Merge on offsets, for the busy time of the slot engine, where
+// thousands of intervals make time.Time comparisons show. Empty and
+// inverted intervals are dropped.
 func mergeSpans(in []Interval, base time.Time) []span {
 	out := make([]span, 0, len(in))
 	for _, i := range in {
@@ -219,41 +207,6 @@ func mergeSpans(in []Interval, base time.Time) []span {
 			continue
 		}
 		out[n] = s
-		n++
-	}
-	return out[:n]
-}
-
-// isMerged reports whether in is already as mergeIntervals would return it:
-// sorted, non-empty, disjoint and not touching.
-func isMerged(in []Interval) bool {
-	for k, i := range in {
-		if !i.Start.Before(i.End) || k > 0 && !in[k-1].End.Before(i.Start) {
-			return false
-		}
-	}
-	return true
-}
-
-// mergeIntervals returns the union of in as sorted, disjoint intervals. Empty
-// and inverted intervals are dropped.
-func mergeIntervals(in []Interval) []Interval {
-	out := make([]Interval, 0, len(in))
-	for _, i := range in {
-		if i.Start.Before(i.End) {
-			out = append(out, i)
-		}
-	}
-	slices.SortFunc(out, func(a, b Interval) int { return a.Start.Compare(b.Start) })
-	n := 0
-	for _, i := range out {
-		if n > 0 && !i.Start.After(out[n-1].End) {
-			if i.End.After(out[n-1].End) {
-				out[n-1].End = i.End
-			}
-			continue
-		}
-		out[n] = i
 		n++
 	}
 	return out[:n]

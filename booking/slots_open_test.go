@@ -129,7 +129,7 @@ func TestSlotsWindowIndependent(t *testing.T) {
 			}
 			for n := 0; n < 300; n++ {
 				from := base.Add(time.Duration(rng.IntN(28*24*60)) * time.Minute)
-				to := minTime(from.Add(time.Duration(1+rng.IntN(3*24*60))*time.Minute), wide[1])
+				to := Interval{from, from.Add(time.Duration(1+rng.IntN(3*24*60)) * time.Minute)}.Intersect(Interval{from, wide[1]}).End
 				w := q
 				w.From, w.To = from, to
 				w.Open = s.Open(paris, from, to)

@@ -308,7 +308,7 @@ func TestMergeIntervals(t *testing.T) {
 			s := base.Add(time.Duration(rng.IntN(1000)) * time.Minute)
 			in = append(in, Interval{s, s.Add(time.Duration(rng.IntN(60)-5) * time.Minute)})
 		}
-		out := mergeIntervals(in)
+		out := Intervals(in).Merge()
 		// Every minute is covered by out iff it is covered by some interval of in.
 		for m := 0; m < 1100; m++ {
 			p := base.Add(time.Duration(m) * time.Minute)

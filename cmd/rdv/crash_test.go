@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/internal/testservers"
 )
 
@@ -217,42 +218,42 @@ var (
 )
 
 var crashCases = []crashCase{
-	{step: "book:after-event", act: request("book"),
+	{step: booking.StepBookAfterEvent, act: request("book"),
 		half: want{event: "CONFIRMED"}, after: want{}, mails: 0, use: retried},
-	{step: "book:after-ledger", act: request("book"),
+	{step: booking.StepBookAfterLedger, act: request("book"),
 		half:  want{row: "confirmed", event: "CONFIRMED"},
 		after: want{row: "confirmed", event: "CONFIRMED"}, mails: 1, use: retried},
-	{step: "book:before-notify", act: request("book"),
+	{step: booking.StepBookBeforeNotify, act: request("book"),
 		half:  want{row: "confirmed", event: "CONFIRMED"},
 		after: want{row: "confirmed", event: "CONFIRMED"}, mails: 1, use: retried},
 
-	{step: "confirm:after-event", setup: "suivi", act: request("confirm"),
+	{step: booking.StepConfirmAfterEvent, setup: "suivi", act: request("confirm"),
 		half:  want{row: "pending", event: "CONFIRMED"},
 		after: want{row: "pending", event: "TENTATIVE"}, mails: 1, use: usable},
-	{step: "confirm:after-ledger", setup: "suivi", act: request("confirm"),
+	{step: booking.StepConfirmAfterLedger, setup: "suivi", act: request("confirm"),
 		half:  want{row: "confirmed", event: "CONFIRMED"},
 		after: want{row: "confirmed", event: "CONFIRMED"}, mails: 2, use: usable},
 
-	{step: "reschedule:after-event", setup: "consultation", act: request("reschedule"),
+	{step: booking.StepRescheduleAfterEvent, setup: "consultation", act: request("reschedule"),
 		half:  want{row: "confirmed", event: "CONFIRMED", evStart: atMoved},
 		after: want{row: "confirmed", event: "CONFIRMED"}, mails: 1, use: moveAgain},
-	{step: "reschedule:after-ledger", setup: "consultation", act: request("reschedule"),
+	{step: booking.StepRescheduleAfterLedger, setup: "consultation", act: request("reschedule"),
 		half:  want{row: "confirmed", rowStart: atMoved, event: "CONFIRMED", evStart: atMoved},
 		after: want{row: "confirmed", rowStart: atMoved, event: "CONFIRMED", evStart: atMoved}, mails: 2, use: movable},
 
-	{step: "cancel:after-event", setup: "consultation", act: request("cancel"),
+	{step: booking.StepCancelAfterEvent, setup: "consultation", act: request("cancel"),
 		half:  want{row: "confirmed", event: "CANCELLED"},
 		after: want{row: "confirmed", event: "CONFIRMED"}, mails: 1, use: usable},
-	{step: "cancel:after-ledger", setup: "consultation", act: request("cancel"),
+	{step: booking.StepCancelAfterLedger, setup: "consultation", act: request("cancel"),
 		half:  want{row: "cancelled", event: "CANCELLED"},
 		after: want{row: "cancelled", event: "CANCELLED"}, mails: 2, use: slotFree},
 
 	// provisoire is to be confirmed within 2 s: the expiry job, every
 	// second, releases it, and the process dies there.
-	{step: "expire:after-event", setup: "provisoire",
+	{step: booking.StepExpireAfterEvent, setup: "provisoire",
 		half:  want{row: "pending"},
 		after: want{row: "expired"}, mails: 2, use: slotFree},
-	{step: "expire:after-ledger", setup: "provisoire",
+	{step: booking.StepExpireAfterLedger, setup: "provisoire",
 		half:  want{row: "expired"},
 		after: want{row: "expired"}, mails: 2, use: slotFree},
 }

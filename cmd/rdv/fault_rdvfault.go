@@ -11,17 +11,13 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/rdvlibre/rdv/booking"
 )
 
 // faultSteps are the steps at which RDV_FAULT may stop the process: the
 // names booking.ServiceConfig.StepHook is called with.
-var faultSteps = []string{
-	"book:after-event", "book:after-ledger", "book:before-notify",
-	"confirm:after-event", "confirm:after-ledger",
-	"reschedule:after-event", "reschedule:after-ledger",
-	"cancel:after-event", "cancel:after-ledger",
-	"expire:after-event", "expire:after-ledger",
-}
+var faultSteps = booking.Steps()
 
 // With RDV_FAULT=STEP, the process sends itself SIGKILL the first time the
 // booking service reaches STEP: no deferred call, no flush, no graceful

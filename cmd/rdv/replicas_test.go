@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/internal/testservers"
 )
 
@@ -328,10 +329,10 @@ func TestReplicaCrashSurvivorRepairs(t *testing.T) {
 		act   string // book, confirm, reschedule or cancel
 		want  string // the status of the row once repaired, "" for no row
 	}{
-		{"book:after-event", "", "book", ""},
-		{"confirm:after-event", "suivi", "confirm", "pending"},
-		{"reschedule:after-event", "consultation", "reschedule", "confirmed"},
-		{"cancel:after-event", "consultation", "cancel", "confirmed"},
+		{booking.StepBookAfterEvent, "", "book", ""},
+		{booking.StepConfirmAfterEvent, "suivi", "confirm", "pending"},
+		{booking.StepRescheduleAfterEvent, "consultation", "reschedule", "confirmed"},
+		{booking.StepCancelAfterEvent, "consultation", "cancel", "confirmed"},
 	} {
 		t.Run(tc.step, func(t *testing.T) {
 			slot, moved := localDay(5, 8+2*i, 0), localDay(5, 9+2*i, 0)
