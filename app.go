@@ -90,7 +90,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.svc = booking.NewService(booking.ServiceConfig{
+	a.svc, err = booking.NewService(booking.ServiceConfig{
 		Store: st, Notifier: mailer, Logger: logger, Now: opts.Now,
 		Locker:          store.NewLocker(st), // a PostgreSQL advisory lock when several replicas share the store
 		Secret:          key,
@@ -102,6 +102,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		SyncMaxCancelPercent: opts.SyncMaxCancelPercent,
 		IntentGrace:          opts.IntentGrace,
 	})
+	if err != nil {
+		return nil, err
+	}
 
 	for _, p := range opts.Practitioners {
 		cal, err := a.calendar(ctx, opts, p, logger)

@@ -23,7 +23,7 @@ func newAdminEnv(t *testing.T, change func(*booking.Practitioner)) *env {
 	e := &env{t: t, cal: newFakeCalendar(), store: newFakeStore(t), notes: &bookingtest.Notifier{}, logs: &syncBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := func() time.Time { return testNow }
-	e.svc = booking.NewService(booking.ServiceConfig{Store: e.store, Notifier: e.notes, Now: now, Logger: log})
+	e.svc = mustNewService(t, booking.ServiceConfig{Store: e.store, Notifier: e.notes, Now: now, Logger: log})
 	p := demoPractitioner()
 	if change != nil {
 		change(&p)

@@ -54,7 +54,7 @@ func newUnknownEnv(t *testing.T) (*env, unknownCalendar, *sentNotifier) {
 	e := &env{t: t, cal: cal.Calendar, store: newFakeStore(t), notes: &bookingtest.Notifier{}, logs: &syncBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := func() time.Time { return testNow }
-	e.svc = booking.NewService(booking.ServiceConfig{Store: e.store, Notifier: sent, Now: now, Logger: log})
+	e.svc = mustNewService(t, booking.ServiceConfig{Store: e.store, Notifier: sent, Now: now, Logger: log})
 	if err := e.svc.AddPractitioner(demoPractitioner(), cal.Calendar); err != nil {
 		t.Fatal(err)
 	}

@@ -124,7 +124,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, cal: newFakeCalendar(), store: newFakeStore(t), notes: &bookingtest.Notifier{}, logs: &syncBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := func() time.Time { return testNow }
-	e.svc = booking.NewService(booking.ServiceConfig{Store: e.store, Notifier: e.notes, Now: now, Logger: log})
+	e.svc = mustNewService(t, booking.ServiceConfig{Store: e.store, Notifier: e.notes, Now: now, Logger: log})
 	if err := e.svc.AddPractitioner(demoPractitioner(), e.cal); err != nil {
 		t.Fatal(err)
 	}
@@ -223,4 +223,14 @@ func wantProblem(t *testing.T, w *httptest.ResponseRecorder, status int, detail 
 func bookingBody(typ, start string) string {
 	return `{"practitioner":"demo","type":"` + typ + `","start":"` + start + `",` +
 		`"patient":{"name":"` + patientName + `","email":"` + patientEmail + `","phone":"` + patientPhone + `"}}`
+}
+
+// mustNewService is booking.NewService, failing tb on error.
+func mustNewService(tb testing.TB, cfg booking.ServiceConfig) *booking.Service {
+	tb.Helper()
+	svc, err := booking.NewService(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return svc
 }

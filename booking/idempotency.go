@@ -42,18 +42,18 @@ type keys struct {
 	token  cipher.AEAD
 }
 
-func newKeys(secret []byte) keys {
+func newKeys(secret []byte) (keys, error) {
 	if len(secret) < MinSecretLen {
 		if len(secret) > 0 {
-			panic("booking: ServiceConfig.Secret must have at least 32 bytes")
+			return keys{}, Errorf(EInvalid, "booking: ServiceConfig.Secret must have at least %d bytes", MinSecretLen)
 		}
 		secret = make([]byte, MinSecretLen)
 		if _, err := rand.Read(secret); err != nil {
-			panic("booking: crypto/rand failed: " + err.Error())
+			return keys{}, WrapError(EInternal, err, "booking: no random secret (crypto/rand failed)")
 		}
 	}
 	secret = append([]byte(nil), secret...)
-	return keys{secret: secret, token: newAEAD(mac(secret, "rdv/outbox-token/v1"))}
+	return keys{secret: secret, token: newAEAD(mac(secret, "rdv/outbox-token/v1"))}, nil
 }
 
 // mac returns HMAC-SHA256(key, parts joined by NUL).

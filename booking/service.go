@@ -104,9 +104,13 @@ type ServiceConfig struct {
 // when nothing else is configured.
 const DefaultConfirmWithin = 2 * time.Hour
 
-// NewService returns a service with no practitioner yet. It panics if
+// NewService returns a service with no practitioner yet. EInvalid if
 // cfg.Secret is set but shorter than MinSecretLen.
-func NewService(cfg ServiceConfig) *Service {
+func NewService(cfg ServiceConfig) (*Service, error) {
+	k, err := newKeys(cfg.Secret)
+	if err != nil {
+		return nil, err
+	}
 	s := &Service{
 		byID:            map[string]*entry{},
 		store:           cfg.Store,
@@ -114,7 +118,7 @@ func NewService(cfg ServiceConfig) *Service {
 		locker:          cfg.Locker,
 		now:             cfg.Now,
 		log:             cfg.Logger,
-		keys:            newKeys(cfg.Secret),
+		keys:            k,
 		confirmWithin:   cfg.ConfirmWithin,
 		deleteCancelled: cfg.DeleteCancelled,
 		stepHook:        cfg.StepHook,
@@ -149,7 +153,7 @@ func NewService(cfg ServiceConfig) *Service {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	return s
+	return s, nil
 }
 
 // The steps ServiceConfig.StepHook is called with, as each ends.

@@ -138,13 +138,8 @@ func (f *fixture) service(c booking.ServiceConfig) *booking.Service {
 	return svc
 }
 
-func newService(c booking.ServiceConfig) (svc *booking.Service, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = errors.New("NewService panicked")
-		}
-	}()
-	return booking.NewService(c), nil
+func newService(c booking.ServiceConfig) (*booking.Service, error) {
+	return booking.NewService(c)
 }
 
 // checkPrivacy checks that the logs carry no patient data.

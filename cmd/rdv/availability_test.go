@@ -110,7 +110,7 @@ func (s *availServer) service(t *testing.T, p booking.Practitioner, ac caldav.Av
 	}
 	t.Cleanup(func() { db.Close() })
 	clk := &clock{t: availNow}
-	svc := booking.NewService(booking.ServiceConfig{
+	svc := mustNewService(t, booking.ServiceConfig{
 		Store: db, Notifier: &noteRecorder{}, Now: clk.Now, Logger: quietLogger(),
 		Secret: []byte("0123456789abcdef0123456789abcdef"),
 	})

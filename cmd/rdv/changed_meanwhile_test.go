@@ -133,7 +133,7 @@ func TestLedgerChangedMeanwhile(t *testing.T) {
 
 			// The replica, its store changed behind its back.
 			st := &interloper{Store: h.fstore, db: h.db}
-			replica := booking.NewService(booking.ServiceConfig{
+			replica := mustNewService(t, booking.ServiceConfig{
 				Store: st, Notifier: h.notes, Locker: h.locker, Now: h.clock.Now, Secret: h.secret,
 				Logger: quietLogger(), DeleteCancelled: tt.deleteCancelled,
 			})

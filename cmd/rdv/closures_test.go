@@ -82,7 +82,7 @@ func TestClosures(t *testing.T) {
 		t.Fatalf("AddClosure = %+v, %v, %v", c, listed, err)
 	}
 	// Through another service on the same store (another replica): closed too.
-	replica := booking.NewService(booking.ServiceConfig{Store: h.fstore, Notifier: h.notes, Locker: h.locker, Now: h.clock.Now, Secret: h.secret, Logger: quietLogger()})
+	replica := mustNewService(t, booking.ServiceConfig{Store: h.fstore, Notifier: h.notes, Locker: h.locker, Now: h.clock.Now, Secret: h.secret, Logger: quietLogger()})
 	if err := replica.AddPractitioner(testPractitioner(), h.fcal); err != nil {
 		t.Fatal(err)
 	}

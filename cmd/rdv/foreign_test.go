@@ -213,7 +213,7 @@ func testForeignEvents(t *testing.T, dav davServer, storeAddr string) {
 	}
 	t.Cleanup(func() { db.Close() })
 	notes := &noteRecorder{}
-	svc := booking.NewService(booking.ServiceConfig{Store: db, Notifier: notes, Logger: logger,
+	svc := mustNewService(t, booking.ServiceConfig{Store: db, Notifier: notes, Logger: logger,
 		Secret: []byte("0123456789abcdef0123456789abcdef"), IntentGrace: time.Nanosecond})
 	if err := svc.AddPractitioner(p, cal); err != nil {
 		t.Fatal(err)

@@ -179,7 +179,7 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 	if opts.notifier != nil {
 		notifier = opts.notifier(h.clock.Now)
 	}
-	h.svc = booking.NewService(booking.ServiceConfig{
+	h.svc = mustNewService(t, booking.ServiceConfig{
 		Store: h.fstore, Notifier: notifier, Locker: h.locker, Now: h.clock.Now, Logger: quiet,
 		Secret: h.secret, DeleteCancelled: opts.deleteCancelled,
 	})

@@ -4,8 +4,11 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"strings"
+	"testing"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/rdvlibre/rdv/booking"
 )
 
 func decodeBase64(data []byte) ([]byte, error) {
@@ -23,4 +26,14 @@ func openLedgerForCount(path string) (int, error) {
 	var n int
 	err = db.QueryRow("SELECT count(*) FROM bookings").Scan(&n)
 	return n, err
+}
+
+// mustNewService is booking.NewService, failing tb on error.
+func mustNewService(tb testing.TB, cfg booking.ServiceConfig) *booking.Service {
+	tb.Helper()
+	svc, err := booking.NewService(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return svc
 }

@@ -129,7 +129,7 @@ func TestFaults(t *testing.T) {
 			}
 			// A restart reconciles; then ledger and calendar agree, and the
 			// service works on.
-			restarted := booking.NewService(booking.ServiceConfig{Store: h.db, Notifier: h.notes, Locker: h.locker,
+			restarted := mustNewService(t, booking.ServiceConfig{Store: h.db, Notifier: h.notes, Locker: h.locker,
 				Now: h.clock.Now, Secret: h.secret, Logger: quietLogger(), DeleteCancelled: tt.delete})
 			if err := restarted.AddPractitioner(testPractitioner(), h.cal); err != nil {
 				t.Fatal(err)

@@ -38,7 +38,7 @@ func TestPendingExpiry(t *testing.T) {
 	// Due: two replicas (two services on the same store, calendar and
 	// locks) run the job at once; the booking is released once.
 	h.clock.Add(2 * time.Minute)
-	replica := booking.NewService(booking.ServiceConfig{Store: h.fstore, Notifier: h.notes, Locker: h.locker, Now: h.clock.Now, Secret: h.secret, Logger: quietLogger()})
+	replica := mustNewService(t, booking.ServiceConfig{Store: h.fstore, Notifier: h.notes, Locker: h.locker, Now: h.clock.Now, Secret: h.secret, Logger: quietLogger()})
 	if err := replica.AddPractitioner(testPractitioner(), h.fcal); err != nil {
 		t.Fatal(err)
 	}

@@ -118,7 +118,7 @@ func TestOutboxSurvivesSMTPOutage(t *testing.T) {
 	// The server comes up; the process restarted meanwhile.
 	box := &mailbox{}
 	serveSMTP(t, addr, box)
-	restarted := booking.NewService(booking.ServiceConfig{Store: h.db, Notifier: newMailer(h.clock.Now), Locker: h.locker,
+	restarted := mustNewService(t, booking.ServiceConfig{Store: h.db, Notifier: newMailer(h.clock.Now), Locker: h.locker,
 		Now: h.clock.Now, Secret: h.secret, Logger: quietLogger()})
 	if err := restarted.AddPractitioner(testPractitioner(), h.cal); err != nil {
 		t.Fatal(err)

@@ -45,7 +45,7 @@ func syncReplica(t *testing.T, h *harness, cal booking.Calendar, cfg booking.Ser
 	log := &syncLog{}
 	cfg.Store, cfg.Notifier, cfg.Locker, cfg.Now, cfg.Secret = h.fstore, h.notes, h.locker, h.clock.Now, h.secret
 	cfg.Logger = slog.New(slog.NewTextHandler(log, nil))
-	svc := booking.NewService(cfg)
+	svc := mustNewService(t, cfg)
 	if cal == nil {
 		cal = h.fcal
 	}

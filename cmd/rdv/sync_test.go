@@ -256,7 +256,7 @@ func TestSyncReplicas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	replica := booking.NewService(booking.ServiceConfig{Store: h.fstore, Notifier: h.notes, Locker: h.locker, Now: h.clock.Now, Secret: h.secret, Logger: quietLogger()})
+	replica := mustNewService(t, booking.ServiceConfig{Store: h.fstore, Notifier: h.notes, Locker: h.locker, Now: h.clock.Now, Secret: h.secret, Logger: quietLogger()})
 	if err := replica.AddPractitioner(testPractitioner(), cal); err != nil {
 		t.Fatal(err)
 	}
