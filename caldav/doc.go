@@ -12,7 +12,7 @@
 //
 //   - Busy reads the busy time of the busy calendars from a cache of each,
 //     validated by requests sent after the call began, and expands every
-//     object itself (Expander: RRULE, RDATE, EXDATE, RECURRENCE-ID
+//     object itself (recur.Expander: RRULE, RDATE, EXDATE, RECURRENCE-ID
 //     overrides, all-day and floating times; RFC 5545): what servers expand
 //     or filter themselves is never used. An object that cannot be read is
 //     skipped and logged by its href, never by its content. Events lists
@@ -21,7 +21,7 @@
 //     (Config.Availability): the events of an availability calendar, through
 //     a cache like the busy calendars', and working hours, the RFC 7953
 //     VAVAILABILITY in the calendar-availability property of the scheduling
-//     inbox (RFC 6638), read at every call. Expander.Availability computes
+//     inbox (RFC 6638), read at every call. recur.Expander.Availability computes
 //     what VAVAILABILITY components say of a window (availability.go,
 //     vavailability.go).
 //   - Create, Update and Delete write with conditional requests

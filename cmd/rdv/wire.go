@@ -17,6 +17,7 @@ import (
 	"github.com/rdvlibre/rdv/api"
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/caldav"
+	"github.com/rdvlibre/rdv/davserver"
 	"github.com/rdvlibre/rdv/notify"
 	"github.com/rdvlibre/rdv/store"
 )
@@ -34,7 +35,7 @@ type App struct {
 	Admin           bool   // the admin API is enabled
 
 	calendars   map[string]*caldav.Calendar
-	davBackend  *caldav.FileBackend
+	davBackend  *davserver.FileBackend
 	davPassword string
 	now         func() time.Time // nil: time.Now
 }
@@ -138,7 +139,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) 
 				if err != nil {
 					return nil, err
 				}
-				davClient = &http.Client{Transport: caldav.InProcessTransport(dav)}
+				davClient = &http.Client{Transport: davserver.InProcessTransport(dav)}
 			}
 			if err := app.ensureEmbeddedCalendar(cfg.DataDir, pc, p); err != nil {
 				return nil, err
@@ -300,12 +301,12 @@ func (a *App) embeddedDAV(dataDir string) (http.Handler, error) {
 		return nil, err
 	}
 	a.davPassword = strings.TrimSpace(string(pw))
-	backend, err := caldav.NewFileBackend(filepath.Join(dataDir, "dav"), davUser)
+	backend, err := davserver.NewFileBackend(filepath.Join(dataDir, "dav"), davUser)
 	if err != nil {
 		return nil, err
 	}
 	a.davBackend = backend
-	return basicAuth(caldav.NewHandler(backend, davPrefix), davUser, a.davPassword), nil
+	return basicAuth(davserver.NewHandler(backend, davPrefix), davUser, a.davPassword), nil
 }
 
 // ensureEmbeddedCalendar creates the practitioner's calendar in the embedded
