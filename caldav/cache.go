@@ -334,7 +334,7 @@ func (c *Calendar) rebuild(cc *calCache) {
 	cc.merged, cc.longest = merged, longest
 }
 
-// overlaps reports whether iv meets [from, to), like Instances decides it:
+// overlaps reports whether iv meets [from, to), like recur.Instances decides it:
 // an interval without length must start inside.
 func overlaps(iv booking.Interval, from, to time.Time) bool {
 	if !iv.Start.Before(to) {

@@ -461,7 +461,7 @@ var errMalformed = errors.New("malformed answer")
 // Servers put calendar objects inside their answers byte for byte, so one
 // object whose bytes are odd (a character split by a fold, Latin-1 text, a
 // NUL byte) would make the whole answer invalid XML. Those bytes are
-// repaired in place first (see repairXML), so that the answer is read and
+// repaired in place first (see recur.RepairXML), so that the answer is read and
 // every other object with it. The repair costs nothing for an answer that
 // is valid: it runs only when the body is not UTF-8, or when the XML
 // decoder rejects it.

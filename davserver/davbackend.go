@@ -79,7 +79,7 @@ func (a ctxBackend) CalendarHomeSetPath(context.Context) (string, error) {
 func (a ctxBackend) CreateCalendar(_ context.Context, c *caldav.Calendar) error {
 	cal, obj, ok := a.b.split(c.Path)
 	if !ok || cal == "" || obj != "" {
-		return webdav.NewHTTPError(http.StatusForbidden, errors.New("caldav: calendars go in the calendar home"))
+		return webdav.NewHTTPError(http.StatusForbidden, errors.New("davserver: calendars go in the calendar home"))
 	}
 	a.b.mu.Lock()
 	defer a.b.mu.Unlock()

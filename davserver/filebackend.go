@@ -79,10 +79,10 @@ type calendarMeta struct {
 // is created if needed.
 func NewFileBackend(dir, user string) (*FileBackend, error) {
 	if !validName(user) {
-		return nil, fmt.Errorf("caldav: invalid user name %q", user)
+		return nil, fmt.Errorf("davserver: invalid user name %q", user)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("caldav: %w", err)
+		return nil, fmt.Errorf("davserver: %w", err)
 	}
 	return &FileBackend{dir: dir, user: user, prefix: "/dav/", cals: map[string]*calendarState{}, changeLog: changeLogSize}, nil
 }
@@ -126,11 +126,11 @@ func (b *FileBackend) EnsureCalendar(name, displayName string) (created bool, er
 
 func (b *FileBackend) createCalendar(name string, meta calendarMeta, mustBeNew bool) error {
 	if !validName(name) {
-		return webdav.NewHTTPError(http.StatusForbidden, fmt.Errorf("caldav: invalid calendar name %q", name))
+		return webdav.NewHTTPError(http.StatusForbidden, fmt.Errorf("davserver: invalid calendar name %q", name))
 	}
 	dir := filepath.Join(b.dir, name)
 	if _, err := os.Stat(dir); err == nil && mustBeNew {
-		return webdav.NewHTTPError(http.StatusMethodNotAllowed, errors.New("caldav: the calendar exists"))
+		return webdav.NewHTTPError(http.StatusMethodNotAllowed, errors.New("davserver: the calendar exists"))
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return internalError(err)
@@ -158,13 +158,13 @@ func (b *FileBackend) PutObject(calendarName, objectName string, data []byte) er
 		return err
 	}
 	if !validName(calendarName) || !validName(objectName) {
-		return fmt.Errorf("caldav: invalid calendar or object name")
+		return fmt.Errorf("davserver: invalid calendar or object name")
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	st, err := b.state(calendarName)
 	if err != nil {
-		return fmt.Errorf("caldav: no calendar %q", calendarName)
+		return fmt.Errorf("davserver: no calendar %q", calendarName)
 	}
 	_, err = b.write(st, calendarName, objectName, cal)
 	return err
@@ -251,12 +251,12 @@ func (b *FileBackend) reading(name string, f func(st *calendarState) error) erro
 }
 
 var (
-	errNoCalendar = webdav.NewHTTPError(http.StatusNotFound, errors.New("caldav: no such calendar"))
-	errNoObject   = webdav.NewHTTPError(http.StatusNotFound, errors.New("caldav: no such calendar object"))
+	errNoCalendar = webdav.NewHTTPError(http.StatusNotFound, errors.New("davserver: no such calendar"))
+	errNoObject   = webdav.NewHTTPError(http.StatusNotFound, errors.New("davserver: no such calendar object"))
 )
 
 func preconditionFailed(why string) error {
-	return webdav.NewHTTPError(http.StatusPreconditionFailed, errors.New("caldav: "+why))
+	return webdav.NewHTTPError(http.StatusPreconditionFailed, errors.New("davserver: "+why))
 }
 
 // etagOf returns the ETag of stored bytes: a hash of them.
@@ -271,8 +271,8 @@ func internalError(err error) error {
 	if err == nil {
 		return nil
 	}
-	slog.Error("caldav: file backend", "err", err)
-	return webdav.NewHTTPError(http.StatusInternalServerError, errors.New("caldav: storage error"))
+	slog.Error("davserver: file backend", "err", err)
+	return webdav.NewHTTPError(http.StatusInternalServerError, errors.New("davserver: storage error"))
 }
 
 // calendars lists the calendars.
@@ -358,7 +358,7 @@ func (b *FileBackend) objects(cal string) ([]caldav.CalendarObject, error) {
 func (b *FileBackend) write(st *calendarState, cal, obj string, data *ical.Calendar) (*caldav.CalendarObject, error) {
 	var buf bytes.Buffer
 	if err := ical.NewEncoder(&buf).Encode(data); err != nil {
-		return nil, webdav.NewHTTPError(http.StatusBadRequest, fmt.Errorf("caldav: %w", err))
+		return nil, webdav.NewHTTPError(http.StatusBadRequest, fmt.Errorf("davserver: %w", err))
 	}
 	f := b.objectFile(cal, obj)
 	if err := writeAtomic(f, buf.Bytes()); err != nil {
@@ -402,7 +402,7 @@ func writeAtomic(name string, data []byte) error {
 func (b *FileBackend) put(p string, data *ical.Calendar, opts *caldav.PutCalendarObjectOptions) (*caldav.CalendarObject, error) {
 	cal, obj, ok := b.split(p)
 	if !ok || cal == "" || obj == "" {
-		return nil, webdav.NewHTTPError(http.StatusForbidden, errors.New("caldav: objects go inside a calendar"))
+		return nil, webdav.NewHTTPError(http.StatusForbidden, errors.New("davserver: objects go inside a calendar"))
 	}
 	_, uid, err := caldav.ValidateCalendarObject(data)
 	if err != nil || uid == "" {
@@ -412,7 +412,7 @@ func (b *FileBackend) put(p string, data *ical.Calendar, opts *caldav.PutCalenda
 	defer b.mu.Unlock()
 	st, err := b.state(cal)
 	if isNotFound(err) {
-		return nil, webdav.NewHTTPError(http.StatusConflict, errors.New("caldav: no such calendar"))
+		return nil, webdav.NewHTTPError(http.StatusConflict, errors.New("davserver: no such calendar"))
 	}
 	if err != nil {
 		return nil, err
@@ -468,7 +468,7 @@ func checkConditions(ifMatch, ifNoneMatch webdav.ConditionalMatch, cur *caldav.C
 func (b *FileBackend) remove(p string, ifMatch webdav.ConditionalMatch) error {
 	cal, obj, ok := b.split(p)
 	if !ok || cal == "" || obj == "" {
-		return webdav.NewHTTPError(http.StatusForbidden, errors.New("caldav: only calendar objects can be deleted"))
+		return webdav.NewHTTPError(http.StatusForbidden, errors.New("davserver: only calendar objects can be deleted"))
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -127,7 +127,7 @@ func loadCalendar(dir, name string, maxLog int) (*calendarState, error) {
 		}
 		o, err := readStoredObject(filepath.Join(dir, name, e.Name()))
 		if err != nil {
-			slog.Warn("caldav: file backend: object skipped", "calendar", name, "object", e.Name(), "err", err)
+			slog.Warn("davserver: file backend: object skipped", "calendar", name, "object", e.Name(), "err", err)
 			continue
 		}
 		st.objects[e.Name()] = o

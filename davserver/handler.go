@@ -101,7 +101,7 @@ func withPath(r *http.Request, p string) *http.Request {
 func (b *FileBackend) mkcalendar(r *http.Request) error {
 	cal, obj, ok := b.split(r.URL.Path)
 	if !ok || cal == "" || obj != "" {
-		return webdav.NewHTTPError(http.StatusForbidden, errors.New("caldav: calendars go in the calendar home"))
+		return webdav.NewHTTPError(http.StatusForbidden, errors.New("davserver: calendars go in the calendar home"))
 	}
 	var req struct {
 		Set []struct {
@@ -117,7 +117,7 @@ func (b *FileBackend) mkcalendar(r *http.Request) error {
 	}
 	if len(strings.TrimSpace(string(body))) > 0 {
 		if err := xml.Unmarshal(body, &req); err != nil {
-			return webdav.NewHTTPError(http.StatusBadRequest, errors.New("caldav: malformed MKCALENDAR body"))
+			return webdav.NewHTTPError(http.StatusBadRequest, errors.New("davserver: malformed MKCALENDAR body"))
 		}
 	}
 	meta := calendarMeta{DisplayName: cal}

@@ -92,13 +92,13 @@ func (b *FileBackend) servePropfind(w http.ResponseWriter, r *http.Request) {
 	cal, _, _ := b.split(r.URL.Path)
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxReportBody))
 	if err != nil {
-		http.Error(w, "caldav: cannot read the request", http.StatusBadRequest)
+		http.Error(w, "davserver: cannot read the request", http.StatusBadRequest)
 		return
 	}
 	var in propfindIn
 	if len(bytes.TrimSpace(body)) > 0 {
 		if err := xml.Unmarshal(body, &in); err != nil {
-			http.Error(w, "caldav: malformed PROPFIND body", http.StatusBadRequest)
+			http.Error(w, "davserver: malformed PROPFIND body", http.StatusBadRequest)
 			return
 		}
 	}
@@ -216,11 +216,11 @@ type syncIn struct {
 func (b *FileBackend) serveReport(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxReportBody+1))
 	if err != nil {
-		http.Error(w, "caldav: cannot read the request", http.StatusBadRequest)
+		http.Error(w, "davserver: cannot read the request", http.StatusBadRequest)
 		return
 	}
 	if len(body) > maxReportBody {
-		http.Error(w, "caldav: request too large", http.StatusRequestEntityTooLarge)
+		http.Error(w, "davserver: request too large", http.StatusRequestEntityTooLarge)
 		return
 	}
 	if rootName(body) != (xml.Name{Space: nsDAV, Local: "sync-collection"}) {
@@ -253,24 +253,24 @@ func rootName(doc []byte) xml.Name {
 // DAV:valid-sync-token: the client then reads the calendar again.
 func (b *FileBackend) serveSync(w http.ResponseWriter, r *http.Request, body []byte) {
 	if d := r.Header.Get("Depth"); d != "" && d != "0" {
-		http.Error(w, "caldav: sync-collection wants Depth: 0", http.StatusBadRequest) // RFC 6578 section 3.2
+		http.Error(w, "davserver: sync-collection wants Depth: 0", http.StatusBadRequest) // RFC 6578 section 3.2
 		return
 	}
 	var in syncIn
 	if err := xml.Unmarshal(body, &in); err != nil {
-		http.Error(w, "caldav: malformed sync-collection body", http.StatusBadRequest)
+		http.Error(w, "davserver: malformed sync-collection body", http.StatusBadRequest)
 		return
 	}
 	// The calendar has no collections inside: both levels are the same.
 	if l := strings.TrimSpace(in.SyncLevel); l != "" && l != "1" && l != "infinite" {
-		http.Error(w, "caldav: bad sync-level", http.StatusBadRequest)
+		http.Error(w, "davserver: bad sync-level", http.StatusBadRequest)
 		return
 	}
 	limit := -1
 	if in.Limit != nil {
 		n, err := strconv.Atoi(strings.TrimSpace(in.Limit.NResults))
 		if err != nil || n < 0 {
-			http.Error(w, "caldav: bad limit", http.StatusBadRequest)
+			http.Error(w, "davserver: bad limit", http.StatusBadRequest)
 			return
 		}
 		limit = n
@@ -504,7 +504,7 @@ func (x *xmlWriter) propstats(want []xml.Name, prop func(xml.Name) func()) {
 func (x *xmlWriter) serve(w http.ResponseWriter) {
 	x.end("D:multistatus")
 	if err := x.e.Flush(); err != nil {
-		http.Error(w, "caldav: cannot write the answer", http.StatusInternalServerError)
+		http.Error(w, "davserver: cannot write the answer", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
