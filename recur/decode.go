@@ -24,7 +24,7 @@ func Decode(data string) (*ical.Calendar, error) {
 }
 
 // BusyDecoder is the fast decoder for busy time: what it decodes holds what
-// Expander needs and no free text. Its zero value is ready for use; it is
+// Expander needs and rdv's own X-RDV- properties, and no free text. Its zero value is ready for use; it is
 // safe for concurrent use. One BusyDecoder serves the objects of one
 // calendar account, which repeat the same VTIMEZONEs and parameters: it
 // parses them once (at most a fixed number of each).
