@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/rdvlibre/rdv/booking"
-	"github.com/rdvlibre/rdv/caldav"
+	"github.com/rdvlibre/rdv/davserver"
 )
 
 // The embedded CalDAV server: files in DATA/dav, one user, served at /dav/.
@@ -24,7 +24,7 @@ const (
 type embeddedDAV struct {
 	handler      http.Handler // behind Basic auth
 	client       *http.Client // reaches handler in process
-	backend      *caldav.FileBackend
+	backend      *davserver.FileBackend
 	password     string
 	passwordFile string
 }
@@ -47,13 +47,13 @@ func (d *embeddedDAV) open(dataDir string) error {
 		return err
 	}
 	d.password = strings.TrimSpace(string(pw))
-	backend, err := caldav.NewFileBackend(filepath.Join(dataDir, "dav"), davUser)
+	backend, err := davserver.NewFileBackend(filepath.Join(dataDir, "dav"), davUser)
 	if err != nil {
 		return err
 	}
 	d.backend = backend
-	d.handler = basicAuth(caldav.NewHandler(backend, davPrefix), davUser, d.password)
-	d.client = &http.Client{Transport: caldav.InProcessTransport(d.handler)}
+	d.handler = basicAuth(davserver.NewHandler(backend, davPrefix), davUser, d.password)
+	d.client = &http.Client{Transport: davserver.InProcessTransport(d.handler)}
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/emersion/go-ical"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/recur"
 )
 
 // AvailabilityConfig says where on the server, besides rdv's configuration,
@@ -65,7 +66,7 @@ var _ booking.AvailabilitySource = (*Calendar)(nil)
 // Config.Availability names no source.
 //
 // The events of the availability calendar are open time: every instance of
-// every event, recurrences expanded like busy time (see Expander), except
+// every event, recurrences expanded like busy time (see recur.Expander), except
 // those whose event is STATUS:CANCELLED. TRANSP does not matter there:
 // TRANSP says whether an event takes time in free/busy lookups, and a
 // practitioner may well mark their opening hours "free" so that colleagues
@@ -77,7 +78,7 @@ var _ booking.AvailabilitySource = (*Calendar)(nil)
 // The working hours are read from the server for every call (a PROPFIND of
 // one property, Depth: 0, about as cheap as validating a cache), so a change
 // made in Nextcloud counts at once. What their VAVAILABILITY components say
-// is computed by Expander.Availability: where one applies, the practitioner
+// is computed by recur.Expander.Availability: where one applies, the practitioner
 // is open during its AVAILABLE time and at no other time, the weekly
 // template being replaced there (OpenTime.Covered), unless
 // AddWorkingHours, with which they only add open time. Without any
@@ -145,7 +146,7 @@ func (c *Calendar) AvailabilityURLs() (calendar, workingHours string) {
 
 // timeOf returns the time the instances of an object of cc hold: open time
 // for the availability calendar (see openOf), busy time for the others.
-func (c *Calendar) timeOf(cc *calCache, inst []Instance) []booking.BusyInterval {
+func (c *Calendar) timeOf(cc *calCache, inst []recur.Instance) []booking.BusyInterval {
 	if a := c.avail; a != nil && a.cache == cc {
 		return openOf(inst)
 	}
@@ -155,7 +156,7 @@ func (c *Calendar) timeOf(cc *calCache, inst []Instance) []booking.BusyInterval 
 // openOf returns the open time of the instances of an event of the
 // availability calendar: all of them but those whose event is
 // STATUS:CANCELLED, whatever their TRANSP (see Availability).
-func openOf(inst []Instance) []booking.BusyInterval {
+func openOf(inst []recur.Instance) []booking.BusyInterval {
 	var out []booking.BusyInterval
 	for _, in := range inst {
 		if p := in.Event.Props.Get(ical.PropStatus); p != nil && strings.EqualFold(strings.TrimSpace(p.Value), "CANCELLED") {
@@ -315,7 +316,7 @@ func (c *Calendar) workingHours(ctx context.Context, a *availability, from, to t
 // hoursOf is e.Availability, a panic turned into an error (crashed), like
 // instances does for events: hostile working hours must not bring the
 // service down.
-func hoursOf(e Expander, cal *ical.Calendar, from, to time.Time) (ot booking.OpenTime, crashed bool, err error) {
+func hoursOf(e recur.Expander, cal *ical.Calendar, from, to time.Time) (ot booking.OpenTime, crashed bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			ot, crashed, err = booking.OpenTime{}, true, fmt.Errorf("caldav: expansion of the working hours failed: %v", r)
@@ -349,7 +350,7 @@ func (c *Calendar) readWorkingHours(ctx context.Context, a *availability) (*ical
 	var cal *ical.Calendar
 	if text != "" {
 		var err error
-		if cal, err = decodeCalendar(text); err != nil {
+		if cal, err = recur.Decode(text); err != nil {
 			return nil, &transportError{"PROPFIND", a.hours.Redacted(), fmt.Errorf("%w: calendar-availability: %v", errMalformed, err)}
 		}
 	}

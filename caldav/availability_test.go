@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/davserver"
+	"github.com/rdvlibre/rdv/internal/testcal"
 	"github.com/rdvlibre/rdv/internal/testservers"
 )
 
@@ -78,13 +80,13 @@ func crlf(s string) []byte { return []byte(strings.ReplaceAll(s, "\n", "\r\n")) 
 // must have no calendars yet.
 func runAvailabilityCalendarSuite(t *testing.T, s *testServer) {
 	ctx := context.Background()
-	loc := paris(t)
+	loc := testcal.Paris(t)
 	s.mkcal(t, "rdv", "Rendez-vous")
 	s.mkcal(t, "horaires", "Horaires")
 	s.put(t, "horaires", "mondays.ics", crlf(openMondays))
 	s.put(t, "horaires", "saturday.ics", crlf(openSaturday))
 	s.put(t, "horaires", "wednesday.ics", crlf(cancelledWednesday))
-	from, to := mustTime(t, "2027-03-01T00:00:00+01:00"), mustTime(t, "2027-03-29T00:00:00+02:00")
+	from, to := testcal.MustTime(t, "2027-03-01T00:00:00+01:00"), testcal.MustTime(t, "2027-03-29T00:00:00+02:00")
 
 	cfg := s.config("Rendez-vous")
 	cfg.Location = loc
@@ -102,13 +104,13 @@ func runAvailabilityCalendarSuite(t *testing.T, s *testServer) {
 		if err != nil || !ok {
 			t.Fatalf("Availability: %v, ok %v", err, ok)
 		}
-		want := intervals(t,
+		want := testcal.Intervals(t,
 			"2027-03-01T09:00:00+01:00/2027-03-01T12:00:00+01:00",
 			"2027-03-08T09:00:00+01:00/2027-03-08T12:00:00+01:00",
 			"2027-03-13T10:00:00+01:00/2027-03-13T12:00:00+01:00",
 		)
-		if !sameIntervals(got.Open, want) || got.Covered != nil {
-			t.Errorf("open:%s\nwant:%s\ncovered: %v", formatIntervals(got.Open), formatIntervals(want), got.Covered)
+		if !testcal.SameIntervals(got.Open, want) || got.Covered != nil {
+			t.Errorf("open:%s\nwant:%s\ncovered: %v", testcal.FormatIntervals(got.Open), testcal.FormatIntervals(want), got.Covered)
 		}
 	})
 	t.Run("and never busy time", func(t *testing.T) {
@@ -120,16 +122,16 @@ func runAvailabilityCalendarSuite(t *testing.T, s *testServer) {
 	t.Run("a new event counts at the next read", func(t *testing.T) {
 		s.put(t, "horaires", "tuesday.ics", crlf(strings.NewReplacer(
 			"saturday@test", "tuesday@test", "20270313T", "20270302T", "TRANSP:TRANSPARENT\n", "").Replace(openSaturday)))
-		got, _, err := c.Availability(ctx, from, mustTime(t, "2027-03-08T00:00:00+01:00"))
+		got, _, err := c.Availability(ctx, from, testcal.MustTime(t, "2027-03-08T00:00:00+01:00"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := intervals(t,
+		want := testcal.Intervals(t,
 			"2027-03-01T09:00:00+01:00/2027-03-01T12:00:00+01:00",
 			"2027-03-02T10:00:00+01:00/2027-03-02T12:00:00+01:00",
 		)
-		if !sameIntervals(got.Open, want) {
-			t.Errorf("open:%s\nwant:%s", formatIntervals(got.Open), formatIntervals(want))
+		if !testcal.SameIntervals(got.Open, want) {
+			t.Errorf("open:%s\nwant:%s", testcal.FormatIntervals(got.Open), testcal.FormatIntervals(want))
 		}
 	})
 	t.Run("check", func(t *testing.T) {
@@ -191,11 +193,11 @@ const testInbox = "/dav/inbox/alice/"
 
 func newInboxServer(t *testing.T, withInbox bool) *inboxServer {
 	t.Helper()
-	b, err := NewFileBackend(t.TempDir(), "alice")
+	b, err := davserver.NewFileBackend(t.TempDir(), "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dav := NewHandler(b, "/dav/")
+	dav := davserver.NewHandler(b, "/dav/")
 	s := &inboxServer{}
 	empty := ""
 	s.prop.Store(&empty)
@@ -272,7 +274,12 @@ func availabilityFixture(t *testing.T, name string) string {
 
 // mondayMorning is working hours of one VAVAILABILITY: Mondays 09:00–10:00.
 func mondayMorning() string {
-	return vcal(component("VAVAILABILITY", []string{"UID:mm"}, weeklyMonday("mm", "0900", "1000"))...)
+	return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rdv//test//EN\r\n" +
+		"BEGIN:VAVAILABILITY\r\nUID:mm\r\n" +
+		"BEGIN:AVAILABLE\r\nUID:mm\r\nDTSTAMP:20270101T000000Z\r\n" +
+		"DTSTART;TZID=Europe/Paris:20270308T090000\r\nDTEND;TZID=Europe/Paris:20270308T100000\r\n" +
+		"RRULE:FREQ=WEEKLY;BYDAY=MO\r\nEND:AVAILABLE\r\n" +
+		"END:VAVAILABILITY\r\nEND:VCALENDAR\r\n"
 }
 
 // TestWorkingHoursInbox reads working hours as on Nextcloud: from the
@@ -285,7 +292,7 @@ func TestWorkingHoursInbox(t *testing.T) {
 	nextcloud := availabilityFixture(t, "nextcloud.ics")
 	s.prop.Store(&nextcloud)
 	cfg := s.config("Rendez-vous")
-	cfg.Location = paris(t)
+	cfg.Location = testcal.Paris(t)
 	cfg.Availability.WorkingHours = true
 	c, err := New(ctx, cfg)
 	if err != nil {
@@ -294,8 +301,8 @@ func TestWorkingHoursInbox(t *testing.T) {
 	if _, wh := c.AvailabilityURLs(); !strings.HasSuffix(wh, testInbox) {
 		t.Errorf("working hours read from %q, want the inbox", wh)
 	}
-	from, to := mustTime(t, "2027-03-22T00:00:00+01:00"), mustTime(t, "2027-03-24T00:00:00+01:00")
-	window := intervals(t, "2027-03-22T00:00:00+01:00/2027-03-24T00:00:00+01:00")
+	from, to := testcal.MustTime(t, "2027-03-22T00:00:00+01:00"), testcal.MustTime(t, "2027-03-24T00:00:00+01:00")
+	window := testcal.Intervals(t, "2027-03-22T00:00:00+01:00/2027-03-24T00:00:00+01:00")
 
 	t.Run("what Nextcloud stores", func(t *testing.T) {
 		s.inboxHits.Store(0)
@@ -303,13 +310,13 @@ func TestWorkingHoursInbox(t *testing.T) {
 		if err != nil || !ok {
 			t.Fatalf("Availability: %v, ok %v", err, ok)
 		}
-		want := intervals(t,
+		want := testcal.Intervals(t,
 			"2027-03-22T08:30:00+01:00/2027-03-22T12:00:00+01:00",
 			"2027-03-22T14:00:00+01:00/2027-03-22T18:30:00+01:00",
 			"2027-03-23T08:30:00+01:00/2027-03-23T12:00:00+01:00",
 		)
-		if !sameIntervals(got.Open, want) || !sameIntervals(got.Covered, window) {
-			t.Errorf("open:%s\nwant:%s\ncovered:%s", formatIntervals(got.Open), formatIntervals(want), formatIntervals(got.Covered))
+		if !testcal.SameIntervals(got.Open, want) || !testcal.SameIntervals(got.Covered, window) {
+			t.Errorf("open:%s\nwant:%s\ncovered:%s", testcal.FormatIntervals(got.Open), testcal.FormatIntervals(want), testcal.FormatIntervals(got.Covered))
 		}
 		if n := s.inboxHits.Load(); n != 1 {
 			t.Errorf("%d requests to the inbox, want 1", n)
@@ -322,8 +329,8 @@ func TestWorkingHoursInbox(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := intervals(t, "2027-03-22T09:00:00+01:00/2027-03-22T10:00:00+01:00"); !sameIntervals(got.Open, want) || !sameIntervals(got.Covered, window) {
-			t.Errorf("open:%s\ncovered:%s", formatIntervals(got.Open), formatIntervals(got.Covered))
+		if want := testcal.Intervals(t, "2027-03-22T09:00:00+01:00/2027-03-22T10:00:00+01:00"); !testcal.SameIntervals(got.Open, want) || !testcal.SameIntervals(got.Covered, window) {
+			t.Errorf("open:%s\ncovered:%s", testcal.FormatIntervals(got.Open), testcal.FormatIntervals(got.Covered))
 		}
 	})
 	t.Run("no working hours: the weekly template holds", func(t *testing.T) {
@@ -376,16 +383,16 @@ func TestWorkingHoursInbox(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, _, err := c.Availability(ctx, from, mustTime(t, "2027-03-29T00:00:00+02:00"))
+		got, _, err := c.Availability(ctx, from, testcal.MustTime(t, "2027-03-29T00:00:00+02:00"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := intervals(t,
+		want := testcal.Intervals(t,
 			"2027-03-22T09:00:00+01:00/2027-03-22T10:00:00+01:00",
 			"2027-03-27T10:00:00+01:00/2027-03-27T12:00:00+01:00",
 		)
-		if !sameIntervals(got.Open, want) || len(got.Covered) != 1 {
-			t.Errorf("open:%s\nwant:%s\ncovered:%s", formatIntervals(got.Open), formatIntervals(want), formatIntervals(got.Covered))
+		if !testcal.SameIntervals(got.Open, want) || len(got.Covered) != 1 {
+			t.Errorf("open:%s\nwant:%s\ncovered:%s", testcal.FormatIntervals(got.Open), testcal.FormatIntervals(want), testcal.FormatIntervals(got.Covered))
 		}
 	})
 }
@@ -427,7 +434,7 @@ func TestWorkingHoursRadicale(t *testing.T) {
 	}
 	proppatch(t, availabilityFixture(t, "nextcloud.ics"))
 	cfg := Config{URL: r.URL, Username: r.User, Password: r.Password, BookingsCalendar: "Rendez-vous",
-		Location: paris(t), Timeout: 5 * time.Second}
+		Location: testcal.Paris(t), Timeout: 5 * time.Second}
 
 	t.Run("without scheduling inbox", func(t *testing.T) {
 		cfg := cfg
@@ -447,18 +454,18 @@ func TestWorkingHoursRadicale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	from, to := mustTime(t, "2027-03-29T00:00:00+02:00"), mustTime(t, "2027-03-31T00:00:00+02:00")
+	from, to := testcal.MustTime(t, "2027-03-29T00:00:00+02:00"), testcal.MustTime(t, "2027-03-31T00:00:00+02:00")
 	got, ok, err := c.Availability(ctx, from, to)
 	if err != nil || !ok {
 		t.Fatalf("Availability: %v, ok %v", err, ok)
 	}
-	want := intervals(t,
+	want := testcal.Intervals(t,
 		"2027-03-29T08:30:00+02:00/2027-03-29T12:00:00+02:00",
 		"2027-03-29T14:00:00+02:00/2027-03-29T18:30:00+02:00",
 		"2027-03-30T08:30:00+02:00/2027-03-30T12:00:00+02:00",
 	)
-	if !sameIntervals(got.Open, want) || !sameIntervals(got.Covered, intervals(t, "2027-03-29T00:00:00+02:00/2027-03-31T00:00:00+02:00")) {
-		t.Errorf("open:%s\nwant:%s\ncovered:%s", formatIntervals(got.Open), formatIntervals(want), formatIntervals(got.Covered))
+	if !testcal.SameIntervals(got.Open, want) || !testcal.SameIntervals(got.Covered, testcal.Intervals(t, "2027-03-29T00:00:00+02:00/2027-03-31T00:00:00+02:00")) {
+		t.Errorf("open:%s\nwant:%s\ncovered:%s", testcal.FormatIntervals(got.Open), testcal.FormatIntervals(want), testcal.FormatIntervals(got.Covered))
 	}
 
 	proppatch(t, mondayMorning())
@@ -466,8 +473,8 @@ func TestWorkingHoursRadicale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := intervals(t, "2027-03-29T09:00:00+02:00/2027-03-29T10:00:00+02:00"); !sameIntervals(got.Open, want) {
-		t.Errorf("after PROPPATCH, open:%s", formatIntervals(got.Open))
+	if want := testcal.Intervals(t, "2027-03-29T09:00:00+02:00/2027-03-29T10:00:00+02:00"); !testcal.SameIntervals(got.Open, want) {
+		t.Errorf("after PROPPATCH, open:%s", testcal.FormatIntervals(got.Open))
 	}
 	if err := c.Check(ctx); err != nil {
 		t.Errorf("Check: %v", err)

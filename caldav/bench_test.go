@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,220 +13,24 @@ import (
 	"github.com/emersion/go-ical"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/davserver"
+	"github.com/rdvlibre/rdv/internal/testcal"
 	"github.com/rdvlibre/rdv/internal/testservers"
+	"github.com/rdvlibre/rdv/recur"
 )
 
-// benchNow is the instant the benchmarks' slot queries are made at: a
-// Monday morning in Paris.
-var benchNow = time.Date(2027, 1, 4, 7, 0, 0, 0, mustZone("Europe/Paris"))
+// benchNow is the instant the benchmarks' slot queries are made at.
+var benchNow = testcal.Now
 
-func mustZone(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
-
-// benchCalendar returns a practitioner's calendar as a server holds it:
-// 2,000 objects, of which 200 are recurring series (weekly, every other
-// week, daily on weekdays, monthly), each with EXDATEs and one to three
-// RECURRENCE-ID overrides (moved, cancelled, made transparent), and 1,800 single
-// events from ten months before now to four months after, some all-day,
-// transparent or cancelled. Every object carries its VTIMEZONE, like
-// Thunderbird or Nextcloud write them, and its events a summary, often a
-// description, sometimes a location, an organizer and an attendee: about
-// 1.5 MB of iCalendar. The same seed gives the same bytes.
+// benchCalendar returns the benchmark's calendar (testcal.Bench) as the
+// cache fetches it.
 func benchCalendar(tb testing.TB) []fetched {
-	tb.Helper()
-	loc := benchNow.Location()
-	rng := rand.New(rand.NewPCG(2027, 104))
-	words := strings.Fields("consultation suivi bilan réunion équipe formation visite domicile " +
-		"téléphone dossier compte rendu staff garde congrès appel laboratoire radiologie " +
-		"préparation retour patient cabinet secrétariat logiciel comptabilité")
-	text := func(n int) string {
-		ws := make([]string, n)
-		for i := range ws {
-			ws[i] = words[rng.IntN(len(words))]
-		}
-		return strings.Join(ws, " ")
-	}
-	const stampLayout = "20060102T150405Z"
-	stamp := benchNow.Add(-30 * 24 * time.Hour).UTC()
-	newEvent := func(uid string) *ical.Component {
-		ev := ical.NewComponent(ical.CompEvent)
-		ev.Props.SetText(ical.PropUID, uid)
-		ev.Props.SetDateTime(ical.PropDateTimeStamp, stamp)
-		ev.Props.SetText(ical.PropSummary, text(3))
-		if rng.IntN(2) == 0 {
-			ev.Props.SetText(ical.PropDescription, text(5))
-		}
-		if rng.IntN(3) == 0 {
-			ev.Props.SetText(ical.PropLocation, "Cabinet, Lyon")
-		}
-		if rng.IntN(3) == 0 {
-			org := ical.NewProp(ical.PropOrganizer)
-			org.Params.Set(ical.ParamCommonName, "Dr Anne Martin")
-			org.Value = "mailto:anne@example.org"
-			ev.Props.Set(org)
-			att := ical.NewProp(ical.PropAttendee)
-			att.Params.Set(ical.ParamParticipationStatus, "ACCEPTED")
-			att.Value = "mailto:secretariat@example.org"
-			ev.Props.Add(att)
-		}
-		setProp(ev, ical.PropSequence, "0")
-		return ev
-	}
-	local := func(ev *ical.Component, name string, t time.Time) {
-		p := ical.NewProp(name)
-		p.Params.Set(ical.ParamTimezoneID, "Europe/Paris")
-		p.Value = t.In(loc).Format("20060102T150405")
-		ev.Props.Set(p)
-	}
-	day := func(ev *ical.Component, name string, t time.Time) {
-		p := ical.NewProp(name)
-		p.Params.Set(ical.ParamValue, "DATE")
-		p.Value = t.Format("20060102")
-		ev.Props.Set(p)
-	}
-	// An instant on a working day at a quarter hour between 08:00 and 18:00.
-	workTime := func(dayOffset int) time.Time {
-		d := benchNow.AddDate(0, 0, dayOffset)
-		for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
-			d = d.AddDate(0, 0, 1)
-		}
-		return time.Date(d.Year(), d.Month(), d.Day(), 8+rng.IntN(10), 15*rng.IntN(4), 0, 0, loc)
-	}
-
-	var out []fetched
-	add := func(name string, comps ...*ical.Component) {
-		cal := ical.NewCalendar()
-		cal.Props.SetText(ical.PropVersion, "2.0")
-		cal.Props.SetText(ical.PropProductID, "-//rdv//benchmark//FR")
-		cal.Children = append(cal.Children, parisTimezone())
-		cal.Children = append(cal.Children, comps...)
-		var buf bytes.Buffer
-		if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
-			tb.Fatal(err)
-		}
-		href := "/cal/" + name + ".ics"
-		out = append(out, fetched{key: href, href: href, etag: fmt.Sprintf(`"%d"`, len(out)), data: buf.String()})
-	}
-
-	for i := range 200 {
-		uid := fmt.Sprintf("series-%03d@bench", i)
-		master := newEvent(uid)
-		start := workTime(-700 + rng.IntN(690))
-		length := time.Duration(30+15*rng.IntN(5)) * time.Minute
-		local(master, ical.PropDateTimeStart, start)
-		local(master, ical.PropDateTimeEnd, start.Add(length))
-		// step gives the k-th instance of the rule, for EXDATEs and overrides.
-		var rule string
-		var step func(k int) time.Time
-		switch i % 4 {
-		case 0:
-			rule = "FREQ=WEEKLY"
-			step = func(k int) time.Time { return start.AddDate(0, 0, 7*k) }
-		case 1:
-			rule = "FREQ=WEEKLY;INTERVAL=2"
-			step = func(k int) time.Time { return start.AddDate(0, 0, 14*k) }
-		case 2:
-			rule = "FREQ=DAILY;INTERVAL=7;COUNT=400"
-			step = func(k int) time.Time { return start.AddDate(0, 0, 7*k) }
-		default:
-			rule = "FREQ=MONTHLY"
-			step = func(k int) time.Time { return start.AddDate(0, k, 0) }
-		}
-		if i%10 == 9 {
-			rule += ";UNTIL=" + benchNow.AddDate(0, 2, 0).UTC().Format(stampLayout)
-		}
-		master.Props.Set(&ical.Prop{Name: ical.PropRecurrenceRule, Params: ical.Params{}, Value: rule})
-		// The first instance at or after now, so that exceptions land in the
-		// window of the queries.
-		k0 := 0
-		for step(k0).Before(benchNow) {
-			k0++
-		}
-		exdates := make([]string, 0, 3)
-		for j := range 1 + rng.IntN(3) {
-			exdates = append(exdates, step(k0+1+3*j).Format("20060102T150405"))
-		}
-		ex := ical.NewProp(ical.PropExceptionDates)
-		ex.Params.Set(ical.ParamTimezoneID, "Europe/Paris")
-		ex.Value = strings.Join(exdates, ",")
-		master.Props.Set(ex)
-		comps := []*ical.Component{master}
-		for j := range 1 + rng.IntN(3) {
-			orig := step(k0 + 2 + 3*j)
-			o := newEvent(uid)
-			local(o, ical.PropRecurrenceID, orig)
-			switch j {
-			case 0: // moved by an hour or two
-				moved := orig.Add(time.Duration(1+rng.IntN(2)) * time.Hour)
-				local(o, ical.PropDateTimeStart, moved)
-				local(o, ical.PropDateTimeEnd, moved.Add(length))
-			case 1: // cancelled
-				local(o, ical.PropDateTimeStart, orig)
-				local(o, ical.PropDateTimeEnd, orig.Add(length))
-				o.Props.SetText(ical.PropStatus, "CANCELLED")
-			default: // made free
-				local(o, ical.PropDateTimeStart, orig)
-				local(o, ical.PropDateTimeEnd, orig.Add(length))
-				o.Props.SetText(ical.PropTransparency, "TRANSPARENT")
-			}
-			comps = append(comps, o)
-		}
-		add(fmt.Sprintf("series-%03d", i), comps...)
-	}
-	for i := range 1800 {
-		ev := newEvent(fmt.Sprintf("event-%04d@bench", i))
-		offset := -300 + rng.IntN(420)
-		switch {
-		case i%20 == 0: // all-day
-			d := benchNow.AddDate(0, 0, offset)
-			day(ev, ical.PropDateTimeStart, d)
-			day(ev, ical.PropDateTimeEnd, d.AddDate(0, 0, 1+rng.IntN(2)))
-		default:
-			start := workTime(offset)
-			local(ev, ical.PropDateTimeStart, start)
-			local(ev, ical.PropDateTimeEnd, start.Add(time.Duration(15+15*rng.IntN(6))*time.Minute))
-		}
-		switch i % 50 {
-		case 7:
-			ev.Props.SetText(ical.PropTransparency, "TRANSPARENT")
-		case 13:
-			ev.Props.SetText(ical.PropStatus, "CANCELLED")
-		case 21:
-			ev.Props.SetText(ical.PropStatus, "TENTATIVE")
-		}
-		add(fmt.Sprintf("event-%04d", i), ev)
+	objs := testcal.Bench(tb)
+	out := make([]fetched, len(objs))
+	for i, o := range objs {
+		out[i] = fetched{key: o.Href, href: o.Href, etag: o.ETag, data: o.Data}
 	}
 	return out
-}
-
-// parisTimezone is the VTIMEZONE Thunderbird writes for Europe/Paris.
-func parisTimezone() *ical.Component {
-	tz := ical.NewComponent(ical.CompTimezone)
-	setProp(tz, ical.PropTimezoneID, "Europe/Paris")
-	setProp(tz, "X-LIC-LOCATION", "Europe/Paris")
-	for _, r := range []struct{ name, from, to, tzname, start, rule string }{
-		{ical.CompTimezoneDaylight, "+0100", "+0200", "CEST", "19700329T020000", "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU"},
-		{ical.CompTimezoneStandard, "+0200", "+0100", "CET", "19701025T030000", "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU"},
-	} {
-		c := ical.NewComponent(r.name)
-		setProp(c, ical.PropTimezoneOffsetFrom, r.from)
-		setProp(c, ical.PropTimezoneOffsetTo, r.to)
-		setProp(c, ical.PropTimezoneName, r.tzname)
-		setProp(c, ical.PropDateTimeStart, r.start)
-		setProp(c, ical.PropRecurrenceRule, r.rule)
-		tz.Children = append(tz.Children, c)
-	}
-	return tz
-}
-
-// setProp sets a property to a raw value, without parameters.
-func setProp(c *ical.Component, name, value string) {
-	c.Props.Set(&ical.Prop{Name: name, Params: ical.Params{}, Value: value})
 }
 
 // benchPractitioner is open Monday to Friday 08:30–12:00 and 14:00–18:30 and
@@ -258,55 +61,6 @@ func benchSize(objs []fetched) int {
 		n += len(o.data)
 	}
 	return n
-}
-
-// BenchmarkDecode parses the benchmark's calendar: with rdv's decoder, with
-// what the cache keeps of it, and with go-ical's.
-func BenchmarkDecode(b *testing.B) {
-	objs := benchCalendar(b)
-	var zones sharedTable
-	for _, d := range []struct {
-		name   string
-		decode func(string) (*ical.Calendar, error)
-	}{
-		{"rdv", decodeCalendar},
-		{"rdv-busy", func(s string) (*ical.Calendar, error) { return decodeForBusy(s, nil) }},
-		{"rdv-busy-zones", func(s string) (*ical.Calendar, error) { return decodeForBusy(s, &zones) }},
-		{"go-ical", func(s string) (*ical.Calendar, error) { return ical.NewDecoder(strings.NewReader(s)).Decode() }},
-	} {
-		b.Run(d.name, func(b *testing.B) {
-			b.SetBytes(int64(benchSize(objs)))
-			b.ReportAllocs()
-			for b.Loop() {
-				for _, o := range objs {
-					if _, err := d.decode(o.data); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
-		})
-	}
-}
-
-// BenchmarkExpand expands the benchmark's calendar, parsed beforehand, over
-// 60 days, object by object, like a read without the cache would.
-func BenchmarkExpand(b *testing.B) {
-	objs := benchCalendar(b)
-	cals := make([]*ical.Calendar, len(objs))
-	for i, o := range objs {
-		cals[i] = must(decodeForBusy(o.data, nil))
-	}
-	exp := Expander{Location: benchNow.Location()}
-	b.ReportAllocs()
-	n := 0
-	for b.Loop() {
-		n = 0
-		for _, cal := range cals {
-			iv, _ := exp.Expand(cal, benchNow, benchNow.AddDate(0, 0, 60))
-			n += len(iv)
-		}
-	}
-	b.ReportMetric(float64(n), "intervals")
 }
 
 // slotsOf computes the free slots of the benchmark's practitioner from busy
@@ -365,7 +119,7 @@ func BenchmarkWarmSlots(b *testing.B) {
 		w.WriteHeader(http.StatusMultiStatus)
 		w.Write(answer)
 	})
-	ct := &countingTransport{next: InProcessTransport(h)}
+	ct := &countingTransport{next: davserver.InProcessTransport(h)}
 	c := offlineCalendar(b, benchNow.Location())
 	c.conn.http = &http.Client{Transport: ct}
 	c.busyTimeout, c.flightTimeout = 10*time.Second, 10*time.Second
@@ -443,9 +197,9 @@ func BenchmarkRadicaleSlots(b *testing.B) {
 		whole := ical.NewCalendar()
 		whole.Props.SetText(ical.PropVersion, "2.0")
 		whole.Props.SetText(ical.PropProductID, "-//rdv//benchmark//FR")
-		whole.Children = append(whole.Children, parisTimezone())
+		whole.Children = append(whole.Children, testcal.ParisTimezone())
 		for _, o := range objs {
-			for _, ev := range must(decodeCalendar(o.data)).Children {
+			for _, ev := range must(recur.Decode(o.data)).Children {
 				if ev.Name == ical.CompEvent {
 					whole.Children = append(whole.Children, ev)
 				}
@@ -512,7 +266,7 @@ func BenchmarkRadicaleSlots(b *testing.B) {
 // the server's memory.
 func BenchmarkEmbeddedSlots(b *testing.B) {
 	objs := benchCalendar(b)
-	fb, err := NewFileBackend(b.TempDir(), "alice")
+	fb, err := davserver.NewFileBackend(b.TempDir(), "alice")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -525,10 +279,10 @@ func BenchmarkEmbeddedSlots(b *testing.B) {
 		}
 	}
 	sched, typ := benchPractitioner(b)
-	h := NewHandler(fb, "/dav/")
+	h := davserver.NewHandler(fb, "/dav/")
 	for _, mode := range []string{"sync-collection", "getctag"} {
 		b.Run(mode, func(b *testing.B) {
-			ct := &countingTransport{next: InProcessTransport(h)}
+			ct := &countingTransport{next: davserver.InProcessTransport(h)}
 			ctx := context.Background()
 			c, err := New(ctx, Config{URL: "http://rdv.embedded/dav/", BookingsCalendar: "rdv",
 				Location: benchNow.Location(), HTTPClient: &http.Client{Transport: ct}})

@@ -9,7 +9,7 @@ import (
 )
 
 // Busy returns the busy time of the busy calendars that overlaps [from, to),
-// sorted by start (see Expander for what counts), each interval naming the
+// sorted by start (see recur.Expander for what counts), each interval naming the
 // booking it is the event of, if it is one of rdv's booking events.
 //
 // It reads a cache of each calendar, validated first by requests sent after

@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-ical"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/recur"
 )
 
 // calCache is what rdv knows of one busy calendar: its objects, parsed, by
@@ -201,7 +202,7 @@ func (c *Calendar) newObject(cc *calCache, href, etag string, cal *ical.Calendar
 // instances expands an object over [from, to). What cannot be expanded is
 // logged and counted (see skip), a panic included: a hostile object must
 // not bring the service down.
-func (c *Calendar) instances(cal CalendarInfo, href string, obj *ical.Calendar, from, to time.Time) (inst []Instance) {
+func (c *Calendar) instances(cal CalendarInfo, href string, obj *ical.Calendar, from, to time.Time) (inst []recur.Instance) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.skip(cal, href, fmt.Errorf("caldav: expansion failed: %v", r))
@@ -217,7 +218,7 @@ func (c *Calendar) instances(cal CalendarInfo, href string, obj *ical.Calendar, 
 
 // busyOf returns the busy time of instances, with the booking each
 // belongs to.
-func busyOf(inst []Instance) []booking.BusyInterval {
+func busyOf(inst []recur.Instance) []booking.BusyInterval {
 	n := 0
 	for _, in := range inst {
 		if in.Busy {
@@ -333,7 +334,7 @@ func (c *Calendar) rebuild(cc *calCache) {
 	cc.merged, cc.longest = merged, longest
 }
 
-// overlaps reports whether iv meets [from, to), like Instances decides it:
+// overlaps reports whether iv meets [from, to), like recur.Instances decides it:
 // an interval without length must start inside.
 func overlaps(iv booking.Interval, from, to time.Time) bool {
 	if !iv.Start.Before(to) {

@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/davserver"
+	"github.com/rdvlibre/rdv/internal/testcal"
+	"github.com/rdvlibre/rdv/recur"
 )
 
 // plain returns the intervals of busy time, without their bookings.
@@ -103,11 +106,11 @@ func (s *cacheServer) davURL(cal, obj string) string {
 // sync-collection REPORT ("sync-refused").
 func embeddedServer(t *testing.T, offer string) *cacheServer {
 	t.Helper()
-	b, err := NewFileBackend(t.TempDir(), "alice")
+	b, err := davserver.NewFileBackend(t.TempDir(), "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := NewHandler(b, "/dav/")
+	h := davserver.NewHandler(b, "/dav/")
 	ask := map[string]string{
 		"getctag": `<D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/"><D:prop><D:resourcetype/><CS:getctag/></D:prop></D:propfind>`,
 		"etags":   `<D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>`,
@@ -199,21 +202,12 @@ func TestCacheRadicaleCTag(t *testing.T) {
 	runCacheSuite(t, radicaleServer(t, true))
 }
 
-// event returns a one-hour event in Paris.
-func event(t testing.TB, uid, start string) []byte {
-	t.Helper()
-	return []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n" +
-		"BEGIN:VEVENT\r\nUID:" + uid + "\r\nDTSTAMP:20270101T000000Z\r\n" +
-		"DTSTART;TZID=Europe/Paris:" + start + "\r\nDURATION:PT1H\r\n" +
-		"SUMMARY:Réunion confidentielle\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
-}
-
 // runCacheSuite checks that the cache sees every change made in the
 // calendar, by rdv or by another client, and what a read costs. s must have
 // no calendars yet.
 func runCacheSuite(t *testing.T, s *cacheServer) {
 	ctx := context.Background()
-	loc := paris(t)
+	loc := testcal.Paris(t)
 	s.mkcal(t, "rdv", "Rendez-vous")
 	s.mkcal(t, "work", "Travail")
 	ct := newCounting()
@@ -228,7 +222,7 @@ func runCacheSuite(t *testing.T, s *cacheServer) {
 		s.setup(c)
 	}
 	ct.take()
-	from, to := mustTime(t, "2027-03-01T00:00:00+01:00"), mustTime(t, "2027-04-01T00:00:00+02:00")
+	from, to := testcal.MustTime(t, "2027-03-01T00:00:00+01:00"), testcal.MustTime(t, "2027-04-01T00:00:00+02:00")
 	busy := func(t *testing.T, from, to time.Time) []booking.BusyInterval {
 		t.Helper()
 		got, err := c.Busy(ctx, from, to)
@@ -239,8 +233,8 @@ func runCacheSuite(t *testing.T, s *cacheServer) {
 	}
 	want := func(t *testing.T, got []booking.BusyInterval, spans ...string) {
 		t.Helper()
-		if w := intervals(t, spans...); !sameIntervals(plain(got), w) {
-			t.Errorf("got:%s\nwant:%s", formatIntervals(plain(got)), formatIntervals(w))
+		if w := testcal.Intervals(t, spans...); !testcal.SameIntervals(plain(got), w) {
+			t.Errorf("got:%s\nwant:%s", testcal.FormatIntervals(plain(got)), testcal.FormatIntervals(w))
 		}
 	}
 	// warm checks that a read when nothing changed costs one request per
@@ -256,7 +250,7 @@ func runCacheSuite(t *testing.T, s *cacheServer) {
 
 	t.Run("cold then warm", func(t *testing.T) {
 		if got := busy(t, from, to); len(got) != 0 {
-			t.Errorf("empty calendars: %s", formatIntervals(plain(got)))
+			t.Errorf("empty calendars: %s", testcal.FormatIntervals(plain(got)))
 		}
 		if reqs := ct.take(); len(reqs) > 4 {
 			t.Errorf("a cold read sent %d requests for 2 calendars: %v", len(reqs), reqs)
@@ -274,13 +268,13 @@ func runCacheSuite(t *testing.T, s *cacheServer) {
 	})
 
 	t.Run("event added by another client", func(t *testing.T) {
-		s.put(t, "work", "meeting.ics", event(t, "meeting@test", "20270310T090000"))
+		s.put(t, "work", "meeting.ics", testcal.Event(t, "meeting@test", "20270310T090000"))
 		want(t, busy(t, from, to), "2027-03-10T09:00:00+01:00/2027-03-10T10:00:00+01:00")
 		warm(t)
 	})
 
 	t.Run("event moved by another client", func(t *testing.T) {
-		s.put(t, "work", "meeting.ics", event(t, "meeting@test", "20270311T140000"))
+		s.put(t, "work", "meeting.ics", testcal.Event(t, "meeting@test", "20270311T140000"))
 		want(t, busy(t, from, to), "2027-03-11T14:00:00+01:00/2027-03-11T15:00:00+01:00")
 	})
 
@@ -292,10 +286,10 @@ func runCacheSuite(t *testing.T, s *cacheServer) {
 			"2027-03-30T09:00:00+02:00/2027-03-30T10:00:00+02:00",
 		)
 		// Windows inside and outside the memo's span.
-		want(t, busy(t, mustTime(t, "2027-04-06T00:00:00+02:00"), mustTime(t, "2027-04-07T00:00:00+02:00")),
+		want(t, busy(t, testcal.MustTime(t, "2027-04-06T00:00:00+02:00"), testcal.MustTime(t, "2027-04-07T00:00:00+02:00")),
 			"2027-04-06T09:00:00+02:00/2027-04-06T10:00:00+02:00")
-		if got := busy(t, mustTime(t, "2027-03-16T00:00:00+01:00"), mustTime(t, "2027-03-17T00:00:00+01:00")); len(got) != 0 {
-			t.Errorf("on an EXDATE: %s", formatIntervals(plain(got)))
+		if got := busy(t, testcal.MustTime(t, "2027-03-16T00:00:00+01:00"), testcal.MustTime(t, "2027-03-17T00:00:00+01:00")); len(got) != 0 {
+			t.Errorf("on an EXDATE: %s", testcal.FormatIntervals(plain(got)))
 		}
 		warm(t)
 	})
@@ -340,7 +334,7 @@ func runCacheSuite(t *testing.T, s *cacheServer) {
 			t.Fatal(err)
 		}
 		if got := busy(t, start.Add(-time.Hour), start.Add(time.Hour)); len(got) != 0 {
-			t.Errorf("after cancelling: %s", formatIntervals(plain(got)))
+			t.Errorf("after cancelling: %s", testcal.FormatIntervals(plain(got)))
 		}
 		evs, err = c.Events(ctx, from, to)
 		if err != nil || len(evs) != 1 || evs[0].Status != booking.StatusCancelled || evs[0].Sequence != 1 {
@@ -378,13 +372,13 @@ func runCacheSuite(t *testing.T, s *cacheServer) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cold.loc, cold.exp = loc, Expander{Location: loc}
+		cold.loc, cold.exp = loc, recur.Expander{Location: loc}
 		for _, w := range [][2]string{
 			{"2027-01-01T00:00:00Z", "2027-12-31T00:00:00Z"},
 			{"2027-03-12T10:30:00+01:00", "2027-03-12T11:10:00+01:00"},
 			{"2027-03-30T09:30:00+02:00", "2027-03-30T09:30:01+02:00"},
 		} {
-			f, e := mustTime(t, w[0]), mustTime(t, w[1])
+			f, e := testcal.MustTime(t, w[0]), testcal.MustTime(t, w[1])
 			a, b := busy(t, f, e), must(cold.Busy(ctx, f, e))
 			if !slices.Equal(a, b) {
 				t.Errorf("%s: warm %+v, cold %+v", w, a, b)
@@ -413,7 +407,7 @@ func TestCacheSharedValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	from, to := mustTime(t, "2027-03-01T00:00:00Z"), mustTime(t, "2027-04-01T00:00:00Z")
+	from, to := testcal.MustTime(t, "2027-03-01T00:00:00Z"), testcal.MustTime(t, "2027-04-01T00:00:00Z")
 	if _, err := c.Busy(context.Background(), from, to); err != nil {
 		t.Fatal(err)
 	}
@@ -457,12 +451,12 @@ func TestCacheSharedValidation(t *testing.T) {
 func TestCacheSyncTokenExpired(t *testing.T) {
 	s := radicaleServer(t, false)
 	s.mkcal(t, "rdv", "Rendez-vous")
-	s.put(t, "rdv", "meeting.ics", event(t, "meeting@test", "20270310T090000"))
+	s.put(t, "rdv", "meeting.ics", testcal.Event(t, "meeting@test", "20270310T090000"))
 	c, err := New(context.Background(), s.config("Rendez-vous"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	from, to := mustTime(t, "2027-03-01T00:00:00Z"), mustTime(t, "2027-04-01T00:00:00Z")
+	from, to := testcal.MustTime(t, "2027-03-01T00:00:00Z"), testcal.MustTime(t, "2027-04-01T00:00:00Z")
 	if got, err := c.Busy(context.Background(), from, to); err != nil || len(got) != 1 {
 		t.Fatalf("Busy = %v, %v", got, err)
 	}
@@ -470,7 +464,7 @@ func TestCacheSyncTokenExpired(t *testing.T) {
 	cc.mu.Lock()
 	cc.token = "http://radicale.org/ns/sync/0000000000000000000000000000000000000000000000000000000000000000"
 	cc.mu.Unlock()
-	s.put(t, "rdv", "other.ics", event(t, "other@test", "20270311T090000"))
+	s.put(t, "rdv", "other.ics", testcal.Event(t, "other@test", "20270311T090000"))
 	got, err := c.Busy(context.Background(), from, to)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("after the token expired: %v, %v", got, err)
@@ -490,7 +484,7 @@ func TestCacheMemo(t *testing.T) {
 	cc.objects = c.build(cc, objs)
 	cals := make([]*cachedObject, 0, len(objs))
 	for _, o := range objs {
-		cal, err := decodeCalendar(o.data)
+		cal, err := recur.Decode(o.data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -536,6 +530,6 @@ func offlineCalendar(t testing.TB, loc *time.Location) *Calendar {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Calendar{conn: cn, loc: loc, exp: Expander{Location: loc}, now: time.Now,
+	return &Calendar{conn: cn, loc: loc, exp: recur.Expander{Location: loc}, now: time.Now,
 		log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }

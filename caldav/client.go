@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/recur"
 )
 
 // Config says where the practitioner's calendars are.
@@ -99,8 +100,8 @@ type Calendar struct {
 	bookings CalendarInfo
 	busy     []CalendarInfo // the bookings calendar first
 	caches   []*calCache    // one per busy calendar, in the same order
-	exp      Expander
-	shared   sharedTable // what the cached objects share: VTIMEZONEs, parameters
+	exp      recur.Expander
+	decoder  recur.BusyDecoder // shares what the cached objects repeat: VTIMEZONEs, parameters
 	broken   atomic.Int64
 	avail    *availability // where open time is read; nil if nowhere (availability.go)
 
@@ -130,7 +131,7 @@ func New(ctx context.Context, cfg Config) (*Calendar, error) {
 	if c.log == nil {
 		c.log = slog.Default()
 	}
-	c.exp = Expander{Location: c.loc, Self: cfg.Self}
+	c.exp = recur.Expander{Location: c.loc, Self: cfg.Self}
 	c.busyTimeout = cfg.BusyTimeout
 	if c.busyTimeout <= 0 {
 		c.busyTimeout = cn.timeout
@@ -460,7 +461,7 @@ var errMalformed = errors.New("malformed answer")
 // Servers put calendar objects inside their answers byte for byte, so one
 // object whose bytes are odd (a character split by a fold, Latin-1 text, a
 // NUL byte) would make the whole answer invalid XML. Those bytes are
-// repaired in place first (see repairXML), so that the answer is read and
+// repaired in place first (see recur.RepairXML), so that the answer is read and
 // every other object with it. The repair costs nothing for an answer that
 // is valid: it runs only when the body is not UTF-8, or when the XML
 // decoder rejects it.
@@ -494,11 +495,11 @@ func (c *conn) xmlRequest(ctx context.Context, method string, u *url.URL, depth 
 func decodeXML(data []byte, v any) error {
 	repaired := false
 	if !utf8.Valid(data) {
-		data, repaired = repairXML(data)
+		data, repaired = recur.RepairXML(data)
 	}
 	err := xml.Unmarshal(data, v)
 	if _, syntax := err.(*xml.SyntaxError); syntax && !repaired {
-		if data, repaired = repairXML(data); repaired {
+		if data, repaired = recur.RepairXML(data); repaired {
 			reflect.ValueOf(v).Elem().SetZero() // Unmarshal appends to slices
 			err = xml.Unmarshal(data, v)
 		}

@@ -11,20 +11,22 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/davserver"
+	"github.com/rdvlibre/rdv/internal/testcal"
 )
 
 // newEmbedded serves a fresh FileBackend for alice, behind Basic
 // authentication whose password the returned pointer holds.
-func newEmbedded(t *testing.T) (*testServer, *FileBackend, *atomic.Pointer[string]) {
+func newEmbedded(t *testing.T) (*testServer, *davserver.FileBackend, *atomic.Pointer[string]) {
 	t.Helper()
-	b, err := NewFileBackend(t.TempDir(), "alice")
+	b, err := davserver.NewFileBackend(t.TempDir(), "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var pass atomic.Pointer[string]
 	secret := "secret"
 	pass.Store(&secret)
-	h := NewHandler(b, "/dav/")
+	h := davserver.NewHandler(b, "/dav/")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, p, ok := r.BasicAuth()
 		if !ok || u != "alice" || p != *pass.Load() {
@@ -131,18 +133,18 @@ func TestBrokenObjectSkipped(t *testing.T) {
 	log, buf := captureLog()
 	cfg := s.config("Rendez-vous")
 	cfg.Logger = log
-	cfg.Location = paris(t)
+	cfg.Location = testcal.Paris(t)
 	c, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.Busy(context.Background(), mustTime(t, "2027-03-01T00:00:00Z"), mustTime(t, "2027-04-01T00:00:00Z"))
+	got, err := c.Busy(context.Background(), testcal.MustTime(t, "2027-03-01T00:00:00Z"), testcal.MustTime(t, "2027-04-01T00:00:00Z"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// weekly: 03-02 and 03-30; broken.ics: its two readable events.
 	if len(got) != 4 {
-		t.Errorf("got %d intervals:%s", len(got), formatIntervals(plain(got)))
+		t.Errorf("got %d intervals:%s", len(got), testcal.FormatIntervals(plain(got)))
 	}
 	if c.BrokenObjects() != 1 {
 		t.Errorf("BrokenObjects = %d", c.BrokenObjects())

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/ics"
+	"github.com/rdvlibre/rdv/recur"
 )
 
 // Events returns rdv's booking events of the bookings calendar that overlap
@@ -62,7 +63,7 @@ func (c *Calendar) Event(ctx context.Context, href string) (booking.BookingEvent
 	if err != nil {
 		return booking.BookingEvent{}, false, c.conn.opError(err, false)
 	}
-	cal, err := decodeCalendar(string(data))
+	cal, err := recur.Decode(string(data))
 	if err != nil {
 		return booking.BookingEvent{}, false, fmt.Errorf("caldav: %s: %w (%v)", href, booking.ErrForeignEvent, err)
 	}
@@ -97,7 +98,7 @@ func bookingOf(ev *ical.Component) (id, typ string) {
 
 // bookingEvent returns the booking event among the instances of an object
 // (all of them, free ones included), or nil.
-func bookingEvent(inst []Instance, ref booking.EventRef) *booking.BookingEvent {
+func bookingEvent(inst []recur.Instance, ref booking.EventRef) *booking.BookingEvent {
 	for _, in := range inst {
 		id, typ := bookingOf(in.Event)
 		if id == "" {

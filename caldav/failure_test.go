@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/davserver"
+	"github.com/rdvlibre/rdv/internal/testcal"
 )
 
 // flakyServer serves a FileBackend with two calendars and misbehaves as
@@ -26,7 +28,7 @@ type flakyServer struct {
 
 func newFlakyServer(t *testing.T) *flakyServer {
 	t.Helper()
-	b, err := NewFileBackend(t.TempDir(), "alice")
+	b, err := davserver.NewFileBackend(t.TempDir(), "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,10 +37,10 @@ func newFlakyServer(t *testing.T) *flakyServer {
 			t.Fatal(err)
 		}
 	}
-	if err := b.PutObject("work", "meeting.ics", event(t, "meeting@test", "20270310T090000")); err != nil {
+	if err := b.PutObject("work", "meeting.ics", testcal.Event(t, "meeting@test", "20270310T090000")); err != nil {
 		t.Fatal(err)
 	}
-	h := NewHandler(b, "/dav/")
+	h := davserver.NewHandler(b, "/dav/")
 	stop := make(chan struct{})
 	fs := &flakyServer{}
 	fs.mode.Store("")
@@ -108,7 +110,7 @@ func (fs *flakyServer) calendar(t *testing.T, timeout time.Duration) (*Calendar,
 	log, buf := lockedLog()
 	c, err := New(context.Background(), Config{
 		URL: fs.url, BookingsCalendar: "rdv", BusyCalendars: []string{"work"},
-		Timeout: timeout, Logger: log, Location: paris(t),
+		Timeout: timeout, Logger: log, Location: testcal.Paris(t),
 		HTTPClient: &http.Client{Transport: fs},
 	})
 	if err != nil {
@@ -135,7 +137,7 @@ func TestBusyFailures(t *testing.T) {
 		{"reset", "cannot be reached", "/dav/calendars/alice/"},
 		{"down", "refused the connection", "connection refused"},
 	}
-	from, to := mustTime(t, "2027-03-01T00:00:00Z"), mustTime(t, "2027-04-01T00:00:00Z")
+	from, to := testcal.MustTime(t, "2027-03-01T00:00:00Z"), testcal.MustTime(t, "2027-04-01T00:00:00Z")
 	for _, tt := range tests {
 		for _, warm := range []bool{true, false} {
 			name := tt.mode + "/cold"

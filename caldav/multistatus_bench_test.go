@@ -5,8 +5,11 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/rdvlibre/rdv/davserver"
 )
 
 // rawMultistatus writes a calendar-query answer holding objs the way
@@ -28,6 +31,28 @@ func rawMultistatus(objs []fetched) []byte {
 	}
 	b.WriteString("</d:multistatus>\n")
 	return b.Bytes()
+}
+
+// hrefOf escapes a URL path for an href.
+func hrefOf(p string) string { return (&url.URL{Path: p}).EscapedPath() }
+
+// escapeRaw writes s to b with &, <, > and CR escaped, and every other byte
+// as it is, like sabre/dav.
+func escapeRaw(b *bytes.Buffer, s string) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '\r':
+			b.WriteString("&#13;")
+		default:
+			b.WriteByte(c)
+		}
+	}
 }
 
 // serveAnswer answers every request with body, as a 207.
@@ -63,7 +88,7 @@ func BenchmarkMultistatus(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			body := rawMultistatus(bc.objs)
 			c := offlineCalendar(b, benchNow.Location())
-			c.conn.http = &http.Client{Transport: InProcessTransport(serveAnswer(body))}
+			c.conn.http = &http.Client{Transport: davserver.InProcessTransport(serveAnswer(body))}
 			cc := newCalCache(CalendarInfo{Path: "/cal/"})
 			ctx := context.Background()
 			b.SetBytes(int64(len(body)))

@@ -3,52 +3,25 @@ package caldav
 import (
 	"bytes"
 	"context"
-	"encoding/xml"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/davserver"
+	"github.com/rdvlibre/rdv/internal/testcal"
+	"github.com/rdvlibre/rdv/recur"
 )
 
 // Issue 7: one calendar object whose bytes are odd must not make a whole
 // calendar unreadable. Servers put objects inside their multistatus
 // answers byte for byte, so such an object used to make the answer invalid
 // XML, and every read of the calendar failed.
-
-// oddEvent returns a calendar object of one event from start to end (UTC,
-// in the form of RFC 5545), whose SUMMARY line is summary byte for byte,
-// folded by octets at 75 like sabre/vobject folds (RFC 5545 section 3.1),
-// so possibly inside a character. extra are more content lines.
-func oddEvent(uid, start, end, summary string, extra ...string) string {
-	lines := append([]string{
-		"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//rdv//odd bytes//FR",
-		"BEGIN:VEVENT", "UID:" + uid, "DTSTAMP:20261201T000000Z",
-		"DTSTART:" + start, "DTEND:" + end, foldOctets("SUMMARY:" + summary),
-	}, extra...)
-	lines = append(lines, "END:VEVENT", "END:VCALENDAR")
-	return strings.Join(lines, "\r\n") + "\r\n"
-}
-
-// foldOctets folds a content line every 75 octets, without regard for
-// characters.
-func foldOctets(line string) string {
-	var b strings.Builder
-	for n := 75; len(line) > n; n = 74 {
-		b.WriteString(line[:n] + "\r\n ")
-		line = line[n:]
-	}
-	b.WriteString(line)
-	return b.String()
-}
 
 // oddObject is one object of the test calendar, with what rdv must read of
 // it.
@@ -75,32 +48,32 @@ func oddCalendar() []oddObject {
 	booking := func(id string) []string { return []string{"X-RDV-BOOKING:" + id, "X-RDV-TYPE:consultation"} }
 	return []oddObject{
 		{name: "before.ics", summary: "Consultation", busy: []string{"2027-01-04T08:00:00Z/2027-01-04T09:00:00Z"},
-			data: oddEvent("before", "20270104T080000Z", "20270104T090000Z", "Consultation")},
+			data: testcal.OddEvent("before", "20270104T080000Z", "20270104T090000Z", "Consultation")},
 		{name: "weekly.ics", summary: "Staff", busy: []string{
 			"2027-01-05T13:00:00Z/2027-01-05T14:00:00Z", "2027-01-12T13:00:00Z/2027-01-12T14:00:00Z", "2027-01-19T13:00:00Z/2027-01-19T14:00:00Z"},
-			data: oddEvent("weekly", "20270105T130000Z", "20270105T140000Z", "Staff", "RRULE:FREQ=WEEKLY;COUNT=3")},
+			data: testcal.OddEvent("weekly", "20270105T130000Z", "20270105T140000Z", "Staff", "RRULE:FREQ=WEEKLY;COUNT=3")},
 		{name: "booking.ics", summary: "Consultation", booking: "bk-1", busy: []string{"2027-01-06T10:00:00Z/2027-01-06T10:20:00Z"},
-			data: oddEvent("bk-1", "20270106T100000Z", "20270106T102000Z", "Consultation", booking("bk-1")...)},
+			data: testcal.OddEvent("bk-1", "20270106T100000Z", "20270106T102000Z", "Consultation", booking("bk-1")...)},
 
 		{name: "folded.ics", odd: true, summary: foldedSummary, busy: []string{"2027-01-04T09:00:00Z/2027-01-04T10:00:00Z"},
-			data: oddEvent("folded", "20270104T090000Z", "20270104T100000Z", foldedSummary)},
+			data: testcal.OddEvent("folded", "20270104T090000Z", "20270104T100000Z", foldedSummary)},
 		{name: "folded-booking.ics", odd: true, summary: foldedBooking, booking: "bk-2", busy: []string{"2027-01-07T10:00:00Z/2027-01-07T10:20:00Z"},
-			data: oddEvent("bk-2", "20270107T100000Z", "20270107T102000Z", foldedBooking, booking("bk-2")...)},
+			data: testcal.OddEvent("bk-2", "20270107T100000Z", "20270107T102000Z", foldedBooking, booking("bk-2")...)},
 		{name: "latin1.ics", odd: true, summary: "Réunion d'équipe", busy: []string{"2027-01-04T11:00:00Z/2027-01-04T12:00:00Z"},
-			data: oddEvent("latin1", "20270104T110000Z", "20270104T120000Z", "R\xe9union d'\xe9quipe")},
+			data: testcal.OddEvent("latin1", "20270104T110000Z", "20270104T120000Z", "R\xe9union d'\xe9quipe")},
 		{name: "stray.ics", odd: true, summary: "Bilan ÿþ€", busy: []string{"2027-01-04T13:00:00Z/2027-01-04T14:00:00Z"},
-			data: oddEvent("stray", "20270104T130000Z", "20270104T140000Z", "Bilan \xff\xfe\x80")},
+			data: testcal.OddEvent("stray", "20270104T130000Z", "20270104T140000Z", "Bilan \xff\xfe\x80")},
 		{name: "nul.ics", odd: true, summary: "Appel\ufffdlabo", busy: []string{"2027-01-04T14:00:00Z/2027-01-04T15:00:00Z"},
-			data: oddEvent("nul", "20270104T140000Z", "20270104T150000Z", "Appel\x00labo")},
+			data: testcal.OddEvent("nul", "20270104T140000Z", "20270104T150000Z", "Appel\x00labo")},
 		{name: "controls.ics", odd: true, summary: "Staff\ufffd\ufffd\ufffd", busy: []string{"2027-01-04T15:00:00Z/2027-01-04T16:00:00Z"},
-			data: oddEvent("controls", "20270104T150000Z", "20270104T160000Z", "Staff\x01\x0b\x1f")},
+			data: testcal.OddEvent("controls", "20270104T150000Z", "20270104T160000Z", "Staff\x01\x0b\x1f")},
 	}
 }
 
 // garbled is an object the embedded server stores, whose start time has a
 // NUL byte: once repaired, it has no time rdv can read.
 var garbled = oddObject{name: "garbled.ics", odd: true,
-	data: strings.Replace(oddEvent("garbled", "20270104T160000Z", "20270104T170000Z", "Garbled"), "DTSTART:20270104T16", "DTSTART:20270104T16\x00", 1)}
+	data: strings.Replace(testcal.OddEvent("garbled", "20270104T160000Z", "20270104T170000Z", "Garbled"), "DTSTART:20270104T16", "DTSTART:20270104T16\x00", 1)}
 
 func TestOddCalendarIsOdd(t *testing.T) {
 	for _, o := range oddCalendar() {
@@ -118,7 +91,7 @@ func TestOddCalendarIsOdd(t *testing.T) {
 func checkOddCalendar(t *testing.T, c *Calendar, log *syncWriter, objs []oddObject, unreadable, mangled []string, fetch func() []fetched) {
 	t.Helper()
 	ctx := context.Background()
-	from, to := mustTime(t, oddFrom), mustTime(t, oddTo)
+	from, to := testcal.MustTime(t, oddFrom), testcal.MustTime(t, oddTo)
 	var wantBusy []string
 	var wantEvents []booking.BookingEvent
 	for _, o := range objs {
@@ -127,7 +100,7 @@ func checkOddCalendar(t *testing.T, c *Calendar, log *syncWriter, objs []oddObje
 		}
 		wantBusy = append(wantBusy, o.busy...)
 		if o.booking != "" {
-			iv := intervals(t, o.busy...)[0]
+			iv := testcal.Intervals(t, o.busy...)[0]
 			wantEvents = append(wantEvents, booking.BookingEvent{Booking: o.booking, Type: "consultation", Start: iv.Start, End: iv.End, Status: booking.StatusConfirmed})
 		}
 	}
@@ -136,8 +109,8 @@ func checkOddCalendar(t *testing.T, c *Calendar, log *syncWriter, objs []oddObje
 	if err != nil {
 		t.Fatalf("Busy: %v", err)
 	}
-	if want := intervals(t, wantBusy...); !sameIntervals(plain(busy), want) {
-		t.Errorf("Busy:%s\nwant:%s", formatIntervals(plain(busy)), formatIntervals(want))
+	if want := testcal.Intervals(t, wantBusy...); !testcal.SameIntervals(plain(busy), want) {
+		t.Errorf("Busy:%s\nwant:%s", testcal.FormatIntervals(plain(busy)), testcal.FormatIntervals(want))
 	}
 	events, err := c.Events(ctx, from, to)
 	if err != nil {
@@ -164,7 +137,7 @@ func checkOddCalendar(t *testing.T, c *Calendar, log *syncWriter, objs []oddObje
 
 	summaries := map[string]string{}
 	for _, f := range fetch() {
-		cal, err := decodeCalendar(f.data)
+		cal, err := recur.Decode(f.data)
 		if err != nil {
 			summaries[lastSegment(f.href)] = "unreadable: " + err.Error()
 			continue
@@ -185,102 +158,13 @@ func checkOddCalendar(t *testing.T, c *Calendar, log *syncWriter, objs []oddObje
 	}
 }
 
-// rawEmbedded serves fb, with its sync-collection answers byte for byte
-// (rawData), behind a handler that also answers calendar-query and
-// calendar-multiget REPORTs and GETs of objects with the stored bytes as
-// they are: go-webdav's handler, which answers those for FileBackend,
-// writes objects through go-ical and encoding/xml, which put U+FFFD in
-// place of odd bytes. So every answer is the one sabre/dav would give.
-func rawEmbedded(t *testing.T, fb *FileBackend) string {
+// rawEmbedded serves fb byte for byte, like sabre/dav (see
+// davserver.NewRawHandler), and returns its URL.
+func rawEmbedded(t *testing.T, fb *davserver.FileBackend) string {
 	t.Helper()
-	fb.rawData = true
-	h := NewHandler(fb, "/dav/")
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cal, obj, ok := fb.split(r.URL.Path)
-		switch {
-		case ok && cal != "" && obj == "" && r.Method == "REPORT":
-			body, _ := io.ReadAll(r.Body)
-			var names []string
-			switch rootName(body).Local {
-			case "calendar-query":
-			case "calendar-multiget":
-				var req struct {
-					Hrefs []string `xml:"DAV: href"`
-				}
-				if err := xml.Unmarshal(body, &req); err != nil {
-					http.Error(w, err.Error(), http.StatusBadRequest)
-					return
-				}
-				for _, h := range req.Hrefs {
-					names = append(names, lastSegment(h))
-				}
-				if names == nil {
-					names = []string{}
-				}
-			default:
-				r.Body = io.NopCloser(bytes.NewReader(body))
-				h.ServeHTTP(w, r)
-				return
-			}
-			serveAnswer(rawMultistatus(storedObjects(t, fb, cal, names))).ServeHTTP(w, r)
-		case ok && obj != "" && r.Method == http.MethodGet:
-			objs := storedObjects(t, fb, cal, []string{obj})
-			if len(objs) == 0 {
-				http.NotFound(w, r)
-				return
-			}
-			w.Header().Set("ETag", objs[0].etag)
-			w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
-			io.WriteString(w, objs[0].data)
-		default:
-			h.ServeHTTP(w, r)
-		}
-	}))
+	srv := httptest.NewServer(davserver.NewRawHandler(fb, "/dav/"))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/dav/"
-}
-
-// storedObjects returns the objects of a calendar of fb as stored, those
-// named by names or all of them (names nil).
-func storedObjects(t *testing.T, fb *FileBackend, cal string, names []string) []fetched {
-	var out []fetched
-	err := fb.reading(cal, func(st *calendarState) error {
-		if names == nil {
-			names = st.names()
-		}
-		for _, name := range names {
-			if o := st.objects[name]; o != nil {
-				href := fb.objectPath(cal, name)
-				out = append(out, fetched{key: href, href: href, etag: strconv.Quote(o.etag), data: o.data})
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Error(err)
-	}
-	return out
-}
-
-// putRaw stores data as the object name of the calendar cal of fb, byte
-// for byte, like a server that stores what clients send (FileBackend's own
-// writes go through go-ical's encoder).
-func putRaw(t *testing.T, fb *FileBackend, cal, name, data string) {
-	t.Helper()
-	fb.mu.Lock()
-	defer fb.mu.Unlock()
-	st, err := fb.state(cal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := writeAtomic(fb.objectFile(cal, name), []byte(data)); err != nil {
-		t.Fatal(err)
-	}
-	o, err := newStoredObject(data, time.Now())
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	st.put(name, o)
 }
 
 // TestOddBytesEmbedded serves the odd calendar from rdv's embedded server,
@@ -295,7 +179,7 @@ func TestOddBytesEmbedded(t *testing.T) {
 	for _, path := range []string{"calendar-query", "sync-collection", "calendar-multiget"} {
 		t.Run(path, func(t *testing.T) {
 			dir := t.TempDir()
-			fb, err := NewFileBackend(dir, "alice")
+			fb, err := davserver.NewFileBackend(dir, "alice")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -318,12 +202,14 @@ func TestOddBytesEmbedded(t *testing.T) {
 			cc.noSync = path == "calendar-multiget"
 			if path != "calendar-query" {
 				// A first load without the odd objects, then they come.
-				if _, err := c.Busy(ctx, mustTime(t, oddFrom), mustTime(t, oddTo)); err != nil {
+				if _, err := c.Busy(ctx, testcal.MustTime(t, oddFrom), testcal.MustTime(t, oddTo)); err != nil {
 					t.Fatal(err)
 				}
 				for _, o := range objs {
 					if o.odd {
-						putRaw(t, fb, "rdv", o.name, o.data)
+						if err := fb.PutRaw("rdv", o.name, []byte(o.data)); err != nil {
+							t.Fatal(err)
+						}
 					}
 				}
 			}
@@ -365,7 +251,7 @@ func TestOddBytesEmbedded(t *testing.T) {
 			// character, read alone (GET), as booking.Service does when
 			// it no longer finds it.
 			ev, found, err := c.Event(ctx, cc.info.Path+"folded-booking.ics")
-			if err != nil || !found || ev.Booking != "bk-2" || !ev.Start.Equal(mustTime(t, "2027-01-07T10:00:00Z")) || !ev.End.Equal(mustTime(t, "2027-01-07T10:20:00Z")) {
+			if err != nil || !found || ev.Booking != "bk-2" || !ev.Start.Equal(testcal.MustTime(t, "2027-01-07T10:00:00Z")) || !ev.End.Equal(testcal.MustTime(t, "2027-01-07T10:20:00Z")) {
 				t.Errorf("Event = %+v, %v, %v", ev, found, err)
 			}
 		})
@@ -424,7 +310,7 @@ func TestOddBytesOnServers(t *testing.T) {
 			}
 			checkOddCalendar(t, c, log, objs, srv.unreadable, mangled, fetch)
 			// And again, from the cache, validated.
-			if _, err := c.Busy(context.Background(), mustTime(t, oddFrom), mustTime(t, oddTo)); err != nil {
+			if _, err := c.Busy(context.Background(), testcal.MustTime(t, oddFrom), testcal.MustTime(t, oddTo)); err != nil {
 				t.Errorf("second read: %v", err)
 			}
 		})
@@ -438,7 +324,7 @@ func TestOddBytesOnServers(t *testing.T) {
 func TestDecodeXMLRetriesOnForbiddenCharacters(t *testing.T) {
 	for _, bad := range []string{"\x00", "&#0;", "&#x1F;", "\x1b"} {
 		body := rawMultistatus([]fetched{
-			{href: "/cal/a.ics", etag: `"1"`, data: oddEvent("a", "20270104T080000Z", "20270104T090000Z", "A")},
+			{href: "/cal/a.ics", etag: `"1"`, data: testcal.OddEvent("a", "20270104T080000Z", "20270104T090000Z", "A")},
 			{href: "/cal/b.ics", etag: `"2"`, data: "SUMMARY:b"},
 		})
 		body = bytes.Replace(body, []byte("SUMMARY:b"), []byte("SUMMARY:b"+bad), 1)

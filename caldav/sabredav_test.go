@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/testcal"
 	"github.com/rdvlibre/rdv/internal/testservers"
 )
 
@@ -335,7 +336,7 @@ func TestSabreDAVParallelCreatesWorkers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := testAppointment(t, "3f2a1c1e-5b7d-4c51-9a39-0000000000b1", time.Date(2027, 3, 30, 11, 0, 0, 0, paris(t)), booking.StatusConfirmed)
+		b := testAppointment(t, "3f2a1c1e-5b7d-4c51-9a39-0000000000b1", time.Date(2027, 3, 30, 11, 0, 0, 0, testcal.Paris(t)), booking.StatusConfirmed)
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i := range n {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rdvlibre/rdv/internal/testcal"
 )
 
 // TestSameBusyOnEveryServer loads one corpus (testdata/servers) into the
@@ -78,20 +80,20 @@ func TestSameBusyOnEveryServer(t *testing.T) {
 				s.put(t, "work", filepath.Base(f), data)
 			}
 			cfg := s.config("Travail")
-			cfg.Location = paris(t)
+			cfg.Location = testcal.Paris(t)
 			c, err := New(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, w := range windows {
-				from, to := mustTime(t, w.from), mustTime(t, w.to)
+				from, to := testcal.MustTime(t, w.from), testcal.MustTime(t, w.to)
 				got, err := c.Busy(context.Background(), from, to)
 				if err != nil {
 					t.Errorf("%s: %v", w.name, err)
 					continue
 				}
-				if want := intervals(t, w.want...); !sameIntervals(plain(got), want) {
-					t.Errorf("%s: got:%s\nwant:%s", w.name, formatIntervals(plain(got)), formatIntervals(want))
+				if want := testcal.Intervals(t, w.want...); !testcal.SameIntervals(plain(got), want) {
+					t.Errorf("%s: got:%s\nwant:%s", w.name, testcal.FormatIntervals(plain(got)), testcal.FormatIntervals(want))
 				}
 				t.Logf("%s: the server matches %s", w.name, strings.Join(serverMatches(t, s, "work", from, to), ", "))
 			}

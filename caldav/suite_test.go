@@ -15,6 +15,7 @@ import (
 	"github.com/emersion/go-ical"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/testcal"
 )
 
 // testServer is a CalDAV server the client suite runs against: the
@@ -69,7 +70,7 @@ func readFixture(t *testing.T, name string) []byte {
 
 // testAppointment is a booking of a patient with Dr Martin in Paris.
 func testAppointment(t testing.TB, id string, start time.Time, status booking.Status) booking.Appointment {
-	loc := paris(t)
+	loc := testcal.Paris(t)
 	typ := &booking.AppointmentType{ID: "consultation", Name: "Consultation", Duration: 20 * time.Minute}
 	return booking.Appointment{
 		Booking: &booking.Booking{
@@ -93,7 +94,7 @@ func wantCode(t *testing.T, err error, code string) {
 // calendars yet.
 func runClientSuite(t *testing.T, s *testServer) {
 	ctx := context.Background()
-	loc := paris(t)
+	loc := testcal.Paris(t)
 	s.mkcal(t, "work", "Travail")
 	s.mkcal(t, "rdv", "Rendez-vous")
 	s.mkcal(t, "perso", "Personnel")
@@ -178,27 +179,27 @@ func runClientSuite(t *testing.T, s *testServer) {
 	}
 
 	t.Run("busy with a weekly event and EXDATEs", func(t *testing.T) {
-		got, err := c.Busy(ctx, mustTime(t, "2027-03-01T00:00:00Z"), mustTime(t, "2027-05-01T00:00:00Z"))
+		got, err := c.Busy(ctx, testcal.MustTime(t, "2027-03-01T00:00:00Z"), testcal.MustTime(t, "2027-05-01T00:00:00Z"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := intervals(t,
+		want := testcal.Intervals(t,
 			"2027-03-02T09:00:00+01:00/2027-03-02T10:00:00+01:00",
 			"2027-03-30T09:00:00+02:00/2027-03-30T10:00:00+02:00",
 			"2027-04-06T09:00:00+02:00/2027-04-06T10:00:00+02:00",
 		)
-		if !sameIntervals(plain(got), want) {
-			t.Errorf("got:%s\nwant:%s", formatIntervals(plain(got)), formatIntervals(want))
+		if !testcal.SameIntervals(plain(got), want) {
+			t.Errorf("got:%s\nwant:%s", testcal.FormatIntervals(plain(got)), testcal.FormatIntervals(want))
 		}
 		// A window far from DTSTART: the server must match the recurrence.
-		got, err = c.Busy(ctx, mustTime(t, "2027-04-06T00:00:00+02:00"), mustTime(t, "2027-04-07T00:00:00+02:00"))
-		if err != nil || !sameIntervals(plain(got), want[2:]) {
-			t.Errorf("on the last instance: %v, %v", formatIntervals(plain(got)), err)
+		got, err = c.Busy(ctx, testcal.MustTime(t, "2027-04-06T00:00:00+02:00"), testcal.MustTime(t, "2027-04-07T00:00:00+02:00"))
+		if err != nil || !testcal.SameIntervals(plain(got), want[2:]) {
+			t.Errorf("on the last instance: %v, %v", testcal.FormatIntervals(plain(got)), err)
 		}
 		// A window on an excluded instance only.
-		got, err = c.Busy(ctx, mustTime(t, "2027-03-16T00:00:00+01:00"), mustTime(t, "2027-03-17T00:00:00+01:00"))
+		got, err = c.Busy(ctx, testcal.MustTime(t, "2027-03-16T00:00:00+01:00"), testcal.MustTime(t, "2027-03-17T00:00:00+01:00"))
 		if err != nil || len(got) != 0 {
-			t.Errorf("on an EXDATE: %v, %v", formatIntervals(plain(got)), err)
+			t.Errorf("on an EXDATE: %v, %v", testcal.FormatIntervals(plain(got)), err)
 		}
 	})
 
@@ -246,7 +247,7 @@ func runClientSuite(t *testing.T, s *testServer) {
 
 		busy, err := c.Busy(ctx, start.Add(-time.Hour), start.Add(time.Hour))
 		if err != nil || len(busy) != 1 || !busy[0].Start.Equal(start) || !busy[0].End.Equal(a.Booking.End) {
-			t.Errorf("Busy around the booking = %s, %v", formatIntervals(plain(busy)), err)
+			t.Errorf("Busy around the booking = %s, %v", testcal.FormatIntervals(plain(busy)), err)
 		}
 
 		confirmed := *a.Booking
@@ -278,7 +279,7 @@ func runClientSuite(t *testing.T, s *testServer) {
 		}
 		busy, err = c.Busy(ctx, start.Add(-time.Hour), start.Add(time.Hour))
 		if err != nil || len(busy) != 0 {
-			t.Errorf("Busy after cancelling = %s, %v", formatIntervals(plain(busy)), err)
+			t.Errorf("Busy after cancelling = %s, %v", testcal.FormatIntervals(plain(busy)), err)
 		}
 
 		if err := c.Delete(ctx, ref3); err != nil {

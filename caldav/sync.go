@@ -365,7 +365,7 @@ func (c *Calendar) build(cc *calCache, objs []fetched) map[string]*cachedObject 
 	built := make([]*cachedObject, len(objs))
 	one := func(i int) {
 		o := objs[i]
-		cal, err := decodeForBusy(o.data, &c.shared)
+		cal, err := c.decoder.Decode(o.data)
 		if err != nil {
 			c.skip(cc.info, o.href, err)
 			built[i] = &cachedObject{href: o.href, etag: o.etag, fixed: true}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/ics"
+	"github.com/rdvlibre/rdv/recur"
 )
 
 // ObjectPath returns the path of the event of the booking with this id: in
@@ -220,7 +221,7 @@ func (c *Calendar) readStamp(ctx context.Context, href string) (stamp time.Time,
 	if err != nil {
 		return time.Time{}, "", true, err
 	}
-	cal, err := decodeCalendar(string(data))
+	cal, err := recur.Decode(string(data))
 	if err != nil {
 		return time.Time{}, resp.Header.Get("ETag"), true, nil
 	}

@@ -13,20 +13,22 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/davserver"
+	"github.com/rdvlibre/rdv/internal/testcal"
 )
 
 // TestCreateServerErrors checks that a 5xx answer to a conditional create is
 // not taken at its word: some servers answer a lost race with 500 (DAViCal),
 // and a proxy may fail after the server stored the object.
 func TestCreateServerErrors(t *testing.T) {
-	b, err := NewFileBackend(t.TempDir(), "alice")
+	b, err := davserver.NewFileBackend(t.TempDir(), "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := b.CreateCalendar("rdv", "Rendez-vous"); err != nil {
 		t.Fatal(err)
 	}
-	h := NewHandler(b, "/dav/")
+	h := davserver.NewHandler(b, "/dav/")
 	var mode atomic.Value // "", "412as500", "after502", "down"
 	mode.Store("")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -65,7 +67,7 @@ func TestCreateServerErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	start := time.Date(2027, 1, 5, 9, 0, 0, 0, paris(t))
+	start := time.Date(2027, 1, 5, 9, 0, 0, 0, testcal.Paris(t))
 	a := testAppointment(t, "3f2a1c1e-5b7d-4c51-9a39-0000000000c1", start, booking.StatusConfirmed)
 	if _, err := c.Create(ctx, a); err != nil {
 		t.Fatal(err)

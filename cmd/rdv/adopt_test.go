@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
-	"github.com/rdvlibre/rdv/caldav"
+	"github.com/rdvlibre/rdv/davserver"
 	"github.com/rdvlibre/rdv/ics"
 	"github.com/rdvlibre/rdv/store"
 )
@@ -52,7 +52,7 @@ func putLostEvent(t *testing.T, data, id, typ string, start time.Time, p booking
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend, err := caldav.NewFileBackend(filepath.Join(data, "dav"), "demo") // the embedded server's user
+	backend, err := davserver.NewFileBackend(filepath.Join(data, "dav"), "demo") // the embedded server's user
 	if err != nil {
 		t.Fatal(err)
 	}

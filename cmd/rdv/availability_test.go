@@ -15,6 +15,7 @@ import (
 
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/caldav"
+	"github.com/rdvlibre/rdv/davserver"
 	"github.com/rdvlibre/rdv/store"
 )
 
@@ -54,7 +55,7 @@ type availServer struct {
 
 func newAvailServer(t *testing.T) *availServer {
 	t.Helper()
-	b, err := caldav.NewFileBackend(t.TempDir(), "demo")
+	b, err := davserver.NewFileBackend(t.TempDir(), "demo")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func newAvailServer(t *testing.T) *availServer {
 	s := &availServer{}
 	none := ""
 	s.hours.Store(&none)
-	dav := caldav.NewHandler(b, "/dav/")
+	dav := davserver.NewHandler(b, "/dav/")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case s.down.Load() && (r.URL.Path == "/hours/" || strings.HasPrefix(r.URL.Path, "/dav/calendars/demo/horaires/")):

@@ -18,6 +18,7 @@ import (
 
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/caldav"
+	"github.com/rdvlibre/rdv/davserver"
 	"github.com/rdvlibre/rdv/ics"
 	"github.com/rdvlibre/rdv/internal/testservers"
 	"github.com/rdvlibre/rdv/store"
@@ -62,14 +63,14 @@ func (s davServer) do(t *testing.T, method, path string, body []byte) (int, []by
 }
 
 func embeddedDAV(t *testing.T) davServer {
-	b, err := caldav.NewFileBackend(filepath.Join(t.TempDir(), "dav"), "demo")
+	b, err := davserver.NewFileBackend(filepath.Join(t.TempDir(), "dav"), "demo")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.EnsureCalendar("bookings", "Rendez-vous"); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(caldav.NewHandler(b, "/dav/"))
+	srv := httptest.NewServer(davserver.NewHandler(b, "/dav/"))
 	t.Cleanup(srv.Close)
 	return davServer{cfg: caldav.Config{URL: srv.URL + "/dav/calendars/demo/bookings/"}, base: srv.URL, cal: "/dav/calendars/demo/bookings/"}
 }

@@ -17,12 +17,13 @@ import (
 	"github.com/rdvlibre/rdv/api"
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/caldav"
+	"github.com/rdvlibre/rdv/davserver"
 	"github.com/rdvlibre/rdv/store"
 )
 
 // The lifecycle and integrity tests run the booking service on real
-// things in this process: the embedded CalDAV server (caldav.FileBackend
-// behind caldav.NewHandler, on httptest), the caldav client, SQLite in a
+// things in this process: the embedded CalDAV server (davserver.FileBackend
+// behind davserver.NewHandler, on httptest), the caldav client, SQLite in a
 // temporary directory and the HTTP API; the calendar and the store are
 // wrapped so that faults can be injected at each step, and the clock is
 // the test's.
@@ -90,7 +91,7 @@ func testPractitioner() booking.Practitioner {
 type harness struct {
 	t       *testing.T
 	clock   *clock
-	backend *caldav.FileBackend
+	backend *davserver.FileBackend
 	cal     *caldav.Calendar // the real calendar, for checks
 	fcal    *faultCalendar   // what the service uses
 	db      *store.SQLite
@@ -146,13 +147,13 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 	dir := t.TempDir()
 	h := &harness{t: t, clock: &clock{t: t0}, notes: &noteRecorder{}, secret: []byte("0123456789abcdef0123456789abcdef")}
 	var err error
-	if h.backend, err = caldav.NewFileBackend(filepath.Join(dir, "dav"), "demo"); err != nil {
+	if h.backend, err = davserver.NewFileBackend(filepath.Join(dir, "dav"), "demo"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.backend.EnsureCalendar("demo", "Rendez-vous"); err != nil {
 		t.Fatal(err)
 	}
-	h.davReqs = &requestCounter{Handler: caldav.NewHandler(h.backend, "/dav/")}
+	h.davReqs = &requestCounter{Handler: davserver.NewHandler(h.backend, "/dav/")}
 	dav := httptest.NewServer(h.davReqs)
 	t.Cleanup(dav.Close)
 	h.davURL = dav.URL

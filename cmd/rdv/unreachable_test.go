@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rdvlibre/rdv/caldav"
+	"github.com/rdvlibre/rdv/davserver"
 )
 
 // TestCalendarUnreachable points rdv at a CalDAV server that then goes away
@@ -22,14 +22,14 @@ import (
 // /readyz says not ready, nothing is written, and all comes back when the
 // server does.
 func TestCalendarUnreachable(t *testing.T) {
-	backend, err := caldav.NewFileBackend(t.TempDir(), "anne")
+	backend, err := davserver.NewFileBackend(t.TempDir(), "anne")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := backend.CreateCalendar("rdv", "Rendez-vous"); err != nil {
 		t.Fatal(err)
 	}
-	dav := caldav.NewHandler(backend, "/dav/")
+	dav := davserver.NewHandler(backend, "/dav/")
 
 	// A switchable front: it serves the calendar, refuses connections, or
 	// hangs until the client gives up.

@@ -1,5 +1,5 @@
 // Command freeslots prints the free slots of a week from an iCalendar file,
-// with rdv's library alone: caldav.Expand turns the file's events (recurring
+// with rdv's library alone: recur.Expand turns the file's events (recurring
 // ones included) into busy time, booking.Slots turns opening hours and busy
 // time into free slots.
 //
@@ -17,7 +17,7 @@ import (
 	"github.com/emersion/go-ical"
 
 	"github.com/rdvlibre/rdv/booking"
-	"github.com/rdvlibre/rdv/caldav"
+	"github.com/rdvlibre/rdv/recur"
 )
 
 func main() {
@@ -62,7 +62,7 @@ func main() {
 		if err != nil {
 			log.Fatalf("freeslots: %s: %v", *icsPath, err)
 		}
-		busy, err = caldav.Expand(cal, loc, from, to)
+		busy, err = recur.Expand(cal, loc, from, to)
 		if err != nil {
 			log.Printf("freeslots: part of the file was skipped: %v", err)
 		}

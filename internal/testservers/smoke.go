@@ -55,7 +55,7 @@ var smokeChecks = []smokeCheck{
 // machine, with the tests' own start code: it starts each server named (all
 // if none: radicale, sabredav, postgresql, chromium, icaljs), makes it do one
 // real thing and stops it. repo is the root of rdv's repository (ical.js is
-// in caldav/testdata/icaljs). It writes a line per server to w, with what went
+// in recur/testdata/icaljs). It writes a line per server to w, with what went
 // wrong and the Debian packages to install, and returns an error naming the
 // servers that failed. The checks run in parallel and take a few seconds.
 func Smoke(w io.Writer, repo string, names ...string) error {
@@ -178,13 +178,13 @@ func smokeChromium(t T) {
 	}
 }
 
-// smokeICalJS runs ical.js (caldav/testdata/icaljs/expand.mjs, as caldav's
+// smokeICalJS runs ical.js (recur/testdata/icaljs/expand.mjs, as recur's
 // differential test does) on the weekly event and checks its five instances,
 // the last one in summer time.
 func smokeICalJS(t T, repo string) {
 	t.Helper()
 	const name = "icaljs"
-	dir := filepath.Join(repo, "caldav", "testdata", "icaljs")
+	dir := filepath.Join(repo, "recur", "testdata", "icaljs")
 	node, err := exec.LookPath("node")
 	if err != nil {
 		missing(t, name, "node is not on PATH")

@@ -1,0 +1,240 @@
+package recur
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-ical"
+
+	"github.com/rdvlibre/rdv/internal/testcal"
+)
+
+// goIcal decodes with go-ical's own decoder, a panic being an error.
+func goIcal(data string) (cal *ical.Calendar, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cal, err = nil, fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return ical.NewDecoder(strings.NewReader(data)).Decode()
+}
+
+// diffComponents says how two components differ, "" if they do not.
+// Parameters and properties that are nil or empty are the same.
+func diffComponents(path string, a, b *ical.Component) string {
+	path += "/" + a.Name
+	if a.Name != b.Name {
+		return fmt.Sprintf("%s: name %q vs %q", path, a.Name, b.Name)
+	}
+	if len(a.Props) != len(b.Props) {
+		return fmt.Sprintf("%s: %d properties vs %d", path, len(a.Props), len(b.Props))
+	}
+	for name, pa := range a.Props {
+		pb := b.Props[name]
+		if len(pa) != len(pb) {
+			return fmt.Sprintf("%s: %d %s vs %d", path, len(pa), name, len(pb))
+		}
+		for i := range pa {
+			if pa[i].Name != pb[i].Name || pa[i].Value != pb[i].Value || len(pa[i].Params) != len(pb[i].Params) {
+				return fmt.Sprintf("%s: %s %+v vs %+v", path, name, pa[i], pb[i])
+			}
+			for k, v := range pa[i].Params {
+				if !slices.Equal(v, pb[i].Params[k]) {
+					return fmt.Sprintf("%s: %s;%s %q vs %q", path, name, k, v, pb[i].Params[k])
+				}
+			}
+		}
+	}
+	if len(a.Children) != len(b.Children) {
+		return fmt.Sprintf("%s: %d children vs %d", path, len(a.Children), len(b.Children))
+	}
+	for i := range a.Children {
+		if d := diffComponents(path, a.Children[i], b.Children[i]); d != "" {
+			return d
+		}
+	}
+	return ""
+}
+
+// decodeCases are objects that exercise the corners of RFC 5545 section 3.1.
+var decodeCases = map[string]string{
+	"LF line ends":                  "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:a\nDTSTART:20270101T090000Z\nEND:VEVENT\nEND:VCALENDAR\n",
+	"folded with a space and a tab": "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nDESCRIPTION:one\r\n  two\r\n\tthree\r\nDTSTART;TZID=Euro\r\n pe/Paris:20270101T090000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+	"lower case names":              "begin:vcalendar\r\nbegin:vevent\r\nuid:a\r\ndtstart;tzid=Europe/Paris;value=DATE-TIME:20270101T090000\r\nend:vevent\r\nend:VCALENDAR\r\n",
+	"quoted parameters":             "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nATTENDEE;CN=\"Martin, Anne: Dr\";DELEGATED-FROM=\"mailto:a@x\",\"mailto:b@x\";PARTSTAT=DECLINED:mailto:anne@example.org\r\nURL:http://example.org/a;b,c:d\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+	"empty lines and a value":       "\r\nBEGIN:VCALENDAR\r\n\r\nX-EMPTY:\r\nBEGIN:VEVENT\r\nEND:VEVENT\r\nEND:VCALENDAR\r\ntrailing garbage",
+	"repeated properties":           "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEXDATE:20270101T090000Z\r\nRDATE:20270102T090000Z\r\nEXDATE:20270108T090000Z,20270115T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+	"nested alarm":                  "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nBEGIN:VALARM\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+}
+
+// decodeErrors are objects both decoders refuse.
+var decodeErrors = map[string]string{
+	"no colon":              "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+	"empty name":            "BEGIN:VCALENDAR\r\n:x\r\nEND:VCALENDAR\r\n",
+	"unterminated quote":    "BEGIN:VCALENDAR\r\nX-A;P=\"abc:x\r\nEND:VCALENDAR\r\n",
+	"quote inside a value":  "BEGIN:VCALENDAR\r\nX-A;P=a\"b:x\r\nEND:VCALENDAR\r\n",
+	"parameter at the end":  "BEGIN:VCALENDAR\r\nX-A;P=abc\r\nEND:VCALENDAR\r\n",
+	"text after a quote":    "BEGIN:VCALENDAR\r\nX-A;P=\"a\"b:x\r\nEND:VCALENDAR\r\n",
+	"END of another":        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEND:VTODO\r\nEND:VCALENDAR\r\n",
+	"no END":                "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\n",
+	"not a VCALENDAR":       "BEGIN:VEVENT\r\nUID:a\r\nEND:VEVENT\r\n",
+	"property before BEGIN": "VERSION:2.0\r\nBEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+	"empty":                 "",
+}
+
+func TestDecodeLikeGoIcal(t *testing.T) {
+	inputs := map[string]string{}
+	for name, data := range decodeCases {
+		inputs[name] = data
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.ics"))
+	more, _ := filepath.Glob(filepath.Join("testdata", "*", "*.ics"))
+	for _, f := range append(files, more...) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[f] = string(data)
+	}
+	for i, o := range testcal.Bench(t) {
+		if i%50 == 0 {
+			inputs[o.Href] = o.Data
+		}
+	}
+	for name, data := range inputs {
+		t.Run(name, func(t *testing.T) {
+			want, werr := goIcal(data)
+			got, err := Decode(data)
+			if (err != nil) != (werr != nil) {
+				t.Fatalf("error %v, go-ical's %v", err, werr)
+			}
+			if err == nil {
+				if d := diffComponents("", got.Component, want.Component); d != "" {
+					t.Error(d)
+				}
+			}
+		})
+	}
+	for name, data := range decodeErrors {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Decode(data); err == nil {
+				t.Error("no error")
+			}
+			if _, err := goIcal(data); err == nil {
+				t.Error("go-ical accepts it")
+			}
+		})
+	}
+}
+
+func TestDecodeForBusy(t *testing.T) {
+	data := "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:X\r\nX-LIC-LOCATION:Europe/Paris\r\nEND:VTIMEZONE\r\n" +
+		"BEGIN:VEVENT\r\nUID:a\r\nSUMMARY:RDV — Marie Curie\r\nDESCRIPTION:06 12 34 56 78\r\nLOCATION:ici\r\n" +
+		"DTSTART;TZID=X:20270101T090000\r\nX-RDV-BOOKING:a\r\nATTENDEE;PARTSTAT=DECLINED:mailto:anne@example.org\r\n" +
+		"BEGIN:VALARM\r\nDESCRIPTION:rappel\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	cal, err := decodeForBusy(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := cal.Events()
+	if len(ev) != 1 || len(ev[0].Children) != 0 {
+		t.Fatalf("events %+v", ev)
+	}
+	for _, gone := range []string{ical.PropSummary, ical.PropDescription, ical.PropLocation} {
+		if ev[0].Props.Get(gone) != nil {
+			t.Errorf("%s kept", gone)
+		}
+	}
+	for _, kept := range []string{ical.PropUID, ical.PropDateTimeStart, "X-RDV-BOOKING", ical.PropAttendee} {
+		if ev[0].Props.Get(kept) == nil {
+			t.Errorf("%s left out", kept)
+		}
+	}
+	if tz := cal.Children[0]; tz.Props.Get("X-LIC-LOCATION") == nil {
+		t.Error("VTIMEZONE cut")
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, data := range decodeCases {
+		f.Add(data)
+	}
+	for _, data := range decodeErrors {
+		f.Add(data)
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.ics"))
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(data))
+	}
+	var zones sharedTable // shared by all inputs, as by all the objects of a Calendar
+	f.Fuzz(func(t *testing.T, data string) {
+		got, err := Decode(data) // must not panic
+		busy, berr := decodeForBusy(data, nil)
+		if berr != nil && err == nil {
+			t.Errorf("decodeForBusy fails where Decode does not: %v", berr)
+		}
+		shared, serr := decodeForBusy(data, &zones)
+		if (serr != nil) != (berr != nil) {
+			t.Fatalf("with shared zones: %v, without: %v", serr, berr)
+		}
+		if berr == nil {
+			if d := diffComponents("", shared.Component, busy.Component); d != "" {
+				t.Errorf("with shared zones: %s", d)
+			}
+		}
+		want, werr := goIcal(data)
+		if werr != nil {
+			return
+		}
+		if err != nil {
+			if strings.Contains(err.Error(), "nested more than") {
+				return
+			}
+			t.Fatalf("error %v where go-ical has none", err)
+		}
+		if d := diffComponents("", got.Component, want.Component); d != "" {
+			t.Error(d)
+		}
+	})
+}
+
+// TestDecodeSharedZones checks that the VTIMEZONEs taken from a sharedTable
+// are those the objects hold.
+func TestDecodeSharedZones(t *testing.T) {
+	var zones sharedTable
+	inputs := []string{decodeCases["folded with a space and a tab"]}
+	for _, o := range testcal.Bench(t)[:300] {
+		inputs = append(inputs, o.Data)
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.ics"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, string(data), string(data)) // the second time from the table
+	}
+	for i, data := range inputs {
+		want, werr := decodeForBusy(data, nil)
+		got, err := decodeForBusy(data, &zones)
+		if (err != nil) != (werr != nil) {
+			t.Fatalf("input %d: %v vs %v", i, err, werr)
+		}
+		if err == nil {
+			if d := diffComponents("", got.Component, want.Component); d != "" {
+				t.Errorf("input %d: %s", i, d)
+			}
+		}
+	}
+	if n := len(zones.zones); n == 0 || n > 20 {
+		t.Errorf("%d zones in the table", n)
+	}
+}
