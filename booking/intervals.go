@@ -36,6 +36,17 @@ func (i Interval) Intersect(j Interval) Interval {
 	return i
 }
 
+// Cover returns the smallest interval that covers both i and j.
+func (i Interval) Cover(j Interval) Interval {
+	if j.Start.Before(i.Start) {
+		i.Start = j.Start
+	}
+	if j.End.After(i.End) {
+		i.End = j.End
+	}
+	return i
+}
+
 // Intervals is a set of intervals. Its methods take intervals in any
 // order, possibly overlapping or empty, unless they say otherwise, and
 // return them merged: sorted by start, disjoint, not touching, none empty,

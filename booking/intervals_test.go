@@ -28,6 +28,9 @@ func TestIntervalsTable(t *testing.T) {
 		{"intersect: several", is(iv(8, 12), iv(14, 18)).Intersect(is(iv(10, 15), iv(17, 20))), is(iv(10, 12), iv(14, 15), iv(17, 18))},
 		{"intersect: with nothing", is(iv(8, 12)).Intersect(nil), nil},
 		{"clip", is(iv(6, 9), iv(10, 11), iv(12, 20)).Clip(iv(8, 14)), is(iv(8, 9), iv(10, 11), iv(12, 14))},
+		{"cover: disjoint", is(iv(8, 9).Cover(iv(12, 14))), is(iv(8, 14))},
+		{"cover: nested", is(iv(8, 16).Cover(iv(10, 12))), is(iv(8, 16))},
+		{"cover: overlapping", is(iv(10, 12).Cover(iv(8, 11))), is(iv(8, 12))},
 		{"clip: empty window", is(iv(6, 9)).Clip(iv(8, 8)), nil},
 	}
 	for _, tt := range tests {

@@ -275,9 +275,9 @@ func (c *Calendar) cachedBusy(cc *calCache, from, to time.Time, out []booking.Bu
 	if from.Before(cc.from) || to.After(cc.to) || cc.to.IsZero() {
 		nf, nt := from.Add(-memoMargin), to.Add(memoMargin)
 		if !cc.to.IsZero() && !nf.After(cc.to) && !nt.Before(cc.from) {
-			uf, ut := minTime(nf, cc.from), maxTime(nt, cc.to)
-			if ut.Sub(uf) <= memoMaxSpan {
-				nf, nt = uf, ut
+			u := booking.Interval{Start: nf, End: nt}.Cover(booking.Interval{Start: cc.from, End: cc.to})
+			if u.End.Sub(u.Start) <= memoMaxSpan {
+				nf, nt = u.Start, u.End
 			}
 		}
 		cc.from, cc.to = nf, nt
@@ -344,18 +344,4 @@ func overlaps(iv booking.Interval, from, to time.Time) bool {
 		return !iv.Start.Before(from)
 	}
 	return iv.End.After(from)
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }

@@ -144,7 +144,7 @@ func (e Expander) vavailability(p *timeParser, c *ical.Component, zones []*ical.
 		return v, err
 	}
 	if hasStart {
-		v.start = maxTime(v.start, start.time())
+		v.clip(start.time(), v.end)
 	}
 	switch {
 	case hasStart:
@@ -154,7 +154,7 @@ func (e Expander) vavailability(p *timeParser, c *ical.Component, zones []*ical.
 			return v, err
 		}
 		if ok {
-			v.end = minTime(v.end, time.Unix(sp.end(start.w, start.z), 0))
+			v.clip(v.start, time.Unix(sp.end(start.w, start.z), 0))
 		}
 	case c.Props.Get(ical.PropDateTimeEnd) != nil:
 		end, _, err := p.prop(c.Props, ical.PropDateTimeEnd)
@@ -162,7 +162,7 @@ func (e Expander) vavailability(p *timeParser, c *ical.Component, zones []*ical.
 			v.end = v.start
 			return v, err
 		}
-		v.end = minTime(v.end, end.time())
+		v.clip(v.start, end.time())
 	case c.Props.Get(ical.PropDuration) != nil:
 		errs = append(errs, errors.New("recur: DURATION without DTSTART: taken as unbounded"))
 	}
@@ -187,11 +187,11 @@ func (e Expander) vavailability(p *timeParser, c *ical.Component, zones []*ical.
 	if err != nil {
 		errs = append(errs, err)
 	}
-	spans := make([]booking.Interval, 0, len(inst))
+	spans := make(booking.Intervals, 0, len(inst))
 	for _, in := range inst {
-		spans = append(spans, booking.Interval{Start: maxTime(in.Start, v.start), End: minTime(in.End, v.end)})
+		spans = append(spans, booking.Interval{Start: in.Start, End: in.End}.Intersect(booking.Interval{Start: v.start, End: v.end}))
 	}
-	v.available = unionOf(spans)
+	v.available = spans.Merge()
 	return v, errors.Join(errs...)
 }
 
@@ -210,82 +210,24 @@ func combineAvailability(vs []vavailability) booking.OpenTime {
 	}
 	vs = slices.Clone(vs)
 	slices.SortStableFunc(vs, func(a, b vavailability) int { return a.rank() - b.rank() })
-	var open, covered []booking.Interval
+	var open, covered booking.Intervals
 	for i := 0; i < len(vs); {
 		j := i
-		var ranges, free []booking.Interval
+		var ranges, free booking.Intervals
 		for ; j < len(vs) && vs[j].rank() == vs[i].rank(); j++ {
 			ranges = append(ranges, booking.Interval{Start: vs[j].start, End: vs[j].end})
 			free = append(free, vs[j].available...)
 		}
-		ranges = unionOf(ranges)
-		open = unionOf(append(subtractSpans(open, ranges), free...))
-		covered = unionOf(append(covered, ranges...))
+		ranges = ranges.Merge()
+		open = append(open.Subtract(ranges), free...).Merge()
+		covered = append(covered, ranges...).Merge()
 		i = j
 	}
 	return booking.OpenTime{Open: open, Covered: covered}
 }
 
-// unionOf returns the union of in, sorted and disjoint, without empty
-// intervals, or nil.
-func unionOf(in []booking.Interval) []booking.Interval {
-	out := make([]booking.Interval, 0, len(in))
-	for _, iv := range in {
-		if iv.Start.Before(iv.End) {
-			out = append(out, iv)
-		}
-	}
-	slices.SortFunc(out, func(a, b booking.Interval) int { return a.Start.Compare(b.Start) })
-	n := 0
-	for _, iv := range out {
-		if n > 0 && !iv.Start.After(out[n-1].End) {
-			if iv.End.After(out[n-1].End) {
-				out[n-1].End = iv.End
-			}
-			continue
-		}
-		out[n] = iv
-		n++
-	}
-	if n == 0 {
-		return nil
-	}
-	return out[:n:n]
-}
-
-// subtractSpans returns the parts of a that b does not cover; both sorted and
-// disjoint.
-func subtractSpans(a, b []booking.Interval) []booking.Interval {
-	var out []booking.Interval
-	j := 0
-	for _, iv := range a {
-		start := iv.Start
-		for j < len(b) && !b[j].End.After(start) {
-			j++
-		}
-		for k := j; k < len(b) && b[k].Start.Before(iv.End); k++ {
-			if b[k].Start.After(start) {
-				out = append(out, booking.Interval{Start: start, End: b[k].Start})
-			}
-			start = maxTime(start, b[k].End)
-		}
-		if start.Before(iv.End) {
-			out = append(out, booking.Interval{Start: start, End: iv.End})
-		}
-	}
-	return out
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
+// clip narrows v's bounds to [start, end).
+func (v *vavailability) clip(start, end time.Time) {
+	b := booking.Interval{Start: v.start, End: v.end}.Intersect(booking.Interval{Start: start, End: end})
+	v.start, v.end = b.Start, b.End
 }
