@@ -16,18 +16,14 @@ import (
 	"github.com/rdvlibre/rdv/recur"
 )
 
-// ObjectPath returns the path of the event of the booking with this id: in
-// the bookings calendar, named after the id.
-func (c *Calendar) ObjectPath(id string) string {
+// Href returns where Create writes the event of the booking with this id
+// (booking.Calendar): in the bookings calendar, named after the id.
+func (c *Calendar) Href(id string) string {
 	return c.bookings.Path + url.PathEscape(id) + ".ics"
 }
 
-// Href returns where Create writes the event of the booking with this id:
-// ObjectPath(id).
-func (c *Calendar) Href(id string) string { return c.ObjectPath(id) }
-
 // Create writes the event of a.Booking (see ics.Appointment) at
-// ObjectPath(a.Booking.ID) with If-None-Match: *, and returns its href and
+// Href(a.Booking.ID) with If-None-Match: *, and returns its href and
 // ETag.
 //
 // It returns an EConflict error when an object is already there (HTTP 412)
@@ -41,7 +37,7 @@ func (c *Calendar) Create(ctx context.Context, a booking.Appointment) (booking.E
 		return booking.EventRef{}, booking.Errorf(booking.EInternal, "caldav: Create without a booking")
 	}
 	now := c.now().UTC().Truncate(time.Second)
-	href := c.ObjectPath(a.Booking.ID)
+	href := c.Href(a.Booking.ID)
 	code, etag, sent, err := c.put(ctx, href, a, now, http.Header{"If-None-Match": {"*"}})
 	if err != nil {
 		return booking.EventRef{}, err
@@ -67,7 +63,7 @@ func (c *Calendar) Create(ctx context.Context, a booking.Appointment) (booking.E
 	}
 }
 
-// Update rewrites the event of a.Booking at ref.Href (ObjectPath if empty)
+// Update rewrites the event of a.Booking at ref.Href (Href if empty)
 // with If-Match: ref.ETag (If-Match: * when ref has no ETag: the event must
 // still exist). It returns the new reference; an EConflict error when the
 // event changed (HTTP 412) or vanished (404); EUnavailable when the server
@@ -78,7 +74,7 @@ func (c *Calendar) Update(ctx context.Context, a booking.Appointment, ref bookin
 	}
 	href := ref.Href
 	if href == "" {
-		href = c.ObjectPath(a.Booking.ID)
+		href = c.Href(a.Booking.ID)
 	}
 	match := "*"
 	if ref.ETag != "" {

@@ -235,7 +235,7 @@ func (h *harness) row(id string) *booking.Booking {
 // event returns the calendar event of booking id, read from the server.
 func (h *harness) event(id string) (booking.BookingEvent, bool) {
 	h.t.Helper()
-	ev, found, err := h.cal.Event(context.Background(), h.cal.ObjectPath(id))
+	ev, found, err := h.cal.Event(context.Background(), h.cal.Href(id))
 	if err != nil {
 		h.t.Fatalf("event %s: %v", id, err)
 	}
