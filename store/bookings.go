@@ -17,20 +17,17 @@ const bookingColumns = `id, practitioner_id, type_id, start_at, end_at, status,
 	patient_name, patient_email, patient_phone, token_hash,
 	event_href, event_etag, sequence, created_at, updated_at, revision`
 
-// CreateBooking records a new booking, at revision b.Revision. It returns an
-// EConflict error if a booking with b.ID, or with b.TokenHash, exists;
-// EInvalid if b lacks an id, a practitioner or a type, has an unknown status,
-// a negative sequence or revision, or does not end after it starts.
-func (s *SQLite) CreateBooking(ctx context.Context, b *booking.Booking) error {
-	return createBooking(ctx, s.w, b)
-}
-
 // execer is a *sql.DB or a *sql.Tx.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// createBooking inserts a new booking on ex, at revision b.Revision (the
+// create of Record). EConflict if a booking with b.ID, or with b.TokenHash,
+// exists; EInvalid if b lacks an id, a practitioner or a type, has an
+// unknown status, a negative sequence or revision, or does not end after it
+// starts.
 func createBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 	if err := checkBooking(b); err != nil {
 		return err
@@ -60,16 +57,13 @@ func createBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 	return nil
 }
 
-// UpdateBooking saves b's status, start and end, event href and ETag, sequence,
-// UpdatedAt and manage token hash, if the stored booking still has revision b.Revision, and
-// makes its revision b.Revision+1 (compare-and-set, see booking.Change); the
-// other fields of the stored booking are left as they were, and so is b. It
-// returns an ENotFound error if there is no booking with b.ID, EConflict if
-// it has another revision, EInvalid as CreateBooking does.
-func (s *SQLite) UpdateBooking(ctx context.Context, b *booking.Booking) error {
-	return updateBooking(ctx, s.w, b)
-}
-
+// updateBooking saves on ex b's status, start and end, event href and ETag,
+// sequence, UpdatedAt and manage token hash, if the stored booking still has
+// revision b.Revision, and makes its revision b.Revision+1 (the
+// compare-and-set update of Record, see booking.Change); the other fields of
+// the stored booking are left as they were, and so is b. ENotFound if there
+// is no booking with b.ID, EConflict if it has another revision, EInvalid as
+// createBooking.
 func updateBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 	if err := checkBooking(b); err != nil {
 		return err

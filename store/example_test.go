@@ -29,7 +29,7 @@ func ExampleOpenSQLite() {
 	paris := time.FixedZone("CET", 3600)
 	start := time.Date(2026, 12, 1, 9, 0, 0, 0, paris)
 	token := booking.NewToken() // given to the patient, never stored
-	err = s.CreateBooking(ctx, &booking.Booking{
+	err = s.Record(ctx, booking.Change{Create: true, Booking: &booking.Booking{
 		ID:             "0b8f6c1e-3d4a-4f6b-9a51-2c7d8e9f0a1b",
 		PractitionerID: "demo",
 		TypeID:         "consultation",
@@ -40,7 +40,7 @@ func ExampleOpenSQLite() {
 		TokenHash:      booking.HashToken(token),
 		CreatedAt:      start.AddDate(0, 0, -7),
 		UpdatedAt:      start.AddDate(0, 0, -7),
-	})
+	}})
 	if err != nil {
 		log.Fatal(err)
 	}

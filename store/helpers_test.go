@@ -126,3 +126,14 @@ func assertCode(t *testing.T, err error, want string) {
 		t.Fatalf("error %v: code %q, want %q", err, got, want)
 	}
 }
+
+// recordNew records a new booking alone (a Record with no messages nor key).
+func recordNew(s booking.Store, ctx context.Context, b *booking.Booking) error {
+	return s.Record(ctx, booking.Change{Booking: b, Create: true})
+}
+
+// recordUpdate records a change of a booking alone (a Record with no
+// messages), compare-and-set on b.Revision.
+func recordUpdate(s booking.Store, ctx context.Context, b *booking.Booking) error {
+	return s.Record(ctx, booking.Change{Booking: b})
+}

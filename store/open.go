@@ -12,13 +12,6 @@ import (
 // probe and Close. *SQLite and *Postgres implement it; Open chooses one.
 type DB interface {
 	booking.Store
-	// CreateBooking records a new booking alone (booking.Store.Record
-	// records it with its messages). EConflict if its id or token hash exists.
-	CreateBooking(ctx context.Context, b *booking.Booking) error
-	// UpdateBooking saves a booking alone, if the stored row still has
-	// b.Revision (compare-and-set, as booking.Store.Record). ENotFound if it
-	// does not exist, EConflict if it has another revision.
-	UpdateBooking(ctx context.Context, b *booking.Booking) error
 	// BookingsBetween returns the bookings of the practitioner whose
 	// [Start, End) overlaps [from, to), whatever their status, ordered by
 	// start then id. EInvalid if to is before from.

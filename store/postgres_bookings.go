@@ -17,31 +17,6 @@ const pgBookingColumns = `id, practitioner_id, type_id, start_at, start_ns, end_
 	patient_name, patient_email, patient_phone, token_hash,
 	event_href, event_etag, sequence, created_at, created_ns, updated_at, updated_ns, revision`
 
-// CreateBooking records a new booking, at revision b.Revision. It returns an
-// EConflict error if a booking with b.ID, or with b.TokenHash, exists;
-// EInvalid if b lacks an id, a practitioner or a type, has an unknown status,
-// a negative sequence or revision, does not end after it starts, or has text
-// PostgreSQL can't hold (a NUL byte or invalid UTF-8).
-func (s *Postgres) CreateBooking(ctx context.Context, b *booking.Booking) error {
-	if err := checkPgBooking(b); err != nil {
-		return err
-	}
-	return pgCreateBooking(ctx, s.pool, b)
-}
-
-// UpdateBooking saves b's status, start and end, event href and ETag, sequence
-// and UpdatedAt, if the stored booking still has revision b.Revision, and
-// makes its revision b.Revision+1 (compare-and-set, see booking.Change); the
-// other fields of the stored booking are left as they were, and so is b. It
-// returns an ENotFound error if there is no booking with b.ID, EConflict if
-// it has another revision, EInvalid as CreateBooking does.
-func (s *Postgres) UpdateBooking(ctx context.Context, b *booking.Booking) error {
-	if err := checkPgBooking(b); err != nil {
-		return err
-	}
-	return pgUpdateBooking(ctx, s.pool, b)
-}
-
 // Booking returns the booking with this id, or an ENotFound error. Its times
 // are in UTC.
 func (s *Postgres) Booking(ctx context.Context, id string) (*booking.Booking, error) {

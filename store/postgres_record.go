@@ -80,7 +80,8 @@ func (s *Postgres) Record(ctx context.Context, c booking.Change) error {
 	return nil
 }
 
-// pgCreateBooking is CreateBooking on ex.
+// pgCreateBooking is createBooking (bookings.go) in PostgreSQL, which also
+// refuses text it can't hold (a NUL byte or invalid UTF-8).
 func pgCreateBooking(ctx context.Context, ex pgExecer, b *booking.Booking) error {
 	start, startNS := splitTime(b.Start)
 	end, endNS := splitTime(b.End)
@@ -106,7 +107,7 @@ func pgCreateBooking(ctx context.Context, ex pgExecer, b *booking.Booking) error
 	return nil
 }
 
-// pgUpdateBooking is UpdateBooking on ex. Under READ COMMITTED, an update
+// pgUpdateBooking is updateBooking (bookings.go) in PostgreSQL. Under READ COMMITTED, an update
 // that waited for another one's row lock evaluates its WHERE again on the
 // row that one left: of two updates from the same revision, one applies.
 func pgUpdateBooking(ctx context.Context, ex pgExecer, b *booking.Booking) error {

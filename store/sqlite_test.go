@@ -76,7 +76,7 @@ func TestOpenSQLite(t *testing.T) {
 		defer s.Close()
 		b := &booking.Booking{ID: "x", PractitionerID: "p", TypeID: "t", Status: booking.StatusPending,
 			Start: time.Unix(0, 0), End: time.Unix(60, 0)}
-		if err := s.CreateBooking(ctx, b); err != nil { // so that the WAL file exists
+		if err := recordNew(s, ctx, b); err != nil { // so that the WAL file exists
 			t.Fatal(err)
 		}
 		for _, tt := range []struct {
@@ -103,7 +103,7 @@ func TestOpenSQLite(t *testing.T) {
 				t.Fatalf("open %d: %v", i, err)
 			}
 			if i == 0 {
-				if err := s.CreateBooking(ctx, b); err != nil {
+				if err := recordNew(s, ctx, b); err != nil {
 					t.Fatal(err)
 				}
 			} else if _, err := s.Booking(ctx, b.ID); err != nil {
@@ -195,7 +195,7 @@ func TestLockedDatabase(t *testing.T) {
 	defer cancel()
 	b := &booking.Booking{ID: "x", PractitionerID: "p", TypeID: "t", Status: booking.StatusPending,
 		Start: time.Unix(0, 0), End: time.Unix(60, 0)}
-	err = s.CreateBooking(ctx, b)
+	err = recordNew(s, ctx, b)
 	if got := booking.ErrorCode(err); got != booking.EUnavailable {
 		t.Fatalf("error %v: code %q, want %q", err, got, booking.EUnavailable)
 	}

@@ -58,7 +58,7 @@ func (s *interloper) Record(ctx context.Context, c booking.Change) error {
 		}
 		change(cur)
 		cur.UpdatedAt = cur.UpdatedAt.Add(time.Second)
-		if err := s.db.UpdateBooking(ctx, cur); err != nil {
+		if err := recordUpdate(s.db, ctx, cur); err != nil {
 			return err
 		}
 	}
