@@ -212,6 +212,9 @@ func (s *Service) settleOne(ctx context.Context, e *entry, in *Intent) (bool, er
 		s.log.Info("booking: write intent settled: "+why, "booking", in.BookingID, "practitioner", e.p.ID, "op", in.Op, "by", in.Process)
 		return false, s.store.DeleteIntents(ctx, in.ID)
 	}
+	if in.Href == "" {
+		return drop("it names no calendar object")
+	}
 	if in.Op == IntentCreate {
 		if row != nil {
 			return drop("the booking was recorded")
