@@ -96,7 +96,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Secret:          key,
 		ConfirmWithin:   opts.ConfirmWithin,
 		DeleteCancelled: opts.DeleteCancelled,
-		StepHook:        opts.StepHook,
+		CrashTestHook:   opts.CrashTestHook,
 		// The guard against mass cancellation by the calendar sync.
 		SyncMaxCancel:        opts.SyncMaxCancel,
 		SyncMaxCancelPercent: opts.SyncMaxCancelPercent,

@@ -59,8 +59,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
-	// StepHook is for crash tests only: booking.ServiceConfig.StepHook.
-	StepHook func(step string)
+	// CrashTestHook is for crash tests only: booking.ServiceConfig.CrashTestHook.
+	CrashTestHook func(step string)
 }
 
 // Calendar binds a practitioner to a CalDAV calendar.

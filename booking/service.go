@@ -69,7 +69,7 @@ type ServiceConfig struct {
 	// DeleteCancelled removes a cancelled booking's event from the calendar
 	// instead of keeping it with STATUS:CANCELLED.
 	DeleteCancelled bool
-	// StepHook, if set, is called as each step of a booking's change ends,
+	// CrashTestHook, if set, is called as each step of a booking's change ends,
 	// with the step's name, one of the Step* constants (see Steps):
 	// StepBookAfterEvent (the event written, the ledger not yet),
 	// StepBookAfterLedger (the row and its email recorded, the lock still
@@ -80,7 +80,7 @@ type ServiceConfig struct {
 	// kills itself at a step named in RDV_FAULT (cmd/rdv/fault.go). It runs
 	// on the request's goroutine, under the practitioner's lock but for
 	// book:before-notify: it must return quickly and not call the service.
-	StepHook func(step string)
+	CrashTestHook func(step string)
 	// SyncMaxCancel and SyncMaxCancelPercent bound what one pass of Sync or
 	// Reconcile may cancel because bookings' events are missing from the
 	// calendar: a pass that would cancel more than SyncMaxCancel of a
@@ -121,7 +121,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		keys:            k,
 		confirmWithin:   cfg.ConfirmWithin,
 		deleteCancelled: cfg.DeleteCancelled,
-		stepHook:        cfg.StepHook,
+		stepHook:        cfg.CrashTestHook,
 		intentGrace:     cfg.IntentGrace,
 		process:         cfg.Process,
 
@@ -156,7 +156,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	return s, nil
 }
 
-// The steps ServiceConfig.StepHook is called with, as each ends.
+// The steps ServiceConfig.CrashTestHook is called with, as each ends.
 const (
 	StepBookAfterEvent        = "book:after-event"        // the event written, the ledger not yet
 	StepBookAfterLedger       = "book:after-ledger"       // the row and its email recorded, the lock still held
@@ -171,7 +171,7 @@ const (
 	StepExpireAfterLedger     = "expire:after-ledger"     //
 )
 
-// Steps returns every step StepHook may be called with, in the order of a
+// Steps returns every step CrashTestHook may be called with, in the order of a
 // booking's life.
 func Steps() []string {
 	return []string{
@@ -183,7 +183,7 @@ func Steps() []string {
 	}
 }
 
-// step reports the end of step to the StepHook, if any.
+// step reports the end of step to the CrashTestHook, if any.
 func (s *Service) step(step string) {
 	if s.stepHook != nil {
 		s.stepHook(step)

@@ -111,7 +111,7 @@ func newFixture(t *testing.T, cfg ...func(*booking.ServiceConfig)) *fixture {
 	c := booking.ServiceConfig{
 		Store: f.store, Notifier: f.notes, Now: f.clock.Now, Secret: secret,
 		Logger: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		StepHook: func(step string) {
+		CrashTestHook: func(step string) {
 			f.mu.Lock()
 			f.steps = append(f.steps, step)
 			f.mu.Unlock()
@@ -566,7 +566,7 @@ func TestServiceSetup(t *testing.T) {
 	}
 }
 
-// StepHook is called with the exported step names only.
+// CrashTestHook is called with the exported step names only.
 func TestStepNames(t *testing.T) {
 	f := newFixture(t)
 	_, tok := f.book("suivi", at(1, 9, 0))

@@ -26,7 +26,7 @@ import (
 // TestCrashAtEachStep kills rdv (SIGKILL) at each step of a booking's
 // change: the binary built with -tags rdvfault kills itself at the step
 // that RDV_FAULT names (see fault_rdvfault.go and
-// booking.ServiceConfig.StepHook), while serving the request that makes
+// booking.ServiceConfig.CrashTestHook), while serving the request that makes
 // the change, or while running its expiry job. The test checks the half
 // state the crash left in ledger and calendar, which proves the process
 // died at that step; then starts the normal binary on the same data

@@ -16,7 +16,7 @@ import (
 )
 
 // faultSteps are the steps at which RDV_FAULT may stop the process: the
-// names booking.ServiceConfig.StepHook is called with.
+// names booking.ServiceConfig.CrashTestHook is called with.
 var faultSteps = booking.Steps()
 
 // With RDV_FAULT=STEP, the process sends itself SIGKILL the first time the

@@ -28,7 +28,7 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 		SyncInterval:         c.Booking.SyncInterval.Duration,
 		Logger:               logger,
 		Now:                  c.now,
-		StepHook:             stepHook, // nil but in the crash tests' build (fault.go)
+		CrashTestHook:        stepHook, // nil but in the crash tests' build (fault.go)
 	}
 	var err error
 	if c.SecretFile != "" {
