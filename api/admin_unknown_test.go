@@ -51,7 +51,7 @@ func newUnknownEnv(t *testing.T) (*env, unknownCalendar, *sentNotifier) {
 	t.Helper()
 	cal := unknownCalendar{newFakeCalendar()}
 	sent := &sentNotifier{}
-	e := &env{t: t, cal: cal.Calendar, store: newFakeStore(t), notes: &bookingtest.Notifier{}, logs: &syncBuffer{}}
+	e := &env{t: t, cal: cal.Calendar, store: newFakeStore(t), notes: &bookingtest.Notifier{}, logs: &bookingtest.LogBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := func() time.Time { return testNow }
 	e.svc = mustNewService(t, booking.ServiceConfig{Store: e.store, Notifier: sent, Now: now, Logger: log})

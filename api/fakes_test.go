@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	_ "time/tzdata" // the tests must not depend on the host's zoneinfo
@@ -44,24 +42,6 @@ func (s *fakeStore) status(token string) booking.Status {
 		return ""
 	}
 	return b.Status
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // The fixture: one practitioner in Paris, open weekdays 09:00–12:00 and
@@ -114,14 +94,14 @@ type env struct {
 	cal   *bookingtest.Calendar
 	store *fakeStore
 	notes *bookingtest.Notifier
-	logs  *syncBuffer
+	logs  *bookingtest.LogBuffer
 	ready func(context.Context) error
 	pages []string // bodies of the HTML responses
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, cal: newFakeCalendar(), store: newFakeStore(t), notes: &bookingtest.Notifier{}, logs: &syncBuffer{}}
+	e := &env{t: t, cal: newFakeCalendar(), store: newFakeStore(t), notes: &bookingtest.Notifier{}, logs: &bookingtest.LogBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := func() time.Time { return testNow }
 	e.svc = mustNewService(t, booking.ServiceConfig{Store: e.store, Notifier: e.notes, Now: now, Logger: log})

@@ -1,7 +1,6 @@
 package booking_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -66,24 +65,6 @@ func testPractitioner() booking.Practitioner {
 	return p
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // fixture is a Service for testPractitioner on the doubles.
 type fixture struct {
 	t     *testing.T
@@ -92,7 +73,7 @@ type fixture struct {
 	store *bookingtest.Store
 	notes *bookingtest.Notifier
 	clock *bookingtest.Clock
-	logs  *syncBuffer
+	logs  *bookingtest.LogBuffer
 
 	mu    sync.Mutex
 	steps []string
@@ -106,7 +87,7 @@ func newFixture(t *testing.T, cfg ...func(*booking.ServiceConfig)) *fixture {
 	t.Helper()
 	f := &fixture{
 		t: t, cal: bookingtest.NewCalendar(), store: bookingtest.NewStore(),
-		notes: &bookingtest.Notifier{}, clock: bookingtest.NewClock(testNow), logs: &syncBuffer{},
+		notes: &bookingtest.Notifier{}, clock: bookingtest.NewClock(testNow), logs: &bookingtest.LogBuffer{},
 	}
 	c := booking.ServiceConfig{
 		Store: f.store, Notifier: f.notes, Now: f.clock.Now, Secret: secret,
@@ -600,4 +581,6 @@ func TestStepNames(t *testing.T) {
 
 type slogLogger = slog.Logger
 
-func newQuietLogger(w *syncBuffer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+func newQuietLogger(w *bookingtest.LogBuffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, nil))
+}

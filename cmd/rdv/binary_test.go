@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rdvlibre/rdv/internal/bookingtest"
 	"github.com/rdvlibre/rdv/internal/testservers"
 )
 
@@ -118,29 +119,11 @@ type rdvProcess struct {
 	name  string
 	base  string // http://127.0.0.1:PORT
 	cmd   *exec.Cmd
-	logs  *syncBuffer
+	logs  *bookingtest.LogBuffer
 	done  chan struct{} // closed when the process has exited
 	state *os.ProcessState
 	// retried: the process could not listen and another took its place.
 	retried bool
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startRdv runs bin serve with the configuration file config and the data
@@ -161,7 +144,7 @@ func startRdv(tb testing.TB, name, bin, config, data string, env ...string) *rdv
 // failing tb.
 func spawnRdv(tb testing.TB, name, bin, config, data string, env ...string) (*rdvProcess, error) {
 	for attempt := 1; ; attempt++ {
-		p := &rdvProcess{tb: tb, name: name, logs: &syncBuffer{}, done: make(chan struct{})}
+		p := &rdvProcess{tb: tb, name: name, logs: &bookingtest.LogBuffer{}, done: make(chan struct{})}
 		port, err := freePort()
 		if err != nil {
 			return nil, err

@@ -20,6 +20,7 @@ import (
 	"github.com/rdvlibre/rdv/caldav"
 	"github.com/rdvlibre/rdv/davserver"
 	"github.com/rdvlibre/rdv/ics"
+	"github.com/rdvlibre/rdv/internal/bookingtest"
 	"github.com/rdvlibre/rdv/internal/testservers"
 	"github.com/rdvlibre/rdv/store"
 )
@@ -200,7 +201,7 @@ func testForeignEvents(t *testing.T, dav davServer, storeAddr string) {
 	before := read()
 
 	// rdv on an empty store.
-	var logs syncBuffer
+	var logs bookingtest.LogBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	cfg := dav.cfg
 	cfg.Location, cfg.Logger, cfg.Timeout = paris, logger, 10*time.Second
