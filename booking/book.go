@@ -64,6 +64,11 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 		return nil, "", FieldError(FieldStart, ReasonInvalid, "%s is not a bookable start for %q: pick one from the slots list", start.Format(time.RFC3339), t.ID)
 	}
 
+	// The limits, checked early so that a patient past one does not wait
+	// for the lock to be told; checked again under it.
+	if err := s.checkNewBooking(ctx, e, req.Patient); err != nil {
+		return nil, "", err
+	}
 	unlock, err := s.locker.Lock(ctx, e.p.ID)
 	if err != nil {
 		return nil, "", err
@@ -86,6 +91,9 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 		if b, token, found, err := s.replay(ctx, key); found || err != nil {
 			return b, token, nil, err
 		}
+	}
+	if err := s.checkNewBooking(ctx, e, patient); err != nil {
+		return nil, "", nil, err
 	}
 	q, err := s.freshQuery(ctx, e, t, start, "")
 	if err != nil {

@@ -44,6 +44,10 @@ type Booking struct {
 	Sequence       int    // iCalendar SEQUENCE of the event
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// Moves counts the times the patient moved the booking (Reschedule);
+	// ServiceConfig.Limits.MovesPerBooking bounds it. The practitioner's
+	// own moves do not count.
+	Moves int
 	// Revision is the version of the booking's ledger row: 0 when it is
 	// created, one more with each update the store records. An update is
 	// recorded only if the row still has the Revision it was read with

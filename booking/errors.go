@@ -3,6 +3,7 @@ package booking
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes of the application. Adapters wrap their failures in an *Error with
@@ -13,6 +14,7 @@ const (
 	EConflict    = "conflict"    // the slot is no longer free, or the object changed
 	EUnavailable = "unavailable" // a dependency (the calendar, the store) cannot be reached
 	EInternal    = "internal"    // anything else; never shown to users in detail
+	ELimit       = "limit"       // a limit on what one patient, or the public, may do was reached (see Limits)
 )
 
 // ErrForeignEvent is the cause of the error Calendar.Event returns for an
@@ -40,7 +42,12 @@ type Error struct {
 	Message string
 	Field   string // one of the Field* names, or "" when no one input is at fault
 	Reason  string // one of the Reason* codes, or "" with no Field
-	Err     error
+	// Limit names the limit an ELimit error is about (one of the Limit*
+	// names), and RetryAfter, when it is not 0, how long until trying again
+	// can succeed.
+	Limit      string
+	RetryAfter time.Duration
+	Err        error
 }
 
 // The inputs an error may be about (Error.Field).
@@ -105,6 +112,16 @@ func ErrorField(err error) (field, reason string) {
 		return e.Field, e.Reason
 	}
 	return "", ""
+}
+
+// ErrorLimit returns the limit and the retry delay of the first *Error in
+// err's chain (see Error.Limit), or "", 0 when it names none.
+func ErrorLimit(err error) (limit string, retryAfter time.Duration) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Limit, e.RetryAfter
+	}
+	return "", 0
 }
 
 // ErrorMessage returns the user-facing message of the first *Error in err's

@@ -156,6 +156,9 @@ func (s *Service) Reschedule(ctx context.Context, token string, start time.Time)
 		if start.Equal(b.Start) {
 			return nil, nil
 		}
+		if err := s.checkMove(ctx, e, b); err != nil {
+			return nil, err
+		}
 		q, err := s.freshQuery(ctx, e, t, start, b.ID)
 		if err != nil {
 			return nil, err
@@ -176,6 +179,7 @@ func (s *Service) Reschedule(ctx context.Context, token string, start time.Time)
 		after := *b
 		after.Start, after.End = start, start.Add(t.Duration)
 		after.Sequence++
+		after.Moves++
 		return s.commit(ctx, e, a, &after, false, NotifyRescheduled)
 	})
 }

@@ -178,6 +178,10 @@ type Store interface {
 	// [Start, End) overlaps [from, to), whatever their status, ordered by
 	// start then id.
 	BookingsBetween(ctx context.Context, practitionerID string, from, to time.Time) ([]*Booking, error)
+	// MessagesTo returns how many outbox messages were recorded at or after
+	// since for bookings whose patient email is email, compared without
+	// case, whether sent, waiting or given up (see Limits.MessagesPerHour).
+	MessagesTo(ctx context.Context, email string, since time.Time) (int, error)
 	// PendingBookings returns up to limit bookings in status pending, oldest
 	// first (by CreatedAt).
 	PendingBookings(ctx context.Context, limit int) ([]*Booking, error)

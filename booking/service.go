@@ -34,6 +34,7 @@ type Service struct {
 	stepHook        func(step string)
 	intentGrace     time.Duration
 	process         string
+	limits          Limits
 	unknown         unknownEvents
 
 	// The guard against mass cancellation (sync.go).
@@ -95,6 +96,9 @@ type ServiceConfig struct {
 	// SettleIntents): longer than any request holds a practitioner's lock.
 	// DefaultIntentGrace if 0.
 	IntentGrace time.Duration
+	// Limits bound what one patient, and the public as a whole, may book,
+	// move and be emailed (see Limits); the zero value takes the defaults.
+	Limits Limits
 	// Process names this process in the write intents it records (for the
 	// operator); host:pid if "".
 	Process string
@@ -124,6 +128,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		stepHook:        cfg.CrashTestHook,
 		intentGrace:     cfg.IntentGrace,
 		process:         cfg.Process,
+		limits:          cfg.Limits.withDefaults(),
 
 		syncMaxCancel:        cfg.SyncMaxCancel,
 		syncMaxCancelPercent: cfg.SyncMaxCancelPercent,

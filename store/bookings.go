@@ -15,7 +15,7 @@ import (
 // bookingColumns are the columns scanBooking reads, in its order.
 const bookingColumns = `id, practitioner_id, type_id, start_at, end_at, status,
 	patient_name, patient_email, patient_phone, token_hash,
-	event_href, event_etag, sequence, created_at, updated_at, revision`
+	event_href, event_etag, sequence, created_at, updated_at, revision, moves`
 
 // execer is a *sql.DB or a *sql.Tx.
 type execer interface {
@@ -35,12 +35,12 @@ func createBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 	// ON CONFLICT makes a duplicate id a conflict whatever else collides, so
 	// that a retried create reads as one.
 	const q = `INSERT INTO bookings (` + bookingColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`
 	res, err := ex.ExecContext(ctx, q,
 		b.ID, b.PractitionerID, b.TypeID, formatTime(b.Start), formatTime(b.End), string(b.Status),
 		b.Patient.Name, b.Patient.Email, b.Patient.Phone, nullString(b.TokenHash),
-		b.EventHref, b.EventETag, b.Sequence, formatTime(b.CreatedAt), formatTime(b.UpdatedAt), b.Revision)
+		b.EventHref, b.EventETag, b.Sequence, formatTime(b.CreatedAt), formatTime(b.UpdatedAt), b.Revision, b.Moves)
 	if err != nil {
 		if code, ok := sqliteCode(err); ok && code == sqlite3.SQLITE_CONSTRAINT_UNIQUE && strings.Contains(err.Error(), "token_hash") {
 			return booking.WrapError(booking.EConflict, err, "store: booking "+b.ID+": manage token already in use")
@@ -58,7 +58,7 @@ func createBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 }
 
 // updateBooking saves on ex b's status, start and end, event href and ETag,
-// sequence, UpdatedAt and manage token hash, if the stored booking still has
+// sequence, UpdatedAt, manage token hash and moves, if the stored booking still has
 // revision b.Revision, and makes its revision b.Revision+1 (the
 // compare-and-set update of Record, see booking.Change); the other fields of
 // the stored booking are left as they were, and so is b. ENotFound if there
@@ -70,11 +70,11 @@ func updateBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 	}
 	const q = `UPDATE bookings
 		SET status = ?, start_at = ?, end_at = ?, event_href = ?, event_etag = ?,
-			sequence = ?, updated_at = ?, token_hash = ?, revision = revision + 1
+			sequence = ?, updated_at = ?, token_hash = ?, moves = ?, revision = revision + 1
 		WHERE id = ? AND revision = ?`
 	res, err := ex.ExecContext(ctx, q,
 		string(b.Status), formatTime(b.Start), formatTime(b.End), b.EventHref, b.EventETag,
-		b.Sequence, formatTime(b.UpdatedAt), nullString(b.TokenHash), b.ID, b.Revision)
+		b.Sequence, formatTime(b.UpdatedAt), nullString(b.TokenHash), b.Moves, b.ID, b.Revision)
 	if err != nil {
 		return wrapError(err, "cannot update booking %s", b.ID)
 	}
@@ -186,6 +186,8 @@ func checkBooking(b *booking.Booking) error {
 		return booking.Errorf(booking.EInvalid, "store: booking %s has a negative sequence", b.ID)
 	case b.Revision < 0:
 		return booking.Errorf(booking.EInvalid, "store: booking %s has a negative revision", b.ID)
+	case b.Moves < 0:
+		return booking.Errorf(booking.EInvalid, "store: booking %s has a negative count of moves", b.ID)
 	}
 	for _, t := range []time.Time{b.Start, b.End, b.CreatedAt, b.UpdatedAt} {
 		if !storable(t) {
@@ -218,7 +220,7 @@ func scanBooking(row rowScanner) (*booking.Booking, error) {
 	)
 	err := row.Scan(&b.ID, &b.PractitionerID, &b.TypeID, &start, &end, &status,
 		&b.Patient.Name, &b.Patient.Email, &b.Patient.Phone, &token,
-		&b.EventHref, &b.EventETag, &b.Sequence, &createdAt, &updatedAt, &b.Revision)
+		&b.EventHref, &b.EventETag, &b.Sequence, &createdAt, &updatedAt, &b.Revision, &b.Moves)
 	if err != nil {
 		return nil, err
 	}

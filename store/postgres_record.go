@@ -88,12 +88,12 @@ func pgCreateBooking(ctx context.Context, ex pgExecer, b *booking.Booking) error
 	created, createdNS := splitTime(b.CreatedAt)
 	updated, updatedNS := splitTime(b.UpdatedAt)
 	const q = `INSERT INTO bookings (` + pgBookingColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 		ON CONFLICT (id) DO NOTHING`
 	tag, err := ex.Exec(ctx, q,
 		b.ID, b.PractitionerID, b.TypeID, start, startNS, end, endNS, string(b.Status),
 		b.Patient.Name, b.Patient.Email, b.Patient.Phone, nullText(b.TokenHash),
-		b.EventHref, b.EventETag, b.Sequence, created, createdNS, updated, updatedNS, b.Revision)
+		b.EventHref, b.EventETag, b.Sequence, created, createdNS, updated, updatedNS, b.Revision, b.Moves)
 	if err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "bookings_token_hash" {
@@ -117,11 +117,11 @@ func pgUpdateBooking(ctx context.Context, ex pgExecer, b *booking.Booking) error
 	const q = `UPDATE bookings
 		SET status = $1, start_at = $2, start_ns = $3, end_at = $4, end_ns = $5,
 			event_href = $6, event_etag = $7, sequence = $8, updated_at = $9, updated_ns = $10,
-			token_hash = $13, revision = revision + 1
+			token_hash = $13, moves = $14, revision = revision + 1
 		WHERE id = $11 AND revision = $12`
 	tag, err := ex.Exec(ctx, q,
 		string(b.Status), start, startNS, end, endNS, b.EventHref, b.EventETag,
-		b.Sequence, updated, updatedNS, b.ID, b.Revision, nullText(b.TokenHash))
+		b.Sequence, updated, updatedNS, b.ID, b.Revision, nullText(b.TokenHash), b.Moves)
 	if err != nil {
 		return wrapPgError(err, "cannot update booking %s", b.ID)
 	}

@@ -31,6 +31,7 @@ const (
 	OpBookingsBetween   Op = "bookings-between"
 	OpPendingBookings   Op = "pending-bookings"
 	OpIdempotencyRecord Op = "idempotency-record"
+	OpMessagesTo        Op = "messages-to"
 	OpClaimOutbox       Op = "claim-outbox"
 	OpOutboxSent        Op = "outbox-sent"
 	OpOutboxRetry       Op = "outbox-retry"

@@ -149,7 +149,7 @@ func (s *Store) record(c booking.Change) error {
 		u := copyBooking(b)
 		n.Status, n.Start, n.End = u.Status, u.Start, u.End
 		n.EventHref, n.EventETag, n.Sequence = u.EventHref, u.EventETag, u.Sequence
-		n.UpdatedAt, n.TokenHash = u.UpdatedAt, u.TokenHash
+		n.UpdatedAt, n.TokenHash, n.Moves = u.UpdatedAt, u.TokenHash, u.Moves
 		n.Revision = old.Revision + 1
 		s.bookings[b.ID] = n
 	}
@@ -251,6 +251,23 @@ func (s *Store) PendingBookings(_ context.Context, limit int) ([]*booking.Bookin
 		out = out[:max(limit, 0)]
 	}
 	return out, nil
+}
+
+// MessagesTo implements booking.Store.
+func (s *Store) MessagesTo(_ context.Context, email string, since time.Time) (int, error) {
+	if err := s.enter(OpMessagesTo); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, e := range s.outbox {
+		b := s.bookings[e.m.BookingID]
+		if b != nil && strings.EqualFold(b.Patient.Email, email) && !e.m.CreatedAt.Before(since) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // IdempotencyRecord implements booking.Store.
@@ -505,6 +522,13 @@ func (s *Store) Bookings() []*booking.Booking {
 	}
 	sortBookings(out)
 	return out
+}
+
+// Len returns how many bookings the store holds, whatever their status.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.bookings)
 }
 
 // Row returns the booking id as the ledger holds it, or nil.
