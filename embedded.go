@@ -51,6 +51,12 @@ func (d *embeddedDAV) open(dataDir string) error {
 	if err != nil {
 		return err
 	}
+	// What one client may send and store, since the server may be in front
+	// of the public and holds its calendars in memory: davserver's defaults
+	// (1 MiB per object and per request body, 10000 objects per calendar).
+	backend.MaxResourceSize = davserver.DefaultMaxResourceSize
+	backend.MaxRequestSize = davserver.DefaultMaxRequestSize
+	backend.MaxObjectsPerCalendar = davserver.DefaultMaxObjectsPerCalendar
 	d.backend = backend
 	d.handler = basicAuth(davserver.NewHandler(backend, davPrefix), davUser, d.password)
 	d.client = &http.Client{Transport: davserver.InProcessTransport(d.handler)}

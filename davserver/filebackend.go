@@ -53,6 +53,20 @@ type FileBackend struct {
 	// and dates (RFC 4791 section 9.9). nil means UTC. Set it before serving.
 	Location *time.Location
 
+	// MaxResourceSize is the size in bytes of the largest calendar object
+	// a PUT may send; a larger one is refused with 413, and calendars
+	// advertise it as CALDAV:max-resource-size (RFC 4791 section 5.2.5).
+	// MaxRequestSize is that of the body of any other request (PROPFIND,
+	// REPORT, MKCALENDAR…), beyond which it is refused with 413 too.
+	// MaxObjectsPerCalendar is how many objects a calendar may hold: a PUT
+	// that would add one more is refused with 507 (Insufficient Storage),
+	// one that replaces an object is not. Zero means DefaultMaxResourceSize,
+	// DefaultMaxRequestSize and DefaultMaxObjectsPerCalendar. Set them
+	// before serving.
+	MaxResourceSize       int64
+	MaxRequestSize        int64
+	MaxObjectsPerCalendar int
+
 	// rawData, for tests of clients, makes sync-collection answers carry
 	// each object's stored bytes as they are, odd ones included, like
 	// sabre/dav writes its answers (see xmlWriter.rawText): such an answer
@@ -316,6 +330,7 @@ func (b *FileBackend) calendar(name string) (*caldav.Calendar, error) {
 	}
 	return &caldav.Calendar{
 		Path:                  b.calendarPath(name),
+		MaxResourceSize:       b.maxResourceSize(),
 		Name:                  meta.DisplayName,
 		Description:           meta.Description,
 		SupportedComponentSet: []string{ical.CompEvent},
@@ -435,6 +450,9 @@ func (b *FileBackend) put(p string, data *ical.Calendar, opts *caldav.PutCalenda
 				return nil, caldav.NewPreconditionError(caldav.PreconditionNoUIDConflict)
 			}
 		}
+	}
+	if stored == nil && len(st.objects) >= b.maxObjects() {
+		return nil, errCalendarFull
 	}
 	return b.write(st, cal, obj, data)
 }

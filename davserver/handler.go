@@ -34,6 +34,10 @@ import (
 // REPORT (RFC 6578) on a calendar, so that a client that knows a calendar
 // asks what changed in one small request (see FileBackend). A FileBackend is
 // served under one prefix at a time.
+//
+// It bounds what a client may send and store: request bodies
+// (MaxResourceSize for a PUT, MaxRequestSize for the others, else 413) and
+// the objects of a calendar (MaxObjectsPerCalendar, else 507).
 func NewHandler(b *FileBackend, prefix string) http.Handler {
 	prefix = "/" + strings.Trim(prefix, "/") + "/"
 	if prefix == "//" {
@@ -46,6 +50,9 @@ func NewHandler(b *FileBackend, prefix string) http.Handler {
 	principals := &caldav.Handler{Backend: be, Prefix: prefix + "principals"}
 	main := &caldav.Handler{Backend: be, Prefix: strings.TrimSuffix(prefix, "/")}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !b.readBody(w, r) {
+			return
+		}
 		p := r.URL.Path
 		switch {
 		case p == "/.well-known/caldav" || p == "/.well-known/caldav/":
@@ -111,7 +118,7 @@ func (b *FileBackend) mkcalendar(r *http.Request) error {
 			} `xml:"DAV: prop"`
 		} `xml:"DAV: set"`
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	body, err := io.ReadAll(r.Body) // bounded by NewHandler (readBody)
 	if err != nil {
 		return webdav.NewHTTPError(http.StatusBadRequest, err)
 	}

@@ -20,8 +20,6 @@ import (
 // removed since a sync-token, from the calendar's log of changes (see
 // calendarState). Every other request goes to go-webdav's handler.
 
-const maxReportBody = 16 << 20
-
 // XML namespaces: WebDAV (RFC 4918), CalDAV (RFC 4791) and CalendarServer's
 // (getctag).
 const (
@@ -49,14 +47,15 @@ var (
 )
 
 // collectionAllProps are the properties of a calendar an allprop PROPFIND
-// gets: not the sync-token nor the supported reports (RFC 6578 section 4,
-// RFC 3253 section 3.1.5).
+// gets: not the sync-token, the supported reports nor max-resource-size
+// (RFC 6578 section 4, RFC 3253 section 3.1.5, RFC 4791 section 5.2.5).
 var collectionAllProps = []xml.Name{
 	propResourceType, propDisplayName, propPrincipal, propDescription,
 	propComponentSet, propDataTypes, propCTag,
 }
 
-var collectionProps = append(append([]xml.Name(nil), collectionAllProps...), propSyncToken, propReportSet)
+// collectionProps are all the properties of a calendar.
+var collectionProps = append(append([]xml.Name(nil), collectionAllProps...), propSyncToken, propReportSet, propMaxResourceSize)
 
 // propNames is the content of a DAV:prop element of a request.
 type propNames struct {
@@ -90,7 +89,7 @@ func (b *FileBackend) isCalendarPath(p string) bool {
 // servePropfind answers a PROPFIND (Depth: 0) of a calendar collection.
 func (b *FileBackend) servePropfind(w http.ResponseWriter, r *http.Request) {
 	cal, _, _ := b.split(r.URL.Path)
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxReportBody))
+	body, err := io.ReadAll(r.Body) // bounded by NewHandler (readBody)
 	if err != nil {
 		http.Error(w, "davserver: cannot read the request", http.StatusBadRequest)
 		return
@@ -175,6 +174,8 @@ func (b *FileBackend) servePropfind(w http.ResponseWriter, r *http.Request) {
 			}
 		case propCTag:
 			return func() { x.text("CS:getctag", token) }
+		case propMaxResourceSize:
+			return func() { x.text("C:max-resource-size", strconv.FormatInt(b.maxResourceSize(), 10)) }
 		case propSyncToken:
 			return func() { x.text("D:sync-token", syncToken(token)) }
 		case propReportSet:
@@ -214,13 +215,9 @@ type syncIn struct {
 // serveReport answers a REPORT on a calendar collection: a sync-collection
 // here, any other with next (go-webdav's handler).
 func (b *FileBackend) serveReport(w http.ResponseWriter, r *http.Request, next http.Handler) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxReportBody+1))
+	body, err := io.ReadAll(r.Body) // bounded by NewHandler (readBody)
 	if err != nil {
 		http.Error(w, "davserver: cannot read the request", http.StatusBadRequest)
-		return
-	}
-	if len(body) > maxReportBody {
-		http.Error(w, "davserver: request too large", http.StatusRequestEntityTooLarge)
 		return
 	}
 	if rootName(body) != (xml.Name{Space: nsDAV, Local: "sync-collection"}) {

@@ -32,6 +32,9 @@ func NewRawHandler(b *FileBackend, prefix string) http.Handler {
 	b.rawData = true
 	b.mu.Unlock()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !b.readBody(w, r) {
+			return
+		}
 		b.mu.RLock()
 		cal, obj, ok := b.split(r.URL.Path)
 		b.mu.RUnlock()
