@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -48,7 +49,7 @@ func (s *Server) adminAuth(ctx huma.Context, next func(huma.Context)) {
 	}
 	sum := sha256.Sum256([]byte(token))
 	if subtle.ConstantTimeCompare(sum[:], s.adminTokenHash) != 1 {
-		s.log.WarnContext(ctx.Context(), "api: admin token refused", "route", ctx.Operation().Path)
+		s.authLog.warn(ctx.Context(), s.log, time.Now(), "api: admin token refused", "route", ctx.Operation().Path)
 		ctx.SetHeader("WWW-Authenticate", `Bearer realm="rdv admin", error="invalid_token"`)
 		_ = huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "the admin token is not valid")
 		return

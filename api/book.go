@@ -119,6 +119,8 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 		case http.StatusUnprocessableEntity:
 			f.ErrorField, f.Error = frenchFormError(err, msg)
 			s.render(w, r, status, "book", "Réserver ce créneau", f)
+		case http.StatusTooManyRequests:
+			s.limitPage(w, r, err, s.contactOf(f.PractitionerID), nil)
 		case http.StatusConflict:
 			s.errorPage(w, r, status, &errorView{
 				Heading:  "Ce créneau vient d'être pris",

@@ -20,6 +20,7 @@ var statusByCode = map[string]int{
 	booking.EConflict:    http.StatusConflict,
 	booking.EUnavailable: http.StatusServiceUnavailable,
 	booking.EInternal:    http.StatusInternalServerError,
+	booking.ELimit:       http.StatusTooManyRequests,
 }
 
 // internalError is all a client learns of an unexpected error.
@@ -51,7 +52,11 @@ func (s *Server) problem(ctx context.Context, err error) (int, string) {
 // operation returns.
 func (s *Server) apiError(ctx context.Context, err error) error {
 	status, msg := s.problem(ctx, err)
-	return huma.NewError(status, msg)
+	herr := huma.NewError(status, msg)
+	if _, wait := booking.ErrorLimit(err); status == http.StatusTooManyRequests && wait > 0 {
+		return huma.ErrorWithHeaders(herr, http.Header{"Retry-After": {retryAfter(wait)}})
+	}
+	return herr
 }
 
 // sanitizeProblem is a huma transformer for the errors huma produces itself

@@ -114,6 +114,9 @@ func newEnv(t *testing.T) *env {
 		Logger:  log,
 		Now:     now,
 		Ready:   func(ctx context.Context) error { return e.ready(ctx) },
+		// Every request of these tests comes from one address; the rate
+		// limits have their own tests (ratelimit_test.go).
+		NoRateLimits: true,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -182,6 +182,14 @@ func (s *Server) manageAction(w http.ResponseWriter, r *http.Request, action fun
 // to the booking's page.
 func (s *Server) manageError(w http.ResponseWriter, r *http.Request, err error, back string) {
 	status, _ := s.problem(r.Context(), err)
+	if status == http.StatusTooManyRequests {
+		contact := ""
+		if a, aerr := s.svc.BookingByToken(r.Context(), r.PathValue("token")); aerr == nil {
+			contact = a.Practitioner.Contact
+		}
+		s.limitPage(w, r, err, contact, &errorView{LinkHref: back, LinkText: "Retour au rendez-vous"})
+		return
+	}
 	v := errorViews[status]
 	switch status {
 	case http.StatusNotFound:

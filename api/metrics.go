@@ -1,8 +1,11 @@
 package api
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -18,6 +21,7 @@ type metrics struct {
 	mu      sync.Mutex
 	started time.Time
 	series  map[seriesKey]*seriesValue
+	limits  map[string]uint64 // requests refused by the rate limits, by class
 }
 
 type seriesKey struct {
@@ -35,7 +39,14 @@ type seriesValue struct {
 var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
 func newMetrics(now time.Time) *metrics {
-	return &metrics{started: now, series: map[seriesKey]*seriesValue{}}
+	return &metrics{started: now, series: map[seriesKey]*seriesValue{}, limits: map[string]uint64{}}
+}
+
+// limited counts a request of class refused by the rate limits.
+func (m *metrics) limited(class string) {
+	m.mu.Lock()
+	m.limits[class]++
+	m.mu.Unlock()
 }
 
 // observe records one request.
@@ -89,6 +100,10 @@ func (m *metrics) write(w io.Writer) {
 		vals[i] = seriesValue{count: v.count, sum: v.sum, buckets: slices.Clone(v.buckets)}
 	}
 	started := m.started
+	limits := make(map[string]uint64, len(m.limits))
+	for k, v := range m.limits {
+		limits[k] = v
+	}
 	m.mu.Unlock()
 
 	fmt.Fprintf(w, "# HELP rdv_start_time_seconds Start time of the process since the Unix epoch.\n# TYPE rdv_start_time_seconds gauge\nrdv_start_time_seconds %d\n", started.Unix())
@@ -106,14 +121,47 @@ func (m *metrics) write(w io.Writer) {
 		fmt.Fprintf(w, "rdv_http_request_duration_seconds_sum{%s} %g\n", l, vals[i].sum)
 		fmt.Fprintf(w, "rdv_http_request_duration_seconds_count{%s} %d\n", l, vals[i].count)
 	}
+	fmt.Fprint(w, "# HELP rdv_http_rate_limited_total Requests refused by the per-client rate limits, by kind of request.\n# TYPE rdv_http_rate_limited_total counter\n")
+	for _, c := range slices.Sorted(maps.Keys(limits)) {
+		fmt.Fprintf(w, "rdv_http_rate_limited_total{class=%q} %d\n", c, limits[c])
+	}
 }
 
 func (k seriesKey) labels() string {
 	return fmt.Sprintf("method=%q,route=%q,status=\"%d\"", k.method, k.route, k.status)
 }
 
-// serveMetrics answers GET /metrics.
+// serveMetrics answers GET /metrics: to anyone with Config.PublicMetrics,
+// otherwise only with the admin token (404 when there is none), so that
+// booking volumes and probing traffic are not public.
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if !s.publicMetrics {
+		if s.adminTokenHash == nil {
+			s.errorPage(w, r, http.StatusNotFound, nil)
+			return
+		}
+		token, ok := bearerToken(r.Header.Get("Authorization"))
+		sum := sha256.Sum256([]byte(token))
+		if !ok || subtle.ConstantTimeCompare(sum[:], s.adminTokenHash) != 1 {
+			if ok {
+				s.authLog.warn(r.Context(), s.log, time.Now(), "api: admin token refused", "route", "/metrics")
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="rdv admin"`)
+			http.Error(w, "metrics need the admin token: Authorization: Bearer TOKEN", http.StatusUnauthorized)
+			return
+		}
+	}
+	s.writeMetrics(w)
+}
+
+// MetricsHandler returns a handler that serves the metrics to anyone who
+// reaches it, for a listener of the host's own that the public can't
+// reach (rdv -metrics-addr).
+func (s *Server) MetricsHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.writeMetrics(w) })
+}
+
+func (s *Server) writeMetrics(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	s.metrics.write(w)

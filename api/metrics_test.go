@@ -16,7 +16,7 @@ func TestMetrics(t *testing.T) {
 	e.do("BREW", "/v1/practitioners", nil)
 
 	rec := httptest.NewRecorder()
-	e.srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	e.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain; version=0.0.4") {
 		t.Fatalf("GET /metrics: %d %s", rec.Code, rec.Header().Get("Content-Type"))
 	}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -14,45 +13,13 @@ import (
 func (s *Server) registerPages() {
 	s.mux.HandleFunc("GET /{$}", s.home)
 	s.mux.HandleFunc("GET /book", s.bookForm)
-	s.mux.HandleFunc("POST /book", s.sameSite(s.book))
+	s.mux.HandleFunc("POST /book", s.formGuard(s.book))
 	s.mux.HandleFunc("GET /manage/{token}", s.manage)
-	s.mux.HandleFunc("POST /manage/{token}/confirm", s.sameSite(s.confirm))
-	s.mux.HandleFunc("POST /manage/{token}/cancel", s.sameSite(s.cancel))
-	s.mux.HandleFunc("POST /manage/{token}/reschedule", s.sameSite(s.reschedule))
+	s.mux.HandleFunc("POST /manage/{token}/confirm", s.formGuard(s.confirm))
+	s.mux.HandleFunc("POST /manage/{token}/cancel", s.formGuard(s.cancel))
+	s.mux.HandleFunc("POST /manage/{token}/reschedule", s.formGuard(s.reschedule))
 	s.mux.HandleFunc("GET /static/style.css", s.style)
 	s.mux.HandleFunc("/", s.pageNoRoute)
-}
-
-// sameSite rejects, with 403, a form posted from another site: one whose
-// Sec-Fetch-Site header says "cross-site", or whose Origin header names a host
-// other than the request's. It also caps the size of the body.
-func (s *Server) sameSite(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if !sameOrigin(r) {
-			s.errorPage(w, r, http.StatusForbidden, nil)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
-		next(w, r)
-	}
-}
-
-func sameOrigin(r *http.Request) bool {
-	site := r.Header.Get("Sec-Fetch-Site")
-	if site != "" && site != "same-origin" && site != "none" {
-		return false
-	}
-	switch o := r.Header.Get("Origin"); o {
-	case "":
-		return true
-	case "null":
-		// Under Referrer-Policy no-referrer browsers send "null"; accept it
-		// only when Fetch Metadata vouches for the origin.
-		return site == "same-origin"
-	default:
-		u, err := url.Parse(o)
-		return err == nil && strings.EqualFold(u.Host, r.Host)
-	}
 }
 
 // errorView is the content of the error page.
@@ -72,6 +39,7 @@ var errorViews = map[int]errorView{
 	http.StatusRequestEntityTooLarge: {Heading: "Requête trop volumineuse", Message: "Les informations envoyées sont trop longues."},
 	http.StatusUnprocessableEntity:   {Heading: "Informations invalides", Message: "Les informations reçues ne sont pas valides."},
 	http.StatusInternalServerError:   {Heading: "Erreur interne", Message: "Une erreur inattendue s'est produite. Réessayez plus tard."},
+	http.StatusTooManyRequests:       {Heading: "Trop de demandes", Message: "Trop de demandes sont venues de votre connexion en peu de temps. Patientez quelques minutes, puis réessayez."},
 	http.StatusServiceUnavailable:    {Heading: "Agenda momentanément indisponible", Message: "L'agenda ne répond pas pour le moment. Réessayez dans quelques minutes."},
 }
 

@@ -272,7 +272,8 @@ func TestCrossSitePost(t *testing.T) {
 		{"Origin of another host", []string{"Origin", "https://evil.example"}},
 		{"null Origin", []string{"Origin", "null"}},
 		{"null Origin, same site", []string{"Origin", "null", "Sec-Fetch-Site", "same-site"}},
-		{"same site but other origin", []string{"Sec-Fetch-Site", "same-origin", "Origin", "http://example.com.evil.example"}},
+		{"a sibling subdomain", []string{"Sec-Fetch-Site", "same-site", "Origin", "https://evil.example.org"}},
+		{"another host, no Fetch Metadata", []string{"Origin", "http://example.com.evil.example"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,6 +51,21 @@ type Config struct {
 	// at least MinAdminTokenLen characters, random. Empty disables the admin
 	// API, which then answers 404.
 	AdminToken string
+	// RateLimits are the per-client limits of the public endpoints; the
+	// zero value takes the defaults (see RateLimits). NoRateLimits turns
+	// them off.
+	RateLimits RateLimits
+	// NoRateLimits turns the per-client rate limits off, for a server
+	// only trusted clients reach, or load tests.
+	NoRateLimits bool
+	// CORSOrigins are the origins ("https://www.cabinet-martin.fr") whose
+	// pages may call the public JSON API from a browser (CORS). None by
+	// default: only rdv's own pages and clients that are not browsers.
+	CORSOrigins []string
+	// PublicMetrics serves GET /metrics to anyone. By default it needs the
+	// admin token as a bearer token, and is not served without one; a host
+	// can also serve MetricsHandler on a listener of its own.
+	PublicMetrics bool
 }
 
 // Server is the HTTP face of rdv: the JSON API, its OpenAPI document and
@@ -70,17 +85,22 @@ type Config struct {
 //	mux.Handle("/dav/", davHandler)
 //	mux.Handle("/", apiServer)
 type Server struct {
-	svc      *booking.Service
-	baseURL  string // without a trailing slash
-	basePath string // path of baseURL without a trailing slash, "" at the root
-	log      *slog.Logger
-	ready    func(context.Context) error
-	maxBody  int64
-	now      func() time.Time
-	mux      *http.ServeMux
-	api      huma.API
-	pages    map[string]*template.Template
-	metrics  *metrics
+	svc           *booking.Service
+	baseURL       string // without a trailing slash
+	basePath      string // path of baseURL without a trailing slash, "" at the root
+	log           *slog.Logger
+	ready         func(context.Context) error
+	maxBody       int64
+	now           func() time.Time
+	mux           *http.ServeMux
+	api           huma.API
+	pages         map[string]*template.Template
+	metrics       *metrics
+	limiter       *limiter // nil when the rate limits are off
+	origins       []string
+	cop           *http.CrossOriginProtection
+	publicMetrics bool
+	authLog       logThrottle
 	// adminTokenHash is the SHA-256 of Config.AdminToken, nil when the
 	// admin API is disabled.
 	adminTokenHash []byte
@@ -106,6 +126,19 @@ func New(cfg Config) (*Server, error) {
 		mux:      http.NewServeMux(),
 	}
 	s.metrics = newMetrics(time.Now())
+	if !cfg.NoRateLimits {
+		s.limiter = newLimiter(cfg.RateLimits)
+	}
+	for _, o := range cfg.CORSOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+			return nil, fmt.Errorf("api: CORS origin %q must be a scheme and a host, such as https://www.example.org", o)
+		}
+		s.origins = append(s.origins, o)
+	}
+	s.cop = s.newCrossOriginProtection()
+	s.publicMetrics = cfg.PublicMetrics
+	s.authLog.every = time.Minute
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -167,6 +200,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"method", r.Method, "route", route(r), "status", sw.status,
 			"duration", d)
 	}()
+	if s.guard(sw, r) {
+		return
+	}
 	// The mux sets r.Pattern on r itself, which the log above reads.
 	s.mux.ServeHTTP(sw, r)
 }

@@ -250,16 +250,16 @@ func TestBookingLifecycle(t *testing.T) {
 	// Unknown and malformed tokens.
 	wantProblem(t, e.do(http.MethodGet, "/v1/bookings/"+booking.NewToken(), nil), http.StatusNotFound, "no booking")
 	wantProblem(t, e.do(http.MethodGet, "/v1/bookings/nope", nil), http.StatusNotFound, "no booking")
-	wantProblem(t, e.do(http.MethodPost, "/v1/bookings/"+booking.NewToken()+"/cancel", nil), http.StatusNotFound, "no booking")
+	wantProblem(t, e.postJSON("/v1/bookings/"+booking.NewToken()+"/cancel", ""), http.StatusNotFound, "no booking")
 
 	// Confirming a confirmed booking changes nothing.
-	w = e.do(http.MethodPost, "/v1/bookings/"+token+"/confirm", nil)
+	w = e.postJSON("/v1/bookings/"+token+"/confirm", "")
 	if w.Code != http.StatusOK || decode(t, w)["status"] != "confirmed" {
 		t.Errorf("confirm: %d %s", w.Code, w.Body)
 	}
 
 	// Cancel: the slot is free again.
-	w = e.do(http.MethodPost, "/v1/bookings/"+token+"/cancel", nil)
+	w = e.postJSON("/v1/bookings/"+token+"/cancel", "")
 	if w.Code != http.StatusOK || decode(t, w)["status"] != "cancelled" {
 		t.Fatalf("cancel: %d %s", w.Code, w.Body)
 	}
@@ -267,7 +267,7 @@ func TestBookingLifecycle(t *testing.T) {
 		t.Error("the cancelled slot is not listed again")
 	}
 	// A cancelled booking can't be confirmed.
-	wantProblem(t, e.do(http.MethodPost, "/v1/bookings/"+token+"/confirm", nil), http.StatusConflict, "cancelled")
+	wantProblem(t, e.postJSON("/v1/bookings/"+token+"/confirm", ""), http.StatusConflict, "cancelled")
 	if got := e.notes.Kinds(""); !reflect.DeepEqual(got, []string{booking.NotifyCreated, booking.NotifyCancelled}) {
 		t.Errorf("notifications = %v", got)
 	}
@@ -295,7 +295,7 @@ func TestBookingPendingThenConfirmed(t *testing.T) {
 		t.Errorf("created = %v", created)
 	}
 	token := created["manage_token"].(string)
-	w = e.do(http.MethodPost, "/v1/bookings/"+token+"/confirm", nil)
+	w = e.postJSON("/v1/bookings/"+token+"/confirm", "")
 	if w.Code != http.StatusOK || decode(t, w)["status"] != "confirmed" {
 		t.Errorf("confirm: %d %s", w.Code, w.Body)
 	}
