@@ -26,6 +26,7 @@ type App struct {
 	store     store.DB
 	calendars map[string]*caldav.Calendar
 	handler   http.Handler
+	metrics   http.Handler // the metrics, for a listener of the host's own
 	logger    *slog.Logger
 	jobs      time.Duration // Options.JobsInterval
 	sync      time.Duration // Options.SyncInterval
@@ -101,6 +102,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		SyncMaxCancel:        opts.SyncMaxCancel,
 		SyncMaxCancelPercent: opts.SyncMaxCancelPercent,
 		IntentGrace:          opts.IntentGrace,
+		Limits:               opts.Limits,
 	})
 	if err != nil {
 		return nil, err
@@ -124,10 +126,16 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Ready:      a.Ready,
 		Now:        opts.Now,
 		AdminToken: opts.AdminToken,
+		// What the public may do.
+		RateLimits:    opts.RateLimits,
+		NoRateLimits:  opts.NoRateLimits,
+		CORSOrigins:   opts.CORSOrigins,
+		PublicMetrics: opts.PublicMetrics,
 	})
 	if err != nil {
 		return nil, err
 	}
+	a.metrics = web.MetricsHandler()
 	mux := http.NewServeMux()
 	mux.Handle("/", web)
 	if a.dav.handler != nil {
@@ -229,6 +237,10 @@ func (a *App) calendar(ctx context.Context, opts Options, p booking.Practitioner
 // CalDAV server, /dav/ and /.well-known/caldav. Mount it at the root of a
 // host's mux, or strip a prefix and set Options.BaseURL to match.
 func (a *App) Handler() http.Handler { return a.handler }
+
+// MetricsHandler serves the metrics (Prometheus text format) to anyone who
+// reaches it: for a listener of the host's own, not the public one.
+func (a *App) MetricsHandler() http.Handler { return a.metrics }
 
 // Service returns the booking service, for a host that books or reads
 // bookings from Go.

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/rdvlibre/rdv/api"
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/caldav"
 	"github.com/rdvlibre/rdv/notify"
@@ -47,6 +48,23 @@ type Options struct {
 	SyncMaxCancel        int
 	SyncMaxCancelPercent int
 	IntentGrace          time.Duration
+
+	// Limits bound what one patient, and the public as a whole, may book,
+	// move and be emailed, shared by the replicas through the store
+	// (booking.Limits); the zero value takes the defaults.
+	Limits booking.Limits
+	// RateLimits are the per-client limits of the public endpoints, per
+	// replica (api.RateLimits); the zero value takes the defaults.
+	// NoRateLimits turns them off.
+	RateLimits   api.RateLimits
+	NoRateLimits bool
+	// CORSOrigins are the origins whose pages may call the JSON API from a
+	// browser; none by default.
+	CORSOrigins []string
+	// PublicMetrics serves /metrics to anyone on Handler; by default it
+	// needs the admin token. MetricsHandler serves them on a listener of
+	// the host's own.
+	PublicMetrics bool
 
 	// JobsInterval is how often Run expires pending bookings, settles the
 	// calendar writes a crash cut short, sends the outbox and purges old

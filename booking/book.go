@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -64,23 +65,77 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 		return nil, "", FieldError(FieldStart, ReasonInvalid, "%s is not a bookable start for %q: pick one from the slots list", start.Format(time.RFC3339), t.ID)
 	}
 
-	// The limits, checked early so that a patient past one does not wait
-	// for the lock to be told; checked again under it.
-	if err := s.checkNewBooking(ctx, e, req.Patient); err != nil {
+	// Answered without waiting for the lock: a patient past a limit, and a
+	// slot the ledger already shows taken. Both are checked again under it.
+	rows, err := s.checkNewBookingRows(ctx, e, req.Patient)
+	if err != nil {
 		return nil, "", err
+	}
+	if rows == nil {
+		if rows, err = s.store.BookingsBetween(ctx, e.p.ID, start.Add(-24*time.Hour), start.Add(t.Duration+24*time.Hour)); err != nil {
+			return nil, "", err
+		}
+	}
+	lost := func(rows []*Booking) error {
+		err := lostTo(q, start, rows)
+		if err != nil && key != nil {
+			// Perhaps to a twin request with the same key: its result then.
+			if _, _, found, rerr := s.replay(ctx, key); found || rerr != nil {
+				return errReplay
+			}
+		}
+		return err
+	}
+	if err := lost(rows); err != nil {
+		return s.lostAnswer(ctx, key, err)
+	}
+	// One request at a time per practitioner goes on to the lock; those
+	// that wait learn at once when the bookings made meanwhile took their
+	// slot.
+	g := s.gate(e.p.ID)
+	if err := g.enter(ctx, lost); err != nil {
+		return s.lostAnswer(ctx, key, err)
 	}
 	unlock, err := s.locker.Lock(ctx, e.p.ID)
 	if err != nil {
+		g.leave(nil)
 		return nil, "", err
 	}
 	b, token, msgs, err := s.bookLocked(ctx, e, t, start, req.Patient, key)
 	unlock()
 	if err != nil {
+		g.leave(nil)
 		return nil, "", err
 	}
+	g.leave(b)
 	s.step(StepBookBeforeNotify)
 	s.deliver(ctx, msgs)
 	return b, token, nil
+}
+
+// errReplay stops a request's wait at its practitioner's gate when a
+// twin request with the same Idempotency-Key was recorded: its result is
+// the answer (see lostAnswer).
+var errReplay = errors.New("booking: replay the twin request's result")
+
+// lostAnswer is Book's answer to a request refused before the lock with
+// err: for errReplay, the first result of its Idempotency-Key.
+func (s *Service) lostAnswer(ctx context.Context, key *idempotencyKey, err error) (*Booking, string, error) {
+	if errors.Is(err, errReplay) {
+		b, token, _, rerr := s.replay(ctx, key)
+		return b, token, rerr
+	}
+	return nil, "", err
+}
+
+// lostTo returns an EConflict error if the bookings rows leave no room for
+// the slot of q that starts at start, nil otherwise.
+func lostTo(q SlotQuery, start time.Time, rows []*Booking) error {
+	q.Busy, q.Held = splitBusy(nil, rows, q.Type.ID, "")
+	if !IsSlot(q, start) {
+		return Errorf(EConflict, "the slot %s is no longer free", start.Format(time.RFC3339))
+	}
+	return nil
 }
 
 // bookLocked is Book under the practitioner's lock. It returns the messages

@@ -122,12 +122,22 @@ func limitError(p *Practitioner, limit string, retry time.Duration, msg string) 
 // the practitioner's lock for an exact answer; without it the answer is a
 // good guess, which is how Book refuses early.
 func (s *Service) checkNewBooking(ctx context.Context, e *entry, patient Patient) error {
+	_, err := s.checkNewBookingRows(ctx, e, patient)
+	return err
+}
+
+// checkNewBookingRows is checkNewBooking, which also returns the
+// practitioner's bookings it read, those that end after now (nil when no
+// limit needed them).
+func (s *Service) checkNewBookingRows(ctx context.Context, e *entry, patient Patient) ([]*Booking, error) {
 	l := s.limits
 	now := s.now()
+	var rows []*Booking
 	if l.ActivePerContact > 0 || l.PendingPerEmail > 0 || l.NewPerMinute > 0 {
-		rows, err := s.store.BookingsBetween(ctx, e.p.ID, now, now.Add(reach(&e.p)))
+		var err error
+		rows, err = s.store.BookingsBetween(ctx, e.p.ID, now, now.Add(reach(&e.p)))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		email, phone := EmailKey(patient.Email), PhoneKey(patient.Phone)
 		var byEmail, byPhone, pending, recent int
@@ -151,14 +161,14 @@ func (s *Service) checkNewBooking(ctx context.Context, e *entry, patient Patient
 		}
 		switch {
 		case l.NewPerMinute > 0 && recent >= l.NewPerMinute:
-			return limitError(&e.p, LimitNew, time.Minute, "many patients are booking with this practice right now: try again in a minute")
+			return nil, limitError(&e.p, LimitNew, time.Minute, "many patients are booking with this practice right now: try again in a minute")
 		case l.ActivePerContact > 0 && (byEmail >= l.ActivePerContact || byPhone >= l.ActivePerContact):
-			return limitError(&e.p, LimitActive, 0, plural(l.ActivePerContact, "you already have %d upcoming appointment with this practice", "you already have %d upcoming appointments with this practice")+": to book another one, cancel one from the link in its email")
+			return nil, limitError(&e.p, LimitActive, 0, plural(l.ActivePerContact, "you already have %d upcoming appointment with this practice", "you already have %d upcoming appointments with this practice")+": to book another one, cancel one from the link in its email")
 		case l.PendingPerEmail > 0 && pending >= l.PendingPerEmail && s.needsConfirmation(e):
-			return limitError(&e.p, LimitPending, 0, "you already have an appointment waiting for confirmation: confirm it from the email we sent, then book again")
+			return nil, limitError(&e.p, LimitPending, 0, "you already have an appointment waiting for confirmation: confirm it from the email we sent, then book again")
 		}
 	}
-	return s.checkMessages(ctx, e, patient.Email)
+	return rows, s.checkMessages(ctx, e, patient.Email)
 }
 
 // needsConfirmation reports whether any type of the practitioner has

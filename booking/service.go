@@ -35,6 +35,8 @@ type Service struct {
 	intentGrace     time.Duration
 	process         string
 	limits          Limits
+	gatesMu         sync.Mutex
+	gates           map[string]*gate
 	unknown         unknownEvents
 
 	// The guard against mass cancellation (sync.go).

@@ -291,7 +291,7 @@ func (p *rdvProcess) call(method, path string, body any, header ...string) (int,
 	if err != nil {
 		return 0, nil, err
 	}
-	if body != nil {
+	if body != nil || method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for i := 0; i+1 < len(header); i += 2 {
@@ -347,6 +347,9 @@ type procConfig struct {
 	bookings string
 	// jobsInterval, syncInterval and intentGrace: "" for the defaults.
 	jobsInterval, syncInterval, intentGrace string
+	// limits is the body of the [limits] table; "" turns the limits off:
+	// most of these tests book many times from one address.
+	limits string
 }
 
 // capacities are the capacities of the types of procConfig.
@@ -367,6 +370,11 @@ func writeConfig(tb testing.TB, dir string, c procConfig) string {
 	if c.store != "" {
 		fmt.Fprintf(&b, "store = %q\n", c.store)
 	}
+	limits := c.limits
+	if limits == "" {
+		limits = "off = true\n"
+	}
+	fmt.Fprintf(&b, "[limits]\n%s", limits)
 	b.WriteString("[booking]\n")
 	if c.jobsInterval != "" {
 		fmt.Fprintf(&b, "jobs_interval = %q\n", c.jobsInterval)

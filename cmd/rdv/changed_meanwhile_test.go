@@ -140,7 +140,7 @@ func TestLedgerChangedMeanwhile(t *testing.T) {
 			if err := replica.AddPractitioner(testPractitioner(), h.fcal); err != nil {
 				t.Fatal(err)
 			}
-			web, err := api.New(api.Config{Service: replica, BaseURL: "http://rdv.test", Logger: quietLogger(), Now: h.clock.Now})
+			web, err := api.New(api.Config{Service: replica, BaseURL: "http://rdv.test", Logger: quietLogger(), Now: h.clock.Now, NoRateLimits: true})
 			if err != nil {
 				t.Fatal(err)
 			}

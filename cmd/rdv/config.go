@@ -38,6 +38,22 @@ type Config struct {
 	AdminTokenFile string        `toml:"admin_token_file"`
 	AdminToken     string        `toml:"admin_token"`
 	Booking        BookingConfig `toml:"booking"`
+	// Limits bound what one patient, one client address and the public as a
+	// whole may do; see LimitsConfig and docs/limits.md.
+	Limits LimitsConfig `toml:"limits"`
+	// TrustedProxies are the reverse proxies (addresses or networks) whose
+	// Forwarded or X-Forwarded-For header names the client, for the rate
+	// limits. Empty (the default): the peer of the connection is the client.
+	TrustedProxies []string `toml:"trusted_proxies"`
+	// CORSOrigins are the origins whose pages may call the JSON API from a
+	// browser ("https://www.cabinet-martin.fr"); none by default.
+	CORSOrigins []string `toml:"cors_origins"`
+	// MetricsAddr, if set, serves /metrics (Prometheus) on this address,
+	// e.g. 127.0.0.1:9090, to whoever reaches it; -metrics-addr and
+	// RDV_METRICS_ADDR override it. On the public address /metrics needs
+	// the admin token, unless PublicMetrics.
+	MetricsAddr   string `toml:"metrics_addr"`
+	PublicMetrics bool   `toml:"public_metrics"`
 	// Practitioners; none means the demo practitioner on the embedded calendar.
 	Practitioners []PractitionerConfig `toml:"practitioners"`
 
@@ -315,6 +331,9 @@ func (c *Config) check() error {
 	}
 	if p := c.Booking.SyncMaxCancelPercent; p < 0 || p > 100 {
 		return fmt.Errorf("config: booking.sync_max_cancel_percent %d: want 1 to 100 (0: the default, %d)", p, booking.DefaultSyncMaxCancelPercent)
+	}
+	if err := c.Limits.check(); err != nil {
+		return err
 	}
 	if c.AdminToken != "" && c.AdminTokenFile != "" {
 		return fmt.Errorf("config: set admin_token_file or admin_token, not both")

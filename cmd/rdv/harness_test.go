@@ -187,7 +187,7 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 	if err := h.svc.AddPractitioner(testPractitioner(), h.fcal); err != nil {
 		t.Fatal(err)
 	}
-	web, err := api.New(api.Config{Service: h.svc, BaseURL: "http://rdv.test", Logger: quiet, Now: h.clock.Now})
+	web, err := api.New(api.Config{Service: h.svc, BaseURL: "http://rdv.test", Logger: quiet, Now: h.clock.Now, NoRateLimits: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -134,9 +134,7 @@ func (h *harness) apiPost(path string, body any, headers ...string) (int, map[st
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req.Header.Set("Content-Type", "application/json") // even without a body
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}

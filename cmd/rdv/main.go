@@ -3,7 +3,7 @@
 //
 // Usage:
 //
-//	rdv [serve] [-config FILE] [-addr ADDR] [-data DIR]
+//	rdv [serve] [-config FILE] [-addr ADDR] [-data DIR] [-metrics-addr ADDR]
 //	rdv check   [-config FILE] [-data DIR]
 //	rdv adopt   [-config FILE] [-data DIR] [-practitioner ID] [-dry-run]
 //
@@ -48,6 +48,7 @@ type options struct {
 	config  string
 	addr    string
 	data    string
+	metrics string
 	// adopt only.
 	practitioner string
 	dryRun       bool
@@ -62,6 +63,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.config, "config", os.Getenv("RDV_CONFIG"), "configuration file (TOML); env RDV_CONFIG")
 	fs.StringVar(&o.addr, "addr", os.Getenv("RDV_ADDR"), "listen address (default 127.0.0.1:8080); env RDV_ADDR")
+	fs.StringVar(&o.metrics, "metrics-addr", os.Getenv("RDV_METRICS_ADDR"), "serve /metrics on this address too, e.g. 127.0.0.1:9090 (default: none); env RDV_METRICS_ADDR")
 	fs.StringVar(&o.data, "data", os.Getenv("RDV_DATA_DIR"), "data directory (default ./rdv-data); env RDV_DATA_DIR")
 	if o.command == "adopt" {
 		fs.StringVar(&o.practitioner, "practitioner", "", "adopt the events of this practitioner only (default: every practitioner)")
@@ -93,6 +95,9 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	if o.data != "" {
 		cfg.DataDir = o.data
 	}
+	if o.metrics != "" {
+		cfg.MetricsAddr = o.metrics
+	}
 	if v := os.Getenv("RDV_STORE"); v != "" {
 		cfg.Store = v
 	}
@@ -121,6 +126,13 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 		}
 		return serve(ctx, cfg, ln, stdout, logger)
 	}
+}
+
+// metricsMux serves the metrics at /metrics, and nothing else.
+func metricsMux(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	return mux
 }
 
 // serve runs the service on ln until ctx is done, then shuts down gracefully.
@@ -154,8 +166,20 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, stdout io.Writer, 
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	var msrv *http.Server
+	metricsURL := ""
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("metrics_addr: %w", err)
+		}
+		msrv = &http.Server{Handler: metricsMux(app.MetricsHandler()), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- msrv.Serve(mln) }()
+		metricsURL = "http://" + mln.Addr().String() + "/metrics"
+	}
 
 	fmt.Fprintf(stdout, "rdv is running\n  booking page:  %s/\n  API docs:      %s/docs\n  OpenAPI:       %s/openapi.json\n", base, base, base)
 	if dav, user, pwFile := app.EmbeddedDAV(); dav != "" {
@@ -167,6 +191,9 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, stdout io.Writer, 
 	if cfg.AdminToken != "" || cfg.AdminTokenFile != "" {
 		fmt.Fprintf(stdout, "  admin API:     %s/v1/admin/ (bearer token of admin_token_file)\n", base)
 	}
+	if metricsURL != "" {
+		fmt.Fprintf(stdout, "  metrics:       %s\n", metricsURL)
+	}
 	logger.Info("listening", "addr", ln.Addr().String())
 
 	select {
@@ -177,6 +204,9 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, stdout io.Writer, 
 	logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	if msrv != nil {
+		msrv.Shutdown(sctx)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return err
 	}

@@ -39,6 +39,9 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 	if o.AdminToken, err = c.adminToken(); err != nil {
 		return o, err
 	}
+	if err := c.applyLimits(&o); err != nil {
+		return o, err
+	}
 	o.Mail = rdv.Mail{From: c.Mail.From, Lang: c.Mail.Lang}
 	if smtp := c.Mail.SMTP; smtp.Addr != "" {
 		pw, err := secret(smtp.Password, smtp.PasswordFile)

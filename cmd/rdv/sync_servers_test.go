@@ -105,6 +105,8 @@ func TestSyncRadicale(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	cfg, err := ParseConfig([]byte(fmt.Sprintf(`data_dir = %q
+[limits]
+off = true
 [booking]
 sync_interval = "1s"
 [[practitioners]]
