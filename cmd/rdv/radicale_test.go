@@ -78,7 +78,7 @@ duration = "20m"
 		t.Fatal(err)
 	}
 	cfg.Practitioners[0].OpenOnHolidays = true // whatever the day the test runs
-	cfg.Limits.Off = true // one patient books many times here
+	cfg.Limits.Off = true                      // one patient books many times here
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
