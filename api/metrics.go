@@ -18,7 +18,13 @@ type metrics struct {
 	mu      sync.Mutex
 	started time.Time
 	series  map[seriesKey]*seriesValue
+	refusal map[refusalKey]uint64
 }
+
+// refusalKey is a request refused as a robot's: the check that failed
+// ("honeypot", "challenge") and why (a word of this package, never what
+// the client sent).
+type refusalKey struct{ check, reason string }
 
 type seriesKey struct {
 	method, route string
@@ -35,7 +41,14 @@ type seriesValue struct {
 var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
 func newMetrics(now time.Time) *metrics {
-	return &metrics{started: now, series: map[seriesKey]*seriesValue{}}
+	return &metrics{started: now, series: map[seriesKey]*seriesValue{}, refusal: map[refusalKey]uint64{}}
+}
+
+// refused counts a request refused by a check against robots.
+func (m *metrics) refused(check, reason string) {
+	m.mu.Lock()
+	m.refusal[refusalKey{check, reason}]++
+	m.mu.Unlock()
 }
 
 // observe records one request.
@@ -89,6 +102,17 @@ func (m *metrics) write(w io.Writer) {
 		vals[i] = seriesValue{count: v.count, sum: v.sum, buckets: slices.Clone(v.buckets)}
 	}
 	started := m.started
+	refusals := make([]refusalKey, 0, len(m.refusal))
+	for k := range m.refusal {
+		refusals = append(refusals, k)
+	}
+	slices.SortFunc(refusals, func(a, b refusalKey) int {
+		return strings.Compare(a.check+" "+a.reason, b.check+" "+b.reason)
+	})
+	refusalCounts := make([]uint64, len(refusals))
+	for i, k := range refusals {
+		refusalCounts[i] = m.refusal[k]
+	}
 	m.mu.Unlock()
 
 	fmt.Fprintf(w, "# HELP rdv_start_time_seconds Start time of the process since the Unix epoch.\n# TYPE rdv_start_time_seconds gauge\nrdv_start_time_seconds %d\n", started.Unix())
@@ -105,6 +129,10 @@ func (m *metrics) write(w io.Writer) {
 		fmt.Fprintf(w, "rdv_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %d\n", l, vals[i].count)
 		fmt.Fprintf(w, "rdv_http_request_duration_seconds_sum{%s} %g\n", l, vals[i].sum)
 		fmt.Fprintf(w, "rdv_http_request_duration_seconds_count{%s} %d\n", l, vals[i].count)
+	}
+	fmt.Fprint(w, "# HELP rdv_bot_refused_total Requests refused as a robot's, by check (honeypot, challenge) and reason.\n# TYPE rdv_bot_refused_total counter\n")
+	for i, k := range refusals {
+		fmt.Fprintf(w, "rdv_bot_refused_total{check=%q,reason=%q} %d\n", k.check, k.reason, refusalCounts[i])
 	}
 }
 

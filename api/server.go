@@ -16,6 +16,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/pow"
 )
 
 // DefaultMaxBodyBytes is the largest request body accepted when
@@ -51,6 +52,9 @@ type Config struct {
 	// at least MinAdminTokenLen characters, random. Empty disables the admin
 	// API, which then answers 404.
 	AdminToken string
+	// Challenge asks for a proof of work before a booking (ALTCHA's
+	// protocol); off by default.
+	Challenge ChallengeConfig
 }
 
 // Server is the HTTP face of rdv: the JSON API, its OpenAPI document and
@@ -58,7 +62,8 @@ type Config struct {
 // http.Handler, safe for concurrent use.
 //
 // It owns these paths: "/" (the slots page), "/book", "/manage/",
-// "/static/", "/v1/" (the admin API under "/v1/admin/" included),
+// "/static/", "/v1/" (the admin API under "/v1/admin/" and, when
+// Config.Challenge is on, "/v1/challenge" included),
 // "/openapi.json" (and "/openapi.yaml",
 // "/openapi-3.0.json", "/openapi-3.0.yaml"), "/docs", "/healthz",
 // "/readyz" and "/metrics" (Prometheus text format: request counts and
@@ -81,6 +86,7 @@ type Server struct {
 	api      huma.API
 	pages    map[string]*template.Template
 	metrics  *metrics
+	pow      *pow.Verifier // nil when Config.Challenge is off
 	// adminTokenHash is the SHA-256 of Config.AdminToken, nil when the
 	// admin API is disabled.
 	adminTokenHash []byte
@@ -119,6 +125,9 @@ func New(cfg Config) (*Server, error) {
 	if version == "" {
 		version = "dev"
 	}
+	if s.pow, err = newVerifier(cfg.Challenge, s.now); err != nil {
+		return nil, err
+	}
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
@@ -134,6 +143,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerHealth()
 	s.registerPractitioners()
 	s.registerBookings()
+	s.registerChallenge()
 	s.registerAdmin()
 	s.registerPages()
 	s.mux.HandleFunc("/v1/", s.apiNoRoute)

@@ -68,11 +68,11 @@ type Config struct {
 
 // Challenge is what a client solves, as ALTCHA's widget reads it.
 type Challenge struct {
-	Algorithm string `json:"algorithm" example:"SHA-256" doc:"Hash function: always SHA-256."`
-	Challenge string `json:"challenge" doc:"Hex SHA-256 of salt followed by the secret number in decimal."`
-	MaxNumber int    `json:"maxnumber" doc:"The secret number lies in [0, maxnumber]."`
-	Salt      string `json:"salt" doc:"Random hex, then ?expires=<Unix time>&: used as is."`
-	Signature string `json:"signature" doc:"Hex HMAC-SHA256 of challenge, by the server: sent back as is."`
+	Algorithm string `json:"algorithm"` // always Algorithm
+	Challenge string `json:"challenge"` // hex SHA-256 of Salt ‖ decimal(number)
+	MaxNumber int    `json:"maxnumber"` // the number lies in [0, MaxNumber]
+	Salt      string `json:"salt"`      // random hex, "?expires=UNIX&"
+	Signature string `json:"signature"` // hex HMAC-SHA256(key, Challenge)
 }
 
 // Payload is a solved challenge, as ALTCHA's widget sends it: base64 of its
