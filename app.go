@@ -124,6 +124,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Ready:      a.Ready,
 		Now:        opts.Now,
 		AdminToken: opts.AdminToken,
+		Challenge: api.ChallengeConfig{
+			Enabled: opts.Challenge.Enabled, Key: challengeKey(key),
+			MaxNumber: opts.Challenge.MaxNumber, Expires: opts.Challenge.Expires,
+		},
 	})
 	if err != nil {
 		return nil, err
