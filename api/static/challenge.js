@@ -8,11 +8,18 @@
 
 (() => {
   const form = document.querySelector('form[data-challenge]');
-  if (!form || !window.crypto || !crypto.subtle) {
+  if (!form) {
     return;
   }
   const field = form.querySelector('input[name="altcha"]');
   const status = document.getElementById('challenge-status');
+  if (!window.crypto || !crypto.subtle) {
+    // WebCrypto exists only in a secure context: HTTPS, or localhost.
+    if (status) {
+      status.textContent = "Votre navigateur ne permet pas la vérification anti-robot sur cette page (connexion non sécurisée) : la réservation en ligne n'aboutira pas.";
+    }
+    return;
+  }
   const encoder = new TextEncoder();
   // A solution is used only while its challenge has at least this long to
   // live, by the browser's clock; an older one is replaced before sending.
