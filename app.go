@@ -131,6 +131,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		NoRateLimits:  opts.NoRateLimits,
 		CORSOrigins:   opts.CORSOrigins,
 		PublicMetrics: opts.PublicMetrics,
+		Challenge: api.ChallengeConfig{
+			Enabled: opts.Challenge.Enabled, Key: challengeKey(key),
+			MaxNumber: opts.Challenge.MaxNumber, Expires: opts.Challenge.Expires,
+		},
 	})
 	if err != nil {
 		return nil, err

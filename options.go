@@ -33,6 +33,9 @@ type Options struct {
 	AdminToken string
 	// Mail says how patients are emailed.
 	Mail Mail
+	// Challenge asks for a proof of work before each booking; off by
+	// default.
+	Challenge Challenge
 
 	// Practitioners are the practitioners offered for booking.
 	Practitioners []booking.Practitioner
@@ -101,6 +104,20 @@ type Calendar struct {
 	// Seed holds iCalendar objects, by file name, put in the practitioner's
 	// embedded calendar when New creates it (the demo's events).
 	Seed map[string][]byte
+}
+
+// Challenge asks for a proof of work (ALTCHA's protocol) before each
+// booking, by the API (GET /v1/challenge, the X-Altcha header) and the
+// booking form (a script of the site solves it): api.ChallengeConfig. Its
+// key is derived from Options.Secret, so replicas sharing the secret accept
+// each other's challenges; each replica remembers the solutions it accepted
+// on its own.
+type Challenge struct {
+	Enabled bool
+	// MaxNumber is the difficulty (default 50 000); Expires how long a
+	// challenge serves (default 5 minutes, at least 1 minute).
+	MaxNumber int
+	Expires   time.Duration
 }
 
 // Mail says how patients are emailed.

@@ -1,7 +1,9 @@
 package rdv
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -46,4 +48,13 @@ func ReadSecret(path string) ([]byte, error) {
 		return nil, fmt.Errorf("secret: %s holds fewer than %d characters", path, booking.MinSecretLen)
 	}
 	return key, nil
+}
+
+// challengeKey is the key that signs the proof-of-work challenges:
+// HMAC-SHA256(secret, "rdv/challenge/v1"), apart from the keys booking
+// derives from the same secret.
+func challengeKey(secret []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("rdv/challenge/v1"))
+	return m.Sum(nil)
 }

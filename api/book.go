@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -30,6 +29,9 @@ type formView struct {
 	// Key is the form's Idempotency-Key: a second submission of the same
 	// form (a double click, a retry after a timeout) books nothing more.
 	Key string
+	// Challenge is the URL of GET /v1/challenge when the form must carry a
+	// proof of work (challenge.js solves it), "" otherwise.
+	Challenge string
 }
 
 // slotForm reads the slot of a booking form from v (the query of GET /book,
@@ -59,6 +61,7 @@ func (s *Server) slotForm(v url.Values) (*formView, time.Time, error) {
 		Place:          t.Location,
 		When:           frenchDate(local) + " à " + frenchTime(local),
 		Zone:           p.Location.String(),
+		Challenge:      s.challengeURL(),
 	}, start, nil
 }
 
@@ -86,16 +89,9 @@ func (s *Server) bookForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "book", "Réserver ce créneau", f)
 }
 
+// book takes the slot of the form (read by pageForm, which refused a filled
+// honeypot) for the patient, once the proof of work, if asked for, holds.
 func (s *Server) book(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	if err := r.ParseForm(); err != nil {
-		status := http.StatusBadRequest
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			status = http.StatusRequestEntityTooLarge
-		}
-		s.errorPage(w, r, status, nil)
-		return
-	}
 	f, start, err := s.slotForm(r.PostForm)
 	if err != nil {
 		s.slotError(w, r, err)
@@ -105,6 +101,19 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 	f.Key = r.PostForm.Get("key")
 	if len(f.Key) > booking.MaxIdempotencyKeyLen {
 		f.Key = ""
+	}
+	if reason, _ := s.checkChallenge(r.PostForm.Get("altcha")); reason != "" {
+		f.Error = "La vérification anti-robot faite par votre navigateur n'a pas abouti ou a expiré. Renvoyez le formulaire : elle sera refaite."
+		if reason == "missing" {
+			f.Error = "La vérification anti-robot n'a pas été faite : ce formulaire a besoin de JavaScript. Activez-le, puis renvoyez le formulaire."
+		}
+		status := http.StatusUnprocessableEntity
+		if reason == "busy" {
+			status = http.StatusServiceUnavailable
+			f.Error = "Trop de réservations en même temps. Réessayez dans quelques minutes."
+		}
+		s.render(w, r, status, "book", "Réserver ce créneau", f)
+		return
 	}
 	_, token, err := s.svc.Book(r.Context(), booking.BookRequest{
 		IdempotencyKey: f.Key,

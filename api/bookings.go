@@ -26,6 +26,7 @@ type newBookingJSON struct {
 }
 
 type createBookingInput struct {
+	Altcha         string `header:"X-Altcha" maxLength:"1024" doc:"The solved proof of work, when the server asks for one (GET /v1/challenge answers 200): base64 of the JSON {algorithm, challenge, number, salt, signature}, as ALTCHA's widget produces. Each solution serves once; a retry needs a new one (the Idempotency-Key still keeps it from booking twice). Ignored when the server asks for none."`
 	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"A unique key per booking attempt (a random UUID), so that a retried request does not book twice: within 24 hours, a request with the same key and the same body gets the first answer again (same booking, same manage token) and books nothing; the same key with another body is refused with 422."`
 	Body           newBookingJSON
 }
@@ -87,7 +88,8 @@ func (s *Server) registerBookings() {
 		Path:        "/v1/bookings",
 		Summary:     "Book a slot",
 		Description: "Takes a free slot for a patient. 409 when the slot is no longer free (or, for a group session, full), " +
-			"422 for invalid input or an Idempotency-Key already used with another body, 503 when the calendar can't be reached. " +
+			"422 for invalid input, an Idempotency-Key already used with another body, or a missing, invalid, expired or " +
+			"reused proof of work when the server asks for one (see GET /v1/challenge); 503 when the calendar can't be reached. " +
 			"Send an Idempotency-Key to retry safely.",
 		Tags:          tags,
 		DefaultStatus: http.StatusCreated,
@@ -156,6 +158,9 @@ func (s *Server) registerBookings() {
 }
 
 func (s *Server) createBooking(ctx context.Context, in *createBookingInput) (*createBookingOutput, error) {
+	if reason, msg := s.checkChallenge(in.Altcha); reason != "" {
+		return nil, challengeError(reason, msg)
+	}
 	b, token, err := s.svc.Book(ctx, booking.BookRequest{
 		IdempotencyKey: in.IdempotencyKey,
 		PractitionerID: in.Body.Practitioner,

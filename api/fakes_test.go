@@ -101,6 +101,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvConfig(t, nil)
+}
+
+// newEnvConfig is newEnv with the server's configuration changed by change,
+// if not nil.
+func newEnvConfig(t *testing.T, change func(*Config)) *env {
+	t.Helper()
 	e := &env{t: t, cal: newFakeCalendar(), store: newFakeStore(t), notes: &bookingtest.Notifier{}, logs: &bookingtest.LogBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := func() time.Time { return testNow }
@@ -108,7 +115,7 @@ func newEnv(t *testing.T) *env {
 	if err := e.svc.AddPractitioner(demoPractitioner(), e.cal); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{
+	cfg := Config{
 		Service: e.svc,
 		BaseURL: baseURL,
 		Logger:  log,
@@ -117,7 +124,11 @@ func newEnv(t *testing.T) *env {
 		// Every request of these tests comes from one address; the rate
 		// limits have their own tests (ratelimit_test.go).
 		NoRateLimits: true,
-	})
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +139,8 @@ func newEnv(t *testing.T) *env {
 }
 
 // checkPrivacy checks what must hold after any test: no patient data in the
-// logs, no script and nothing from another site in the pages.
+// logs, nothing from another site in the pages, and no script but the
+// site's own challenge.js.
 func (e *env) checkPrivacy() {
 	logs := e.logs.String()
 	for _, secret := range []string{patientName, patientEmail, patientPhone, "Curie", "marie"} {
@@ -141,8 +153,8 @@ func (e *env) checkPrivacy() {
 		if strings.Contains(low, "http://") || strings.Contains(low, "https://") {
 			e.t.Errorf("page refers to an absolute URL:\n%s", page)
 		}
-		if strings.Contains(low, "<script") {
-			e.t.Errorf("page has a script:\n%s", page)
+		if strings.Count(low, "<script") != strings.Count(page, `<script src="/static/challenge.js" defer></script>`) {
+			e.t.Errorf("page has a script other than challenge.js:\n%s", page)
 		}
 	}
 }
@@ -222,4 +234,12 @@ func mustNewService(tb testing.TB, cfg booking.ServiceConfig) *booking.Service {
 		tb.Fatal(err)
 	}
 	return svc
+}
+
+// metricsText returns the server's metrics, as a listener of the host's
+// own serves them.
+func (e *env) metricsText() string {
+	w := httptest.NewRecorder()
+	e.srv.MetricsHandler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	return w.Body.String()
 }

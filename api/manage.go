@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -144,14 +143,6 @@ func (s *Server) reschedule(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	token := r.PathValue("token")
 	back := s.basePath + "/manage/" + token
-	if err := r.ParseForm(); err != nil {
-		status := http.StatusBadRequest
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			status = http.StatusRequestEntityTooLarge
-		}
-		s.errorPage(w, r, status, nil)
-		return
-	}
 	start, err := time.Parse(time.RFC3339, strings.Replace(r.PostForm.Get("start"), " ", "+", 1))
 	if err != nil {
 		s.errorPage(w, r, http.StatusUnprocessableEntity, &errorView{

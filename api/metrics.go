@@ -22,7 +22,13 @@ type metrics struct {
 	started time.Time
 	series  map[seriesKey]*seriesValue
 	limits  map[string]uint64 // requests refused by the rate limits, by class
+	refusal map[refusalKey]uint64
 }
+
+// refusalKey is a request refused as a robot's: the check that failed
+// ("honeypot", "challenge") and why (a word of this package, never what
+// the client sent).
+type refusalKey struct{ check, reason string }
 
 type seriesKey struct {
 	method, route string
@@ -39,13 +45,20 @@ type seriesValue struct {
 var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
 func newMetrics(now time.Time) *metrics {
-	return &metrics{started: now, series: map[seriesKey]*seriesValue{}, limits: map[string]uint64{}}
+	return &metrics{started: now, series: map[seriesKey]*seriesValue{}, limits: map[string]uint64{}, refusal: map[refusalKey]uint64{}}
 }
 
 // limited counts a request of class refused by the rate limits.
 func (m *metrics) limited(class string) {
 	m.mu.Lock()
 	m.limits[class]++
+	m.mu.Unlock()
+}
+
+// refused counts a request refused by a check against robots.
+func (m *metrics) refused(check, reason string) {
+	m.mu.Lock()
+	m.refusal[refusalKey{check, reason}]++
 	m.mu.Unlock()
 }
 
@@ -104,6 +117,17 @@ func (m *metrics) write(w io.Writer) {
 	for k, v := range m.limits {
 		limits[k] = v
 	}
+	refusals := make([]refusalKey, 0, len(m.refusal))
+	for k := range m.refusal {
+		refusals = append(refusals, k)
+	}
+	slices.SortFunc(refusals, func(a, b refusalKey) int {
+		return strings.Compare(a.check+" "+a.reason, b.check+" "+b.reason)
+	})
+	refusalCounts := make([]uint64, len(refusals))
+	for i, k := range refusals {
+		refusalCounts[i] = m.refusal[k]
+	}
 	m.mu.Unlock()
 
 	fmt.Fprintf(w, "# HELP rdv_start_time_seconds Start time of the process since the Unix epoch.\n# TYPE rdv_start_time_seconds gauge\nrdv_start_time_seconds %d\n", started.Unix())
@@ -124,6 +148,10 @@ func (m *metrics) write(w io.Writer) {
 	fmt.Fprint(w, "# HELP rdv_http_rate_limited_total Requests refused by the per-client rate limits, by kind of request.\n# TYPE rdv_http_rate_limited_total counter\n")
 	for _, c := range slices.Sorted(maps.Keys(limits)) {
 		fmt.Fprintf(w, "rdv_http_rate_limited_total{class=%q} %d\n", c, limits[c])
+	}
+	fmt.Fprint(w, "# HELP rdv_bot_refused_total Requests refused as a robot's, by check (honeypot, challenge) and reason.\n# TYPE rdv_bot_refused_total counter\n")
+	for i, k := range refusals {
+		fmt.Fprintf(w, "rdv_bot_refused_total{check=%q,reason=%q} %d\n", k.check, k.reason, refusalCounts[i])
 	}
 }
 

@@ -5,19 +5,21 @@ import (
 	"strings"
 )
 
-// The patient web pages: server-rendered HTML in French, no JavaScript and
-// nothing loaded from another site. GET requests never change anything (mail
-// scanners follow links); each change is a POST form, guarded against
-// cross-site posts.
+// The patient web pages: server-rendered HTML in French, nothing loaded
+// from another site, and no JavaScript but the site's own challenge.js on
+// the booking form when Config.Challenge is on. GET requests never change
+// anything (mail scanners follow links); each change is a POST form,
+// guarded against cross-site posts and carrying a honeypot field
+// (pageForm).
 
 func (s *Server) registerPages() {
 	s.mux.HandleFunc("GET /{$}", s.home)
 	s.mux.HandleFunc("GET /book", s.bookForm)
-	s.mux.HandleFunc("POST /book", s.formGuard(s.book))
+	s.mux.HandleFunc("POST /book", s.pageForm(s.book))
 	s.mux.HandleFunc("GET /manage/{token}", s.manage)
-	s.mux.HandleFunc("POST /manage/{token}/confirm", s.formGuard(s.confirm))
-	s.mux.HandleFunc("POST /manage/{token}/cancel", s.formGuard(s.cancel))
-	s.mux.HandleFunc("POST /manage/{token}/reschedule", s.formGuard(s.reschedule))
+	s.mux.HandleFunc("POST /manage/{token}/confirm", s.pageForm(s.confirm))
+	s.mux.HandleFunc("POST /manage/{token}/cancel", s.pageForm(s.cancel))
+	s.mux.HandleFunc("POST /manage/{token}/reschedule", s.pageForm(s.reschedule))
 	s.mux.HandleFunc("GET /static/style.css", s.style)
 	s.mux.HandleFunc("/", s.pageNoRoute)
 }

@@ -20,8 +20,12 @@ func wantPage(t *testing.T, w *httptest.ResponseRecorder, status int, contains .
 	if ct := w.Header().Get("Content-Type"); ct != "text/html; charset=utf-8" {
 		t.Errorf("Content-Type = %q", ct)
 	}
+	csp := "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	if strings.Contains(w.Body.String(), "/static/challenge.js") {
+		csp += "; script-src 'self'; connect-src 'self'"
+	}
 	for k, want := range map[string]string{
-		"Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+		"Content-Security-Policy": csp,
 		"X-Content-Type-Options":  "nosniff",
 		"Referrer-Policy":         "no-referrer",
 	} {

@@ -16,6 +16,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/pow"
 )
 
 // DefaultMaxBodyBytes is the largest request body accepted when
@@ -66,6 +67,9 @@ type Config struct {
 	// admin token as a bearer token, and is not served without one; a host
 	// can also serve MetricsHandler on a listener of its own.
 	PublicMetrics bool
+	// Challenge asks for a proof of work before a booking (ALTCHA's
+	// protocol); off by default.
+	Challenge ChallengeConfig
 }
 
 // Server is the HTTP face of rdv: the JSON API, its OpenAPI document and
@@ -73,7 +77,8 @@ type Config struct {
 // http.Handler, safe for concurrent use.
 //
 // It owns these paths: "/" (the slots page), "/book", "/manage/",
-// "/static/", "/v1/" (the admin API under "/v1/admin/" included),
+// "/static/", "/v1/" (the admin API under "/v1/admin/" and, when
+// Config.Challenge is on, "/v1/challenge" included),
 // "/openapi.json" (and "/openapi.yaml",
 // "/openapi-3.0.json", "/openapi-3.0.yaml"), "/docs", "/healthz",
 // "/readyz" and "/metrics" (Prometheus text format: request counts and
@@ -101,6 +106,7 @@ type Server struct {
 	cop           *http.CrossOriginProtection
 	publicMetrics bool
 	authLog       logThrottle
+	pow           *pow.Verifier // nil when Config.Challenge is off
 	// adminTokenHash is the SHA-256 of Config.AdminToken, nil when the
 	// admin API is disabled.
 	adminTokenHash []byte
@@ -152,6 +158,9 @@ func New(cfg Config) (*Server, error) {
 	if version == "" {
 		version = "dev"
 	}
+	if s.pow, err = newVerifier(cfg.Challenge, s.now); err != nil {
+		return nil, err
+	}
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
@@ -167,6 +176,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerHealth()
 	s.registerPractitioners()
 	s.registerBookings()
+	s.registerChallenge()
 	s.registerAdmin()
 	s.registerPages()
 	s.mux.HandleFunc("/v1/", s.apiNoRoute)

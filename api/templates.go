@@ -15,11 +15,12 @@ var templateFS embed.FS
 //go:embed static/style.css
 var styleCSS []byte
 
-// pageNames are the pages, each templates/NAME.html on templates/layout.html.
+// pageNames are the pages, each templates/NAME.html on templates/layout.html
+// (with templates/honeypot.html, the honeypot field of the forms).
 var pageNames = []string{"home", "book", "manage", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
-	layout, err := template.ParseFS(templateFS, "templates/layout.html")
+	layout, err := template.ParseFS(templateFS, "templates/layout.html", "templates/honeypot.html")
 	if err != nil {
 		return nil, fmt.Errorf("api: layout template: %w", err)
 	}
@@ -59,6 +60,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	var buf bytes.Buffer
 	err := s.pages[name].ExecuteTemplate(&buf, "layout", pageData{Title: title, Base: s.basePath, View: view})
 	setPageHeaders(w.Header())
+	if f, ok := view.(*formView); ok && f.Challenge != "" {
+		w.Header().Set("Content-Security-Policy", pageCSP+challengeCSP)
+	}
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "api: page not rendered", "page", name, "err", err)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rdvlibre/rdv/api"
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/pow"
 )
 
 // Config is the service's configuration file (TOML). Every field is optional:
@@ -54,6 +55,9 @@ type Config struct {
 	// the admin token, unless PublicMetrics.
 	MetricsAddr   string `toml:"metrics_addr"`
 	PublicMetrics bool   `toml:"public_metrics"`
+	// Challenge asks for a proof of work before each booking (off by
+	// default).
+	Challenge ChallengeConfig `toml:"challenge"`
 	// Practitioners; none means the demo practitioner on the embedded calendar.
 	Practitioners []PractitionerConfig `toml:"practitioners"`
 
@@ -95,6 +99,19 @@ type BookingConfig struct {
 	// replica settles it: removes an event no one was given, or puts back
 	// one no patient was told of (booking.ServiceConfig.IntentGrace).
 	IntentGrace duration `toml:"intent_grace"`
+}
+
+// ChallengeConfig is the proof of work asked before each booking, in
+// ALTCHA's protocol: the booking form solves it in the patient's browser
+// (it then needs JavaScript), API clients get it from GET /v1/challenge
+// and send the solution in X-Altcha. See docs/api.md.
+type ChallengeConfig struct {
+	Enabled bool `toml:"enabled"`
+	// MaxNumber is the difficulty: up to max_number+1 hashes, half on
+	// average (default 50000).
+	MaxNumber int `toml:"max_number"`
+	// Expires is how long a challenge serves (default 5m, 1m to 1h).
+	Expires duration `toml:"expires"`
 }
 
 // SMTPConfig is an SMTP submission server.
@@ -334,6 +351,12 @@ func (c *Config) check() error {
 	}
 	if err := c.Limits.check(); err != nil {
 		return err
+	}
+	if n := c.Challenge.MaxNumber; n != 0 && (n < 1000 || n > 10_000_000) {
+		return fmt.Errorf("config: challenge.max_number %d: want 1000 to 10000000 (0: the default, %d)", n, pow.DefaultMaxNumber)
+	}
+	if d := c.Challenge.Expires.Duration; d != 0 && (d < pow.MinExpires || d > time.Hour) {
+		return fmt.Errorf("config: challenge.expires %s: want 1m to 1h (0: the default, %s)", d, pow.DefaultExpires)
 	}
 	if c.AdminToken != "" && c.AdminTokenFile != "" {
 		return fmt.Errorf("config: set admin_token_file or admin_token, not both")

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rdvlibre/rdv"
 )
 
 func TestConfigAdminAndSync(t *testing.T) {
@@ -108,6 +110,46 @@ func TestConfigIntentGrace(t *testing.T) {
 			}
 			if got := cfg.Booking.IntentGrace.Duration; got != tt.grace {
 				t.Errorf("intent_grace %s, want %s", got, tt.grace)
+			}
+		})
+	}
+}
+
+func TestConfigChallenge(t *testing.T) {
+	for _, tt := range []struct {
+		name, toml string
+		want       rdv.Challenge
+		err        string
+	}{
+		{name: "off by default"},
+		{name: "on, defaults", toml: "[challenge]\nenabled = true", want: rdv.Challenge{Enabled: true}},
+		{name: "on, set", toml: "[challenge]\nenabled = true\nmax_number = 200000\nexpires = \"10m\"",
+			want: rdv.Challenge{Enabled: true, MaxNumber: 200000, Expires: 10 * time.Minute}},
+		{name: "too easy", toml: "[challenge]\nmax_number = 10", err: "challenge.max_number"},
+		{name: "too short", toml: "[challenge]\nexpires = \"30s\"", err: "challenge.expires"},
+		{name: "typo", toml: "[challenge]\nenable = true", err: "unknown keys: challenge.enable"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig([]byte(tt.toml))
+			if err == nil {
+				err = cfg.check()
+			}
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want one about %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.BaseURL = "http://rdv.test"
+			o, err := cfg.options(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Challenge != tt.want {
+				t.Errorf("Options.Challenge = %+v, want %+v", o.Challenge, tt.want)
 			}
 		})
 	}

@@ -26,9 +26,12 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 		IntentGrace:          c.Booking.IntentGrace.Duration,
 		JobsInterval:         c.Booking.JobsInterval.Duration,
 		SyncInterval:         c.Booking.SyncInterval.Duration,
-		Logger:               logger,
-		Now:                  c.now,
-		CrashTestHook:        stepHook, // nil but in the crash tests' build (fault.go)
+		Challenge: rdv.Challenge{
+			Enabled: c.Challenge.Enabled, MaxNumber: c.Challenge.MaxNumber, Expires: c.Challenge.Expires.Duration,
+		},
+		Logger:        logger,
+		Now:           c.now,
+		CrashTestHook: stepHook, // nil but in the crash tests' build (fault.go)
 	}
 	var err error
 	if c.SecretFile != "" {
