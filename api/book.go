@@ -167,9 +167,9 @@ type formError struct{ field, reason string }
 
 var frenchMessages = map[formError]struct{ field, fr string }{
 	{booking.FieldName, booking.ReasonRequired}:         {"name", "Indiquez votre nom."},
-	{booking.FieldName, ""}:                             {"name", "Le nom doit tenir sur une ligne, en 200 caractères au plus."},
+	{booking.FieldName, ""}:                             {"name", "Le nom ne peut contenir que des lettres, des espaces, des apostrophes, des traits d'union et des points (ni chiffres, ni @, / ou :), en 100 caractères au plus."},
 	{booking.FieldEmail, booking.ReasonRequired}:        {"email", "Indiquez votre adresse e-mail."},
-	{booking.FieldEmail, ""}:                            {"email", "L'adresse e-mail n'est pas valide (forme attendue : nom@domaine.fr)."},
+	{booking.FieldEmail, ""}:                            {"email", "L'adresse e-mail n'est pas valide (forme attendue : nom@domaine.fr ; les adresses avec des accents ne sont pas acceptées)."},
 	{booking.FieldPhone, booking.ReasonRequired}:        {"phone", "Indiquez votre numéro de téléphone."},
 	{booking.FieldPhone, ""}:                            {"phone", "Le numéro de téléphone n'est pas valide : au moins 6 chiffres ; seuls les espaces, un + au début et . - ( ) sont permis."},
 	{booking.FieldStart, ""}:                            {"", "Ce créneau n'est plus proposé. Revenez à la liste et choisissez-en un autre."},

@@ -13,8 +13,8 @@ import (
 // patientJSON carries the patient's personal data. Its limits are those of
 // booking.Patient.Validate, which gives the detailed messages.
 type patientJSON struct {
-	Name  string `json:"name" maxLength:"200" example:"Marie Curie" doc:"Full name; no line breaks."`
-	Email string `json:"email" maxLength:"254" example:"marie@example.org" doc:"Email address (name@domain) to which the confirmation is sent."`
+	Name  string `json:"name" maxLength:"100" example:"Marie Curie" doc:"Full name: letters of any script (with their accents), spaces, apostrophes, hyphens and dots; no digits, no @, / or :."`
+	Email string `json:"email" maxLength:"254" example:"marie@example.org" doc:"Email address (name@domain, plain ASCII, at a public domain name) to which the confirmation is sent."`
 	Phone string `json:"phone,omitempty" maxLength:"32" example:"+33612345678" doc:"Phone number: digits, spaces, a leading + and . - ( ). Optional."`
 }
 

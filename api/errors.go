@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -96,10 +97,16 @@ func sanitizeProblem(_ huma.Context, _ string, v any) (any, error) {
 }
 
 // jsonFormat is huma's JSON format with clearer messages for bodies that are
-// not JSON.
+// not JSON, and which refuses a body that is not valid UTF-8 (huma answers
+// 400).
 var jsonFormat = huma.Format{
 	Marshal: huma.DefaultJSONFormat.Marshal,
 	Unmarshal: func(data []byte, v any) error {
+		if !utf8.Valid(data) {
+			// encoding/json would make U+FFFD of the bytes that are not
+			// text, and book a name nobody typed.
+			return errors.New("the body is not valid UTF-8 text")
+		}
 		err := json.Unmarshal(data, v)
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError

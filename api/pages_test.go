@@ -187,7 +187,10 @@ func TestBookPageInvalid(t *testing.T) {
 	}{
 		{"email without @", bookForm("consultation", slotStart, patientName, "marie.example.org", ""), "email", "L&#39;adresse e-mail n&#39;est pas valide"},
 		{"no name", bookForm("consultation", slotStart, "  ", patientEmail, ""), "name", "Indiquez votre nom."},
-		{"name with a line break", bookForm("consultation", slotStart, "Marie\r\nCurie", patientEmail, ""), "name", "tenir sur une ligne"},
+		{"name with a line break", bookForm("consultation", slotStart, "Marie\r\nCurie", patientEmail, ""), "name", "Le nom ne peut contenir que des lettres"},
+		{"name with a link", bookForm("consultation", slotStart, "evil.example/login", patientEmail, ""), "name", "ni chiffres, ni @, / ou :"},
+		{"name not UTF-8", bookForm("consultation", slotStart, "Marie\xffCurie", patientEmail, ""), "name", "Le nom ne peut contenir que des lettres"},
+		{"email with ?cc=", bookForm("consultation", slotStart, patientName, "a?cc=x@example.org", ""), "email", "les adresses avec des accents"},
 		{"bad phone", bookForm("consultation", slotStart, patientName, patientEmail, "appelez-moi"), "phone", "numéro de téléphone"},
 		{"not a slot", bookForm("consultation", "2026-12-01T09:10:00+01:00", patientName, patientEmail, ""), "", "plus proposé"},
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -218,4 +219,15 @@ func (s *Service) schedule(ctx context.Context, e *entry, from, to time.Time) (S
 		sch.Closures = slices.Concat(e.p.Schedule.Closures, extra)
 	}
 	return s.withAvailability(ctx, e, sch, from, to)
+}
+
+// hasControl reports whether s holds a control character or a line or
+// paragraph separator.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return true
+		}
+	}
+	return false
 }

@@ -125,7 +125,10 @@ type Adoption struct {
 // Each row takes its id from the event's UID, its type from X-RDV-TYPE
 // (which must be configured), its times, status (pending, confirmed or
 // cancelled) and SEQUENCE from the event, the patient's name and email from
-// its ATTENDEE (CN, mailto) and phone from its DESCRIPTION, and the event's
+// its ATTENDEE (CN, mailto) and phone from its DESCRIPTION (the email and
+// the phone must pass Patient.Validate; the name, from the practice's own
+// calendar, is tidied rather than held to the rules for strangers: see
+// validateAdopted), and the event's
 // href and ETag, as a GET of each event reads them. It has no manage token (the old one was never in this
 // store and opens nothing): ResendLink gives the patient a new one. A
 // pending booking adopted waits for its confirmation as a new one would,
@@ -199,7 +202,7 @@ func (s *Service) adoption(e *entry, ev BookingEvent, now time.Time) Adoption {
 		return a
 	}
 	p := ev.Patient
-	if err := p.Validate(false); err != nil {
+	if err := p.validateAdopted(); err != nil {
 		// The message names the field, never its value.
 		a.Skipped = "its attendee is not a usable patient contact: " + err.Error()
 		return a

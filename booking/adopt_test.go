@@ -146,3 +146,54 @@ func TestResendLink(t *testing.T) {
 	_, err = f.svc.ResendLink(ctx, "nope")
 	wantCode(t, err, booking.ENotFound)
 }
+
+// Adopt reads the practice's own calendar: a name that the rules for
+// strangers would refuse (a number in it, say) is tidied and kept; the
+// email, to which rdv will write, must pass Validate.
+func TestAdoptPatients(t *testing.T) {
+	tests := []struct {
+		name    string
+		p       booking.Patient
+		want    booking.Patient // zero when skipped
+		skipped string
+	}{
+		{"valid", irene, irene, ""},
+		{"digits kept", booking.Patient{Name: "Patient 12", Email: "p12@example.org"}, booking.Patient{Name: "Patient 12", Email: "p12@example.org"}, ""},
+		{"RTL override dropped", booking.Patient{Name: "Irène\u202e Joliot", Email: "irene@example.org"}, irene, ""},
+		{"zero-width space and BOM dropped", booking.Patient{Name: "\ufeffIrène Jo\u200bliot", Email: "irene@example.org"}, irene, ""},
+		{"line break and spaces made one", booking.Patient{Name: " Irène\r\n  Joliot ", Email: " irene@example.org"}, irene, ""},
+		{"decomposed made NFC", booking.Patient{Name: "Ire\u0300ne Joliot", Email: "irene@example.org"}, irene, ""},
+		{"invalid UTF-8 dropped", booking.Patient{Name: "Irène\xff Joliot", Email: "irene@example.org"}, irene, ""},
+		{"nothing visible", booking.Patient{Name: "\u200b\u202e", Email: "irene@example.org"}, booking.Patient{}, "name"},
+		{"name too long", booking.Patient{Name: strings.Repeat("a", booking.MaxNameLen+1), Email: "irene@example.org"}, booking.Patient{}, "name"},
+		{"email with ?cc=", booking.Patient{Name: "Irène Joliot", Email: "a?cc=x@example.org"}, booking.Patient{}, "email"},
+		{"email at localhost", booking.Patient{Name: "Irène Joliot", Email: "root@localhost"}, booking.Patient{}, "email"},
+		{"bad phone", booking.Patient{Name: "Irène Joliot", Email: "irene@example.org", Phone: "appelez-moi"}, booking.Patient{}, "phone"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.putLost(lostID, "consultation", 1, 9, booking.StatusConfirmed, tt.p)
+			res, err := f.svc.Adopt(ctx, "demo", false)
+			if err != nil || len(res) != 1 {
+				t.Fatalf("Adopt: %v %+v", err, res)
+			}
+			a := res[0]
+			if tt.skipped != "" {
+				if a.Booking != nil || !strings.Contains(a.Skipped, tt.skipped) {
+					t.Errorf("adopted %+v, skipped %q; want it skipped for its %s", a.Booking, a.Skipped, tt.skipped)
+				}
+				if len(f.store.Bookings()) != 0 {
+					t.Error("a skipped event was recorded")
+				}
+				return
+			}
+			if a.Booking == nil {
+				t.Fatalf("skipped: %s", a.Skipped)
+			}
+			if row := f.row(lostID); row.Patient != tt.want {
+				t.Errorf("adopted patient %+q, want %+q", row.Patient, tt.want)
+			}
+		})
+	}
+}

@@ -1,12 +1,6 @@
 package booking
 
-import (
-	"net/mail"
-	"strings"
-	"time"
-	"unicode"
-	"unicode/utf8"
-)
+import "time"
 
 // Status is the state of a booking.
 type Status string
@@ -57,81 +51,3 @@ type Booking struct {
 
 // Interval returns the span of the visit.
 func (b *Booking) Interval() Interval { return Interval{b.Start, b.End} }
-
-// Limits on patient fields.
-const (
-	MaxNameLen  = 200
-	MaxEmailLen = 254
-	MaxPhoneLen = 32
-)
-
-// Validate normalises the patient's fields (trimming spaces) and checks them. An
-// error is an EInvalid *Error whose Field and Reason say which field is wrong
-// and how (see ErrorField); its message names the field, never its value.
-func (p *Patient) Validate(phoneRequired bool) error {
-	p.Name = strings.TrimSpace(p.Name)
-	p.Email = strings.TrimSpace(p.Email)
-	p.Phone = strings.TrimSpace(p.Phone)
-	switch {
-	case p.Name == "":
-		return FieldError(FieldName, ReasonRequired, "patient name is required")
-	case !utf8.ValidString(p.Name) || utf8.RuneCountInString(p.Name) > MaxNameLen:
-		return FieldError(FieldName, ReasonInvalid, "patient name must be valid text of at most %d characters", MaxNameLen)
-	case hasControl(p.Name):
-		return FieldError(FieldName, ReasonInvalid, "patient name must not contain line breaks or control characters")
-	}
-	if err := validateEmail(p.Email); err != nil {
-		return err
-	}
-	if p.Phone == "" {
-		if phoneRequired {
-			return FieldError(FieldPhone, ReasonRequired, "patient phone is required")
-		}
-		return nil
-	}
-	if len(p.Phone) > MaxPhoneLen {
-		return FieldError(FieldPhone, ReasonInvalid, "patient phone must have at most %d characters", MaxPhoneLen)
-	}
-	digits := 0
-	for i, r := range p.Phone {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r == '+' && i == 0:
-		case r == ' ' || r == '.' || r == '-' || r == '(' || r == ')':
-		default:
-			return FieldError(FieldPhone, ReasonInvalid, "patient phone may hold only digits, spaces, a leading + and . - ( )")
-		}
-	}
-	if digits < 6 {
-		return FieldError(FieldPhone, ReasonInvalid, "patient phone must have at least 6 digits")
-	}
-	return nil
-}
-
-func validateEmail(s string) error {
-	if s == "" {
-		return FieldError(FieldEmail, ReasonRequired, "patient email is required")
-	}
-	if len(s) > MaxEmailLen || hasControl(s) {
-		return FieldError(FieldEmail, ReasonInvalid, "patient email is not a valid address")
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" {
-		return FieldError(FieldEmail, ReasonInvalid, "patient email is not a valid address (want name@domain)")
-	}
-	local, domain, ok := strings.Cut(s, "@")
-	if !ok || local == "" || domain == "" || strings.ContainsAny(domain, "@ ") || !strings.Contains(domain, ".") && domain != "localhost" {
-		return FieldError(FieldEmail, ReasonInvalid, "patient email is not a valid address (want name@domain)")
-	}
-	return nil
-}
-
-func hasControl(s string) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return true
-		}
-	}
-	return false
-}

@@ -233,7 +233,7 @@ func TestPatientValidateFields(t *testing.T) {
 		{"email too long", booking.Patient{Name: "A", Email: strings.Repeat("a", 250) + "@b.fr"}, false, booking.FieldEmail, booking.ReasonInvalid},
 		{"email with a name", booking.Patient{Name: "A", Email: "A <a@b.fr>"}, false, booking.FieldEmail, booking.ReasonInvalid},
 		{"email without a dot", booking.Patient{Name: "A", Email: "a@b"}, false, booking.FieldEmail, booking.ReasonInvalid},
-		{"email localhost", booking.Patient{Name: "A", Email: "a@localhost"}, false, "", ""},
+		{"email localhost", booking.Patient{Name: "A", Email: "a@localhost"}, false, booking.FieldEmail, booking.ReasonInvalid},
 		{"no phone, required", booking.Patient{Name: "A", Email: "a@b.fr"}, true, booking.FieldPhone, booking.ReasonRequired},
 		{"no phone, optional", booking.Patient{Name: "A", Email: "a@b.fr"}, false, "", ""},
 		{"phone too long", booking.Patient{Name: "A", Email: "a@b.fr", Phone: strings.Repeat("1", 40)}, false, booking.FieldPhone, booking.ReasonInvalid},

@@ -124,14 +124,14 @@ func bookingEvent(inst []recur.Instance, ref booking.EventRef) *booking.BookingE
 
 // patientOf reads the patient of a booking event as rdv writes it (see
 // ics.Appointment): the name (CN) and email (mailto) of its first ATTENDEE,
-// and the phone on the "Téléphone : " line of its DESCRIPTION. What it
-// returns is as the event has it, not validated.
+// and the phone on the "Téléphone : " line of its DESCRIPTION. The mailto
+// URI is percent-decoded (ics.MailtoAddress); otherwise what it returns is
+// as the event has it, not validated.
 func patientOf(ev *ical.Component) booking.Patient {
 	var p booking.Patient
 	if att := ev.Props.Get(ical.PropAttendee); att != nil {
-		v := strings.TrimSpace(att.Value)
-		if len(v) > len("mailto:") && strings.EqualFold(v[:len("mailto:")], "mailto:") {
-			p.Email = v[len("mailto:"):]
+		if addr, ok := ics.MailtoAddress(att.Value); ok {
+			p.Email = addr
 		}
 		p.Name = att.Params.Get(ical.ParamCommonName)
 	}

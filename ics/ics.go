@@ -51,7 +51,7 @@ const PhoneLabel = "Téléphone : "
 // STATUS is TENTATIVE for a pending booking, CONFIRMED for a confirmed one and
 // CANCELLED for a cancelled or expired one (and always with MethodCancel).
 // The ORGANIZER is the practitioner's email, left out when the practitioner
-// has none. Times are written with the practitioner's TZID, or in UTC when the
+// has none; it and the ATTENDEE are mailto URIs written by Mailto. Times are written with the practitioner's TZID, or in UTC when the
 // practitioner's zone is UTC (then without VTIMEZONE).
 func Appointment(a booking.Appointment, method string, now time.Time) *ical.Calendar {
 	b := a.Booking
@@ -123,14 +123,14 @@ func Appointment(a booking.Appointment, method string, now time.Time) *ical.Cale
 
 	if pract.Email != "" {
 		org := ical.NewProp(ical.PropOrganizer)
-		org.Value = "mailto:" + pract.Email
+		org.Value = Mailto(pract.Email)
 		if cn := paramValue(pract.Name); cn != "" {
 			org.Params.Set(ical.ParamCommonName, cn)
 		}
 		ev.Props.Set(org)
 	}
 	att := ical.NewProp(ical.PropAttendee)
-	att.Value = "mailto:" + b.Patient.Email
+	att.Value = Mailto(b.Patient.Email)
 	if cn := paramValue(b.Patient.Name); cn != "" {
 		att.Params.Set(ical.ParamCommonName, cn)
 	}

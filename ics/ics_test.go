@@ -95,6 +95,13 @@ func TestGolden(t *testing.T) {
 			a.Booking.Patient.Phone = ""
 			return a
 		}, ""},
+		// Characters that a mailto URI must percent-encode (RFC 6068).
+		{"mailto_escapes", func(t *testing.T) booking.Appointment {
+			a := appointment(t, "Europe/Paris", "2027-03-28 10:00", booking.StatusConfirmed)
+			a.Booking.Patient.Email = "o'neil+rdv&co#1/a=b@example.org"
+			a.Practitioner.Email = "cabinet{martin}@example.org"
+			return a
+		}, MethodRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

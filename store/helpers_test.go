@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/bookingtest"
 	"github.com/rdvlibre/rdv/internal/testservers"
 	"github.com/rdvlibre/rdv/store"
 )
@@ -75,7 +76,7 @@ func newBooking(i int) *booking.Booking {
 		End:            start.Add(20 * time.Minute),
 		Status:         booking.StatusPending,
 		Patient: booking.Patient{
-			Name:  fmt.Sprintf("Marie Curie %d", i),
+			Name:  bookingtest.PatientName(i),
 			Email: fmt.Sprintf("marie%d@example.org", i),
 			Phone: "+33 6 12 34 56 78",
 		},

@@ -328,7 +328,7 @@ func (p *rdvProcess) mustCall(method, path string, body any, want int, out any) 
 func bookingBody(typ string, start time.Time, i int) map[string]any {
 	return map[string]any{
 		"practitioner": "martin", "type": typ, "start": start.Format(time.RFC3339),
-		"patient": map[string]any{"name": fmt.Sprintf("Patient %d", i), "email": fmt.Sprintf("p%d@example.org", i)},
+		"patient": map[string]any{"name": bookingtest.PatientName(i), "email": fmt.Sprintf("p%d@example.org", i)},
 	}
 }
 

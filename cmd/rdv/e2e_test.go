@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-ical"
+
+	"github.com/rdvlibre/rdv/internal/bookingtest"
 )
 
 // instance is an rdv service running on embedded defaults for a test.
@@ -439,7 +441,7 @@ func TestConcurrentBookingsOneWinner(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses[i], _ = in.do("POST", "/v1/bookings", bookBody(start, fmt.Sprintf("Patient %d", i), fmt.Sprintf("p%d@example.org", i)), nil)
+			statuses[i], _ = in.do("POST", "/v1/bookings", bookBody(start, bookingtest.PatientName(i), fmt.Sprintf("p%d@example.org", i)), nil)
 		}()
 	}
 	wg.Wait()

@@ -18,6 +18,7 @@ import (
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/caldav"
 	"github.com/rdvlibre/rdv/davserver"
+	"github.com/rdvlibre/rdv/internal/bookingtest"
 	"github.com/rdvlibre/rdv/store"
 )
 
@@ -208,7 +209,7 @@ func (h *harness) book(typ string, start time.Time, i int) (*booking.Booking, st
 
 func bookRequest(typ string, start time.Time, i int) booking.BookRequest {
 	return booking.BookRequest{PractitionerID: "demo", TypeID: typ, Start: start, Patient: booking.Patient{
-		Name: "Patient " + string(rune('A'+i%26)), Email: "patient" + itoa(i) + "@example.org"}}
+		Name: bookingtest.PatientName(i), Email: "patient" + itoa(i) + "@example.org"}}
 }
 
 func itoa(i int) string {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/bookingtest"
 )
 
 // TestFaults injects a fault at each step of create, confirm, reschedule,
@@ -257,7 +258,7 @@ func TestConcurrentOverlappingBookings(t *testing.T) {
 		wg.Go(func() {
 			codes[i], _ = h.apiPost("/v1/bookings", map[string]any{
 				"practitioner": "demo", "type": a.typ, "start": a.start.Format(time.RFC3339),
-				"patient": map[string]any{"name": "Patient " + itoa(i), "email": "p" + itoa(i) + "@example.org"},
+				"patient": map[string]any{"name": bookingtest.PatientName(i), "email": "p" + itoa(i) + "@example.org"},
 			})
 		})
 	}

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rdvlibre/rdv/internal/bookingtest"
 	"github.com/rdvlibre/rdv/internal/testservers"
 )
 
@@ -198,7 +199,7 @@ func testPractitionerChanges(t *testing.T, in *instance, pc practitionerCalendar
 	var bs []bookingResponse
 	for i := range 3 {
 		var b bookingResponse
-		body := withPractitioner(bookBody(slots[i], fmt.Sprintf("Patient %d", i), fmt.Sprintf("patient%d@example.org", i)), practitioner)
+		body := withPractitioner(bookBody(slots[i], bookingtest.PatientName(i), fmt.Sprintf("patient%d@example.org", i)), practitioner)
 		if st, _ := in.do("POST", "/v1/bookings", body, &b); st != 201 {
 			t.Fatalf("book %s: %d", slots[i], st)
 		}

@@ -1,0 +1,51 @@
+package caldav
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-ical"
+
+	"github.com/rdvlibre/rdv/ics"
+)
+
+// The patient read back from a booking event is the one rdv wrote: the
+// mailto URI of the ATTENDEE is percent-decoded (RFC 6068).
+func TestPatientOf(t *testing.T) {
+	start := time.Date(2027, 3, 10, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, email string
+	}{
+		{"plain", "marie@example.org"},
+		{"characters a mailto URI encodes", "o'neil+rdv&co#1/a=b{c}@example.org"},
+		{"what an earlier version let through", "a?cc=x@example.org"},
+		{"a percent sign", "a%41@example.org"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := testAppointment(t, "7c9e6679-7425-40de-944b-e07fc1f90ae7", start, "confirmed")
+			a.Booking.Patient.Email = tt.email
+			data, err := ics.Encode(ics.Appointment(a, "", start))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cal, err := ical.NewDecoder(bytes.NewReader(data)).Decode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := patientOf(cal.Events()[0].Component); got != a.Booking.Patient {
+				t.Errorf("patientOf = %+q, want %+q", got, a.Booking.Patient)
+			}
+		})
+	}
+	t.Run("raw ?cc= of an event written before encoding", func(t *testing.T) {
+		ev := ical.NewEvent()
+		att := ical.NewProp(ical.PropAttendee)
+		att.Value = "mailto:a?cc=x@example.org"
+		ev.Props.Set(att)
+		if got := patientOf(ev.Component); got.Email != "a" {
+			t.Errorf("email = %q, want the address before the header fields, %q", got.Email, "a")
+		}
+	})
+}
