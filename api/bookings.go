@@ -89,14 +89,15 @@ func (s *Server) registerBookings() {
 		Summary:     "Book a slot",
 		Description: "Takes a free slot for a patient. 409 when the slot is no longer free (or, for a group session, full), " +
 			"422 for invalid input, an Idempotency-Key already used with another body, or a missing, invalid, expired or " +
-			"reused proof of work when the server asks for one (see GET /v1/challenge); 503 when the calendar can't be reached. " +
-			"Send an Idempotency-Key to retry safely.",
+			"reused proof of work when the server asks for one (see GET /v1/challenge); 429 when a limit is reached (too many " +
+			"requests from this address, or too many bookings for this patient or this practitioner: the detail says which, " +
+			"Retry-After when waiting helps); 503 when the calendar can't be reached. Send an Idempotency-Key to retry safely.",
 		Tags:          tags,
 		DefaultStatus: http.StatusCreated,
 		MaxBodyBytes:  s.maxBody,
 		Errors: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict,
 			http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType,
-			http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
+			http.StatusUnprocessableEntity, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, s.createBooking)
 
 	huma.Register(s.api, huma.Operation{
@@ -106,7 +107,7 @@ func (s *Server) registerBookings() {
 		Summary:     "Get a booking",
 		Description: "The booking that the manage token opens, for its patient.",
 		Tags:        tags,
-		Errors:      []int{http.StatusNotFound},
+		Errors:      []int{http.StatusNotFound, http.StatusTooManyRequests},
 	}, func(ctx context.Context, in *tokenInput) (*bookingOutput, error) {
 		a, err := s.svc.BookingByToken(ctx, in.Token)
 		return s.bookingResult(ctx, a, err)
@@ -119,7 +120,7 @@ func (s *Server) registerBookings() {
 		Summary:     "Confirm a booking",
 		Description: "Confirms a pending booking (the link of the confirmation email). Confirming a confirmed booking changes nothing; 409 for a cancelled or expired one.",
 		Tags:        tags,
-		Errors:      []int{http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable},
+		Errors:      []int{http.StatusNotFound, http.StatusConflict, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *tokenInput) (*bookingOutput, error) {
 		a, err := s.svc.Confirm(ctx, in.Token)
 		return s.bookingResult(ctx, a, err)
@@ -133,7 +134,7 @@ func (s *Server) registerBookings() {
 		Description: "Cancels the booking; its slot is free again. Cancelling a cancelled booking changes nothing; " +
 			"409 for an expired one, or past the appointment type's cancellation cut-off (the message says how to reach the practice).",
 		Tags:   tags,
-		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable},
+		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *tokenInput) (*bookingOutput, error) {
 		a, err := s.svc.Cancel(ctx, in.Token)
 		return s.bookingResult(ctx, a, err)
@@ -146,11 +147,12 @@ func (s *Server) registerBookings() {
 		Summary:     "Move a booking",
 		Description: "Moves the booking to another free slot of its type: the new slot is taken before the old one is released, " +
 			"in one change; the booking keeps its id, token and status. 409 when the new slot is not free, the booking is " +
-			"not active, or the cancellation cut-off has passed; 422 when start is not a slot of the type.",
+			"not active, or the cancellation cut-off has passed; 422 when start is not a slot of the type; 429 when the booking " +
+			"was moved as many times as allowed online, or too many emails went to its address this hour.",
 		Tags:         tags,
 		MaxBodyBytes: s.maxBody,
-		Errors: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict,
-			http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
+		Errors: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnsupportedMediaType,
+			http.StatusUnprocessableEntity, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *rescheduleInput) (*bookingOutput, error) {
 		a, err := s.svc.Reschedule(ctx, in.Token, in.Body.Start)
 		return s.bookingResult(ctx, a, err)
