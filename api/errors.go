@@ -53,11 +53,34 @@ func (s *Server) problem(ctx context.Context, err error) (int, string) {
 // operation returns.
 func (s *Server) apiError(ctx context.Context, err error) error {
 	status, msg := s.problem(ctx, err)
-	herr := huma.NewError(status, msg)
-	if _, wait := booking.ErrorLimit(err); status == http.StatusTooManyRequests && wait > 0 {
-		return huma.ErrorWithHeaders(herr, http.Header{"Retry-After": {retryAfter(wait)}})
+	if status != http.StatusTooManyRequests {
+		return huma.NewError(status, msg)
 	}
-	return herr
+	limit, wait := booking.ErrorLimit(err)
+	p := &limitProblem{ErrorModel: huma.ErrorModel{Title: http.StatusText(status), Status: status, Detail: msg}, Limit: limit}
+	if wait > 0 {
+		return huma.ErrorWithHeaders(p, http.Header{"Retry-After": {retryAfter(wait)}})
+	}
+	return p
+}
+
+// limitProblem is the problem+json of a 429: besides the detail, meant for
+// people, the limit that was reached, for clients that word their own
+// message: one of the booking.Limit* names ("rate" for the per-client rate
+// limits).
+type limitProblem struct {
+	huma.ErrorModel
+	Limit string `json:"limit,omitempty"`
+}
+
+// writeLimitProblem writes the 429 problem+json of the limit limit.
+func writeLimitProblem(w http.ResponseWriter, limit, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusTooManyRequests)
+	_ = json.NewEncoder(w).Encode(&limitProblem{
+		ErrorModel: huma.ErrorModel{Title: http.StatusText(http.StatusTooManyRequests), Status: http.StatusTooManyRequests, Detail: detail},
+		Limit:      limit,
+	})
 }
 
 // sanitizeProblem is a huma transformer for the errors huma produces itself

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rdvlibre/rdv/booking"
 )
 
 // What a request from a stranger passes before it reaches a handler: the
@@ -18,30 +20,47 @@ import (
 // cross-origin protection of the HTML forms. See docs/limits.md.
 
 // guard answers r itself when it must be refused, and reports whether it
-// did.
+// did. A POST that is not JSON, or a form posted from elsewhere, is refused
+// before the rate limits, so that a page elsewhere can't spend its
+// visitors' allowance on the site.
 func (s *Server) guard(w http.ResponseWriter, r *http.Request) bool {
 	api := isAPIPath(r.URL.Path)
 	admin := r.URL.Path == "/v1/admin" || strings.HasPrefix(r.URL.Path, "/v1/admin/")
 	if api && !admin && s.cors(w, r) {
 		return true
 	}
+	if api && !admin && r.Method == http.MethodPost && !jsonBody(r) {
+		s.route(r)
+		writeProblem(w, http.StatusUnsupportedMediaType, "send the request with Content-Type: application/json (a JSON body, {} when there is nothing to send)")
+		return true
+	}
+	if !api && s.cop.Check(r) != nil {
+		s.route(r)
+		s.errorPage(w, r, http.StatusForbidden, nil)
+		return true
+	}
 	if s.limiter != nil {
 		if class, wait := s.limiter.allow(r, s.clock()); wait > 0 {
 			s.metrics.limited(classNames[class])
 			w.Header().Set("Retry-After", retryAfter(wait))
+			s.route(r)
 			if api {
-				writeProblem(w, http.StatusTooManyRequests, "too many requests from your address: try again in "+retryAfter(wait)+" s")
+				writeLimitProblem(w, booking.LimitRate, "too many requests from your address: try again in "+retryAfter(wait)+" s")
 			} else {
 				s.errorPage(w, r, http.StatusTooManyRequests, nil)
 			}
 			return true
 		}
 	}
-	if api && !admin && r.Method == http.MethodPost && !jsonBody(r) {
-		writeProblem(w, http.StatusUnsupportedMediaType, "send the request with Content-Type: application/json (a JSON body, {} when there is nothing to send)")
-		return true
-	}
 	return false
+}
+
+// route sets on r the pattern of the route it would have taken, for the
+// log line and the metrics of a request the guard refuses.
+func (s *Server) route(r *http.Request) {
+	if _, p := s.mux.Handler(r); p != "" {
+		r.Pattern = p
+	}
 }
 
 // clock is the time of the rate limits: the server's clock.

@@ -55,6 +55,9 @@ func TestRateLimitPerClient(t *testing.T) {
 	}
 	w := e.from("192.0.2.7:6666", http.MethodGet, target, "")
 	wantProblem(t, w, http.StatusTooManyRequests, "too many requests")
+	if p := decode(t, w); p["limit"] != booking.LimitRate {
+		t.Errorf("problem = %v, want limit %q", p, booking.LimitRate)
+	}
 	if got := w.Header().Get("Retry-After"); got != "60" {
 		t.Errorf("Retry-After = %q, want 60", got)
 	}
@@ -275,6 +278,43 @@ func TestAdminFailuresLogBounded(t *testing.T) {
 	}
 	if n := strings.Count(g.logs.String(), "admin token refused"); n != 1 {
 		t.Errorf("50 wrong tokens wrote %d warnings, want 1 per minute", n)
+	}
+}
+
+// TestLimitProblem: a business limit reached through the API is a 429
+// problem naming the limit, with Retry-After when waiting helps.
+func TestLimitProblem(t *testing.T) {
+	e := newEnvConfig(t, nil)
+	svc := mustNewService(t, booking.ServiceConfig{Store: e.store, Notifier: e.notes, Now: func() time.Time { return testNow },
+		Logger: e.srv.log, Limits: booking.Limits{NewPerMinute: 1}})
+	if err := svc.AddPractitioner(demoPractitioner(), e.cal); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{Service: svc, BaseURL: baseURL, Logger: e.srv.log, Now: func() time.Time { return testNow }, NoRateLimits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = srv
+	if w := e.postJSON("/v1/bookings", bookingBody("consultation", "2026-12-01T09:00:00+01:00")); w.Code != http.StatusCreated {
+		t.Fatalf("first booking: %d %s", w.Code, w.Body)
+	}
+	w := e.postJSON("/v1/bookings", strings.Replace(bookingBody("consultation", "2026-12-01T10:00:00+01:00"), patientEmail, "other@example.org", 1))
+	wantProblem(t, w, http.StatusTooManyRequests, "try again in a minute")
+	if p := decode(t, w); p["limit"] != booking.LimitNew || w.Header().Get("Retry-After") != "60" {
+		t.Errorf("problem %v, Retry-After %q; want limit %q and 60", p, w.Header().Get("Retry-After"), booking.LimitNew)
+	}
+}
+
+// TestCrossSiteSpendsNoAllowance: requests refused as cross-site (415 on
+// the API, 403 on the forms) take nothing from the client's rate limits.
+func TestCrossSiteSpendsNoAllowance(t *testing.T) {
+	e := guarded(t, RateLimits{Book: Rate{Every: time.Hour, Burst: 1}}, nil, bookingtest.NewClock(testNow))
+	for range 5 {
+		e.from("192.0.2.7:1", http.MethodPost, "/v1/bookings", bookingBody("consultation", slotStart), "Content-Type", "text/plain")
+		e.from("192.0.2.7:1", http.MethodPost, "/book", "name=x", "Content-Type", "application/x-www-form-urlencoded", "Sec-Fetch-Site", "cross-site")
+	}
+	if w := e.from("192.0.2.7:1", http.MethodPost, "/v1/bookings", bookingBody("consultation", slotStart), "Content-Type", "application/json"); w.Code != http.StatusCreated {
+		t.Errorf("the client's own booking after cross-site attempts: %d %s", w.Code, w.Body)
 	}
 }
 

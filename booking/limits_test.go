@@ -123,7 +123,7 @@ func TestLimitMessagesPerHour(t *testing.T) {
 	// it sends a fourth within the hour.
 	_, err = f.svc.Reschedule(ctx, tok, at(1, 14, 0))
 	wantLimit(t, err, booking.LimitMessages, time.Hour)
-	_, _, err = f.tryBook("consultation", at(1, 15, 0), booking.Patient{Name: "Someone Else", Email: "MARIE@example.org"})
+	_, _, err = f.tryBook("consultation", at(1, 15, 0), booking.Patient{Name: "Someone Else", Email: "MARIE+again@example.org"})
 	wantLimit(t, err, booking.LimitMessages, time.Hour)
 	if _, _, err := f.tryBook("consultation", at(1, 15, 0), booking.Patient{Name: "Pierre Curie", Email: "pierre@example.org"}); err != nil {
 		t.Errorf("another address: %v", err)

@@ -179,8 +179,9 @@ type Store interface {
 	// start then id.
 	BookingsBetween(ctx context.Context, practitionerID string, from, to time.Time) ([]*Booking, error)
 	// MessagesTo returns how many outbox messages were recorded at or after
-	// since for bookings whose patient email is email, compared without
-	// case, whether sent, waiting or given up (see Limits.MessagesPerHour).
+	// since for bookings whose patient email is email, compared by their
+	// EmailKey, whether sent, waiting or given up (see
+	// Limits.MessagesPerHour).
 	MessagesTo(ctx context.Context, email string, since time.Time) (int, error)
 	// PendingBookings returns up to limit bookings in status pending, oldest
 	// first (by CreatedAt).

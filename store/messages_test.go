@@ -19,7 +19,7 @@ func testMessagesTo(t *testing.T, be backend) {
 	now := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 
 	a, b, other := newBooking(1), newBooking(2), newBooking(3)
-	a.Patient.Email, b.Patient.Email = "Marie@Example.org", "marie@example.org"
+	a.Patient.Email, b.Patient.Email = "Marie+rdv@Example.org", "marie@example.org"
 	for i, c := range []struct {
 		b   *booking.Booking
 		msg int
@@ -42,6 +42,7 @@ func testMessagesTo(t *testing.T, be backend) {
 	}{
 		{"marie@example.org", now.Add(-time.Hour), 2},
 		{"MARIE@EXAMPLE.ORG", now.Add(-3 * time.Hour), 3},
+		{"marie+other@example.org", now.Add(-3 * time.Hour), 3},
 		{"marie@example.org", now.Add(time.Second), 0},
 		{"nobody@example.org", now.Add(-3 * time.Hour), 0},
 	} {

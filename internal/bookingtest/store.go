@@ -263,7 +263,7 @@ func (s *Store) MessagesTo(_ context.Context, email string, since time.Time) (in
 	n := 0
 	for _, e := range s.outbox {
 		b := s.bookings[e.m.BookingID]
-		if b != nil && strings.EqualFold(b.Patient.Email, email) && !e.m.CreatedAt.Before(since) {
+		if b != nil && booking.EmailKey(b.Patient.Email) == booking.EmailKey(email) && !e.m.CreatedAt.Before(since) {
 			n++
 		}
 	}

@@ -1,6 +1,10 @@
 -- moves counts the times the patient moved the booking (Service.Reschedule),
--- which ServiceConfig.Limits.MovesPerBooking bounds. The index on the
--- patient's address serves MessagesTo, the count of emails sent to one
--- address, which Limits.MessagesPerHour bounds.
+-- which ServiceConfig.Limits.MovesPerBooking bounds. email_key is the
+-- patient's address as the limits compare it (booking.EmailKey: lower case,
+-- no +tag), indexed for MessagesTo, the count of emails sent to one
+-- address, which Limits.MessagesPerHour bounds. Rows older than this
+-- migration get their address in lower case, +tag kept.
 ALTER TABLE bookings ADD COLUMN moves INTEGER NOT NULL DEFAULT 0 CHECK (moves >= 0);
-CREATE INDEX bookings_email ON bookings (lower(patient_email));
+ALTER TABLE bookings ADD COLUMN email_key TEXT NOT NULL DEFAULT '';
+UPDATE bookings SET email_key = lower(patient_email);
+CREATE INDEX bookings_email_key ON bookings (email_key);
