@@ -350,6 +350,12 @@ type procConfig struct {
 	// limits is the body of the [limits] table; "" turns the limits off:
 	// most of these tests book many times from one address.
 	limits string
+	// trustedProxies, adminToken and metricsAddr are the top-level keys
+	// trusted_proxies, admin_token and metrics_addr; empty for none.
+	trustedProxies          []string
+	adminToken, metricsAddr string
+	// contact is martin's contact, shown when a limit refuses a booking.
+	contact string
 }
 
 // capacities are the capacities of the types of procConfig.
@@ -369,6 +375,20 @@ func writeConfig(tb testing.TB, dir string, c procConfig) string {
 	fmt.Fprintf(&b, "secret_file = %q\n", secretFile)
 	if c.store != "" {
 		fmt.Fprintf(&b, "store = %q\n", c.store)
+	}
+	// Top-level keys: before the first [table] header.
+	if len(c.trustedProxies) > 0 {
+		quoted := make([]string, len(c.trustedProxies))
+		for i, p := range c.trustedProxies {
+			quoted[i] = fmt.Sprintf("%q", p)
+		}
+		fmt.Fprintf(&b, "trusted_proxies = [%s]\n", strings.Join(quoted, ", "))
+	}
+	if c.adminToken != "" {
+		fmt.Fprintf(&b, "admin_token = %q\n", c.adminToken)
+	}
+	if c.metricsAddr != "" {
+		fmt.Fprintf(&b, "metrics_addr = %q\n", c.metricsAddr)
 	}
 	limits := c.limits
 	if limits == "" {
@@ -391,8 +411,11 @@ name = "Dr Martin"
 email = "martin@example.org"
 timezone = "Europe/Paris"
 open_on_holidays = true
-[practitioners.hours]
 `)
+	if c.contact != "" {
+		fmt.Fprintf(&b, "contact = %q\n", c.contact)
+	}
+	b.WriteString("[practitioners.hours]\n")
 	for _, d := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
 		fmt.Fprintf(&b, "%s = [\"08:00-18:00\"]\n", d)
 	}
