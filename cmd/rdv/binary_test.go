@@ -350,6 +350,9 @@ type procConfig struct {
 	// limits is the body of the [limits] table; "" turns the limits off:
 	// most of these tests book many times from one address.
 	limits string
+	// noLimitsTable leaves the [limits] table out, for a binary older
+	// than it (BenchmarkFlashCrowd's "before"), which had no limits.
+	noLimitsTable bool
 }
 
 // capacities are the capacities of the types of procConfig.
@@ -370,11 +373,13 @@ func writeConfig(tb testing.TB, dir string, c procConfig) string {
 	if c.store != "" {
 		fmt.Fprintf(&b, "store = %q\n", c.store)
 	}
-	limits := c.limits
-	if limits == "" {
-		limits = "off = true\n"
+	if !c.noLimitsTable {
+		limits := c.limits
+		if limits == "" {
+			limits = "off = true\n"
+		}
+		fmt.Fprintf(&b, "[limits]\n%s", limits)
 	}
-	fmt.Fprintf(&b, "[limits]\n%s", limits)
 	b.WriteString("[booking]\n")
 	if c.jobsInterval != "" {
 		fmt.Fprintf(&b, "jobs_interval = %q\n", c.jobsInterval)
