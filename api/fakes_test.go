@@ -32,7 +32,7 @@ type fakeStore struct {
 	*bookingtest.Store
 }
 
-func newFakeStore(*testing.T) *fakeStore { return &fakeStore{bookingtest.NewStore()} }
+func newFakeStore(testing.TB) *fakeStore { return &fakeStore{bookingtest.NewStore()} }
 
 func (s *fakeStore) count() int { return len(s.Bookings()) }
 
@@ -88,7 +88,7 @@ func demoPractitioner() booking.Practitioner {
 
 // env is a Server on a real booking.Service with the fakes above.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	svc   *booking.Service
 	cal   *bookingtest.Calendar
@@ -99,14 +99,14 @@ type env struct {
 	pages []string // bodies of the HTML responses
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	return newEnvConfig(t, nil)
 }
 
 // newEnvConfig is newEnv with the server's configuration changed by change,
 // if not nil.
-func newEnvConfig(t *testing.T, change func(*Config)) *env {
+func newEnvConfig(t testing.TB, change func(*Config)) *env {
 	t.Helper()
 	e := &env{t: t, cal: newFakeCalendar(), store: newFakeStore(t), notes: &bookingtest.Notifier{}, logs: &bookingtest.LogBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -181,7 +181,7 @@ func (e *env) postJSON(target, body string, headers ...string) *httptest.Respons
 }
 
 // decode decodes a JSON response into a map.
-func decode(t *testing.T, w *httptest.ResponseRecorder) map[string]any {
+func decode(t testing.TB, w *httptest.ResponseRecorder) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil {

@@ -66,17 +66,31 @@ type benchCase struct {
 	store             string // postgres or sqlite
 	replicas, clients int
 	calendar          int // events in the bookings calendar before the first booking
+	// limits is the body of the [limits] table (procConfig.limits): ""
+	// turns them off.
+	limits string
+	// ledger is how many bookings are made, one after the other, before
+	// the timed ones (and the calendar grows by as many events).
+	ledger int
 }
 
+// benchBooking runs the case bc; with r nil, the bookings calendar is on
+// the embedded CalDAV server (bc.calendar must be 0) and nothing is
+// reported of Radicale.
 func benchBooking(b *testing.B, bin string, r *testservers.Radicale, calName string, bc benchCase) {
-	if bc.calendar > 0 {
-		r.Do(b, http.MethodPut, r.CalendarPath(calName), "text/calendar", otherEvents(b, bc.calendar), http.StatusCreated)
-	} else {
-		r.MkCalendar(b, calName, calName)
-	}
-	meter := newRadicaleMeter(b, r)
 	dir := b.TempDir()
-	cfg := procConfig{radicale: &testservers.Radicale{URL: meter.URL, User: r.User, Password: r.Password}, bookings: r.CalendarPath(calName)}
+	cfg := procConfig{limits: bc.limits}
+	var meter *radicaleMeter
+	if r != nil {
+		if bc.calendar > 0 {
+			r.Do(b, http.MethodPut, r.CalendarPath(calName), "text/calendar", otherEvents(b, bc.calendar), http.StatusCreated)
+		} else {
+			r.MkCalendar(b, calName, calName)
+		}
+		meter = newRadicaleMeter(b, r)
+		cfg.radicale = &testservers.Radicale{URL: meter.URL, User: r.User, Password: r.Password}
+		cfg.bookings = r.CalendarPath(calName)
+	}
 	if bc.store == "postgres" {
 		cfg.store = testservers.StartPostgres(b)
 	}
@@ -86,14 +100,19 @@ func benchBooking(b *testing.B, bin string, r *testservers.Radicale, calName str
 		replicas = append(replicas, startRdv(b, fmt.Sprintf("replica %d", i+1), bin, config, filepath.Join(dir, fmt.Sprintf("data%d", i))))
 	}
 
-	// Slot i: 20 minutes, 30 a day from 08:00, from tomorrow.
+	// Slot i: 20 minutes, 30 a day from 08:00, from tomorrow; the first
+	// bc.ledger ones are booked before the timed ones.
 	slot := func(i int) time.Time { return localDay(1+i/30, 8, 0).Add(time.Duration(i%30) * 20 * time.Minute) }
+	for i := range bc.ledger {
+		replicas[0].mustCall(http.MethodPost, "/v1/bookings", bookingBody("consultation", slot(i), i), http.StatusCreated, nil)
+	}
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
 		failed    error
 	)
 	book := func(i int) {
+		i += bc.ledger
 		start := time.Now()
 		st, body, err := replicas[i%len(replicas)].call(http.MethodPost, "/v1/bookings", bookingBody("consultation", slot(i), i))
 		d := time.Since(start)
@@ -132,7 +151,9 @@ func benchBooking(b *testing.B, bin string, r *testservers.Radicale, calName str
 	for b.Loop() {
 		if began.IsZero() {
 			began = time.Now()
-			meter.reset()
+			if meter != nil {
+				meter.reset()
+			}
 		}
 		<-done
 		jobs <- next
@@ -140,26 +161,43 @@ func benchBooking(b *testing.B, bin string, r *testservers.Radicale, calName str
 		n++
 	}
 	wall := time.Since(began)
-	requests, busy, byMethod := meter.reset()
+	var (
+		requests int
+		busy     time.Duration
+		byMethod map[string]time.Duration
+	)
+	if meter != nil {
+		requests, busy, byMethod = meter.reset()
+	}
 	close(jobs)
 	wg.Wait()
 	if failed != nil {
 		b.Fatal(failed)
 	}
-	slices.Sort(latencies)
-	pct := func(p float64) float64 {
-		return float64(latencies[min(len(latencies)-1, int(p*float64(len(latencies))))].Microseconds()) / 1000
-	}
 	b.ReportMetric(float64(n)/wall.Seconds(), "bookings/s")
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.95), "p95-ms")
+	b.ReportMetric(percentileMs(latencies, 0.50), "p50-ms")
+	b.ReportMetric(percentileMs(latencies, 0.95), "p95-ms")
+	if meter == nil {
+		b.Logf("%d bookings timed in %v; ledger at the end: %d bookings", n, wall.Round(time.Millisecond), bc.ledger+next)
+		return
+	}
 	b.ReportMetric(float64(requests)/float64(n), "radicale-req/op")
 	b.ReportMetric(float64(busy.Microseconds())/1000/float64(n), "radicale-ms/op")
 	perOp := map[string]string{}
 	for method, d := range byMethod {
 		perOp[method] = fmt.Sprintf("%.1f ms/op", float64(d.Microseconds())/1000/float64(n))
 	}
-	b.Logf("%d bookings timed in %v; Radicale's time by method: %v; calendar at the end: %d events", n, wall.Round(time.Millisecond), perOp, bc.calendar+next)
+	b.Logf("%d bookings timed in %v; Radicale's time by method: %v; calendar at the end: %d events", n, wall.Round(time.Millisecond), perOp, bc.calendar+bc.ledger+next)
+}
+
+// percentileMs returns the p-quantile of ds (0 < p < 1) in milliseconds,
+// sorting ds; 0 if ds is empty.
+func percentileMs(ds []time.Duration, p float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	return float64(ds[min(len(ds)-1, int(p*float64(len(ds))))].Microseconds()) / 1000
 }
 
 // otherEvents returns a calendar of n events of the practitioner's own,

@@ -356,6 +356,9 @@ type procConfig struct {
 	adminToken, metricsAddr string
 	// contact is martin's contact, shown when a limit refuses a booking.
 	contact string
+	// noLimitsTable leaves the [limits] table out, for a binary older
+	// than it (BenchmarkFlashCrowd's "before"), which had no limits.
+	noLimitsTable bool
 }
 
 // capacities are the capacities of the types of procConfig.
@@ -390,11 +393,13 @@ func writeConfig(tb testing.TB, dir string, c procConfig) string {
 	if c.metricsAddr != "" {
 		fmt.Fprintf(&b, "metrics_addr = %q\n", c.metricsAddr)
 	}
-	limits := c.limits
-	if limits == "" {
-		limits = "off = true\n"
+	if !c.noLimitsTable {
+		limits := c.limits
+		if limits == "" {
+			limits = "off = true\n"
+		}
+		fmt.Fprintf(&b, "[limits]\n%s", limits)
 	}
-	fmt.Fprintf(&b, "[limits]\n%s", limits)
 	b.WriteString("[booking]\n")
 	if c.jobsInterval != "" {
 		fmt.Fprintf(&b, "jobs_interval = %q\n", c.jobsInterval)
