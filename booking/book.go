@@ -67,14 +67,15 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 
 	// Answered without waiting for the lock: a patient past a limit, and a
 	// slot the ledger already shows taken. Both are checked again under it.
-	rows, err := s.checkNewBookingRows(ctx, e, req.Patient)
-	if err != nil {
+	if err := s.checkNewBooking(ctx, e, req.Patient); err != nil {
 		return nil, "", err
 	}
-	if rows == nil {
-		if rows, err = s.store.BookingsBetween(ctx, e.p.ID, start.Add(-24*time.Hour), start.Add(t.Duration+24*time.Hour)); err != nil {
-			return nil, "", err
-		}
+	around := func() ([]*Booking, error) {
+		return s.store.BookingsBetween(ctx, e.p.ID, start.Add(-24*time.Hour), start.Add(t.Duration+24*time.Hour))
+	}
+	rows, err := around()
+	if err != nil {
+		return nil, "", err
 	}
 	lost := func(rows []*Booking) error {
 		err := lostTo(q, start, rows)
@@ -94,6 +95,15 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 	// slot.
 	g := s.gate(e.p.ID)
 	if err := g.enter(ctx, lost); err != nil {
+		return s.lostAnswer(ctx, key, err)
+	}
+	// While it waited, another process may have taken the slot: the
+	// ledger says so without the lock.
+	if rows, err = around(); err == nil {
+		err = lost(rows)
+	}
+	if err != nil {
+		g.leave(nil)
 		return s.lostAnswer(ctx, key, err)
 	}
 	unlock, err := s.locker.Lock(ctx, e.p.ID)

@@ -115,6 +115,15 @@ func limitError(p *Practitioner, limit string, retry time.Duration, msg string) 
 	return &Error{Code: ELimit, Message: msg, Limit: limit, RetryAfter: retry}
 }
 
+// Activity is what the store counts for the limits of a new booking (see
+// Store.PatientActivity).
+type Activity struct {
+	ActiveByEmail  int // the patient's active bookings with the practitioner, by email address
+	ActiveByPhone  int // the same, by phone number
+	PendingByEmail int // of those by email, the pending ones
+	New            int // the practitioner's bookings created in the last minute
+}
+
 // checkNewBooking checks the limits a new booking for patient must stay
 // within: the patient's active and pending bookings with the
 // practitioner, the practitioner's new bookings in the last minute and the
@@ -122,53 +131,23 @@ func limitError(p *Practitioner, limit string, retry time.Duration, msg string) 
 // the practitioner's lock for an exact answer; without it the answer is a
 // good guess, which is how Book refuses early.
 func (s *Service) checkNewBooking(ctx context.Context, e *entry, patient Patient) error {
-	_, err := s.checkNewBookingRows(ctx, e, patient)
-	return err
-}
-
-// checkNewBookingRows is checkNewBooking, which also returns the
-// practitioner's bookings it read, those that end after now (nil when no
-// limit needed them).
-func (s *Service) checkNewBookingRows(ctx context.Context, e *entry, patient Patient) ([]*Booking, error) {
 	l := s.limits
-	now := s.now()
-	var rows []*Booking
 	if l.ActivePerContact > 0 || l.PendingPerEmail > 0 || l.NewPerMinute > 0 {
-		var err error
-		rows, err = s.store.BookingsBetween(ctx, e.p.ID, now, now.Add(reach(&e.p)))
+		now := s.now()
+		a, err := s.store.PatientActivity(ctx, e.p.ID, EmailKey(patient.Email), PhoneKey(patient.Phone), now, now.Add(-time.Minute))
 		if err != nil {
-			return nil, err
-		}
-		email, phone := EmailKey(patient.Email), PhoneKey(patient.Phone)
-		var byEmail, byPhone, pending, recent int
-		for _, b := range rows {
-			if !b.CreatedAt.Before(now.Add(-time.Minute)) {
-				recent++
-			}
-			if !b.Status.Active() {
-				continue
-			}
-			sameEmail := EmailKey(b.Patient.Email) == email
-			if sameEmail {
-				byEmail++
-				if b.Status == StatusPending {
-					pending++
-				}
-			}
-			if phone != "" && PhoneKey(b.Patient.Phone) == phone {
-				byPhone++
-			}
+			return err
 		}
 		switch {
-		case l.NewPerMinute > 0 && recent >= l.NewPerMinute:
-			return nil, limitError(&e.p, LimitNew, time.Minute, "many patients are booking with this practice right now: try again in a minute")
-		case l.ActivePerContact > 0 && (byEmail >= l.ActivePerContact || byPhone >= l.ActivePerContact):
-			return nil, limitError(&e.p, LimitActive, 0, plural(l.ActivePerContact, "you already have %d upcoming appointment with this practice", "you already have %d upcoming appointments with this practice")+": to book another one, cancel one from the link in its email")
-		case l.PendingPerEmail > 0 && pending >= l.PendingPerEmail && s.needsConfirmation(e):
-			return nil, limitError(&e.p, LimitPending, 0, "you already have an appointment waiting for confirmation: confirm it from the email we sent, then book again")
+		case l.NewPerMinute > 0 && a.New >= l.NewPerMinute:
+			return limitError(&e.p, LimitNew, time.Minute, "many patients are booking with this practice right now: try again in a minute")
+		case l.ActivePerContact > 0 && (a.ActiveByEmail >= l.ActivePerContact || a.ActiveByPhone >= l.ActivePerContact):
+			return limitError(&e.p, LimitActive, 0, plural(l.ActivePerContact, "you already have %d upcoming appointment with this practice", "you already have %d upcoming appointments with this practice")+": to book another one, cancel one from the link in its email")
+		case l.PendingPerEmail > 0 && a.PendingByEmail >= l.PendingPerEmail && s.needsConfirmation(e):
+			return limitError(&e.p, LimitPending, 0, "you already have an appointment waiting for confirmation: confirm it from the email we sent, then book again")
 		}
 	}
-	return rows, s.checkMessages(ctx, e, patient.Email)
+	return s.checkMessages(ctx, e, patient.Email)
 }
 
 // needsConfirmation reports whether any type of the practitioner has
@@ -212,18 +191,4 @@ func plural(n int, one, many string) string {
 		return fmt.Sprintf(one, n)
 	}
 	return fmt.Sprintf(many, n)
-}
-
-// reach is how far ahead the practitioner's bookings can be: the longest
-// horizon and duration of its types, and a day for the zone.
-func reach(p *Practitioner) time.Duration {
-	var d time.Duration
-	for _, t := range p.Types {
-		h := t.Horizon
-		if h <= 0 {
-			h = DefaultHorizon
-		}
-		d = max(d, h+t.Duration)
-	}
-	return d + 24*time.Hour
 }

@@ -183,6 +183,12 @@ type Store interface {
 	// EmailKey, whether sent, waiting or given up (see
 	// Limits.MessagesPerHour).
 	MessagesTo(ctx context.Context, email string, since time.Time) (int, error)
+	// PatientActivity counts what Limits checks of a new booking for the
+	// practitioner: the bookings of the patient whose EmailKey is emailKey,
+	// or whose PhoneKey is phoneKey (never matched when ""), that are active
+	// and end after now, and the practitioner's bookings created at or after
+	// newSince, whatever their status (see Activity).
+	PatientActivity(ctx context.Context, practitionerID, emailKey, phoneKey string, now, newSince time.Time) (Activity, error)
 	// PendingBookings returns up to limit bookings in status pending, oldest
 	// first (by CreatedAt).
 	PendingBookings(ctx context.Context, limit int) ([]*Booking, error)

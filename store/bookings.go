@@ -34,14 +34,14 @@ func createBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 	}
 	// ON CONFLICT makes a duplicate id a conflict whatever else collides, so
 	// that a retried create reads as one.
-	const q = `INSERT INTO bookings (` + bookingColumns + `, email_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	const q = `INSERT INTO bookings (` + bookingColumns + `, email_key, phone_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`
 	res, err := ex.ExecContext(ctx, q,
 		b.ID, b.PractitionerID, b.TypeID, formatTime(b.Start), formatTime(b.End), string(b.Status),
 		b.Patient.Name, b.Patient.Email, b.Patient.Phone, nullString(b.TokenHash),
 		b.EventHref, b.EventETag, b.Sequence, formatTime(b.CreatedAt), formatTime(b.UpdatedAt), b.Revision, b.Moves,
-		booking.EmailKey(b.Patient.Email))
+		booking.EmailKey(b.Patient.Email), booking.PhoneKey(b.Patient.Phone))
 	if err != nil {
 		if code, ok := sqliteCode(err); ok && code == sqlite3.SQLITE_CONSTRAINT_UNIQUE && strings.Contains(err.Error(), "token_hash") {
 			return booking.WrapError(booking.EConflict, err, "store: booking "+b.ID+": manage token already in use")

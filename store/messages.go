@@ -35,3 +35,45 @@ func (s *Postgres) MessagesTo(ctx context.Context, email string, since time.Time
 	}
 	return n, nil
 }
+
+// PatientActivity counts, among the bookings of the practitioner, those of
+// the patient whose contact keys are emailKey and phoneKey (booking.EmailKey,
+// booking.PhoneKey; phoneKey "" for none) that are active and end after
+// now, and those created at or after newSince (see booking.Activity).
+func (s *SQLite) PatientActivity(ctx context.Context, practitionerID, emailKey, phoneKey string, now, newSince time.Time) (booking.Activity, error) {
+	const q = `SELECT
+		coalesce(sum(CASE WHEN email_key = ?1 AND status IN ('pending', 'confirmed') AND end_at > ?3 THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN ?2 <> '' AND phone_key = ?2 AND status IN ('pending', 'confirmed') AND end_at > ?3 THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN email_key = ?1 AND status = 'pending' AND end_at > ?3 THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN created_at >= ?4 THEN 1 ELSE 0 END), 0)
+		FROM bookings
+		WHERE practitioner_id = ?5 AND (email_key = ?1 OR (?2 <> '' AND phone_key = ?2) OR created_at >= ?4)`
+	var a booking.Activity
+	err := s.r.QueryRowContext(ctx, q, emailKey, phoneKey, formatBound(now), formatBound(newSince), practitionerID).
+		Scan(&a.ActiveByEmail, &a.ActiveByPhone, &a.PendingByEmail, &a.New)
+	if err != nil {
+		return booking.Activity{}, wrapError(err, "cannot count the bookings of %s", practitionerID)
+	}
+	return a, nil
+}
+
+// PatientActivity is SQLite.PatientActivity in PostgreSQL.
+func (s *Postgres) PatientActivity(ctx context.Context, practitionerID, emailKey, phoneKey string, now, newSince time.Time) (booking.Activity, error) {
+	if !pgText(practitionerID) || !pgText(emailKey) || !pgText(phoneKey) {
+		return booking.Activity{}, nil
+	}
+	const q = `SELECT
+		count(*) FILTER (WHERE email_key = $1 AND status IN ('pending', 'confirmed') AND end_at > $3),
+		count(*) FILTER (WHERE $2 <> '' AND phone_key = $2 AND status IN ('pending', 'confirmed') AND end_at > $3),
+		count(*) FILTER (WHERE email_key = $1 AND status = 'pending' AND end_at > $3),
+		count(*) FILTER (WHERE created_at >= $4)
+		FROM bookings
+		WHERE practitioner_id = $5 AND (email_key = $1 OR ($2 <> '' AND phone_key = $2) OR created_at >= $4)`
+	var a booking.Activity
+	err := s.pool.QueryRow(ctx, q, emailKey, phoneKey, now.UTC(), newSince.UTC(), practitionerID).
+		Scan(&a.ActiveByEmail, &a.ActiveByPhone, &a.PendingByEmail, &a.New)
+	if err != nil {
+		return booking.Activity{}, wrapPgError(err, "cannot count the bookings of %s", practitionerID)
+	}
+	return a, nil
+}

@@ -59,3 +59,51 @@ func testMessagesTo(t *testing.T, be backend) {
 	b.Revision = got.Revision
 	assertCode(t, s.Record(ctx, booking.Change{Booking: b}), booking.EInvalid)
 }
+
+func TestPatientActivity(t *testing.T) { forEachBackend(t, testPatientActivity) }
+
+// testPatientActivity checks the counts behind Limits.ActivePerContact,
+// PendingPerEmail and NewPerMinute.
+func testPatientActivity(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := openTest(t, be)
+	now := time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC) // before every booking of newBooking
+	made := func(i int, email, phone string, status booking.Status, created time.Time) {
+		t.Helper()
+		b := newBooking(i)
+		b.Patient.Email, b.Patient.Phone, b.Status, b.CreatedAt, b.UpdatedAt = email, phone, status, created, created
+		if err := s.Record(ctx, booking.Change{Booking: b, Create: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := now.Add(-time.Hour)
+	made(1, "Marie+a@Example.org", "+33 6 12 34 56 78", booking.StatusPending, old)
+	made(2, "marie@example.org", "", booking.StatusConfirmed, now.Add(-30*time.Second))
+	made(3, "marie@example.org", "", booking.StatusCancelled, old)
+	made(4, "other@example.org", "06.12.34.56.78", booking.StatusConfirmed, now.Add(-10*time.Second))
+	made(5, "third@example.org", "", booking.StatusConfirmed, old)
+	// A booking of marie's that is over: it counts for nothing.
+	past := newBooking(6)
+	past.Start, past.End = now.Add(-2*time.Hour), now.Add(-time.Hour)
+	past.Patient.Email, past.CreatedAt, past.UpdatedAt = "marie@example.org", old, old
+	if err := s.Record(ctx, booking.Change{Booking: past, Create: true}); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct {
+		name, email, phone string
+		want               booking.Activity
+	}{
+		{"marie", "marie@example.org", "612345678", booking.Activity{ActiveByEmail: 2, ActiveByPhone: 2, PendingByEmail: 1, New: 2}},
+		{"marie, no phone", "marie@example.org", "", booking.Activity{ActiveByEmail: 2, PendingByEmail: 1, New: 2}},
+		{"a stranger", "nobody@example.org", "000000000", booking.Activity{New: 2}},
+	} {
+		got, err := s.PatientActivity(ctx, "demo", c.email, c.phone, now, now.Add(-time.Minute))
+		if err != nil || got != c.want {
+			t.Errorf("%s: %+v, %v; want %+v", c.name, got, err, c.want)
+		}
+	}
+	if got, err := s.PatientActivity(ctx, "someone-else", "marie@example.org", "612345678", now, now.Add(-time.Minute)); err != nil || got != (booking.Activity{}) {
+		t.Errorf("another practitioner: %+v, %v", got, err)
+	}
+}

@@ -87,14 +87,14 @@ func pgCreateBooking(ctx context.Context, ex pgExecer, b *booking.Booking) error
 	end, endNS := splitTime(b.End)
 	created, createdNS := splitTime(b.CreatedAt)
 	updated, updatedNS := splitTime(b.UpdatedAt)
-	const q = `INSERT INTO bookings (` + pgBookingColumns + `, email_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+	const q = `INSERT INTO bookings (` + pgBookingColumns + `, email_key, phone_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
 		ON CONFLICT (id) DO NOTHING`
 	tag, err := ex.Exec(ctx, q,
 		b.ID, b.PractitionerID, b.TypeID, start, startNS, end, endNS, string(b.Status),
 		b.Patient.Name, b.Patient.Email, b.Patient.Phone, nullText(b.TokenHash),
 		b.EventHref, b.EventETag, b.Sequence, created, createdNS, updated, updatedNS, b.Revision, b.Moves,
-		booking.EmailKey(b.Patient.Email))
+		booking.EmailKey(b.Patient.Email), booking.PhoneKey(b.Patient.Phone))
 	if err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "bookings_token_hash" {

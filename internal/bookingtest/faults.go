@@ -32,6 +32,7 @@ const (
 	OpPendingBookings   Op = "pending-bookings"
 	OpIdempotencyRecord Op = "idempotency-record"
 	OpMessagesTo        Op = "messages-to"
+	OpPatientActivity   Op = "patient-activity"
 	OpClaimOutbox       Op = "claim-outbox"
 	OpOutboxSent        Op = "outbox-sent"
 	OpOutboxRetry       Op = "outbox-retry"

@@ -253,6 +253,37 @@ func (s *Store) PendingBookings(_ context.Context, limit int) ([]*booking.Bookin
 	return out, nil
 }
 
+// PatientActivity implements booking.Store.
+func (s *Store) PatientActivity(_ context.Context, practitionerID, emailKey, phoneKey string, now, newSince time.Time) (booking.Activity, error) {
+	if err := s.enter(OpPatientActivity); err != nil {
+		return booking.Activity{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var a booking.Activity
+	for _, b := range s.bookings {
+		if b.PractitionerID != practitionerID {
+			continue
+		}
+		if !b.CreatedAt.Before(newSince) {
+			a.New++
+		}
+		if !b.Status.Active() || !b.End.After(now) {
+			continue
+		}
+		if booking.EmailKey(b.Patient.Email) == emailKey {
+			a.ActiveByEmail++
+			if b.Status == booking.StatusPending {
+				a.PendingByEmail++
+			}
+		}
+		if phoneKey != "" && booking.PhoneKey(b.Patient.Phone) == phoneKey {
+			a.ActiveByPhone++
+		}
+	}
+	return a, nil
+}
+
 // MessagesTo implements booking.Store.
 func (s *Store) MessagesTo(_ context.Context, email string, since time.Time) (int, error) {
 	if err := s.enter(OpMessagesTo); err != nil {

@@ -1,11 +1,16 @@
--- moves counts the times the patient moved the booking (Service.Reschedule),
--- which ServiceConfig.Limits.MovesPerBooking bounds. email_key is the
--- patient's address as the limits compare it (booking.EmailKey: lower case,
--- no +tag), indexed for MessagesTo, the count of emails sent to one
--- address, which Limits.MessagesPerHour bounds. Rows older than this
--- migration get their address in lower case, +tag kept. Same as
+-- What the limits of booking.Limits count. moves: the times the patient
+-- moved the booking (Service.Reschedule, Limits.MovesPerBooking).
+-- email_key and phone_key: the patient's address and phone as the limits
+-- compare them (booking.EmailKey: lower case, no +tag; booking.PhoneKey:
+-- the last nine digits), for PatientActivity (active and pending bookings
+-- per contact) and MessagesTo (emails per address per hour). Rows older
+-- than this migration get their address in lower case, +tag kept. Same as
 -- migrations/sqlite/0006_limits.sql.
 ALTER TABLE bookings ADD COLUMN moves integer NOT NULL DEFAULT 0 CHECK (moves >= 0);
 ALTER TABLE bookings ADD COLUMN email_key text NOT NULL DEFAULT '';
-UPDATE bookings SET email_key = lower(patient_email);
+ALTER TABLE bookings ADD COLUMN phone_key text NOT NULL DEFAULT '';
+UPDATE bookings SET email_key = lower(patient_email),
+    phone_key = right(regexp_replace(patient_phone, '[^0-9]', '', 'g'), 9);
 CREATE INDEX bookings_email_key ON bookings (email_key);
+CREATE INDEX bookings_practitioner_phone_key ON bookings (practitioner_id, phone_key) WHERE phone_key <> '';
+CREATE INDEX bookings_practitioner_created ON bookings (practitioner_id, created_at);
