@@ -309,5 +309,8 @@ func (a *App) Close() error {
 		stop()
 		<-done
 	}
+	// Deliveries started in the background by the last requests end (sent,
+	// or left in the outbox) before the store closes.
+	a.svc.Flush()
 	return a.store.Close()
 }

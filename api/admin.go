@@ -173,6 +173,7 @@ func (s *Server) registerAdmin() {
 	})
 
 	s.registerAdminUnknown(op)
+	s.registerAdminMessages(op)
 }
 
 func (s *Server) adminBookings(ctx context.Context, in *adminBookingsInput) (*adminBookingListOutput, error) {

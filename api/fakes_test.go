@@ -223,12 +223,14 @@ func bookingBody(typ, start string) string {
 // mustNewService is booking.NewService, failing tb on error.
 //
 // Without Limits set, it turns the limits off: these tests book many times
-// for one patient or practitioner; the limits have their own tests.
+// for one patient or practitioner; the limits have their own tests. It
+// delivers inline.
 func mustNewService(tb testing.TB, cfg booking.ServiceConfig) *booking.Service {
 	tb.Helper()
 	if cfg.Limits == (booking.Limits{}) {
 		cfg.Limits = booking.NoLimits()
 	}
+	cfg.InlineDelivery = true // the tests read what was sent right after a call
 	svc, err := booking.NewService(cfg)
 	if err != nil {
 		tb.Fatal(err)

@@ -231,3 +231,10 @@ func hasControl(s string) bool {
 	}
 	return false
 }
+
+// FailedMessages returns up to limit notifications given up at or after
+// since, newest first: messages a patient, the practice or a webhook never
+// received. Nothing in them but ids, kinds and reasons (no patient data).
+func (s *Service) FailedMessages(ctx context.Context, since time.Time, limit int) ([]FailedMessage, error) {
+	return s.store.FailedMessages(ctx, since, limit)
+}

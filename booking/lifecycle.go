@@ -103,6 +103,8 @@ func (s *Service) Confirm(ctx context.Context, token string) (Appointment, error
 		}
 		after := *b
 		after.Status = StatusConfirmed
+		// The patient's calendar must apply it: a new SEQUENCE (RFC 5546).
+		after.Sequence++
 		return s.commit(ctx, e, a, &after, false, NotifyConfirmed)
 	})
 }

@@ -11,8 +11,12 @@ import (
 // Delivery of notifications. Each step of a booking's life records its
 // messages in the store's outbox in the same transaction as the booking
 // (see Change), so none is lost whatever fails after. The service then
-// sends them at once (deliver); those that could not be sent stay due, and
+// sends them at once, in the background, so that a slow mail server never
+// holds a request (deliver); those that could not be sent stay due, and
 // Dispatch, run periodically, sends them again with an exponential backoff.
+// The messages of a booking leave in the order of its changes, and one
+// that a later change made untrue is dropped instead (see
+// Store.OutboxSupersede).
 const (
 	// outboxLease is how long a claimed message is left to its sender
 	// before another dispatcher may claim it again.
@@ -46,13 +50,27 @@ func (s *Service) message(kind string, b *Booking, token string) OutboxMessage {
 	return m
 }
 
-// deliver sends msgs, just recorded, at once. What can't be sent stays in
+// deliver sends msgs, just recorded, at once: in the background, or before
+// it returns with ServiceConfig.InlineDelivery. What can't be sent stays in
 // the outbox for Dispatch.
 func (s *Service) deliver(ctx context.Context, msgs []OutboxMessage) {
 	if len(msgs) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliverTimeout)
+	ctx = context.WithoutCancel(ctx)
+	if s.inlineDelivery {
+		s.deliverNow(ctx, msgs)
+		return
+	}
+	s.inflight.Go(func() { s.deliverNow(ctx, msgs) })
+}
+
+// Flush waits until the messages being delivered in the background are
+// sent, or left to Dispatch. A host calls it before it stops.
+func (s *Service) Flush() { s.inflight.Wait() }
+
+func (s *Service) deliverNow(ctx context.Context, msgs []OutboxMessage) {
+	ctx, cancel := context.WithTimeout(ctx, deliverTimeout)
 	defer cancel()
 	ids := make([]string, len(msgs))
 	for i, m := range msgs {
@@ -82,12 +100,16 @@ func (s *Service) Dispatch(ctx context.Context) (int, error) {
 		if err != nil {
 			return sent, err
 		}
+		dropped := false
 		for _, m := range msgs {
-			if s.send(ctx, m) {
+			switch s.send(ctx, m) {
+			case sentOK:
 				sent++
+			case sentDropped:
+				dropped = true // the newer message may be claimed now
 			}
 		}
-		if len(msgs) < outboxBatch || ctx.Err() != nil {
+		if (len(msgs) < outboxBatch && !dropped) || ctx.Err() != nil {
 			break
 		}
 	}
@@ -101,14 +123,30 @@ func (s *Service) Purge(ctx context.Context) error {
 	return s.store.Purge(ctx, now.Add(-IdempotencyTTL), now.Add(-keepSent))
 }
 
-// send hands m, claimed, to the notifier and records the outcome. It
-// reports whether m was sent.
-func (s *Service) send(ctx context.Context, m OutboxMessage) bool {
+// The outcomes of send.
+const (
+	sentOK = iota
+	sentLater
+	sentDropped
+)
+
+// send hands m, claimed, to the notifier and records the outcome: sentOK,
+// sentLater (retried later, or given up) or sentDropped (superseded by a
+// newer message of its booking, or about a visit that is over).
+func (s *Service) send(ctx context.Context, m OutboxMessage) int {
+	now := s.now()
+	if dropped, err := s.store.OutboxSupersede(ctx, m, now); err != nil {
+		s.log.Warn("booking: outbox not read; message left for later", "booking", m.BookingID, "kind", m.Kind, "err", err)
+		return sentLater
+	} else if dropped {
+		s.log.Info("booking: notification dropped, a later change supersedes it", "booking", m.BookingID, "kind", m.Kind)
+		return sentDropped
+	}
 	n, err := s.notification(ctx, m)
 	if err == nil {
 		err = s.notifier.Notify(ctx, n)
 	}
-	now := s.now()
+	now = s.now()
 	var rerr error
 	switch {
 	case err == nil:
@@ -125,10 +163,14 @@ func (s *Service) send(ctx context.Context, m OutboxMessage) bool {
 		rerr = s.store.OutboxRetry(ctx, m.ID, now.Add(wait), errorReason(err))
 	}
 	if rerr != nil {
-		// The lease runs out and the message is tried again: at worst sent twice.
+		// The lease runs out and the message is tried again: at worst sent
+		// twice, with the same Message-ID.
 		s.log.Error("booking: outbox not updated", "booking", m.BookingID, "kind", m.Kind, "err", rerr)
 	}
-	return err == nil
+	if err != nil {
+		return sentLater
+	}
+	return sentOK
 }
 
 // notification rebuilds the notification of m: the booking read from the
@@ -146,7 +188,7 @@ func (s *Service) notification(ctx context.Context, m OutboxMessage) (Notificati
 	if err != nil {
 		return Notification{}, err
 	}
-	n := Notification{Kind: m.Kind, Appointment: a}
+	n := Notification{Kind: m.Kind, Appointment: a, ID: m.ID, ChangedAt: m.CreatedAt, Recipient: m.Recipient}
 	if len(m.Sealed) > 0 {
 		if n.ManageToken, err = s.keys.openToken(b.ID, m.Sealed); err != nil {
 			return Notification{}, WrapError(EInternal, err, "booking: the manage token can't be decrypted (was the secret changed?)")

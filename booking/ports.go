@@ -116,6 +116,10 @@ type Change struct {
 	// Key, with Create, records the Idempotency-Key of the request that made
 	// the booking. EConflict if a record with the same Key.Key exists.
 	Key *IdempotencyRecord
+	// Drop are notification kinds (such as NotifyReminder) of this
+	// booking's messages that are not sent yet and no longer apply: they are
+	// dropped, in the same transaction, and will not be sent.
+	Drop []string
 	// Intents are the write intents (see Intent) this change settles: they
 	// are deleted in the same transaction, so that the calendar write they
 	// announced is accounted for by the row, or by nothing if the change
@@ -145,6 +149,28 @@ type OutboxMessage struct {
 	CreatedAt time.Time
 	// Attempts counts the claims of the message, the current one included.
 	Attempts int
+	// Recipient is who the message is for: RecipientPatient ("", the
+	// patient of the booking), RecipientPractice or RecipientWebhook.
+	// Messages of one booking to one recipient leave in the order they
+	// were recorded (see Store.ClaimOutbox).
+	Recipient string
+	// Due is when the message may be sent at the earliest (a reminder);
+	// zero means at once.
+	Due time.Time
+}
+
+// The recipients of an outbox message (OutboxMessage.Recipient).
+const (
+	RecipientPatient  = ""         // the booking's patient
+	RecipientPractice = "practice" // the practice: its practitioner's address
+	RecipientWebhook  = "webhook"  // the host's webhooks
+)
+
+// FailedMessage is an outbox message given up: never delivered.
+type FailedMessage struct {
+	OutboxMessage
+	FailedAt time.Time
+	Reason   string // why, without patient data
 }
 
 // IdempotencyRecord remembers the first result of a booking request sent
@@ -197,13 +223,28 @@ type Store interface {
 	// since, or an ENotFound error.
 	IdempotencyRecord(ctx context.Context, key string, since time.Time) (*IdempotencyRecord, error)
 
-	// ClaimOutbox claims up to limit messages that are neither sent nor
-	// given up and are due at now (all of them, or those of ids when ids is
-	// not empty): each claimed message becomes due again only at until, its
-	// Attempts is incremented, and it is returned, oldest first. A message
-	// claimed by one caller is not claimed by another before until, so that
-	// two dispatchers don't send it twice while both run.
+	// ClaimOutbox claims up to limit messages that are neither sent, given
+	// up nor dropped and are due at now (all of them, or those of ids when
+	// ids is not empty), and that no older message of the same booking and
+	// recipient waits before (sent, given up or dropped; reminders, which
+	// wait for their time, do not hold the others back): each claimed
+	// message becomes due again only at until, its Attempts is incremented,
+	// and it is returned, oldest first. A message claimed by one caller is
+	// not claimed by another before until, so that two dispatchers don't
+	// send it twice while both run.
 	ClaimOutbox(ctx context.Context, now, until time.Time, limit int, ids ...string) ([]OutboxMessage, error)
+	// OutboxSupersede drops m, claimed, at at if a newer message of the same
+	// booking and recipient waits to be sent (a reminder aside): the newer
+	// one says what the booking is now, so m would only say something that
+	// is no longer true. When m carries a sealed manage token, the oldest
+	// such newer message that carries none gets it, so that the link still
+	// reaches the patient; when m is a move and the next newer message is a
+	// move too, that one gets m's previous time, the one the patient knew.
+	// It reports whether m was dropped.
+	OutboxSupersede(ctx context.Context, m OutboxMessage, at time.Time) (bool, error)
+	// FailedMessages returns up to limit messages given up at or after
+	// since, newest first.
+	FailedMessages(ctx context.Context, since time.Time, limit int) ([]FailedMessage, error)
 	// OutboxSent marks a message sent at at, and wipes its Sealed token.
 	OutboxSent(ctx context.Context, id string, at time.Time) error
 	// OutboxRetry makes a message due again at retryAt; reason (no patient
@@ -250,6 +291,7 @@ const (
 	NotifyRescheduled = "rescheduled" // the booking was moved to another time
 	NotifyExpired     = "expired"     // a pending booking was not confirmed in time and was released
 	NotifyLink        = "link"        // a new manage link, sent at the practice's request (see ResendLink)
+	NotifyReminder    = "reminder"    // a reminder before the visit, due at its time (OutboxMessage.Due)
 )
 
 // Notification is a message to send to a patient about their booking.
@@ -262,6 +304,15 @@ type Notification struct {
 	ManageToken string
 	// Previous is the old time of a rescheduled booking (NotifyRescheduled).
 	Previous Interval
+	// ID identifies the message, the same at every attempt to send it (its
+	// outbox id): a resent message can be recognised as the same one
+	// (Message-ID).
+	ID string
+	// ChangedAt is when the change the message tells of happened (iCalendar
+	// DTSTAMP), not when it is sent.
+	ChangedAt time.Time
+	// Recipient is who the message is for (see OutboxMessage.Recipient).
+	Recipient string
 }
 
 // Notifier hands notifications to the patient. Implementations: notify.Mailer;

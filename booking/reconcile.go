@@ -321,6 +321,13 @@ func (s *Service) reconcileBooking(ctx context.Context, e *entry, b *Booking, ev
 		case after.Status == StatusConfirmed && b.Status == StatusPending:
 			msgs = append(msgs, s.message(NotifyConfirmed, &after, ""))
 		}
+		for i := range msgs {
+			// The patient's calendar applies a change only with a SEQUENCE
+			// above the last one it was sent, which a practitioner's
+			// client may have kept. The row keeps the event's, which is
+			// how the next pass knows the event is as the row says.
+			msgs[i].Sequence = max(after.Sequence, b.Sequence+1)
+		}
 		if err := s.store.Record(ctx, Change{Booking: &after, Outbox: msgs}); err != nil {
 			return nil, false, err
 		}

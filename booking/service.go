@@ -35,6 +35,8 @@ type Service struct {
 	intentGrace     time.Duration
 	process         string
 	limits          Limits
+	inlineDelivery  bool
+	inflight        sync.WaitGroup // deliveries in the background
 	gatesMu         sync.Mutex
 	gates           map[string]*gate
 	unknown         unknownEvents
@@ -98,6 +100,11 @@ type ServiceConfig struct {
 	// SettleIntents): longer than any request holds a practitioner's lock.
 	// DefaultIntentGrace if 0.
 	IntentGrace time.Duration
+	// InlineDelivery sends the messages of a change before the call that
+	// made it returns. By default they are sent in the background (a slow
+	// mail server never holds a request; Flush waits for them): this is
+	// for tools and tests that read what was sent right after a call.
+	InlineDelivery bool
 	// Limits bound what one patient, and the public as a whole, may book,
 	// move and be emailed (see Limits); the zero value takes the defaults.
 	Limits Limits
@@ -131,6 +138,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		intentGrace:     cfg.IntentGrace,
 		process:         cfg.Process,
 		limits:          cfg.Limits.withDefaults(),
+		inlineDelivery:  cfg.InlineDelivery,
 
 		syncMaxCancel:        cfg.SyncMaxCancel,
 		syncMaxCancelPercent: cfg.SyncMaxCancelPercent,

@@ -91,6 +91,8 @@ func newFixture(t *testing.T, cfg ...func(*booking.ServiceConfig)) *fixture {
 	}
 	c := booking.ServiceConfig{
 		Store: f.store, Notifier: f.notes, Now: f.clock.Now, Secret: secret,
+		// These tests read what was sent right after each call.
+		InlineDelivery: true,
 		// These tests book many times for one patient; the limits have
 		// their own (limits_test.go), which set them back.
 		Limits: booking.NoLimits(),

@@ -110,9 +110,26 @@ func (m *Mailer) Notify(ctx context.Context, n booking.Notification) error {
 		return fmt.Errorf("notify: %s message of booking %s: %w", n.Kind, n.Appointment.Booking.ID, err)
 	}
 	if err := m.sender.Send(ctx, m.from.Address, []string{msg.To.Address}, b); err != nil {
-		return fmt.Errorf("notify: %s message of booking %s: %w", n.Kind, n.Appointment.Booking.ID, err)
+		err = fmt.Errorf("notify: %s message of booking %s: %w", n.Kind, n.Appointment.Booking.ID, err)
+		var reply *smtpReply
+		if errors.As(err, &reply) && !reply.Temporary() {
+			// A 5xx reply (550 5.1.1, no such mailbox): trying again will not
+			// help, so the message is given up at once.
+			return booking.WrapError(booking.EInvalid, err, "notify: the mail server refused the message for good")
+		}
+		return err
 	}
 	return nil
+}
+
+// messageID returns the Message-ID of the message with outbox id id: the
+// same at every attempt, so that a message sent again after a crash is
+// recognisably the same one; a random one without an id.
+func messageID(id, domain string) string {
+	if id == "" {
+		id = uuid.NewString()
+	}
+	return "<" + id + "@" + domain + ">"
 }
 
 // message renders the message about n.
@@ -164,8 +181,13 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 		return nil, booking.WrapError(booking.EInternal, err, "notify: booking "+b.ID+": message can't be rendered")
 	}
 
-	now := m.now()
-	cal, err := ics.Encode(ics.Appointment(a, method, now))
+	// DTSTAMP is when the change happened, not when it is sent: a message
+	// held by an outage must not look newer than a later one (RFC 5546).
+	stamp := n.ChangedAt
+	if stamp.IsZero() {
+		stamp = m.now()
+	}
+	cal, err := ics.Encode(ics.Appointment(a, method, stamp))
 	if err != nil {
 		return nil, booking.WrapError(booking.EInternal, err, "notify: booking "+b.ID+": invitation can't be encoded")
 	}
@@ -173,8 +195,8 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 		From:      m.from,
 		To:        &mail.Address{Name: d.Patient, Address: b.Patient.Email},
 		Subject:   subject,
-		Date:      now,
-		MessageID: "<" + uuid.NewString() + "@" + m.domain + ">",
+		Date:      m.now(),
+		MessageID: messageID(n.ID, m.domain),
 		Lang:      m.lang,
 		Text:      text,
 		Calendar:  cal,

@@ -61,12 +61,25 @@ func (s *Postgres) Record(ctx context.Context, c booking.Change) error {
 			return wrapPgError(err, "cannot record the idempotency key of booking %s", id)
 		}
 	}
+	if len(c.Drop) > 0 {
+		// Before the new messages: they may be of a kind dropped.
+		const q = `UPDATE outbox SET dropped_at = $1, sealed = NULL, last_error = 'dropped'
+			WHERE booking_id = $2 AND kind = ANY($3) AND sent_at IS NULL AND failed_at IS NULL AND dropped_at IS NULL`
+		if _, err := tx.Exec(ctx, q, c.Booking.UpdatedAt.UTC(), id, c.Drop); err != nil {
+			return wrapPgError(err, "cannot drop messages of booking %s", id)
+		}
+	}
 	for _, m := range c.Outbox {
 		const q = `INSERT INTO outbox (id, booking_id, kind, status, start_at, end_at, sequence,
-			previous_start_at, previous_end_at, sealed, created_at, next_attempt_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`
+			previous_start_at, previous_end_at, sealed, created_at, next_attempt_at, recipient)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
+		due := m.CreatedAt
+		if !m.Due.IsZero() {
+			due = m.Due
+		}
 		_, err := tx.Exec(ctx, q, m.ID, m.BookingID, m.Kind, string(m.Status), m.Start.UTC(), m.End.UTC(),
-			m.Sequence, pgNullTime(m.PreviousStart), pgNullTime(m.PreviousEnd), nullBytes(m.Sealed), m.CreatedAt.UTC())
+			m.Sequence, pgNullTime(m.PreviousStart), pgNullTime(m.PreviousEnd), nullBytes(m.Sealed), m.CreatedAt.UTC(),
+			due.UTC(), m.Recipient)
 		if err != nil {
 			return wrapPgError(err, "cannot record a message of booking %s", id)
 		}
@@ -192,14 +205,18 @@ func (s *Postgres) ClaimOutbox(ctx context.Context, now, until time.Time, limit 
 	if limit <= 0 {
 		return nil, nil
 	}
+	// A message waits while an older one of its booking and recipient
+	// does (but a reminder, which waits for its time): they leave in order.
 	const q = `UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM outbox
-			WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2
+		WHERE id IN (SELECT id FROM outbox o
+			WHERE sent_at IS NULL AND failed_at IS NULL AND dropped_at IS NULL AND next_attempt_at <= $2
 				AND (cardinality($3::text[]) = 0 OR id = ANY($3))
-			ORDER BY next_attempt_at, created_at LIMIT $4
+				AND NOT EXISTS (SELECT 1 FROM outbox w
+					WHERE w.booking_id = o.booking_id AND w.recipient = o.recipient AND w.n < o.n
+						AND w.kind <> 'reminder' AND w.sent_at IS NULL AND w.failed_at IS NULL AND w.dropped_at IS NULL)
+			ORDER BY next_attempt_at, created_at, n LIMIT $4
 			FOR UPDATE SKIP LOCKED)
-		RETURNING id, booking_id, kind, status, start_at, end_at, sequence,
-			previous_start_at, previous_end_at, sealed, created_at, attempts`
+		RETURNING ` + pgOutboxColumns
 	if ids == nil {
 		ids = []string{}
 	}
@@ -210,20 +227,9 @@ func (s *Postgres) ClaimOutbox(ctx context.Context, now, until time.Time, limit 
 	defer rows.Close()
 	var out []booking.OutboxMessage
 	for rows.Next() {
-		var m booking.OutboxMessage
-		var status string
-		var prevStart, prevEnd *time.Time
-		if err := rows.Scan(&m.ID, &m.BookingID, &m.Kind, &status, &m.Start, &m.End, &m.Sequence,
-			&prevStart, &prevEnd, &m.Sealed, &m.CreatedAt, &m.Attempts); err != nil {
+		m, err := scanPgOutbox(rows)
+		if err != nil {
 			return nil, wrapPgError(err, "cannot claim outbox messages")
-		}
-		m.Status = booking.Status(status)
-		m.Start, m.End, m.CreatedAt = m.Start.UTC(), m.End.UTC(), m.CreatedAt.UTC()
-		if prevStart != nil {
-			m.PreviousStart = prevStart.UTC()
-		}
-		if prevEnd != nil {
-			m.PreviousEnd = prevEnd.UTC()
 		}
 		out = append(out, m)
 	}
@@ -266,10 +272,36 @@ func (s *Postgres) Purge(ctx context.Context, keysBefore, outboxBefore time.Time
 	if _, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, keysBefore.UTC()); err != nil {
 		return wrapPgError(err, "cannot purge idempotency keys")
 	}
-	if _, err := s.pool.Exec(ctx, `DELETE FROM outbox WHERE sent_at < $1 OR failed_at < $1`, outboxBefore.UTC()); err != nil {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM outbox WHERE sent_at < $1 OR failed_at < $1 OR dropped_at < $1`, outboxBefore.UTC()); err != nil {
 		return wrapPgError(err, "cannot purge the outbox")
 	}
 	return nil
+}
+
+// pgOutboxColumns are the columns scanPgOutbox reads, in its order.
+const pgOutboxColumns = `id, booking_id, kind, status, start_at, end_at, sequence,
+	previous_start_at, previous_end_at, sealed, created_at, attempts, recipient`
+
+// scanPgOutbox reads an outbox message from row, then the columns that
+// follow into tail.
+func scanPgOutbox(row pgx.Row, tail ...any) (booking.OutboxMessage, error) {
+	var m booking.OutboxMessage
+	var status string
+	var prevStart, prevEnd *time.Time
+	dest := []any{&m.ID, &m.BookingID, &m.Kind, &status, &m.Start, &m.End, &m.Sequence,
+		&prevStart, &prevEnd, &m.Sealed, &m.CreatedAt, &m.Attempts, &m.Recipient}
+	if err := row.Scan(append(dest, tail...)...); err != nil {
+		return m, err
+	}
+	m.Status = booking.Status(status)
+	m.Start, m.End, m.CreatedAt = m.Start.UTC(), m.End.UTC(), m.CreatedAt.UTC()
+	if prevStart != nil {
+		m.PreviousStart = prevStart.UTC()
+	}
+	if prevEnd != nil {
+		m.PreviousEnd = prevEnd.UTC()
+	}
+	return m, nil
 }
 
 // pgNullTime maps the zero time to NULL.

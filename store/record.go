@@ -59,14 +59,31 @@ func (s *SQLite) Record(ctx context.Context, c booking.Change) error {
 			return wrapError(err, "cannot record the idempotency key of booking %s", id)
 		}
 	}
+	if len(c.Drop) > 0 {
+		// Before the new messages: they may be of a kind dropped.
+		args := []any{formatTime(c.Booking.UpdatedAt), id}
+		for _, k := range c.Drop {
+			args = append(args, k)
+		}
+		q := `UPDATE outbox SET dropped_at = ?, sealed = NULL, last_error = 'dropped'
+			WHERE booking_id = ? AND kind IN (?` + strings.Repeat(", ?", len(c.Drop)-1) + `)
+				AND sent_at IS NULL AND failed_at IS NULL AND dropped_at IS NULL`
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return wrapError(err, "cannot drop messages of booking %s", id)
+		}
+	}
 	for _, m := range c.Outbox {
 		const q = `INSERT INTO outbox (id, booking_id, kind, status, start_at, end_at, sequence,
-			previous_start_at, previous_end_at, sealed, created_at, next_attempt_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+			previous_start_at, previous_end_at, sealed, created_at, next_attempt_at, recipient)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		due := m.CreatedAt
+		if !m.Due.IsZero() {
+			due = m.Due
+		}
 		_, err := tx.ExecContext(ctx, q, m.ID, m.BookingID, m.Kind, string(m.Status),
 			formatTime(m.Start), formatTime(m.End), m.Sequence,
 			nullTime(m.PreviousStart), nullTime(m.PreviousEnd), nullBytes(m.Sealed),
-			formatTime(m.CreatedAt), formatTime(m.CreatedAt))
+			formatTime(m.CreatedAt), formatBound(due), m.Recipient)
 		if err != nil {
 			return wrapError(err, "cannot record a message of booking %s", id)
 		}
@@ -150,7 +167,7 @@ func (s *SQLite) IdempotencyRecord(ctx context.Context, key string, since time.T
 
 // outboxColumns are the columns scanOutbox reads, in its order.
 const outboxColumns = `id, booking_id, kind, status, start_at, end_at, sequence,
-	previous_start_at, previous_end_at, sealed, created_at, attempts`
+	previous_start_at, previous_end_at, sealed, created_at, attempts, recipient`
 
 // ClaimOutbox claims the due messages (see booking.Store), in one statement
 // on the writing connection.
@@ -167,10 +184,15 @@ func (s *SQLite) ClaimOutbox(ctx context.Context, now, until time.Time, limit in
 		}
 	}
 	args = append(args, limit)
+	// A message waits while an older one of its booking and recipient
+	// does (but a reminder, which waits for its time): they leave in order.
 	q := `UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM outbox
-			WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?` + only + `
-			ORDER BY next_attempt_at, created_at LIMIT ?)
+		WHERE id IN (SELECT id FROM outbox o
+			WHERE sent_at IS NULL AND failed_at IS NULL AND dropped_at IS NULL AND next_attempt_at <= ?` + only + `
+				AND NOT EXISTS (SELECT 1 FROM outbox w
+					WHERE w.booking_id = o.booking_id AND w.recipient = o.recipient AND w.rowid < o.rowid
+						AND w.kind <> 'reminder' AND w.sent_at IS NULL AND w.failed_at IS NULL AND w.dropped_at IS NULL)
+			ORDER BY next_attempt_at, created_at, rowid LIMIT ?)
 		RETURNING ` + outboxColumns
 	rows, err := s.w.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -199,7 +221,7 @@ func scanOutbox(row rowScanner) (booking.OutboxMessage, error) {
 		prevStart, prevEnd          sql.NullString
 	)
 	err := row.Scan(&m.ID, &m.BookingID, &m.Kind, &status, &start, &end, &m.Sequence,
-		&prevStart, &prevEnd, &m.Sealed, &created, &m.Attempts)
+		&prevStart, &prevEnd, &m.Sealed, &created, &m.Attempts, &m.Recipient)
 	if err != nil {
 		return m, err
 	}
@@ -259,7 +281,7 @@ func (s *SQLite) Purge(ctx context.Context, keysBefore, outboxBefore time.Time) 
 		return wrapError(err, "cannot purge idempotency keys")
 	}
 	b := formatBound(outboxBefore)
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM outbox WHERE sent_at < ? OR failed_at < ?`, b, b); err != nil {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM outbox WHERE sent_at < ? OR failed_at < ? OR dropped_at < ?`, b, b, b); err != nil {
 		return wrapError(err, "cannot purge the outbox")
 	}
 	return nil

@@ -41,11 +41,24 @@ type written struct{ rows, events, mails int }
 
 func (e *abuseEnv) written(t *testing.T) written {
 	t.Helper()
-	return written{
-		rows:   len(readLedger(t, filepath.Join(e.data, "rdv.db"))),
-		events: len(embeddedEvents(t, e.data, "martin")),
-		mails:  len(readMails(t, e.data)),
+	read := func() written {
+		return written{
+			rows:   len(readLedger(t, filepath.Join(e.data, "rdv.db"))),
+			events: len(embeddedEvents(t, e.data, "martin")),
+			mails:  len(readMails(t, e.data)),
+		}
 	}
+	// Emails leave in the background: once the count holds still.
+	last := read()
+	for range 50 {
+		time.Sleep(300 * time.Millisecond)
+		got := read()
+		if got == last {
+			return got
+		}
+		last = got
+	}
+	return last
 }
 
 // slotSeq hands out distinct consultation slots (20 minutes), thirty a

@@ -227,7 +227,7 @@ func TestAbusePatient(t *testing.T) {
 	})
 
 	// One booking moved over and over (each move emails the patient):
-	// three moves, then 429; four emails in all, not one more.
+	// three moves, then 429; at most four emails in all.
 	t.Run("reschedule flood", func(t *testing.T) {
 		var b bookingResponse
 		r := postJSON(t, e.rdvProcess, "/v1/bookings", consultation(e.slots.next(), "mover@example.org"))
@@ -244,8 +244,11 @@ func TestAbusePatient(t *testing.T) {
 			}
 			wantLimit(t, fmt.Sprintf("move %d", i+1), r, "moves", 0, 0)
 		}
-		if n := waitMailsTo(t, e.data, "mover@example.org", 4); n != 4 {
-			t.Errorf("%d emails to the patient, want 4 (the booking and three moves)", n)
+		// A move's email still waiting when the next move is made is
+		// dropped (the newer one says where the visit is): 2 to 4 emails,
+		// never more than the booking's and one per allowed move.
+		if n := waitMailsTo(t, e.data, "mover@example.org", 2); n < 2 || n > 4 {
+			t.Errorf("%d emails to the patient, want 2 to 4 (the booking, and at most one per allowed move)", n)
 		}
 	})
 

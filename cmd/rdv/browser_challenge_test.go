@@ -29,7 +29,7 @@ func TestBrowserBookingChallenge(t *testing.T) {
 		t.Errorf("form's data-challenge = %q", got)
 	}
 
-	before := in.state()
+	before := in.settled()
 	p.typeIn("#name", "Marie Curie")
 	p.typeIn("#email", "marie@example.org")
 	t0 := time.Now()
@@ -45,7 +45,7 @@ func TestBrowserBookingChallenge(t *testing.T) {
 	if st, _ := in.do("GET", "/v1/bookings/"+token, nil, &b); st != 200 || b.Status != "confirmed" || b.Start != start {
 		t.Fatalf("booking made in the browser, by the API: %d %+v, want confirmed at %s", st, b, start)
 	}
-	if after := in.state(); after != (state{before.objects + 1, before.mails + 1, before.rows + 1}) {
+	if after := in.waitState(state{before.objects + 1, before.mails + 1, before.rows + 1}); after != (state{before.objects + 1, before.mails + 1, before.rows + 1}) {
 		t.Errorf("after booking in the browser: %+v, before %+v", after, before)
 	}
 	p.checkCleanScripts("/static/challenge.js")

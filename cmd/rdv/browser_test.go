@@ -56,7 +56,7 @@ func TestBrowserBooking(t *testing.T) {
 		if n := p.evalInt(`Array.from(document.querySelectorAll('form input:not([type=hidden])')).filter(e => e.getBoundingClientRect().left >= 0 && e.tabIndex >= 0).length`); n != 3 {
 			t.Errorf("booking form: %d inputs in view and in the tab order, want 3 (name, email, phone)", n)
 		}
-		before := in.state()
+		before := in.settled()
 		p.typeIn("#name", "Marie Skłodowska-Curie")
 		p.typeIn("#email", "marie@example.org")
 		p.typeIn("#phone", "06 12 34 56 78")
@@ -81,7 +81,7 @@ func TestBrowserBooking(t *testing.T) {
 		if st, _ := in.do("GET", "/v1/bookings/"+token, nil, &b); st != 200 || b.Status != "confirmed" || b.Start != start {
 			t.Fatalf("booking made in the browser, by the API: %d %+v, want confirmed at %s", st, b, start)
 		}
-		if after := in.state(); after != (state{before.objects + 1, before.mails + 1, before.rows + 1}) {
+		if after := in.waitState(state{before.objects + 1, before.mails + 1, before.rows + 1}); after != (state{before.objects + 1, before.mails + 1, before.rows + 1}) {
 			t.Errorf("after booking in the browser: %+v, before %+v", after, before)
 		}
 		checkConfirmationMail(t, in.data, b.ID)
@@ -91,7 +91,7 @@ func TestBrowserBooking(t *testing.T) {
 		if day := mustTime(t, start); contains(in.slots(day, day.AddDate(0, 0, 1)), start) {
 			t.Error("booked slot still free")
 		}
-		booked := in.state()
+		booked := in.settled()
 
 		p.click(`form[action$="/cancel"] button[type=submit]`, 200)
 		p.checkPath("/manage/" + token)
@@ -123,7 +123,7 @@ func TestBrowserBooking(t *testing.T) {
 
 	t.Run("invalid email", func(t *testing.T) {
 		p := p.on(t)
-		before := in.state()
+		before := in.settled()
 
 		p.open(in.base+"/", 200)
 		slot, _ := p.firstSlot()

@@ -85,6 +85,8 @@ func runCrashCase(t *testing.T, fault, normal string, r *testservers.Radicale, s
 		var b bookingResponse
 		p.mustCall(http.MethodPost, "/v1/bookings", bookingBody(tc.setup, env.slot, 1), http.StatusCreated, &b)
 		env.id, env.token = b.ID, b.ManageToken
+		// Its email leaves in the background: sent before the crash.
+		waitMails(t, env.data, 1)
 	}
 	if tc.act != nil {
 		method, path, body := tc.act(env)

@@ -201,6 +201,50 @@ type problem struct {
 	Detail string `json:"detail"`
 }
 
+// waitState returns the state once it is want, or after 10 s: emails are
+// sent in the background, after the request that caused them returned.
+func (in *instance) waitState(want state) state {
+	in.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := in.state()
+		if got == want || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// settled returns the state once the emails of the requests made so far,
+// sent in the background, have left: when it stays the same for 300 ms.
+func (in *instance) settled() state {
+	in.t.Helper()
+	last := in.state()
+	for range 50 {
+		time.Sleep(300 * time.Millisecond)
+		got := in.state()
+		if got == last {
+			return got
+		}
+		last = got
+	}
+	return last
+}
+
+// waitMails returns the emails in data once there are want of them, or
+// after 10 s (they are sent in the background).
+func waitMails(t *testing.T, data string, want int) []sentMail {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := readMails(t, data)
+		if len(got) >= want || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func (in *instance) slots(from, to time.Time) []string {
 	in.t.Helper()
 	var sr slotsResponse
@@ -276,7 +320,7 @@ func TestEndToEndEmbedded(t *testing.T) {
 	}
 
 	start := slots[len(slots)/2]
-	before := in.state()
+	before := in.settled()
 	var b bookingResponse
 	st, _ := in.do("POST", "/v1/bookings", bookBody(start, "Marie Curie", "marie@example.org"), &b)
 	if st != 201 || b.ID == "" || b.ManageToken == "" || b.Status != "confirmed" || b.Start != start {
@@ -285,7 +329,7 @@ func TestEndToEndEmbedded(t *testing.T) {
 	if !strings.HasSuffix(b.ManageURL, "/manage/"+b.ManageToken) {
 		t.Errorf("manage_url %q", b.ManageURL)
 	}
-	if after := in.state(); after != (state{before.objects + 1, before.mails + 1, before.rows + 1}) {
+	if after := in.waitState(state{before.objects + 1, before.mails + 1, before.rows + 1}); after != (state{before.objects + 1, before.mails + 1, before.rows + 1}) {
 		t.Errorf("after booking: %+v, before %+v", after, before)
 	}
 
@@ -433,7 +477,7 @@ func TestConcurrentBookingsOneWinner(t *testing.T) {
 		t.Fatal("no slot")
 	}
 	start := slots[0]
-	before := in.state()
+	before := in.settled()
 	const n = 20
 	statuses := make([]int, n)
 	var wg sync.WaitGroup
@@ -452,7 +496,7 @@ func TestConcurrentBookingsOneWinner(t *testing.T) {
 	if count[201] != 1 || count[409] != n-1 {
 		t.Fatalf("statuses: %v, want one 201 and %d 409", count, n-1)
 	}
-	if after := in.state(); after != (state{before.objects + 1, before.mails + 1, before.rows + 1}) {
+	if after := in.waitState(state{before.objects + 1, before.mails + 1, before.rows + 1}); after != (state{before.objects + 1, before.mails + 1, before.rows + 1}) {
 		t.Errorf("after %d concurrent bookings: %+v, before %+v", n, after, before)
 	}
 }
@@ -486,7 +530,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"CR/LF in the name", bookBody(start, "Eve\r\nBcc: x@example.org", "eve@example.org"), 422, "name"},
 		{"10 MB body", big, 413, ""},
 	}
-	before := in.state()
+	before := in.settled()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var p problem

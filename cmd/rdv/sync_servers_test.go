@@ -205,7 +205,7 @@ func testPractitionerChanges(t *testing.T, in *instance, pc practitionerCalendar
 		}
 		bs = append(bs, b)
 	}
-	if got := readMails(t, in.data); len(got) != 3 {
+	if got := waitMails(t, in.data, 3); len(got) != 3 {
 		t.Fatalf("%d emails after three bookings", len(got))
 	}
 
@@ -228,7 +228,7 @@ func testPractitionerChanges(t *testing.T, in *instance, pc practitionerCalendar
 			t.Errorf("event %s rewritten while nothing changed", b.ID)
 		}
 	}
-	if got := readMails(t, in.data); len(got) != 3 {
+	if got := waitMails(t, in.data, 3); len(got) != 3 {
 		t.Errorf("%d emails while nothing changed, want 3", len(got))
 	}
 

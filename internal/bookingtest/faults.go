@@ -34,6 +34,8 @@ const (
 	OpMessagesTo        Op = "messages-to"
 	OpPatientActivity   Op = "patient-activity"
 	OpClaimOutbox       Op = "claim-outbox"
+	OpOutboxSupersede   Op = "outbox-supersede"
+	OpFailedMessages    Op = "failed-messages"
 	OpOutboxSent        Op = "outbox-sent"
 	OpOutboxRetry       Op = "outbox-retry"
 	OpOutboxFailed      Op = "outbox-failed"

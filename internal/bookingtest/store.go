@@ -33,10 +33,15 @@ type Store struct {
 
 // outboxEntry is a message with its delivery state.
 type outboxEntry struct {
-	m            booking.OutboxMessage
-	due          time.Time
-	sent, failed time.Time
-	reason       string
+	m                     booking.OutboxMessage
+	due                   time.Time
+	sent, failed, dropped time.Time
+	reason                string
+}
+
+// waiting reports whether e is neither sent, given up nor dropped.
+func (e *outboxEntry) waiting() bool {
+	return e.sent.IsZero() && e.failed.IsZero() && e.dropped.IsZero()
 }
 
 // NewStore returns an empty store.
@@ -161,7 +166,16 @@ func (s *Store) record(c booking.Change) error {
 	for _, m := range c.Outbox {
 		m.Sealed = slices.Clone(m.Sealed)
 		m.Attempts = 0
-		s.outbox = append(s.outbox, &outboxEntry{m: m, due: m.CreatedAt})
+		due := m.CreatedAt
+		if !m.Due.IsZero() {
+			due = m.Due
+		}
+		s.outbox = append(s.outbox, &outboxEntry{m: m, due: due})
+	}
+	for _, e := range s.outbox {
+		if e.m.BookingID == b.ID && e.waiting() && slices.Contains(c.Drop, e.m.Kind) {
+			e.dropped, e.m.Sealed = b.UpdatedAt, nil
+		}
 	}
 	for _, id := range c.Intents {
 		delete(s.intents, id)
@@ -294,7 +308,7 @@ func (s *Store) MessagesTo(_ context.Context, email string, since time.Time) (in
 	n := 0
 	for _, e := range s.outbox {
 		b := s.bookings[e.m.BookingID]
-		if b != nil && booking.EmailKey(b.Patient.Email) == booking.EmailKey(email) && !e.m.CreatedAt.Before(since) {
+		if b != nil && e.m.Recipient == booking.RecipientPatient && booking.EmailKey(b.Patient.Email) == booking.EmailKey(email) && !e.m.CreatedAt.Before(since) {
 			n++
 		}
 	}
@@ -326,7 +340,7 @@ func (s *Store) ClaimOutbox(_ context.Context, now, until time.Time, limit int, 
 	defer s.mu.Unlock()
 	var due []*outboxEntry
 	for _, e := range s.outbox {
-		if e.sent.IsZero() && e.failed.IsZero() && !e.due.After(now) && (len(ids) == 0 || slices.Contains(ids, e.m.ID)) {
+		if e.waiting() && !e.due.After(now) && (len(ids) == 0 || slices.Contains(ids, e.m.ID)) && !s.heldBack(e) {
 			due = append(due, e)
 		}
 	}
@@ -343,6 +357,76 @@ func (s *Store) ClaimOutbox(_ context.Context, now, until time.Time, limit int, 
 		out = append(out, m)
 	}
 	slices.SortStableFunc(out, func(a, b booking.OutboxMessage) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}
+
+// heldBack reports whether an older message of e's booking and recipient,
+// not a reminder, waits to be sent before e.
+func (s *Store) heldBack(e *outboxEntry) bool {
+	for _, o := range s.outbox {
+		if o == e {
+			return false // s.outbox is in order of creation
+		}
+		if o.m.BookingID == e.m.BookingID && o.m.Recipient == e.m.Recipient && o.m.Kind != booking.NotifyReminder && o.waiting() {
+			return true
+		}
+	}
+	return false
+}
+
+// OutboxSupersede implements booking.Store.
+func (s *Store) OutboxSupersede(_ context.Context, m booking.OutboxMessage, at time.Time) (bool, error) {
+	if err := s.enter(OpOutboxSupersede); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.outboxEntry(m.ID)
+	if err != nil || !e.waiting() {
+		return false, err
+	}
+	var newer []*outboxEntry
+	after := false
+	for _, o := range s.outbox {
+		if o == e {
+			after = true
+			continue
+		}
+		if after && o.m.BookingID == m.BookingID && o.m.Recipient == m.Recipient && o.m.Kind != booking.NotifyReminder && o.waiting() {
+			newer = append(newer, o)
+		}
+	}
+	if len(newer) == 0 {
+		return false, nil
+	}
+	if len(e.m.Sealed) > 0 {
+		for _, o := range newer {
+			if len(o.m.Sealed) == 0 {
+				o.m.Sealed = slices.Clone(e.m.Sealed)
+				break
+			}
+		}
+	}
+	if next := newer[0]; next.m.Kind == booking.NotifyRescheduled && !e.m.PreviousStart.IsZero() {
+		next.m.PreviousStart, next.m.PreviousEnd = e.m.PreviousStart, e.m.PreviousEnd
+	}
+	e.dropped, e.m.Sealed, e.reason = at, nil, "superseded"
+	return true, nil
+}
+
+// FailedMessages implements booking.Store.
+func (s *Store) FailedMessages(_ context.Context, since time.Time, limit int) ([]booking.FailedMessage, error) {
+	if err := s.enter(OpFailedMessages); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []booking.FailedMessage
+	for i := len(s.outbox) - 1; i >= 0 && len(out) < limit; i-- {
+		if e := s.outbox[i]; !e.failed.IsZero() && !e.failed.Before(since) {
+			out = append(out, booking.FailedMessage{OutboxMessage: e.m, FailedAt: e.failed, Reason: e.reason})
+		}
+	}
 	return out, nil
 }
 
@@ -577,6 +661,7 @@ type OutboxState struct {
 	Message      booking.OutboxMessage
 	Due          time.Time // when it may be claimed next
 	Sent, Failed time.Time // zero until sent, or given up
+	Dropped      time.Time // zero unless dropped (superseded, or Change.Drop)
 	Reason       string    // the last failure's reason
 }
 
@@ -588,7 +673,7 @@ func (s *Store) Outbox() []OutboxState {
 	for i, e := range s.outbox {
 		m := e.m
 		m.Sealed = slices.Clone(m.Sealed)
-		out[i] = OutboxState{Message: m, Due: e.due, Sent: e.sent, Failed: e.failed, Reason: e.reason}
+		out[i] = OutboxState{Message: m, Due: e.due, Sent: e.sent, Failed: e.failed, Dropped: e.dropped, Reason: e.reason}
 	}
 	return out
 }

@@ -1,0 +1,67 @@
+package notify
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rdvlibre/rdv/booking"
+)
+
+// TestMessageIdentity: a message's Message-ID comes from its outbox id, the
+// same at every attempt, and its invitation's DTSTAMP is the time of the
+// change, not of the sending.
+func TestMessageIdentity(t *testing.T) {
+	rec := &recorder{}
+	m := newMailer(t, "fr", rec)
+	changed := time.Date(2026, time.November, 19, 7, 1, 2, 0, time.UTC)
+	n := booking.Notification{Kind: booking.NotifyConfirmed, Appointment: appointment(t, booking.StatusConfirmed),
+		ID: "1b4e28ba-2fa1-41d2-883f-0016d3cca427", ChangedAt: changed}
+	var ids []string
+	for range 2 {
+		if err := m.Notify(context.Background(), n); err != nil {
+			t.Fatal(err)
+		}
+		raw := rec.last(t).msg
+		msg, err := mail.ReadMessage(strings.NewReader(string(raw)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, msg.Header.Get("Message-Id"))
+		if !strings.Contains(string(raw), "DTSTAMP:20261119T070102Z") {
+			t.Errorf("the invitation's DTSTAMP is not the time of the change:\n%s", raw)
+		}
+	}
+	if want := "<1b4e28ba-2fa1-41d2-883f-0016d3cca427@" + strings.Split(testFrom, "@")[1]; ids[0] != ids[1] || !strings.HasPrefix(ids[0], strings.TrimSuffix(want, ">")) {
+		t.Errorf("Message-IDs %q, want twice %s>", ids, want)
+	}
+}
+
+// TestPermanentRefusal: a 5xx reply of the mail server is an EInvalid
+// error, which the service gives up at once; a 4xx one is not.
+func TestPermanentRefusal(t *testing.T) {
+	be := &smtpBackend{refuseRcpt: true}
+	addr := startSMTP(t, be, "none", nil)
+	s, err := NewSMTPSender(SMTPConfig{Addr: addr, TLS: "none", HELO: testHELO})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMailer(t, "fr", s)
+	n := booking.Notification{Kind: booking.NotifyConfirmed, Appointment: appointment(t, booking.StatusConfirmed), ID: "x"}
+	err = m.Notify(context.Background(), n)
+	if booking.ErrorCode(err) != booking.EInvalid {
+		t.Errorf("550 5.1.1: %v (code %q), want an EInvalid error", err, booking.ErrorCode(err))
+	}
+	if strings.Contains(err.Error(), "@") {
+		t.Errorf("the error names an address: %v", err)
+	}
+	down, err := NewSMTPSender(SMTPConfig{Addr: downAddr(t), TLS: "none", HELO: testHELO, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := newMailer(t, "fr", down).Notify(context.Background(), n); booking.ErrorCode(err) != booking.EUnavailable {
+		t.Errorf("server down: %v (code %q), want EUnavailable", err, booking.ErrorCode(err))
+	}
+}
