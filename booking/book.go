@@ -214,7 +214,7 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 	}
 	b.EventHref, b.EventETag = ref.Href, ref.ETag
 	s.step(StepBookAfterEvent)
-	msgs := []OutboxMessage{s.message(NotifyCreated, b, token)}
+	msgs := s.fanOut(e, s.message(NotifyCreated, b, token))
 	c := Change{Booking: b, Create: true, Outbox: msgs, Intents: []string{in.ID}}
 	if key != nil {
 		if c.Key, err = s.keys.record(key, b, token, now); err != nil {

@@ -120,3 +120,45 @@ func TestPermanentFailureGivenUp(t *testing.T) {
 		t.Errorf("failed = %+v, %v; want the created message, given up at its first attempt", failed, err)
 	}
 }
+
+// TestFanOut: with the practice's copy asked for and webhooks on, a change
+// records a message for each, without the manage token; a message the
+// patient never gets is told to the practice and the webhooks.
+func TestFanOut(t *testing.T) {
+	f := newFixture(t, func(c *booking.ServiceConfig) { c.Webhooks = true })
+	p := testPractitioner()
+	p.ID, p.Email, p.NotifyBookings = "fan", "cabinet@example.org", true
+	if err := f.svc.AddPractitioner(p, f.cal); err != nil {
+		t.Fatal(err)
+	}
+	f.notes.Func = func(ctx context.Context, n booking.Notification) error {
+		if n.Recipient == booking.RecipientPatient {
+			return booking.Errorf(booking.EInvalid, "550 no such mailbox")
+		}
+		return nil
+	}
+	if _, _, err := f.svc.Book(ctx, booking.BookRequest{PractitionerID: "fan", TypeID: "consultation", Start: at(1, 9, 0), Patient: patient}); err != nil {
+		t.Fatal(err)
+	}
+	// The news of the message given up waits for the practice's copy of
+	// the booking, sent first: the next dispatch sends it.
+	if _, err := f.svc.Dispatch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, n := range f.notes.Sent() {
+		got[n.Recipient+"/"+n.Kind+n.About]++
+		if n.Recipient != booking.RecipientPatient && n.ManageToken != "" {
+			t.Errorf("the %s copy carries the manage token", n.Recipient)
+		}
+	}
+	want := map[string]int{"practice/created": 1, "webhook/created": 1, "practice/undeliveredcreated": 1, "webhook/undeliveredcreated": 1}
+	if len(got) != len(want) {
+		t.Fatalf("sent %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("sent %v, want %v", got, want)
+		}
+	}
+}

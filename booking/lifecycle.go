@@ -300,7 +300,7 @@ func (s *Service) commit(ctx context.Context, e *entry, a Appointment, after *Bo
 	if kind == NotifyRescheduled {
 		msg.PreviousStart, msg.PreviousEnd = before.Start, before.End
 	}
-	msgs := []OutboxMessage{msg}
+	msgs := s.fanOut(e, msg)
 	if err := s.store.Record(ctx, Change{Booking: after, Outbox: msgs, Intents: []string{in.ID}}); err != nil {
 		if s.restore(ctx, e, a, after, del, err) {
 			s.forget(ctx, in.ID)

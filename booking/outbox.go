@@ -50,6 +50,31 @@ func (s *Service) message(kind string, b *Booking, token string) OutboxMessage {
 	return m
 }
 
+// practiceKinds are the changes the practice is told of, when its
+// practitioner asks for it (Practitioner.NotifyBookings).
+var practiceKinds = map[string]bool{NotifyCreated: true, NotifyRescheduled: true, NotifyCancelled: true, NotifyExpired: true}
+
+// fanOut returns the patient's messages msgs of a change of a booking of
+// e's practitioner, followed by the copies for the practice (if it asked
+// for them) and the webhooks (if any): the same change, told to each, with
+// no manage token.
+func (s *Service) fanOut(e *entry, msgs ...OutboxMessage) []OutboxMessage {
+	out := msgs
+	for _, m := range msgs {
+		if e.p.NotifyBookings && practiceKinds[m.Kind] {
+			c := m
+			c.ID, c.Recipient, c.Sealed = uuid.NewString(), RecipientPractice, nil
+			out = append(out, c)
+		}
+		if s.webhooks {
+			c := m
+			c.ID, c.Recipient, c.Sealed = uuid.NewString(), RecipientWebhook, nil
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // deliver sends msgs, just recorded, at once: in the background, or before
 // it returns with ServiceConfig.InlineDelivery. What can't be sent stays in
 // the outbox for Dispatch.
@@ -152,8 +177,11 @@ func (s *Service) send(ctx context.Context, m OutboxMessage) int {
 	case err == nil:
 		rerr = s.store.OutboxSent(ctx, m.ID, now)
 	case permanent(err) || m.Attempts >= MaxAttempts:
-		s.log.Error("booking: notification given up", "booking", m.BookingID, "kind", m.Kind, "attempts", m.Attempts, "err", err)
+		s.log.Error("booking: notification given up", "booking", m.BookingID, "kind", m.Kind, "recipient", m.Recipient, "attempts", m.Attempts, "err", err)
 		rerr = s.store.OutboxFailed(ctx, m.ID, now, errorReason(err))
+		if rerr == nil && m.Recipient == RecipientPatient {
+			s.tellUndelivered(ctx, m, n)
+		}
 	default:
 		wait := firstRetry << min(m.Attempts-1, 20)
 		if wait > maxRetry || wait <= 0 {
@@ -173,6 +201,38 @@ func (s *Service) send(ctx context.Context, m OutboxMessage) int {
 	return sentOK
 }
 
+// tellUndelivered records, for the practice (when its practitioner has an
+// address) and the webhooks, that the patient never got m, whose
+// notification is n: someone must call them.
+func (s *Service) tellUndelivered(ctx context.Context, m OutboxMessage, n Notification) {
+	p := n.Appointment.Practitioner
+	if p == nil {
+		if b, err := s.store.Booking(ctx, m.BookingID); err == nil {
+			if e, err := s.entry(b.PractitionerID); err == nil {
+				p = &e.p
+			}
+		}
+	}
+	var msgs []OutboxMessage
+	for _, r := range []string{RecipientPractice, RecipientWebhook} {
+		if (r == RecipientPractice && (p == nil || p.Email == "")) || (r == RecipientWebhook && !s.webhooks) {
+			continue
+		}
+		c := m
+		c.ID, c.Kind, c.About, c.Recipient, c.Sealed, c.Due = uuid.NewString(), NotifyUndelivered, m.Kind, r, nil, time.Time{}
+		c.CreatedAt, c.Attempts = s.now(), 0
+		msgs = append(msgs, c)
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	if err := s.store.AddOutbox(ctx, msgs...); err != nil {
+		s.log.Error("booking: the practice could not be told of a message given up", "booking", m.BookingID, "err", err)
+		return
+	}
+	s.deliverNow(ctx, msgs)
+}
+
 // notification rebuilds the notification of m: the booking read from the
 // store (for the patient's contact), as m's snapshot describes it.
 func (s *Service) notification(ctx context.Context, m OutboxMessage) (Notification, error) {
@@ -188,7 +248,7 @@ func (s *Service) notification(ctx context.Context, m OutboxMessage) (Notificati
 	if err != nil {
 		return Notification{}, err
 	}
-	n := Notification{Kind: m.Kind, Appointment: a, ID: m.ID, ChangedAt: m.CreatedAt, Recipient: m.Recipient}
+	n := Notification{Kind: m.Kind, Appointment: a, ID: m.ID, ChangedAt: m.CreatedAt, Recipient: m.Recipient, About: m.About}
 	if len(m.Sealed) > 0 {
 		if n.ManageToken, err = s.keys.openToken(b.ID, m.Sealed); err != nil {
 			return Notification{}, WrapError(EInternal, err, "booking: the manage token can't be decrypted (was the secret changed?)")

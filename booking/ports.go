@@ -157,6 +157,9 @@ type OutboxMessage struct {
 	// Due is when the message may be sent at the earliest (a reminder);
 	// zero means at once.
 	Due time.Time
+	// About is, for NotifyUndelivered, the kind of the patient's message
+	// that was given up; "" otherwise.
+	About string
 }
 
 // The recipients of an outbox message (OutboxMessage.Recipient).
@@ -234,7 +237,9 @@ type Store interface {
 	// send it twice while both run.
 	ClaimOutbox(ctx context.Context, now, until time.Time, limit int, ids ...string) ([]OutboxMessage, error)
 	// OutboxSupersede drops m, claimed, at at if a newer message of the same
-	// booking and recipient waits to be sent (a reminder aside): the newer
+	// booking and recipient waits to be sent (a reminder or a
+	// NotifyUndelivered aside, which say nothing of the booking's state):
+	// the newer
 	// one says what the booking is now, so m would only say something that
 	// is no longer true. When m carries a sealed manage token, the oldest
 	// such newer message that carries none gets it, so that the link still
@@ -245,6 +250,10 @@ type Store interface {
 	// FailedMessages returns up to limit messages given up at or after
 	// since, newest first.
 	FailedMessages(ctx context.Context, since time.Time, limit int) ([]FailedMessage, error)
+	// AddOutbox records msgs, about bookings that exist, in one
+	// transaction: messages no change of a booking causes (a message given
+	// up, told to the practice). EInvalid for a malformed message.
+	AddOutbox(ctx context.Context, msgs ...OutboxMessage) error
 	// OutboxSent marks a message sent at at, and wipes its Sealed token.
 	OutboxSent(ctx context.Context, id string, at time.Time) error
 	// OutboxRetry makes a message due again at retryAt; reason (no patient
@@ -292,6 +301,11 @@ const (
 	NotifyExpired     = "expired"     // a pending booking was not confirmed in time and was released
 	NotifyLink        = "link"        // a new manage link, sent at the practice's request (see ResendLink)
 	NotifyReminder    = "reminder"    // a reminder before the visit, due at its time (OutboxMessage.Due)
+	// NotifyUndelivered tells the practice and the webhooks that a message
+	// to the patient was given up: the patient never got it. Its
+	// OutboxMessage describes the booking; its About names the given-up
+	// message's kind.
+	NotifyUndelivered = "undelivered"
 )
 
 // Notification is a message to send to a patient about their booking.
@@ -313,6 +327,9 @@ type Notification struct {
 	ChangedAt time.Time
 	// Recipient is who the message is for (see OutboxMessage.Recipient).
 	Recipient string
+	// About is, for NotifyUndelivered, the kind of the patient's message
+	// that was given up.
+	About string
 }
 
 // Notifier hands notifications to the patient. Implementations: notify.Mailer;

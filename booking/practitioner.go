@@ -13,6 +13,10 @@ type Practitioner struct {
 	Location *time.Location // the practitioner's IANA time zone
 	Schedule Schedule       // when the practitioner is open
 	Types    []AppointmentType
+	// NotifyBookings emails the practitioner's Email when a booking is
+	// made, moved, cancelled or released (the practice's copy, see
+	// RecipientPractice). Off by default.
+	NotifyBookings bool
 	// Contact says how patients reach the practice ("01 23 45 67 89"); it is
 	// shown when rdv refuses a change online, e.g. after the cancellation
 	// cut-off. May be empty.

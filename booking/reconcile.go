@@ -284,7 +284,7 @@ func (s *Service) reconcileBooking(ctx context.Context, e *entry, b *Booking, ev
 			after.EventETag = ev.Ref.ETag
 		}
 		after.UpdatedAt = s.now()
-		msgs := []OutboxMessage{s.message(kind, &after, "")}
+		msgs := s.fanOut(e, s.message(kind, &after, ""))
 		if err := s.store.Record(ctx, Change{Booking: &after, Outbox: msgs}); err != nil {
 			return nil, false, err
 		}
@@ -328,6 +328,7 @@ func (s *Service) reconcileBooking(ctx context.Context, e *entry, b *Booking, ev
 			// how the next pass knows the event is as the row says.
 			msgs[i].Sequence = max(after.Sequence, b.Sequence+1)
 		}
+		msgs = s.fanOut(e, msgs...)
 		if err := s.store.Record(ctx, Change{Booking: &after, Outbox: msgs}); err != nil {
 			return nil, false, err
 		}

@@ -36,6 +36,7 @@ type Service struct {
 	process         string
 	limits          Limits
 	inlineDelivery  bool
+	webhooks        bool
 	inflight        sync.WaitGroup // deliveries in the background
 	gatesMu         sync.Mutex
 	gates           map[string]*gate
@@ -100,6 +101,10 @@ type ServiceConfig struct {
 	// SettleIntents): longer than any request holds a practitioner's lock.
 	// DefaultIntentGrace if 0.
 	IntentGrace time.Duration
+	// Webhooks records, with each change, a message for the host's webhooks
+	// (RecipientWebhook), which the Notifier delivers: set it when the
+	// Notifier has webhooks to call.
+	Webhooks bool
 	// InlineDelivery sends the messages of a change before the call that
 	// made it returns. By default they are sent in the background (a slow
 	// mail server never holds a request; Flush waits for them): this is
@@ -139,6 +144,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		process:         cfg.Process,
 		limits:          cfg.Limits.withDefaults(),
 		inlineDelivery:  cfg.InlineDelivery,
+		webhooks:        cfg.Webhooks,
 
 		syncMaxCancel:        cfg.SyncMaxCancel,
 		syncMaxCancelPercent: cfg.SyncMaxCancelPercent,

@@ -101,6 +101,9 @@ func NewMailer(cfg MailerConfig) (*Mailer, error) {
 // booking without practitioner, a new booking without its token) is an
 // EInternal error; an unusable patient address is EInvalid.
 func (m *Mailer) Notify(ctx context.Context, n booking.Notification) error {
+	if n.Recipient != booking.RecipientPatient {
+		return booking.Errorf(booking.EInternal, "notify: the mailer writes to patients, not to %q", n.Recipient)
+	}
 	msg, err := m.message(n)
 	if err != nil {
 		return err

@@ -70,17 +70,7 @@ func (s *Postgres) Record(ctx context.Context, c booking.Change) error {
 		}
 	}
 	for _, m := range c.Outbox {
-		const q = `INSERT INTO outbox (id, booking_id, kind, status, start_at, end_at, sequence,
-			previous_start_at, previous_end_at, sealed, created_at, next_attempt_at, recipient)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
-		due := m.CreatedAt
-		if !m.Due.IsZero() {
-			due = m.Due
-		}
-		_, err := tx.Exec(ctx, q, m.ID, m.BookingID, m.Kind, string(m.Status), m.Start.UTC(), m.End.UTC(),
-			m.Sequence, pgNullTime(m.PreviousStart), pgNullTime(m.PreviousEnd), nullBytes(m.Sealed), m.CreatedAt.UTC(),
-			due.UTC(), m.Recipient)
-		if err != nil {
+		if err := pgInsertOutbox(ctx, tx, m); err != nil {
 			return wrapPgError(err, "cannot record a message of booking %s", id)
 		}
 	}
@@ -278,9 +268,45 @@ func (s *Postgres) Purge(ctx context.Context, keysBefore, outboxBefore time.Time
 	return nil
 }
 
+// pgInsertOutbox inserts m on ex, due at m.Due, or at once.
+func pgInsertOutbox(ctx context.Context, ex pgExecer, m booking.OutboxMessage) error {
+	const q = `INSERT INTO outbox (id, booking_id, kind, status, start_at, end_at, sequence,
+		previous_start_at, previous_end_at, sealed, created_at, next_attempt_at, recipient, about)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
+	due := m.CreatedAt
+	if !m.Due.IsZero() {
+		due = m.Due
+	}
+	_, err := ex.Exec(ctx, q, m.ID, m.BookingID, m.Kind, string(m.Status), m.Start.UTC(), m.End.UTC(),
+		m.Sequence, pgNullTime(m.PreviousStart), pgNullTime(m.PreviousEnd), nullBytes(m.Sealed), m.CreatedAt.UTC(),
+		due.UTC(), m.Recipient, m.About)
+	return err
+}
+
+// AddOutbox is SQLite.AddOutbox in PostgreSQL.
+func (s *Postgres) AddOutbox(ctx context.Context, msgs ...booking.OutboxMessage) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return wrapPgError(err, "cannot record messages")
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	for _, m := range msgs {
+		if m.ID == "" || m.Kind == "" || m.BookingID == "" || !pgText(m.ID) || !pgText(m.BookingID) {
+			return booking.Errorf(booking.EInvalid, "store: malformed outbox message")
+		}
+		if err := pgInsertOutbox(ctx, tx, m); err != nil {
+			return wrapPgError(err, "cannot record a message of booking %s", m.BookingID)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return wrapPgError(err, "cannot record messages")
+	}
+	return nil
+}
+
 // pgOutboxColumns are the columns scanPgOutbox reads, in its order.
 const pgOutboxColumns = `id, booking_id, kind, status, start_at, end_at, sequence,
-	previous_start_at, previous_end_at, sealed, created_at, attempts, recipient`
+	previous_start_at, previous_end_at, sealed, created_at, attempts, recipient, about`
 
 // scanPgOutbox reads an outbox message from row, then the columns that
 // follow into tail.
@@ -289,7 +315,7 @@ func scanPgOutbox(row pgx.Row, tail ...any) (booking.OutboxMessage, error) {
 	var status string
 	var prevStart, prevEnd *time.Time
 	dest := []any{&m.ID, &m.BookingID, &m.Kind, &status, &m.Start, &m.End, &m.Sequence,
-		&prevStart, &prevEnd, &m.Sealed, &m.CreatedAt, &m.Attempts, &m.Recipient}
+		&prevStart, &prevEnd, &m.Sealed, &m.CreatedAt, &m.Attempts, &m.Recipient, &m.About}
 	if err := row.Scan(append(dest, tail...)...); err != nil {
 		return m, err
 	}

@@ -73,18 +73,7 @@ func (s *SQLite) Record(ctx context.Context, c booking.Change) error {
 		}
 	}
 	for _, m := range c.Outbox {
-		const q = `INSERT INTO outbox (id, booking_id, kind, status, start_at, end_at, sequence,
-			previous_start_at, previous_end_at, sealed, created_at, next_attempt_at, recipient)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-		due := m.CreatedAt
-		if !m.Due.IsZero() {
-			due = m.Due
-		}
-		_, err := tx.ExecContext(ctx, q, m.ID, m.BookingID, m.Kind, string(m.Status),
-			formatTime(m.Start), formatTime(m.End), m.Sequence,
-			nullTime(m.PreviousStart), nullTime(m.PreviousEnd), nullBytes(m.Sealed),
-			formatTime(m.CreatedAt), formatBound(due), m.Recipient)
-		if err != nil {
+		if err := insertOutbox(ctx, tx, m); err != nil {
 			return wrapError(err, "cannot record a message of booking %s", id)
 		}
 	}
@@ -165,9 +154,47 @@ func (s *SQLite) IdempotencyRecord(ctx context.Context, key string, since time.T
 	return &r, nil
 }
 
+// insertOutbox inserts m on ex, due at m.Due, or at once.
+func insertOutbox(ctx context.Context, ex execer, m booking.OutboxMessage) error {
+	const q = `INSERT INTO outbox (id, booking_id, kind, status, start_at, end_at, sequence,
+		previous_start_at, previous_end_at, sealed, created_at, next_attempt_at, recipient, about)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	due := m.CreatedAt
+	if !m.Due.IsZero() {
+		due = m.Due
+	}
+	_, err := ex.ExecContext(ctx, q, m.ID, m.BookingID, m.Kind, string(m.Status),
+		formatTime(m.Start), formatTime(m.End), m.Sequence,
+		nullTime(m.PreviousStart), nullTime(m.PreviousEnd), nullBytes(m.Sealed),
+		formatTime(m.CreatedAt), formatBound(due), m.Recipient, m.About)
+	return err
+}
+
+// AddOutbox records msgs, messages about bookings that no change of them
+// causes (a message given up, told to the practice), in one transaction.
+func (s *SQLite) AddOutbox(ctx context.Context, msgs ...booking.OutboxMessage) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapError(err, "cannot record messages")
+	}
+	defer tx.Rollback()
+	for _, m := range msgs {
+		if m.ID == "" || m.Kind == "" || m.BookingID == "" {
+			return booking.Errorf(booking.EInvalid, "store: malformed outbox message")
+		}
+		if err := insertOutbox(ctx, tx, m); err != nil {
+			return wrapError(err, "cannot record a message of booking %s", m.BookingID)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return wrapError(err, "cannot record messages")
+	}
+	return nil
+}
+
 // outboxColumns are the columns scanOutbox reads, in its order.
 const outboxColumns = `id, booking_id, kind, status, start_at, end_at, sequence,
-	previous_start_at, previous_end_at, sealed, created_at, attempts, recipient`
+	previous_start_at, previous_end_at, sealed, created_at, attempts, recipient, about`
 
 // ClaimOutbox claims the due messages (see booking.Store), in one statement
 // on the writing connection.
@@ -221,7 +248,7 @@ func scanOutbox(row rowScanner) (booking.OutboxMessage, error) {
 		prevStart, prevEnd          sql.NullString
 	)
 	err := row.Scan(&m.ID, &m.BookingID, &m.Kind, &status, &start, &end, &m.Sequence,
-		&prevStart, &prevEnd, &m.Sealed, &created, &m.Attempts, &m.Recipient)
+		&prevStart, &prevEnd, &m.Sealed, &created, &m.Attempts, &m.Recipient, &m.About)
 	if err != nil {
 		return m, err
 	}

@@ -35,6 +35,7 @@ const (
 	OpPatientActivity   Op = "patient-activity"
 	OpClaimOutbox       Op = "claim-outbox"
 	OpOutboxSupersede   Op = "outbox-supersede"
+	OpAddOutbox         Op = "add-outbox"
 	OpFailedMessages    Op = "failed-messages"
 	OpOutboxSent        Op = "outbox-sent"
 	OpOutboxRetry       Op = "outbox-retry"

@@ -267,6 +267,29 @@ func (s *Store) PendingBookings(_ context.Context, limit int) ([]*booking.Bookin
 	return out, nil
 }
 
+// AddOutbox implements booking.Store.
+func (s *Store) AddOutbox(_ context.Context, msgs ...booking.OutboxMessage) error {
+	if err := s.enter(OpAddOutbox); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range msgs {
+		if m.ID == "" || m.Kind == "" || s.bookings[m.BookingID] == nil {
+			return booking.Errorf(booking.EInvalid, "bookingtest: malformed outbox message")
+		}
+	}
+	for _, m := range msgs {
+		m.Sealed, m.Attempts = slices.Clone(m.Sealed), 0
+		due := m.CreatedAt
+		if !m.Due.IsZero() {
+			due = m.Due
+		}
+		s.outbox = append(s.outbox, &outboxEntry{m: m, due: due})
+	}
+	return nil
+}
+
 // PatientActivity implements booking.Store.
 func (s *Store) PatientActivity(_ context.Context, practitionerID, emailKey, phoneKey string, now, newSince time.Time) (booking.Activity, error) {
 	if err := s.enter(OpPatientActivity); err != nil {
@@ -392,7 +415,8 @@ func (s *Store) OutboxSupersede(_ context.Context, m booking.OutboxMessage, at t
 			after = true
 			continue
 		}
-		if after && o.m.BookingID == m.BookingID && o.m.Recipient == m.Recipient && o.m.Kind != booking.NotifyReminder && o.waiting() {
+		if after && o.m.BookingID == m.BookingID && o.m.Recipient == m.Recipient && o.m.Kind != booking.NotifyReminder &&
+			o.m.Kind != booking.NotifyUndelivered && o.waiting() {
 			newer = append(newer, o)
 		}
 	}

@@ -2,9 +2,12 @@
 -- message is for ('' the patient, 'practice', 'webhook'); the messages of
 -- one booking to one recipient leave in the order of n. dropped_at: when a
 -- message was dropped, superseded by a newer one of its booking or by a
--- change (a reminder of a cancelled visit); it is then never sent. Same as
+-- change (a reminder of a cancelled visit); it is then never sent. about:
+-- for a message that tells of another given up ('undelivered'), that one's
+-- kind. Same as
 -- migrations/sqlite/0007_delivery.sql, but for n (SQLite has its rowid).
 ALTER TABLE outbox ADD COLUMN recipient text NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN about text NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN dropped_at timestamptz;
 ALTER TABLE outbox ADD COLUMN n bigserial;
 DROP INDEX outbox_due;
