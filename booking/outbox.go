@@ -146,7 +146,7 @@ func (s *Service) notification(ctx context.Context, m OutboxMessage) (Notificati
 	if err != nil {
 		return Notification{}, err
 	}
-	n := Notification{Kind: m.Kind, Appointment: a}
+	n := Notification{Kind: m.Kind, Appointment: a, ConfirmBy: s.confirmBy(m.Kind, a)}
 	if len(m.Sealed) > 0 {
 		if n.ManageToken, err = s.keys.openToken(b.ID, m.Sealed); err != nil {
 			return Notification{}, WrapError(EInternal, err, "booking: the manage token can't be decrypted (was the secret changed?)")

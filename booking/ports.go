@@ -262,6 +262,10 @@ type Notification struct {
 	ManageToken string
 	// Previous is the old time of a rescheduled booking (NotifyRescheduled).
 	Previous Interval
+	// ConfirmBy is when a pending booking is released unless the patient
+	// confirms it (see Service.Deadline), set on NotifyCreated and
+	// NotifyLink of a pending booking; zero otherwise.
+	ConfirmBy time.Time
 }
 
 // Notifier hands notifications to the patient. Implementations: notify.Mailer;

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -339,12 +340,30 @@ func TestMigrate(t *testing.T) {
 		if len(ms) == 0 || ms[0].version != 1 {
 			t.Fatalf("embedded migrations %v, want 0001 first", ms)
 		}
-		for i, m := range ms {
-			if m.version != i+1 {
-				t.Errorf("migration %s: want number %d (no gaps)", m.name, i+1)
-			}
+		if err := checkMigrationNumbers(ms); err != nil {
+			t.Error(err)
 		}
 	})
+}
+
+// reservedMigrations are numbers taken by work not merged yet: 0007 by the
+// outbox's branch. Empty this once it is merged.
+var reservedMigrations = map[int]bool{7: true}
+
+// checkMigrationNumbers reports a gap in the numbers of ms, which start at 1,
+// other than a reserved number.
+func checkMigrationNumbers(ms []migration) error {
+	want := 1
+	for _, m := range ms {
+		for reservedMigrations[want] && m.version != want {
+			want++
+		}
+		if m.version != want {
+			return fmt.Errorf("migration %s: want number %d (no gaps)", m.name, want)
+		}
+		want++
+	}
+	return nil
 }
 
 func TestTimeFormat(t *testing.T) {
