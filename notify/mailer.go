@@ -89,7 +89,7 @@ func NewMailer(cfg MailerConfig) (*Mailer, error) {
 	}
 	templates, err := loadTemplates(cfg.TemplatesDir)
 	if err != nil {
-		return nil, booking.WrapError(booking.EInvalid, err, err.Error())
+		return nil, booking.WrapError(booking.EInvalid, err, "notify: the message templates can't be used")
 	}
 	now := cfg.Now
 	if now == nil {
