@@ -125,8 +125,12 @@ type Mail struct {
 	// From is the sender, e.g. "Cabinet Martin <rdv@example.org>";
 	// default "rdv <rdv@localhost.localdomain>".
 	From string
-	// Lang is "fr" (the default) or "en".
+	// Lang is "fr" (the default) or "en": the language of the messages of
+	// bookings made without one (booking.Booking.Lang).
 	Lang string
+	// TemplatesDir, if set, holds template files that replace the embedded
+	// ones (notify.MailerConfig.TemplatesDir).
+	TemplatesDir string
 	// SMTP is the submission server. Without SMTP.Addr nor Sender, messages
 	// are written as .eml files under DataDir/outbox.
 	SMTP notify.SMTPConfig

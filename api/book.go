@@ -121,6 +121,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 		TypeID:         f.TypeID,
 		Start:          start,
 		Patient:        booking.Patient{Name: f.Name, Email: f.Email, Phone: f.Phone},
+		Lang:           "fr", // the patient booked on these pages, which are French
 	})
 	if err != nil {
 		status, msg := s.problem(r.Context(), err)

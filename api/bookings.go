@@ -3,9 +3,11 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"golang.org/x/text/language"
 
 	"github.com/rdvlibre/rdv/booking"
 )
@@ -23,9 +25,11 @@ type newBookingJSON struct {
 	Type         string      `json:"type" example:"consultation" doc:"Appointment type id."`
 	Start        time.Time   `json:"start" example:"2026-12-01T09:00:00+01:00" doc:"Start of the slot, RFC 3339, as listed by the slots operation."`
 	Patient      patientJSON `json:"patient"`
+	Lang         string      `json:"lang,omitempty" enum:"fr,en" example:"fr" doc:"Language of the emails sent to the patient about this booking. Optional: when absent, the first of fr and en in the request's Accept-Language, else the server's default."`
 }
 
 type createBookingInput struct {
+	AcceptLanguage string `header:"Accept-Language" maxLength:"1024" doc:"Used for the language of the patient's emails when the body has no lang (the first supported of fr and en)."`
 	Altcha         string `header:"X-Altcha" maxLength:"1024" doc:"The solved proof of work, when the server asks for one (GET /v1/challenge answers 200): base64 of the JSON {algorithm, challenge, number, salt, signature}, as ALTCHA's widget produces. Each solution serves once; a retry needs a new one (the Idempotency-Key still keeps it from booking twice). Ignored when the server asks for none."`
 	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"A unique key per booking attempt (a random UUID), so that a retried request does not book twice: within 24 hours, a request with the same key and the same body gets the first answer again (same booking, same manage token) and books nothing; the same key with another body is refused with 422."`
 	Body           newBookingJSON
@@ -173,6 +177,7 @@ func (s *Server) createBooking(ctx context.Context, in *createBookingInput) (*cr
 			Email: in.Body.Patient.Email,
 			Phone: in.Body.Patient.Phone,
 		},
+		Lang: bookingLang(in.Body.Lang, in.AcceptLanguage),
 	})
 	if err != nil {
 		return nil, s.apiError(ctx, err)
@@ -214,3 +219,24 @@ func (s *Server) bookingResult(ctx context.Context, a booking.Appointment, err e
 
 // manageURL is the public address of the page of the booking that token opens.
 func (s *Server) manageURL(token string) string { return s.baseURL + "/manage/" + token }
+
+// bookingLang is the language of a new booking's emails: lang when the body
+// has one, else the first of booking.Languages that Accept-Language accepts
+// (RFC 9110 section 12.5.4, by decreasing weight), else "" (the mailer's
+// default).
+func bookingLang(lang, acceptLanguage string) string {
+	if lang != "" || acceptLanguage == "" {
+		return lang
+	}
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil {
+		return ""
+	}
+	for _, t := range tags {
+		base, _ := t.Base()
+		if slices.Contains(booking.Languages, base.String()) {
+			return base.String()
+		}
+	}
+	return ""
+}

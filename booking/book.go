@@ -14,6 +14,9 @@ type BookRequest struct {
 	TypeID         string
 	Start          time.Time
 	Patient        Patient
+	// Lang is the language of the patient's messages: "fr", "en", or ""
+	// for the notifier's default (see Booking.Lang).
+	Lang string
 	// IdempotencyKey, if set, makes the request safe to retry: a request
 	// with the same key and the same content within IdempotencyTTL gets the
 	// first result again (the same booking and manage token) and books
@@ -44,6 +47,9 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 	}
 	if err := req.Patient.Validate(false); err != nil {
 		return nil, "", err
+	}
+	if !ValidLang(req.Lang) {
+		return nil, "", FieldError(FieldLang, ReasonInvalid, "the language must be fr or en")
 	}
 	start := req.Start.In(e.p.Location)
 	var key *idempotencyKey
@@ -111,7 +117,7 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 		g.leave(nil)
 		return nil, "", err
 	}
-	b, token, msgs, err := s.bookLocked(ctx, e, t, start, req.Patient, key)
+	b, token, msgs, err := s.bookLocked(ctx, e, t, start, req.Patient, req.Lang, key)
 	unlock()
 	if err != nil {
 		g.leave(nil)
@@ -150,7 +156,7 @@ func lostTo(q SlotQuery, start time.Time, rows []*Booking) error {
 
 // bookLocked is Book under the practitioner's lock. It returns the messages
 // to deliver.
-func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, start time.Time, patient Patient, key *idempotencyKey) (*Booking, string, []OutboxMessage, error) {
+func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, start time.Time, patient Patient, lang string, key *idempotencyKey) (*Booking, string, []OutboxMessage, error) {
 	if key != nil {
 		// A twin request may have been recorded while this one waited.
 		if b, token, found, err := s.replay(ctx, key); found || err != nil {
@@ -188,6 +194,7 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 		End:            start.Add(t.Duration),
 		Status:         StatusConfirmed,
 		Patient:        patient,
+		Lang:           lang,
 		TokenHash:      HashToken(token),
 		CreatedAt:      now,
 		UpdatedAt:      now,

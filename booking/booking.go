@@ -38,6 +38,9 @@ type Booking struct {
 	Sequence       int    // iCalendar SEQUENCE of the event
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// Lang is the language of the patient's messages, "fr" or "en"; ""
+	// means the notifier's default (see Languages).
+	Lang string
 	// Moves counts the times the patient moved the booking (Reschedule);
 	// ServiceConfig.Limits.MovesPerBooking bounds it. The practitioner's
 	// own moves do not count.
@@ -51,3 +54,21 @@ type Booking struct {
 
 // Interval returns the span of the visit.
 func (b *Booking) Interval() Interval { return Interval{b.Start, b.End} }
+
+// Languages are the languages a patient's messages may be written in
+// (Booking.Lang).
+var Languages = []string{"fr", "en"}
+
+// ValidLang reports whether lang is one of Languages, or "" (the notifier's
+// default).
+func ValidLang(lang string) bool {
+	if lang == "" {
+		return true
+	}
+	for _, l := range Languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}

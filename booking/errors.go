@@ -57,6 +57,7 @@ const (
 	FieldPhone          = "phone"           // Patient.Phone
 	FieldStart          = "start"           // the start of the slot asked for
 	FieldIdempotencyKey = "idempotency_key" // BookRequest.IdempotencyKey
+	FieldLang           = "lang"            // BookRequest.Lang
 )
 
 // What is wrong with the input (Error.Reason).

@@ -76,6 +76,16 @@ func humanDuration(d time.Duration) string {
 // it was made, and never past its start.
 func (s *Service) Deadline(a Appointment) time.Time { return s.deadline(a.Booking, a.Type) }
 
+// confirmBy returns the deadline a message of kind about a states: the
+// booking's Deadline for the first message and a new link of a pending
+// booking, zero otherwise (see Notification.ConfirmBy).
+func (s *Service) confirmBy(kind string, a Appointment) time.Time {
+	if a.Booking.Status != StatusPending || (kind != NotifyCreated && kind != NotifyLink) {
+		return time.Time{}
+	}
+	return s.deadline(a.Booking, a.Type).In(a.Practitioner.Location)
+}
+
 func (s *Service) deadline(b *Booking, t *AppointmentType) time.Time {
 	within := t.ConfirmWithin
 	if within <= 0 {

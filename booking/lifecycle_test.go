@@ -2,6 +2,7 @@ package booking_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -332,5 +333,53 @@ func TestAvailabilitySource(t *testing.T) {
 	}
 	if _, err := f.svc.Slots(ctx, "demo", "consultation", at(1, 0, 0), at(2, 0, 0)); booking.ErrorCode(err) != booking.EUnavailable {
 		t.Errorf("Slots with the source broken: %v", err)
+	}
+}
+
+// TestLangAndConfirmBy checks that a booking keeps the language it was asked
+// in, that an unknown language is refused, and that the messages of a
+// pending booking that ask for its confirmation say until when the slot is
+// held: ConfirmWithin after the booking, never past the visit.
+func TestLangAndConfirmBy(t *testing.T) {
+	f := newFixture(t)
+	_, _, err := f.svc.Book(ctx, booking.BookRequest{PractitionerID: "demo", TypeID: "suivi", Start: at(1, 9, 0), Patient: patient, Lang: "de"})
+	if e := (*booking.Error)(nil); !errors.As(err, &e) || e.Code != booking.EInvalid || e.Field != booking.FieldLang {
+		t.Fatalf("lang de: error %v, want EInvalid on %s", err, booking.FieldLang)
+	}
+
+	b, _, err := f.svc.Book(ctx, booking.BookRequest{PractitionerID: "demo", TypeID: "suivi", Start: at(1, 9, 0), Patient: patient, Lang: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.row(b.ID).Lang; got != "en" {
+		t.Errorf("stored Lang = %q, want en", got)
+	}
+	sent := f.notes.Take()
+	if len(sent) != 1 || sent[0].Kind != booking.NotifyCreated {
+		t.Fatalf("sent %+v, want one created message", sent)
+	}
+	if got, want := sent[0].ConfirmBy, testNow.Add(time.Hour); !got.Equal(want) {
+		t.Errorf("ConfirmBy = %v, want %v (ConfirmWithin after the booking)", got, want)
+	}
+	if got := sent[0].Appointment.Booking.Lang; got != "en" {
+		t.Errorf("notified booking Lang = %q, want en", got)
+	}
+	if _, err := f.svc.ResendLink(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if sent := f.notes.Take(); len(sent) != 1 || sent[0].Kind != booking.NotifyLink || !sent[0].ConfirmBy.Equal(testNow.Add(time.Hour)) {
+		t.Errorf("link messages %+v, want one with ConfirmBy", sent)
+	}
+
+	// Booked 40 minutes before the visit: held until the visit only.
+	f.clock.Set(at(1, 13, 20))
+	late, _ := f.book("suivi", at(1, 14, 0))
+	if sent := f.notes.Take(); len(sent) != 1 || !sent[0].ConfirmBy.Equal(late.Start) {
+		t.Errorf("late booking messages %+v, want ConfirmBy at the start", sent)
+	}
+	// A confirmed booking's messages hold no deadline.
+	c, _ := f.book("consultation", at(2, 9, 0))
+	if sent := f.notes.Take(); len(sent) != 1 || !sent[0].ConfirmBy.IsZero() || c.Lang != "" {
+		t.Errorf("confirmed booking messages %+v (Lang %q), want no ConfirmBy", sent, c.Lang)
 	}
 }

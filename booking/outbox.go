@@ -248,7 +248,8 @@ func (s *Service) notification(ctx context.Context, m OutboxMessage) (Notificati
 	if err != nil {
 		return Notification{}, err
 	}
-	n := Notification{Kind: m.Kind, Appointment: a, ID: m.ID, ChangedAt: m.CreatedAt, Recipient: m.Recipient, About: m.About}
+	n := Notification{Kind: m.Kind, Appointment: a, ID: m.ID, ChangedAt: m.CreatedAt, Recipient: m.Recipient, About: m.About,
+		ConfirmBy: s.confirmBy(m.Kind, a)}
 	if len(m.Sealed) > 0 {
 		if n.ManageToken, err = s.keys.openToken(b.ID, m.Sealed); err != nil {
 			return Notification{}, WrapError(EInternal, err, "booking: the manage token can't be decrypted (was the secret changed?)")

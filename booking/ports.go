@@ -330,6 +330,10 @@ type Notification struct {
 	// About is, for NotifyUndelivered, the kind of the patient's message
 	// that was given up.
 	About string
+	// ConfirmBy is when a pending booking is released unless the patient
+	// confirms it (see Service.Deadline), set on NotifyCreated and
+	// NotifyLink of a pending booking; zero otherwise.
+	ConfirmBy time.Time
 }
 
 // Notifier hands notifications to the patient. Implementations: notify.Mailer;

@@ -87,6 +87,13 @@ type AppointmentType struct {
 	// Capacity is how many bookings one slot takes (a group session); 0
 	// means 1.
 	Capacity int
+	// DiscloseMotive says the type's name may appear in the emails and the
+	// invitation sent to the patient. The zero value keeps the motive
+	// private, as fits health data ("Dépistage IST / VIH" read over a
+	// shoulder or in a shared calendar): the patient's messages then name
+	// the practice and the practitioner only. The practitioner's own
+	// calendar event always names the type.
+	DiscloseMotive bool
 }
 
 // DefaultHorizon is the booking horizon of a type that sets none.

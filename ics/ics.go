@@ -44,8 +44,13 @@ const PhoneLabel = "Téléphone : "
 // the patient's phone, and the ATTENDEE carries SCHEDULE-AGENT=CLIENT (RFC 6638
 // section 7.1) so that a scheduling server such as Nextcloud sends no
 // invitation of its own. With MethodRequest or MethodCancel it is the iTIP
-// message for the patient: a METHOD property, a SUMMARY naming the type and
-// the practitioner, no phone.
+// message for the patient, the patient's copy: a METHOD property, no phone,
+// and words in the booking's language (Booking.Lang; French when empty). Its
+// SUMMARY names the practitioner and, only when the type sets
+// DiscloseMotive, the type: "Rendez-vous — Dr Anne Martin" ("Appointment —
+// Dr Anne Martin" in English) by default, "Première consultation — Dr Anne
+// Martin" when disclosed; a private type's name and id appear nowhere in it
+// (no DESCRIPTION, no X-RDV-TYPE).
 //
 // UID is the booking id, DTSTAMP is now in UTC, SEQUENCE is Booking.Sequence;
 // STATUS is TENTATIVE for a pending booking, CONFIRMED for a confirmed one and
@@ -71,6 +76,9 @@ func Appointment(a booking.Appointment, method string, now time.Time) *ical.Cale
 		}
 		typeLocation = a.Type.Location
 	}
+	// The patient's copy names the type only if the type allows it; the
+	// practitioner's always does (rdv reads X-RDV-TYPE back).
+	disclose := method == "" || (a.Type != nil && a.Type.DiscloseMotive)
 	status := eventStatus(b.Status)
 	if method == MethodCancel {
 		status = ical.EventCancelled
@@ -110,13 +118,20 @@ func Appointment(a booking.Appointment, method string, now time.Time) *ical.Cale
 		}
 	} else {
 		summary := typeName
+		if !disclose {
+			summary = appointmentWord(b.Lang)
+		}
 		if pract.Name != "" {
 			summary += " — " + pract.Name
 		}
 		setText(ev.Props, ical.PropSummary, summary)
-		desc = append(desc, typeName)
+		if disclose {
+			desc = append(desc, typeName)
+		}
 	}
-	setText(ev.Props, ical.PropDescription, strings.Join(desc, "\n"))
+	if len(desc) > 0 {
+		setText(ev.Props, ical.PropDescription, strings.Join(desc, "\n"))
+	}
 	if typeLocation != "" {
 		setText(ev.Props, ical.PropLocation, typeLocation)
 	}
@@ -143,13 +158,25 @@ func Appointment(a booking.Appointment, method string, now time.Time) *ical.Cale
 	ev.Props.Set(att)
 
 	setXText(ev.Props, PropBooking, b.ID)
-	setXText(ev.Props, PropType, typeID)
+	if disclose {
+		setXText(ev.Props, PropType, typeID)
+	}
 
 	if loc != time.UTC {
 		cal.Children = append(cal.Children, Timezone(loc, b.Start, b.End))
 	}
 	cal.Children = append(cal.Children, ev.Component)
 	return cal
+}
+
+// appointmentWord is the SUMMARY of a patient's copy that keeps the motive
+// private, before the practitioner's name, in language lang (French unless
+// "en").
+func appointmentWord(lang string) string {
+	if lang == "en" {
+		return "Appointment"
+	}
+	return "Rendez-vous"
 }
 
 func eventStatus(s booking.Status) ical.EventStatus {

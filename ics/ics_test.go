@@ -95,6 +95,16 @@ func TestGolden(t *testing.T) {
 			a.Booking.Patient.Phone = ""
 			return a
 		}, ""},
+		{"request_disclosed", func(t *testing.T) booking.Appointment {
+			a := appointment(t, "Europe/Paris", "2026-12-01 09:00", booking.StatusConfirmed)
+			a.Type.DiscloseMotive = true
+			return a
+		}, MethodRequest},
+		{"request_en", func(t *testing.T) booking.Appointment {
+			a := appointment(t, "Europe/Paris", "2026-12-01 09:00", booking.StatusPending)
+			a.Booking.Lang = "en"
+			return a
+		}, MethodRequest},
 		// Characters that a mailto URI must percent-encode (RFC 6068).
 		{"mailto_escapes", func(t *testing.T) booking.Appointment {
 			a := appointment(t, "Europe/Paris", "2027-03-28 10:00", booking.StatusConfirmed)
@@ -135,6 +145,7 @@ func TestRoundTrip(t *testing.T) {
 	a := appointment(t, "Europe/Paris", "2027-03-28 10:00", booking.StatusPending)
 	a.Booking.Patient.Name = "Zoé Ünal-Łukasiewicz, née « Ørsted » — a name long enough to need folding twice over"
 	a.Type.Location = "Cabinet médical, 3 place de la République; 69001 Lyon"
+	a.Type.DiscloseMotive = true // every property; TestPatientCopyPrivate covers the default
 	for _, method := range []string{"", MethodRequest, MethodCancel} {
 		t.Run("method="+method, func(t *testing.T) {
 			data, err := Encode(Appointment(a, method, now))
@@ -209,6 +220,57 @@ func TestRoundTrip(t *testing.T) {
 			summary := ev.Props.Get(ical.PropSummary).Value
 			if hasName := strings.Contains(summary, "Zoé"); hasName != (method == "") {
 				t.Errorf("SUMMARY %q: patient name present = %v", summary, hasName)
+			}
+		})
+	}
+}
+
+// TestPatientCopyPrivate checks that the patient's copy of a booking whose
+// type keeps its motive private names neither the type nor its id, in
+// either language, while the practitioner's copy names both (rdv reads
+// X-RDV-TYPE back from the calendar).
+func TestPatientCopyPrivate(t *testing.T) {
+	const motive = "Dépistage IST / VIH"
+	tests := []struct {
+		lang, method string
+		disclose     bool
+		summary      string
+	}{
+		{"", MethodRequest, false, "Rendez-vous — Dr Anne Martin"},
+		{"fr", MethodCancel, false, "Rendez-vous — Dr Anne Martin"},
+		{"en", MethodRequest, false, "Appointment — Dr Anne Martin"},
+		{"en", MethodCancel, false, "Appointment — Dr Anne Martin"},
+		{"fr", MethodRequest, true, motive + " — Dr Anne Martin"},
+		{"en", "", false, "RDV — Marie Curie (" + motive + ")"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang+"_"+tt.method+map[bool]string{true: "_disclosed"}[tt.disclose], func(t *testing.T) {
+			a := appointment(t, "Europe/Paris", "2026-12-01 09:00", booking.StatusConfirmed)
+			a.Type.ID, a.Booking.TypeID = "depistage-ist", "depistage-ist"
+			a.Type.Name = motive
+			a.Type.DiscloseMotive = tt.disclose
+			a.Booking.Lang = tt.lang
+			data, err := Encode(Appointment(a, tt.method, now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cal, err := ical.NewDecoder(bytes.NewReader(data)).Decode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := cal.Events()[0]
+			if got := propText(t, ev.Props, ical.PropSummary); got != tt.summary {
+				t.Errorf("SUMMARY = %q, want %q", got, tt.summary)
+			}
+			shown := tt.disclose || tt.method == ""
+			unfolded := strings.ReplaceAll(string(data), "\r\n ", "")
+			for _, s := range []string{"Dépistage", "IST", "VIH", "depistage-ist", PropType} {
+				if got := strings.Contains(unfolded, s); got != shown {
+					t.Errorf("%q in the object: %v, want %v", s, got, shown)
+				}
+			}
+			if got := propText(t, ev.Props, PropBooking); got != a.Booking.ID {
+				t.Errorf("%s = %q", PropBooking, got)
 			}
 		})
 	}

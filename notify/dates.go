@@ -70,3 +70,14 @@ func frenchZone(t time.Time) string {
 	}
 	return "heure de " + city
 }
+
+// formatDeadline writes the local day and time of t with the weekday and
+// without the year nor the zone, for the sentence that says until when a
+// pending slot is held: "mardi 1er décembre à 11:20", "Tuesday 1 December
+// at 11:20".
+func formatDeadline(lang string, t time.Time) string {
+	if lang == "fr" {
+		return frenchDays[t.Weekday()] + " " + formatDay(lang, t)
+	}
+	return t.Format("Monday ") + formatDay(lang, t)
+}

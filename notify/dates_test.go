@@ -53,3 +53,19 @@ func TestFormatWhen(t *testing.T) {
 		})
 	}
 }
+
+func TestFormatDeadline(t *testing.T) {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, time.December, 1, 10, 20, 0, 0, time.UTC) // 11:20 in Paris
+	for lang, want := range map[string]string{
+		"fr": "mardi 1er décembre à 11:20",
+		"en": "Tuesday 1 December at 11:20",
+	} {
+		if got := formatDeadline(lang, at.In(loc)); got != want {
+			t.Errorf("formatDeadline(%s) = %q, want %q", lang, got, want)
+		}
+	}
+}

@@ -64,5 +64,5 @@ func ExampleMailer() {
 	}
 	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
 	fmt.Println(len(files), "message:", subject)
-	// Output: 1 message: Appointment confirmed: 1 December at 09:00
+	// Output: 1 message: Appointment confirmed: 1 December at 09:00 — Dr Anne Martin
 }

@@ -130,6 +130,7 @@ type part struct {
 type parsed struct {
 	header     mail.Header
 	text       part
+	html       part
 	calendar   part
 	attachment part
 }
@@ -156,9 +157,10 @@ func parseMessage(t *testing.T, raw []byte) *parsed {
 	}
 	alt := multipartOf(t, mail.Header(altPart.Header), altPart, "multipart/alternative")
 	p.text = nextPart(t, alt)
+	p.html = nextPart(t, alt)
 	p.calendar = nextPart(t, alt)
 	if _, err := alt.NextRawPart(); err != io.EOF {
-		t.Errorf("multipart/alternative has more than two parts (%v)", err)
+		t.Errorf("multipart/alternative has more than three parts (%v)", err)
 	}
 	p.attachment = nextPart(t, mixed)
 	if _, err := mixed.NextRawPart(); err != io.EOF {

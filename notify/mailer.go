@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strings"
-	"text/template"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,8 +25,16 @@ type MailerConfig struct {
 	// BaseURL is the public base URL of rdv, e.g. "https://rdv.cabinet.example".
 	// A patient manages a booking at BaseURL + "/manage/" + token.
 	BaseURL string
-	// Lang is the language of the messages: "fr" (the default) or "en".
+	// Lang is the language of the messages to patients whose booking has
+	// none (booking.Booking.Lang): "fr" (the default) or "en".
 	Lang string
+	// TemplatesDir, if set, is a directory of template files that replace
+	// the embedded ones of the same relative name: fr/created.tmpl,
+	// en/created.html.tmpl, fr/footer.tmpl, en/layout.html.tmpl… (see
+	// docs/notify.md). They are parsed, and tried on sample data, by
+	// NewMailer: a file that can't be parsed or rendered, or that replaces
+	// no template, is an error that names it.
+	TemplatesDir string
 	// Sender hands the messages over; required.
 	Sender Sender
 	// Now returns the current time; time.Now if nil.
@@ -34,14 +42,17 @@ type MailerConfig struct {
 }
 
 // Mailer sends patients an email, with an iTIP invitation, when their booking
-// is created, confirmed, moved, cancelled or released. It implements booking.Notifier and is
-// safe for concurrent use.
+// is created, confirmed, moved, cancelled or released: a plain-text and an
+// HTML alternative in the booking's language (or the configured one), which
+// name the practitioner and, unless the appointment type discloses it
+// (booking.AppointmentType.DiscloseMotive), not the motive. It implements
+// booking.Notifier and is safe for concurrent use.
 type Mailer struct {
 	from      *mail.Address
 	domain    string // of from, for Message-IDs
 	base      string // BaseURL without its trailing slash
 	lang      string
-	templates map[string]*template.Template // by "<lang>/<kind>"
+	templates map[string]*templateSet // by "<lang>/<kind>"
 	sender    Sender
 	now       func() time.Time
 }
@@ -49,7 +60,8 @@ type Mailer struct {
 var _ booking.Notifier = (*Mailer)(nil)
 
 // NewMailer checks cfg and returns a Mailer. It returns an EInvalid error when
-// an address, the base URL or the language is unusable.
+// an address, the base URL, the language or a template of TemplatesDir is
+// unusable.
 func NewMailer(cfg MailerConfig) (*Mailer, error) {
 	if strings.ContainsFunc(cfg.From, isControl) {
 		return nil, booking.Errorf(booking.EInvalid, "notify: from address holds a control character")
@@ -75,9 +87,9 @@ func NewMailer(cfg MailerConfig) (*Mailer, error) {
 	if cfg.Sender == nil {
 		return nil, booking.Errorf(booking.EInvalid, "notify: a sender is required")
 	}
-	templates, err := loadTemplates()
+	templates, err := loadTemplates(cfg.TemplatesDir)
 	if err != nil {
-		return nil, err
+		return nil, booking.WrapError(booking.EInvalid, err, "notify: the message templates can't be used")
 	}
 	now := cfg.Now
 	if now == nil {
@@ -142,6 +154,18 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 		return nil, booking.Errorf(booking.EInternal, "notify: notification without booking, practitioner or appointment type")
 	}
 	b := a.Booking
+	lang := b.Lang
+	if !slices.Contains(languages, lang) {
+		lang = m.lang
+	}
+	if b.Lang != lang {
+		// The invitation is written in the booking's language (see
+		// ics.Appointment).
+		c := *b
+		c.Lang = lang
+		b = &c
+		a.Booking = b
+	}
 	loc := a.Practitioner.Location
 	if loc == nil {
 		return nil, booking.Errorf(booking.EInternal, "notify: booking %s: practitioner %s has no time zone", b.ID, a.Practitioner.ID)
@@ -161,17 +185,24 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 
 	start := b.Start.In(loc)
 	d := &messageData{
+		Lang:         lang,
 		Patient:      oneLine(b.Patient.Name),
 		Practitioner: oneLine(a.Practitioner.Name),
-		Type:         oneLine(a.Type.Name),
-		When:         formatWhen(m.lang, start),
-		Day:          formatDay(m.lang, start),
+		Practice:     oneLine(m.from.Name),
+		When:         formatWhen(lang, start),
+		Day:          formatDay(lang, start),
 		Minutes:      int(b.End.Sub(b.Start) / time.Minute),
 		Location:     oneLine(a.Type.Location),
 		Pending:      (n.Kind == booking.NotifyCreated || n.Kind == booking.NotifyLink) && b.Status == booking.StatusPending,
 	}
+	if a.Type.DiscloseMotive {
+		d.Type = oneLine(a.Type.Name)
+	}
+	if d.Pending && !n.ConfirmBy.IsZero() {
+		d.ConfirmBy = formatDeadline(lang, n.ConfirmBy.In(loc))
+	}
 	if n.Kind == booking.NotifyRescheduled && !n.Previous.Start.IsZero() {
-		d.Previous = formatWhen(m.lang, n.Previous.Start.In(loc))
+		d.Previous = formatWhen(lang, n.Previous.Start.In(loc))
 	}
 	if n.Kind == booking.NotifyCreated || n.Kind == booking.NotifyLink {
 		if n.ManageToken == "" {
@@ -179,7 +210,7 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 		}
 		d.ManageURL = m.base + "/manage/" + url.PathEscape(n.ManageToken)
 	}
-	subject, text, err := render(m.templates[m.lang+"/"+n.Kind], d)
+	subject, text, html, err := m.templates[lang+"/"+n.Kind].render(d)
 	if err != nil {
 		return nil, booking.WrapError(booking.EInternal, err, "notify: booking "+b.ID+": message can't be rendered")
 	}
@@ -200,8 +231,9 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 		Subject:   subject,
 		Date:      m.now(),
 		MessageID: messageID(n.ID, m.domain),
-		Lang:      m.lang,
+		Lang:      lang,
 		Text:      text,
+		HTML:      html,
 		Calendar:  cal,
 		Method:    method,
 	}, nil

@@ -16,6 +16,10 @@ import (
 	"github.com/rdvlibre/rdv/booking"
 )
 
+// testConfirmBy is the deadline of the pending bookings of TestNotify, a day
+// after they were made.
+var testConfirmBy = time.Date(2026, time.November, 21, 8, 30, 15, 0, time.UTC)
+
 func TestNotify(t *testing.T) {
 	const manageURL = testBaseURL + "/manage/" + testToken
 	tests := []struct {
@@ -27,33 +31,33 @@ func TestNotify(t *testing.T) {
 		method  string
 	}{
 		{"fr_created_pending", "fr", booking.NotifyCreated, booking.StatusPending,
-			"Confirmez votre rendez-vous du 1er décembre à 09:00", "REQUEST"},
+			"Confirmez votre rendez-vous du 1er décembre à 09:00 — Dr Anne Martin", "REQUEST"},
 		{"fr_created_confirmed", "fr", booking.NotifyCreated, booking.StatusConfirmed,
-			"Rendez-vous confirmé : 1er décembre à 09:00", "REQUEST"},
+			"Rendez-vous confirmé : 1er décembre à 09:00 — Dr Anne Martin", "REQUEST"},
 		{"fr_confirmed", "fr", booking.NotifyConfirmed, booking.StatusConfirmed,
-			"Rendez-vous confirmé : 1er décembre à 09:00", "REQUEST"},
+			"Rendez-vous confirmé : 1er décembre à 09:00 — Dr Anne Martin", "REQUEST"},
 		{"fr_cancelled", "fr", booking.NotifyCancelled, booking.StatusCancelled,
-			"Rendez-vous annulé : 1er décembre à 09:00", "CANCEL"},
+			"Rendez-vous annulé : 1er décembre à 09:00 — Dr Anne Martin", "CANCEL"},
 		{"en_created_pending", "en", booking.NotifyCreated, booking.StatusPending,
-			"Please confirm your appointment on 1 December at 09:00", "REQUEST"},
+			"Please confirm your appointment on 1 December at 09:00 — Dr Anne Martin", "REQUEST"},
 		{"en_created_confirmed", "en", booking.NotifyCreated, booking.StatusConfirmed,
-			"Appointment confirmed: 1 December at 09:00", "REQUEST"},
+			"Appointment confirmed: 1 December at 09:00 — Dr Anne Martin", "REQUEST"},
 		{"en_confirmed", "en", booking.NotifyConfirmed, booking.StatusConfirmed,
-			"Appointment confirmed: 1 December at 09:00", "REQUEST"},
+			"Appointment confirmed: 1 December at 09:00 — Dr Anne Martin", "REQUEST"},
 		{"en_cancelled", "en", booking.NotifyCancelled, booking.StatusCancelled,
-			"Appointment cancelled: 1 December at 09:00", "CANCEL"},
+			"Appointment cancelled: 1 December at 09:00 — Dr Anne Martin", "CANCEL"},
 		{"fr_rescheduled", "fr", booking.NotifyRescheduled, booking.StatusConfirmed,
-			"Rendez-vous déplacé au 1er décembre à 09:00", "REQUEST"},
+			"Rendez-vous déplacé au 1er décembre à 09:00 — Dr Anne Martin", "REQUEST"},
 		{"en_rescheduled", "en", booking.NotifyRescheduled, booking.StatusConfirmed,
-			"Appointment moved to 1 December at 09:00", "REQUEST"},
+			"Appointment moved to 1 December at 09:00 — Dr Anne Martin", "REQUEST"},
 		{"fr_expired", "fr", booking.NotifyExpired, booking.StatusExpired,
-			"Rendez-vous non confirmé, créneau libéré : 1er décembre à 09:00", "CANCEL"},
+			"Rendez-vous non confirmé, créneau libéré : 1er décembre à 09:00 — Dr Anne Martin", "CANCEL"},
 		{"en_expired", "en", booking.NotifyExpired, booking.StatusExpired,
-			"Appointment not confirmed, slot released: 1 December at 09:00", "CANCEL"},
+			"Appointment not confirmed, slot released: 1 December at 09:00 — Dr Anne Martin", "CANCEL"},
 		{"fr_link", "fr", booking.NotifyLink, booking.StatusConfirmed,
-			"Votre lien pour le rendez-vous du 1er décembre à 09:00", "REQUEST"},
+			"Votre lien pour le rendez-vous du 1er décembre à 09:00 — Dr Anne Martin", "REQUEST"},
 		{"en_link_pending", "en", booking.NotifyLink, booking.StatusPending,
-			"Your link for the appointment on 1 December at 09:00", "REQUEST"},
+			"Your link for the appointment on 1 December at 09:00 — Dr Anne Martin", "REQUEST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,6 +66,9 @@ func TestNotify(t *testing.T) {
 			n := booking.Notification{Kind: tt.kind, Appointment: appointment(t, tt.status)}
 			if tt.kind == booking.NotifyCreated || tt.kind == booking.NotifyLink {
 				n.ManageToken = testToken
+				if tt.status == booking.StatusPending {
+					n.ConfirmBy = testConfirmBy
+				}
 			}
 			if tt.kind == booking.NotifyRescheduled {
 				n.Appointment.Booking.Sequence = 1
@@ -121,16 +128,46 @@ func TestNotify(t *testing.T) {
 			}
 			text := string(p.text.body)
 			golden(t, tt.name, bytes.ReplaceAll(p.text.body, []byte("\r\n"), []byte("\n")))
-			wantIn := []string{"Marie Curie", "Dr Anne Martin", "Première consultation", "12 rue de la Paix, 75002 Paris"}
+			wantIn := []string{"Marie Curie", "Dr Anne Martin", "Cabinet Martin", "12 rue de la Paix, 75002 Paris"}
 			if tt.lang == "fr" {
 				wantIn = append(wantIn, "mardi 1er décembre 2026 à 09:00 (heure de Paris)", "Confidentialité")
 			} else {
 				wantIn = append(wantIn, "Tuesday 1 December 2026 at 09:00 (Europe/Paris)", "Privacy")
 			}
+			pending := tt.status == booking.StatusPending && (tt.kind == booking.NotifyCreated || tt.kind == booking.NotifyLink)
+			deadline := map[string]string{
+				"fr": "Sans confirmation avant le samedi 21 novembre à 09:30,\r\nle créneau sera libéré.",
+				"en": "Without confirmation before Saturday 21 November at 09:30,\r\nthe slot will be released.",
+			}[tt.lang]
 			for _, s := range wantIn {
 				if !strings.Contains(text, s) {
 					t.Errorf("text lacks %q", s)
 				}
+			}
+			if got := strings.Contains(text, deadline); got != pending {
+				t.Errorf("text holds the deadline %q: %v, want %v", deadline, got, pending)
+			}
+			if strings.Contains(text, "Première consultation") {
+				t.Error("text names the private motive")
+			}
+
+			// HTML.
+			if mt, params, _ := mime.ParseMediaType(p.html.header.Get("Content-Type")); mt != "text/html" || params["charset"] != "utf-8" {
+				t.Errorf("html part Content-Type = %q", p.html.header.Get("Content-Type"))
+			}
+			golden(t, tt.name+"_html", bytes.ReplaceAll(p.html.body, []byte("\r\n"), []byte("\n")))
+			checkHTML(t, p.html.body, tt.lang, subject)
+			html := string(p.html.body)
+			for _, s := range wantIn {
+				if !strings.Contains(html, htmlEscape(s)) {
+					t.Errorf("html lacks %q", s)
+				}
+			}
+			if got := strings.Contains(html, htmlEscape(strings.ReplaceAll(deadline, "\r\n", " "))); got != pending {
+				t.Errorf("html holds the deadline: %v, want %v", got, pending)
+			}
+			if got, want := strings.Contains(html, `<a href="`+manageURL+`"`), tt.kind == booking.NotifyCreated || tt.kind == booking.NotifyLink; got != want {
+				t.Errorf("html links to the manage page: %v, want %v", got, want)
 			}
 			if got, want := strings.Contains(text, manageURL), tt.kind == booking.NotifyCreated || tt.kind == booking.NotifyLink; got != want {
 				t.Errorf("text holds the manage link: %v, want %v", got, want)

@@ -25,6 +25,7 @@ type message struct {
 	MessageID string // "<id@domain>"
 	Lang      string // Content-Language, "fr" or "en"
 	Text      []byte // plain-text body, UTF-8, lines ending in LF
+	HTML      []byte // the same as an HTML document, UTF-8; no part if nil
 	Calendar  []byte // iCalendar object (RFC 5545), lines ending in CRLF
 	Method    string // its iTIP METHOD, "REQUEST" or "CANCEL"
 }
@@ -34,12 +35,16 @@ type message struct {
 //	multipart/mixed
 //	├── multipart/alternative
 //	│   ├── text/plain; charset=utf-8                       quoted-printable
+//	│   ├── text/html; charset=utf-8                        quoted-printable
 //	│   └── text/calendar; charset=utf-8; method=<Method>   quoted-printable
 //	└── application/ics; name=invite.ics (attachment)      base64
 //
-// The text/calendar alternative is what RFC 6047 asks for and what calendar
-// clients act on; the attachment carries the same object for clients that
-// offer only attachments.
+// The alternatives go from the plainest to the richest (RFC 2046 section
+// 5.1.4): a mail reader shows the HTML part, or the text one. The
+// text/calendar alternative is what RFC 6047 asks for and what calendar
+// clients act on (it comes last, as in the invitations of the common
+// calendar services); the attachment carries the same object for clients
+// that offer only attachments.
 func (m *message) encode() ([]byte, error) {
 	var buf bytes.Buffer
 	mixed := multipart.NewWriter(&buf)
@@ -67,6 +72,14 @@ func (m *message) encode() ([]byte, error) {
 		"Content-Transfer-Encoding": {"quoted-printable"},
 	}, m.Text, quotedPrintable); err != nil {
 		return nil, err
+	}
+	if m.HTML != nil {
+		if err := writePart(aw, textproto.MIMEHeader{
+			"Content-Type":              {mime.FormatMediaType("text/html", map[string]string{"charset": "utf-8"})},
+			"Content-Transfer-Encoding": {"quoted-printable"},
+		}, m.HTML, quotedPrintable); err != nil {
+			return nil, err
+		}
 	}
 	if err := writePart(aw, textproto.MIMEHeader{
 		"Content-Type": {mime.FormatMediaType("text/calendar", map[string]string{

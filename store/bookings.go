@@ -15,7 +15,7 @@ import (
 // bookingColumns are the columns scanBooking reads, in its order.
 const bookingColumns = `id, practitioner_id, type_id, start_at, end_at, status,
 	patient_name, patient_email, patient_phone, token_hash,
-	event_href, event_etag, sequence, created_at, updated_at, revision, moves`
+	event_href, event_etag, sequence, created_at, updated_at, revision, moves, lang`
 
 // execer is a *sql.DB or a *sql.Tx.
 type execer interface {
@@ -35,12 +35,12 @@ func createBooking(ctx context.Context, ex execer, b *booking.Booking) error {
 	// ON CONFLICT makes a duplicate id a conflict whatever else collides, so
 	// that a retried create reads as one.
 	const q = `INSERT INTO bookings (` + bookingColumns + `, email_key, phone_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`
 	res, err := ex.ExecContext(ctx, q,
 		b.ID, b.PractitionerID, b.TypeID, formatTime(b.Start), formatTime(b.End), string(b.Status),
 		b.Patient.Name, b.Patient.Email, b.Patient.Phone, nullString(b.TokenHash),
-		b.EventHref, b.EventETag, b.Sequence, formatTime(b.CreatedAt), formatTime(b.UpdatedAt), b.Revision, b.Moves,
+		b.EventHref, b.EventETag, b.Sequence, formatTime(b.CreatedAt), formatTime(b.UpdatedAt), b.Revision, b.Moves, b.Lang,
 		booking.EmailKey(b.Patient.Email), booking.PhoneKey(b.Patient.Phone))
 	if err != nil {
 		if code, ok := sqliteCode(err); ok && code == sqlite3.SQLITE_CONSTRAINT_UNIQUE && strings.Contains(err.Error(), "token_hash") {
@@ -189,6 +189,8 @@ func checkBooking(b *booking.Booking) error {
 		return booking.Errorf(booking.EInvalid, "store: booking %s has a negative revision", b.ID)
 	case b.Moves < 0:
 		return booking.Errorf(booking.EInvalid, "store: booking %s has a negative count of moves", b.ID)
+	case !booking.ValidLang(b.Lang):
+		return booking.Errorf(booking.EInvalid, "store: booking %s has an unknown language", b.ID)
 	}
 	for _, t := range []time.Time{b.Start, b.End, b.CreatedAt, b.UpdatedAt} {
 		if !storable(t) {
@@ -221,7 +223,7 @@ func scanBooking(row rowScanner) (*booking.Booking, error) {
 	)
 	err := row.Scan(&b.ID, &b.PractitionerID, &b.TypeID, &start, &end, &status,
 		&b.Patient.Name, &b.Patient.Email, &b.Patient.Phone, &token,
-		&b.EventHref, &b.EventETag, &b.Sequence, &createdAt, &updatedAt, &b.Revision, &b.Moves)
+		&b.EventHref, &b.EventETag, &b.Sequence, &createdAt, &updatedAt, &b.Revision, &b.Moves, &b.Lang)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,8 @@ func testBookingRoundTrip(t *testing.T, be backend) {
 	noToken.TokenHash = ""
 	noToken2 := newBooking(8)
 	noToken2.TokenHash = ""
+	noLang := newBooking(10)
+	noLang.Lang = ""
 	farFuture := newBooking(9)
 	farFuture.Start = time.Date(9999, 12, 31, 23, 0, 0, 0, time.UTC)
 	farFuture.End = farFuture.Start.Add(time.Hour - time.Nanosecond)
@@ -50,6 +52,7 @@ func testBookingRoundTrip(t *testing.T, be backend) {
 		{"no token", noToken},
 		{"second booking without token", noToken2},
 		{"last storable instant", farFuture},
+		{"instance language", noLang},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			want := *tt.b
@@ -164,6 +167,8 @@ func testBookingErrors(t *testing.T, be backend) {
 	zeroCreated.CreatedAt = time.Time{}
 	missingUpdate := newBooking(13)
 	missingUpdate.ID = "nope"
+	badLang := newBooking(40)
+	badLang.Lang = "de"
 	badUpdate := *existing
 	badUpdate.Status = ""
 	staleUpdate := *existing
@@ -188,6 +193,7 @@ func testBookingErrors(t *testing.T, be backend) {
 		{"create without id", func() error { return recordNew(s, ctx, noID) }, booking.EInvalid},
 		{"create without practitioner", func() error { return recordNew(s, ctx, noPractitioner) }, booking.EInvalid},
 		{"create with unknown status", func() error { return recordNew(s, ctx, badStatus) }, booking.EInvalid},
+		{"create with unknown language", func() error { return recordNew(s, ctx, badLang) }, booking.EInvalid},
 		{"create empty interval", func() error { return recordNew(s, ctx, empty) }, booking.EInvalid},
 		{"create backwards interval", func() error { return recordNew(s, ctx, backwards) }, booking.EInvalid},
 		{"create negative sequence", func() error { return recordNew(s, ctx, negSeq) }, booking.EInvalid},

@@ -80,6 +80,7 @@ func newBooking(i int) *booking.Booking {
 			Email: fmt.Sprintf("marie%d@example.org", i),
 			Phone: "+33 6 12 34 56 78",
 		},
+		Lang:      "en",
 		TokenHash: booking.HashToken(fmt.Sprintf("token-%d", i)),
 		EventHref: fmt.Sprintf("/dav/calendars/demo/bookings/%d.ics", i),
 		EventETag: `"etag-1"`,

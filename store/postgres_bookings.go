@@ -15,7 +15,7 @@ import (
 // pgBookingColumns are the columns scanPgBooking reads, in its order.
 const pgBookingColumns = `id, practitioner_id, type_id, start_at, start_ns, end_at, end_ns, status,
 	patient_name, patient_email, patient_phone, token_hash,
-	event_href, event_etag, sequence, created_at, created_ns, updated_at, updated_ns, revision, moves`
+	event_href, event_etag, sequence, created_at, created_ns, updated_at, updated_ns, revision, moves, lang`
 
 // Booking returns the booking with this id, or an ENotFound error. Its times
 // are in UTC.
@@ -122,7 +122,7 @@ func scanPgBooking(row pgx.Row) (*booking.Booking, error) {
 	)
 	err := row.Scan(&b.ID, &b.PractitionerID, &b.TypeID, &start, &startNS, &end, &endNS, &status,
 		&b.Patient.Name, &b.Patient.Email, &b.Patient.Phone, &token,
-		&b.EventHref, &b.EventETag, &b.Sequence, &createdAt, &createdNS, &updatedAt, &updNS, &b.Revision, &b.Moves)
+		&b.EventHref, &b.EventETag, &b.Sequence, &createdAt, &createdNS, &updatedAt, &updNS, &b.Revision, &b.Moves, &b.Lang)
 	if err != nil {
 		return nil, err
 	}

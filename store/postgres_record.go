@@ -91,12 +91,12 @@ func pgCreateBooking(ctx context.Context, ex pgExecer, b *booking.Booking) error
 	created, createdNS := splitTime(b.CreatedAt)
 	updated, updatedNS := splitTime(b.UpdatedAt)
 	const q = `INSERT INTO bookings (` + pgBookingColumns + `, email_key, phone_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
 		ON CONFLICT (id) DO NOTHING`
 	tag, err := ex.Exec(ctx, q,
 		b.ID, b.PractitionerID, b.TypeID, start, startNS, end, endNS, string(b.Status),
 		b.Patient.Name, b.Patient.Email, b.Patient.Phone, nullText(b.TokenHash),
-		b.EventHref, b.EventETag, b.Sequence, created, createdNS, updated, updatedNS, b.Revision, b.Moves,
+		b.EventHref, b.EventETag, b.Sequence, created, createdNS, updated, updatedNS, b.Revision, b.Moves, b.Lang,
 		booking.EmailKey(b.Patient.Email), booking.PhoneKey(b.Patient.Phone))
 	if err != nil {
 		var pe *pgconn.PgError

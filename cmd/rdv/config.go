@@ -67,8 +67,12 @@ type Config struct {
 // MailConfig says how patients are emailed.
 type MailConfig struct {
 	From string     `toml:"from"` // "Cabinet Martin <rdv@example.org>"
-	Lang string     `toml:"lang"` // "fr" (default) or "en"
+	Lang string     `toml:"lang"` // "fr" (default) or "en", for bookings made without a language
 	SMTP SMTPConfig `toml:"smtp"` // without an address, messages go to DATA/outbox as .eml files
+	// TemplatesDir holds template files that replace the embedded ones of
+	// the same name (fr/created.tmpl, en/created.html.tmpl…; see
+	// docs/notify.md). A file that can't be used stops the start.
+	TemplatesDir string `toml:"templates_dir"`
 }
 
 // BookingConfig holds the rules of the booking lifecycle common to all
@@ -191,6 +195,11 @@ type TypeConfig struct {
 	CancelCutoff duration `toml:"cancel_cutoff"`
 	// Capacity is how many patients one slot takes (default 1).
 	Capacity int `toml:"capacity"`
+	// Private keeps the type's name out of the emails and the invitation
+	// sent to the patient (default true): they name the practice and the
+	// practitioner only. private = false lets the motive show
+	// (booking.AppointmentType.DiscloseMotive).
+	Private *bool `toml:"private"`
 }
 
 type duration struct{ time.Duration }
@@ -307,6 +316,7 @@ func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
 			MinNotice: tc.MinNotice.Duration, Horizon: time.Duration(tc.HorizonDays) * 24 * time.Hour,
 			Location: tc.Location, RequireConfirmation: tc.RequireConfirmation,
 			ConfirmWithin: tc.ConfirmWithin.Duration, CancelCutoff: tc.CancelCutoff.Duration, Capacity: tc.Capacity,
+			DiscloseMotive: tc.Private != nil && !*tc.Private,
 		})
 		if p.Types[len(p.Types)-1].Name == "" {
 			p.Types[len(p.Types)-1].Name = tc.ID

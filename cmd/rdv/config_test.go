@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -152,5 +153,53 @@ func TestConfigChallenge(t *testing.T) {
 				t.Errorf("Options.Challenge = %+v, want %+v", o.Challenge, tt.want)
 			}
 		})
+	}
+}
+
+// TestConfigPrivateAndTemplates checks that a type keeps its motive private
+// unless it says private = false, and that [mail] templates_dir reaches the
+// application's options.
+func TestConfigPrivateAndTemplates(t *testing.T) {
+	cfg, err := ParseConfig([]byte(`
+[mail]
+templates_dir = "/etc/rdv/templates"
+
+[[practitioners]]
+id = "demo"
+timezone = "Europe/Paris"
+[practitioners.hours]
+mon = ["09:00-12:00"]
+[[practitioners.types]]
+id = "depistage"
+name = "Dépistage IST / VIH"
+duration = "20m"
+[[practitioners.types]]
+id = "private"
+duration = "20m"
+private = true
+[[practitioners.types]]
+id = "public"
+name = "Consultation"
+duration = "20m"
+private = false
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := cfg.Practitioners[0].Practitioner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]bool{"depistage": false, "private": false, "public": true} {
+		if got := p.Type(id).DiscloseMotive; got != want {
+			t.Errorf("type %s: DiscloseMotive %v, want %v", id, got, want)
+		}
+	}
+	o, err := cfg.options(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Mail.TemplatesDir != "/etc/rdv/templates" {
+		t.Errorf("Mail.TemplatesDir = %q", o.Mail.TemplatesDir)
 	}
 }

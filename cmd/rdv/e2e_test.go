@@ -410,6 +410,7 @@ func checkConfirmationMail(t *testing.T, data, id string) {
 		t.Errorf("To = %q", to)
 	}
 	var cal *ical.Calendar
+	var html []byte
 	var walk func(r io.Reader, ct string)
 	walk = func(r io.Reader, ct string) {
 		mt, params, err := mime.ParseMediaType(ct)
@@ -429,6 +430,11 @@ func checkConfirmationMail(t *testing.T, data, id string) {
 				walk(decodePart(t, part), part.Header.Get("Content-Type"))
 			}
 		}
+		if mt == "text/html" && html == nil {
+			if html, err = io.ReadAll(r); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if mt == "text/calendar" && cal == nil {
 			if params["method"] != "REQUEST" {
 				t.Errorf("text/calendar method = %q", params["method"])
@@ -443,6 +449,9 @@ func checkConfirmationMail(t *testing.T, data, id string) {
 	walk(msg.Body, msg.Header.Get("Content-Type"))
 	if cal == nil {
 		t.Fatal("no text/calendar part")
+	}
+	if !bytes.Contains(html, []byte(`<html lang="fr">`)) || !bytes.Contains(html, []byte(`<a href="`)) {
+		t.Errorf("no HTML part in French with the manage link:\n%s", html)
 	}
 	if m := cal.Props.Get(ical.PropMethod); m == nil || m.Value != "REQUEST" {
 		t.Errorf("METHOD = %v", m)

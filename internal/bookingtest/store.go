@@ -77,6 +77,8 @@ func checkBooking(b *booking.Booking) error {
 		return booking.Errorf(booking.EInvalid, "bookingtest: booking %s does not end after it starts", b.ID)
 	case b.Sequence < 0 || b.Revision < 0:
 		return booking.Errorf(booking.EInvalid, "bookingtest: booking %s has a negative sequence or revision", b.ID)
+	case !booking.ValidLang(b.Lang):
+		return booking.Errorf(booking.EInvalid, "bookingtest: booking %s has an unknown language", b.ID)
 	}
 	return nil
 }

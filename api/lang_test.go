@@ -1,0 +1,81 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/rdvlibre/rdv/booking"
+)
+
+// TestBookingLang checks the language a booking made through the JSON API
+// gets: the body's lang, else the first of fr and en in Accept-Language,
+// else none (the mailer's default).
+func TestBookingLang(t *testing.T) {
+	tests := []struct {
+		name, lang, accept, want string
+	}{
+		{"body", "en", "fr-FR, fr;q=0.9", "en"},
+		{"accept_language_en", "", "en", "en"},
+		{"accept_language_weights", "", "de-DE, en-GB;q=0.8, fr;q=0.9", "fr"},
+		{"accept_language_region", "", "en-US,en;q=0.9", "en"},
+		{"accept_language_refused", "", "en;q=0, de", ""},
+		{"accept_language_unsupported", "", "de, it", ""},
+		{"accept_language_garbage", "", "%%%;;;", ""},
+		{"none", "", "", ""},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			body := bookingBody("consultation", []string{
+				"2026-12-01T09:00:00+01:00", "2026-12-01T09:20:00+01:00", "2026-12-01T09:40:00+01:00", "2026-12-01T10:00:00+01:00",
+				"2026-12-01T10:20:00+01:00", "2026-12-01T10:40:00+01:00", "2026-12-01T11:00:00+01:00", "2026-12-01T11:20:00+01:00",
+			}[i])
+			if tt.lang != "" {
+				body = strings.TrimSuffix(body, "}") + `,"lang":"` + tt.lang + `"}`
+			}
+			var headers []string
+			if tt.accept != "" {
+				headers = []string{"Accept-Language", tt.accept}
+			}
+			w := e.postJSON("/v1/bookings", body, headers...)
+			if w.Code != http.StatusCreated {
+				t.Fatalf("status = %d: %s", w.Code, w.Body)
+			}
+			id := decode(t, w)["id"].(string)
+			b, err := e.store.Booking(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Lang != tt.want {
+				t.Errorf("Lang = %q, want %q", b.Lang, tt.want)
+			}
+		})
+	}
+	t.Run("unsupported_in_body", func(t *testing.T) {
+		e := newEnv(t)
+		body := strings.TrimSuffix(bookingBody("consultation", "2026-12-01T09:00:00+01:00"), "}") + `,"lang":"de"}`
+		w := e.postJSON("/v1/bookings", body)
+		wantProblem(t, w, http.StatusUnprocessableEntity, "")
+	})
+}
+
+// TestBookPageLang checks that a booking made from the (French) HTML pages
+// is in French whatever the browser's languages.
+func TestBookPageLang(t *testing.T) {
+	e := newEnv(t)
+	w := e.postForm("/book", bookForm("consultation", slotStart, patientName, patientEmail, patientPhone),
+		"Origin", "http://example.com", "Sec-Fetch-Site", "same-origin", "Accept-Language", "en")
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("POST /book = %d:\n%s", w.Code, w.Body)
+	}
+	token := strings.TrimPrefix(w.Header().Get("Location"), "/manage/")
+	b, err := e.store.BookingByTokenHash(context.Background(), booking.HashToken(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Lang != "fr" {
+		t.Errorf("Lang = %q, want fr", b.Lang)
+	}
+}
