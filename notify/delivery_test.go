@@ -65,3 +65,30 @@ func TestPermanentRefusal(t *testing.T) {
 		t.Errorf("server down: %v (code %q), want EUnavailable", err, booking.ErrorCode(err))
 	}
 }
+
+// TestCarriedLink: a confirmation or a move that took over the manage link
+// of a first message dropped before it left gives the link; without it,
+// they point to the first message.
+func TestCarriedLink(t *testing.T) {
+	for _, lang := range []string{"fr", "en"} {
+		for _, kind := range []string{booking.NotifyConfirmed, booking.NotifyRescheduled} {
+			rec := &recorder{}
+			m := newMailer(t, lang, rec)
+			n := booking.Notification{Kind: kind, Appointment: appointment(t, booking.StatusConfirmed), ID: "x", ManageToken: "tok_abcdefghijklmnopqrs"}
+			if err := m.Notify(context.Background(), n); err != nil {
+				t.Fatal(err)
+			}
+			raw := string(rec.last(t).msg)
+			if strings.Count(raw, "/manage/tok_abcdefghijklmnopqrs") < 2 {
+				t.Errorf("%s %s: the link is not in both parts", lang, kind)
+			}
+			n.ManageToken = ""
+			if err := m.Notify(context.Background(), n); err != nil {
+				t.Fatal(err)
+			}
+			if raw := string(rec.last(t).msg); strings.Contains(raw, "/manage/") {
+				t.Errorf("%s %s without a token shows a link", lang, kind)
+			}
+		}
+	}
+}

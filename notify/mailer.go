@@ -204,10 +204,12 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 	if n.Kind == booking.NotifyRescheduled && !n.Previous.Start.IsZero() {
 		d.Previous = formatWhen(lang, n.Previous.Start.In(loc))
 	}
-	if n.Kind == booking.NotifyCreated || n.Kind == booking.NotifyLink {
-		if n.ManageToken == "" {
-			return nil, booking.Errorf(booking.EInternal, "notify: booking %s: %s message without manage token", b.ID, n.Kind)
-		}
+	if (n.Kind == booking.NotifyCreated || n.Kind == booking.NotifyLink) && n.ManageToken == "" {
+		return nil, booking.Errorf(booking.EInternal, "notify: booking %s: %s message without manage token", b.ID, n.Kind)
+	}
+	if n.ManageToken != "" {
+		// Also on a confirmation or a move that took over the link of a
+		// first message superseded before it was sent.
 		d.ManageURL = m.base + "/manage/" + url.PathEscape(n.ManageToken)
 	}
 	subject, text, html, err := m.templates[lang+"/"+n.Kind].render(d)
