@@ -179,18 +179,31 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.writeMetrics(w)
+	s.writeMetrics(w, r)
 }
 
 // MetricsHandler returns a handler that serves the metrics to anyone who
 // reaches it, for a listener of the host's own that the public can't
 // reach (rdv -metrics-addr).
 func (s *Server) MetricsHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.writeMetrics(w) })
+	return http.HandlerFunc(s.writeMetrics)
 }
 
-func (s *Server) writeMetrics(w http.ResponseWriter) {
+func (s *Server) writeMetrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	s.metrics.write(w)
+	st, err := s.svc.DeliveryStats(r.Context())
+	fmt.Fprint(w, "# HELP rdv_outbox_messages_total Notifications handled by this process, by outcome: sent, retried (to try again), given_up, dropped (superseded by a later change).\n# TYPE rdv_outbox_messages_total counter\n")
+	for _, c := range []struct {
+		outcome string
+		n       uint64
+	}{{"dropped", st.Dropped}, {"given_up", st.GivenUp}, {"retried", st.Retried}, {"sent", st.Sent}} {
+		fmt.Fprintf(w, "rdv_outbox_messages_total{outcome=%q} %d\n", c.outcome, c.n)
+	}
+	if err != nil {
+		s.log.WarnContext(r.Context(), "api: outbox not counted for the metrics", "err", err)
+		return
+	}
+	fmt.Fprintf(w, "# HELP rdv_outbox_waiting Notifications waiting in the outbox (all replicas), reminders not yet due included.\n# TYPE rdv_outbox_waiting gauge\nrdv_outbox_waiting %d\n", st.Waiting)
 }

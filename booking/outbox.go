@@ -3,6 +3,7 @@ package booking
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -48,6 +49,28 @@ func (s *Service) message(kind string, b *Booking, token string) OutboxMessage {
 		m.Sealed = s.keys.sealToken(b.ID, token)
 	}
 	return m
+}
+
+// DeliveryStats are counts of this process's deliveries since it started,
+// and what waits in the outbox, for metrics.
+type DeliveryStats struct {
+	Sent, Retried, GivenUp, Dropped uint64 // attempts by outcome, by this process
+	Waiting                         int    // messages waiting in the outbox, all processes together
+}
+
+// deliveryCounts are the counters of DeliveryStats.
+type deliveryCounts struct {
+	sent, retried, givenUp, dropped atomic.Uint64
+}
+
+// DeliveryStats returns the delivery counts of this process and the
+// messages waiting in the outbox.
+func (s *Service) DeliveryStats(ctx context.Context) (DeliveryStats, error) {
+	n, err := s.store.OutboxWaiting(ctx)
+	return DeliveryStats{
+		Sent: s.counts.sent.Load(), Retried: s.counts.retried.Load(),
+		GivenUp: s.counts.givenUp.Load(), Dropped: s.counts.dropped.Load(), Waiting: n,
+	}, err
 }
 
 // practiceKinds are the changes the practice is told of, when its
@@ -164,6 +187,7 @@ func (s *Service) send(ctx context.Context, m OutboxMessage) int {
 		s.log.Warn("booking: outbox not read; message left for later", "booking", m.BookingID, "kind", m.Kind, "err", err)
 		return sentLater
 	} else if dropped {
+		s.counts.dropped.Add(1)
 		s.log.Info("booking: notification dropped, a later change supersedes it", "booking", m.BookingID, "kind", m.Kind)
 		return sentDropped
 	}
@@ -175,8 +199,10 @@ func (s *Service) send(ctx context.Context, m OutboxMessage) int {
 	var rerr error
 	switch {
 	case err == nil:
+		s.counts.sent.Add(1)
 		rerr = s.store.OutboxSent(ctx, m.ID, now)
 	case permanent(err) || m.Attempts >= MaxAttempts:
+		s.counts.givenUp.Add(1)
 		s.log.Error("booking: notification given up", "booking", m.BookingID, "kind", m.Kind, "recipient", m.Recipient, "attempts", m.Attempts, "err", err)
 		rerr = s.store.OutboxFailed(ctx, m.ID, now, errorReason(err))
 		if rerr == nil && m.Recipient == RecipientPatient {
@@ -187,6 +213,7 @@ func (s *Service) send(ctx context.Context, m OutboxMessage) int {
 		if wait > maxRetry || wait <= 0 {
 			wait = maxRetry
 		}
+		s.counts.retried.Add(1)
 		s.log.Warn("booking: notification not sent, will retry", "booking", m.BookingID, "kind", m.Kind, "attempts", m.Attempts, "retry_in", wait, "err", err)
 		rerr = s.store.OutboxRetry(ctx, m.ID, now.Add(wait), errorReason(err))
 	}

@@ -247,6 +247,9 @@ type Store interface {
 	// move too, that one gets m's previous time, the one the patient knew.
 	// It reports whether m was dropped.
 	OutboxSupersede(ctx context.Context, m OutboxMessage, at time.Time) (bool, error)
+	// OutboxWaiting returns how many messages wait to be sent (neither
+	// sent, given up nor dropped), reminders not yet due included.
+	OutboxWaiting(ctx context.Context) (int, error)
 	// FailedMessages returns up to limit messages given up at or after
 	// since, newest first.
 	FailedMessages(ctx context.Context, since time.Time, limit int) ([]FailedMessage, error)

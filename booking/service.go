@@ -38,6 +38,7 @@ type Service struct {
 	inlineDelivery  bool
 	webhooks        bool
 	inflight        sync.WaitGroup // deliveries in the background
+	counts          deliveryCounts
 	gatesMu         sync.Mutex
 	gates           map[string]*gate
 	unknown         unknownEvents

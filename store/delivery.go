@@ -179,3 +179,23 @@ func (s *Postgres) FailedMessages(ctx context.Context, since time.Time, limit in
 	}
 	return out, nil
 }
+
+// OutboxWaiting returns how many messages wait to be sent.
+func (s *SQLite) OutboxWaiting(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND dropped_at IS NULL`).Scan(&n)
+	if err != nil {
+		return 0, wrapError(err, "cannot count the outbox")
+	}
+	return n, nil
+}
+
+// OutboxWaiting is SQLite.OutboxWaiting in PostgreSQL.
+func (s *Postgres) OutboxWaiting(ctx context.Context) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND dropped_at IS NULL`).Scan(&n)
+	if err != nil {
+		return 0, wrapPgError(err, "cannot count the outbox")
+	}
+	return n, nil
+}

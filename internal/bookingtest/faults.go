@@ -36,6 +36,7 @@ const (
 	OpClaimOutbox       Op = "claim-outbox"
 	OpOutboxSupersede   Op = "outbox-supersede"
 	OpAddOutbox         Op = "add-outbox"
+	OpOutboxWaiting     Op = "outbox-waiting"
 	OpFailedMessages    Op = "failed-messages"
 	OpOutboxSent        Op = "outbox-sent"
 	OpOutboxRetry       Op = "outbox-retry"

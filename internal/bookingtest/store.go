@@ -440,6 +440,22 @@ func (s *Store) OutboxSupersede(_ context.Context, m booking.OutboxMessage, at t
 	return true, nil
 }
 
+// OutboxWaiting implements booking.Store.
+func (s *Store) OutboxWaiting(context.Context) (int, error) {
+	if err := s.enter(OpOutboxWaiting); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, e := range s.outbox {
+		if e.waiting() {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // FailedMessages implements booking.Store.
 func (s *Store) FailedMessages(_ context.Context, since time.Time, limit int) ([]booking.FailedMessage, error) {
 	if err := s.enter(OpFailedMessages); err != nil {
