@@ -29,7 +29,9 @@ type holdingBox struct {
 	release chan struct{}
 }
 
-func (b *holdingBox) NewSession(*smtp.Conn) (smtp.Session, error) { return &holdingSession{box: b}, nil }
+func (b *holdingBox) NewSession(*smtp.Conn) (smtp.Session, error) {
+	return &holdingSession{box: b}, nil
+}
 
 type holdingSession struct{ box *holdingBox }
 
