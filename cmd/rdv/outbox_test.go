@@ -152,8 +152,13 @@ func TestOutboxGivesUp(t *testing.T) {
 	h.notes.fail = booking.Errorf(booking.EInvalid, "notify: the patient's email is not a usable address")
 	b, _ := h.book("consultation", day(2, 9, 0), 1)
 	var failed int
-	if err := h.dbQuery(`SELECT count(*) FROM outbox WHERE booking_id = ? AND failed_at IS NOT NULL`, b.ID).Scan(&failed); err != nil || failed != 1 {
+	if err := h.dbQuery(`SELECT count(*) FROM outbox WHERE booking_id = ? AND recipient = '' AND failed_at IS NOT NULL`, b.ID).Scan(&failed); err != nil || failed != 1 {
 		t.Errorf("message not given up (%d, %v)", failed, err)
+	}
+	// The practice is told (here its notifier fails too: given up as well).
+	var told int
+	if err := h.dbQuery(`SELECT count(*) FROM outbox WHERE booking_id = ? AND recipient = 'practice' AND kind = 'undelivered' AND about = 'created'`, b.ID).Scan(&told); err != nil || told != 1 {
+		t.Errorf("the practice is not told of the message given up (%d, %v)", told, err)
 	}
 	h.notes.fail = nil
 	h.clock.Add(24 * time.Hour)
