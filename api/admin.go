@@ -80,6 +80,9 @@ type closureRequestJSON struct {
 	From  string `json:"from" format:"date" example:"2026-12-24" doc:"First closed day, in the practitioner's time zone."`
 	To    string `json:"to" format:"date" example:"2027-01-02" doc:"Last closed day, included; today or later."`
 	Label string `json:"label,omitempty" maxLength:"200" example:"congés" doc:"A note for the practitioner, never shown to patients; no line breaks."`
+	// CancelBookings is the practice's choice for the bookings already
+	// made on the closed days.
+	CancelBookings bool `json:"cancel_bookings,omitempty" doc:"Cancel the active bookings already made on the closed days, and tell their patients (as a cancellation by the practice). Default: keep them, listed in the answer, for the practitioner to handle."`
 }
 
 type addClosureInput struct {
@@ -89,7 +92,13 @@ type addClosureInput struct {
 
 type addedClosureJSON struct {
 	Closure  closureJSON        `json:"closure" doc:"The closure, with its id."`
-	Bookings []adminBookingJSON `json:"bookings" doc:"The active bookings (pending or confirmed) already made on the closed days: they are kept, for the practitioner to handle (call the patient, or cancel them)."`
+	Bookings []adminBookingJSON `json:"bookings" doc:"The active bookings (pending or confirmed) already made on the closed days: kept, for the practitioner to handle (call the patient, or cancel them); or, with cancel_bookings, cancelled (status cancelled) unless it failed (their status unchanged, and listed in not_cancelled)."`
+	NotCancelled []notCancelledJSON `json:"not_cancelled,omitempty" doc:"With cancel_bookings: the bookings that could not be cancelled, and why; retry, or handle them by phone."`
+}
+
+type notCancelledJSON struct {
+	Booking string `json:"booking" format:"uuid" doc:"The booking id."`
+	Reason  string `json:"reason" doc:"Why; never patient data."`
 }
 
 type addClosureOutput struct {
@@ -256,6 +265,16 @@ func (s *Server) adminAddClosure(ctx context.Context, in *addClosureInput) (*add
 		Bookings: make([]adminBookingJSON, len(affected)),
 	}}
 	for i, b := range affected {
+		if in.Body.CancelBookings {
+			// The practice chose to cancel them: each patient is told, as for
+			// a cancellation by the practice.
+			if a, err := s.svc.PractitionerCancel(ctx, b.ID); err != nil {
+				_, msg := s.problem(ctx, err)
+				out.Body.NotCancelled = append(out.Body.NotCancelled, notCancelledJSON{Booking: b.ID, Reason: msg})
+			} else {
+				b.Status = a.Booking.Status
+			}
+		}
 		out.Body.Bookings[i] = newAdminBookingJSON(b, p.Location)
 	}
 	return out, nil

@@ -368,3 +368,28 @@ func TestAdminOpenAPI(t *testing.T) {
 		t.Errorf("createBooking has security %v", op["security"])
 	}
 }
+
+// TestAdminClosureCancelsBookings: with cancel_bookings, the practice's
+// choice, the bookings on the closed days are cancelled and their patients
+// told; without, they are kept (TestAdminClosures).
+func TestAdminClosureCancelsBookings(t *testing.T) {
+	e := newAdminEnv(t, nil)
+	id, token := e.bookFor("2026-12-02T10:00:00+01:00", 1)
+	other, otherToken := e.bookFor("2026-12-04T10:00:00+01:00", 2)
+	w := e.admin(http.MethodPost, "/v1/admin/practitioners/demo/closures", `{"from":"2026-12-02","to":"2026-12-03","cancel_bookings":true}`)
+	if w.Code != http.StatusCreated {
+		t.Fatalf("add closure: %d %s", w.Code, w.Body)
+	}
+	m := decode(t, w)
+	bs := m["bookings"].([]any)
+	if len(bs) != 1 || bs[0].(map[string]any)["id"] != id || bs[0].(map[string]any)["status"] != "cancelled" || m["not_cancelled"] != nil {
+		t.Errorf("answer %v, want the booking of the 2nd, cancelled", m)
+	}
+	if e.store.status(token) != booking.StatusCancelled || e.store.status(otherToken) != booking.StatusConfirmed {
+		t.Errorf("statuses %s, %s (booking %s outside the closure)", e.store.status(token), e.store.status(otherToken), other)
+	}
+	kinds := e.notes.Kinds("")
+	if len(kinds) != 3 || kinds[2] != booking.NotifyCancelled {
+		t.Errorf("messages %v, want the two bookings' then the cancellation", kinds)
+	}
+}
