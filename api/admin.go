@@ -91,8 +91,8 @@ type addClosureInput struct {
 }
 
 type addedClosureJSON struct {
-	Closure  closureJSON        `json:"closure" doc:"The closure, with its id."`
-	Bookings []adminBookingJSON `json:"bookings" doc:"The active bookings (pending or confirmed) already made on the closed days: kept, for the practitioner to handle (call the patient, or cancel them); or, with cancel_bookings, cancelled (status cancelled) unless it failed (their status unchanged, and listed in not_cancelled)."`
+	Closure      closureJSON        `json:"closure" doc:"The closure, with its id."`
+	Bookings     []adminBookingJSON `json:"bookings" doc:"The active bookings (pending or confirmed) already made on the closed days: kept, for the practitioner to handle (call the patient, or cancel them); or, with cancel_bookings, cancelled (status cancelled) unless it failed (their status unchanged, and listed in not_cancelled)."`
 	NotCancelled []notCancelledJSON `json:"not_cancelled,omitempty" doc:"With cancel_bookings: the bookings that could not be cancelled, and why; retry, or handle them by phone."`
 }
 
