@@ -92,3 +92,31 @@ func TestCarriedLink(t *testing.T) {
 		}
 	}
 }
+
+// TestOrganizerMatchesFrom: the invitation's ORGANIZER agrees with the
+// message's From (RFC 6047): SENT-BY when the practitioner's address is
+// another, the From address itself when the practitioner has none.
+func TestOrganizerMatchesFrom(t *testing.T) {
+	for _, c := range []struct {
+		name, email, want string
+	}{
+		{"another address", "dr.martin@example.org", `ORGANIZER;CN=Dr Anne Martin;SENT-BY="mailto:rdv@cabinet.example":mailto:dr.martin@example.org`},
+		{"no address", "", "ORGANIZER;CN=Dr Anne Martin:mailto:rdv@cabinet.example"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := &recorder{}
+			m := newMailer(t, "fr", rec)
+			a := appointment(t, booking.StatusConfirmed)
+			p := *a.Practitioner
+			p.Email = c.email
+			a.Practitioner = &p
+			if err := m.Notify(context.Background(), booking.Notification{Kind: booking.NotifyConfirmed, Appointment: a, ID: "x"}); err != nil {
+				t.Fatal(err)
+			}
+			cal := strings.ReplaceAll(string(parseMessage(t, rec.last(t).msg).calendar.body), "\r\n ", "")
+			if !strings.Contains(cal, c.want) {
+				t.Errorf("no %q in:\n%s", c.want, cal)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emersion/go-ical"
 	"github.com/google/uuid"
 
 	"github.com/rdvlibre/rdv/booking"
@@ -137,6 +138,29 @@ func (m *Mailer) Notify(ctx context.Context, n booking.Notification) error {
 	return nil
 }
 
+// organized makes the ORGANIZER of the invitation agree with the message's
+// From, as iMIP asks (RFC 6047 section 3): the practitioner's address with
+// SENT-BY the From address when they differ, or the From address itself
+// when the practitioner has none (a REQUEST needs an ORGANIZER, RFC 5546).
+func (m *Mailer) organized(cal *ical.Calendar, p *booking.Practitioner) *ical.Calendar {
+	for _, ev := range cal.Events() {
+		org := ev.Props.Get(ical.PropOrganizer)
+		if org == nil {
+			o := ical.NewProp(ical.PropOrganizer)
+			o.Value = ics.Mailto(m.from.Address)
+			if name := strings.TrimSpace(p.Name); name != "" && !strings.ContainsFunc(name, isControl) {
+				o.Params.Set(ical.ParamCommonName, name)
+			}
+			ev.Props.Set(o)
+			continue
+		}
+		if !strings.EqualFold(org.Value, ics.Mailto(m.from.Address)) {
+			org.Params.Set(ical.ParamSentBy, ics.Mailto(m.from.Address))
+		}
+	}
+	return cal
+}
+
 // messageID returns the Message-ID of the message with outbox id id: the
 // same at every attempt, so that a message sent again after a crash is
 // recognisably the same one; a random one without an id.
@@ -223,7 +247,7 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 	if stamp.IsZero() {
 		stamp = m.now()
 	}
-	cal, err := ics.Encode(ics.Appointment(a, method, stamp))
+	cal, err := ics.Encode(m.organized(ics.Appointment(a, method, stamp), a.Practitioner))
 	if err != nil {
 		return nil, booking.WrapError(booking.EInternal, err, "notify: booking "+b.ID+": invitation can't be encoded")
 	}
