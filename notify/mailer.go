@@ -31,7 +31,15 @@ type MailerConfig struct {
 	Sender Sender
 	// Now returns the current time; time.Now if nil.
 	Now func() time.Time
+	// Alarm, if set, adds to the patient's invitations an alarm this long
+	// before the visit (a VALARM that shows the appointment, RFC 5545
+	// section 3.6.6), which the patient's calendar rings; at most
+	// MaxAlarm. Off by default: the patient may not want one.
+	Alarm time.Duration
 }
+
+// MaxAlarm is the longest MailerConfig.Alarm.
+const MaxAlarm = 7 * 24 * time.Hour
 
 // Mailer sends patients an email, with an iTIP invitation, when their booking
 // is created, confirmed, moved, cancelled or released. It implements booking.Notifier and is
@@ -44,6 +52,7 @@ type Mailer struct {
 	templates map[string]*template.Template // by "<lang>/<kind>"
 	sender    Sender
 	now       func() time.Time
+	alarm     time.Duration
 }
 
 var _ booking.Notifier = (*Mailer)(nil)
@@ -75,6 +84,9 @@ func NewMailer(cfg MailerConfig) (*Mailer, error) {
 	if cfg.Sender == nil {
 		return nil, booking.Errorf(booking.EInvalid, "notify: a sender is required")
 	}
+	if cfg.Alarm < 0 || cfg.Alarm > MaxAlarm || cfg.Alarm%time.Minute != 0 {
+		return nil, booking.Errorf(booking.EInvalid, "notify: the alarm must be whole minutes, at most %d days before the visit", int(MaxAlarm/(24*time.Hour)))
+	}
 	templates, err := loadTemplates()
 	if err != nil {
 		return nil, err
@@ -91,6 +103,7 @@ func NewMailer(cfg MailerConfig) (*Mailer, error) {
 		templates: templates,
 		sender:    cfg.Sender,
 		now:       now,
+		alarm:     cfg.Alarm,
 	}, nil
 }
 
@@ -145,7 +158,8 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 	}
 	var method string
 	switch n.Kind {
-	case booking.NotifyCreated, booking.NotifyConfirmed, booking.NotifyRescheduled, booking.NotifyLink:
+	case booking.NotifyCreated, booking.NotifyConfirmed, booking.NotifyRescheduled, booking.NotifyLink,
+		booking.NotifyReminder:
 		method = ics.MethodRequest
 	case booking.NotifyCancelled, booking.NotifyExpired:
 		method = ics.MethodCancel
@@ -187,7 +201,11 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 	if stamp.IsZero() {
 		stamp = m.now()
 	}
-	cal, err := ics.Encode(ics.Appointment(a, method, stamp))
+	obj := ics.Appointment(a, method, stamp)
+	if m.alarm > 0 && method == ics.MethodRequest {
+		ics.AddAlarm(obj, m.alarm)
+	}
+	cal, err := ics.Encode(obj)
 	if err != nil {
 		return nil, booking.WrapError(booking.EInternal, err, "notify: booking "+b.ID+": invitation can't be encoded")
 	}
@@ -201,6 +219,10 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 		Text:      text,
 		Calendar:  cal,
 		Method:    method,
+		// A reminder changes nothing in the patient's calendar: no
+		// invitation to act on, only the same object (same SEQUENCE)
+		// attached, for a patient who did not add it yet.
+		NoInvite: n.Kind == booking.NotifyReminder,
 	}, nil
 }
 

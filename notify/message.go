@@ -27,6 +27,10 @@ type message struct {
 	Text      []byte // plain-text body, UTF-8, lines ending in LF
 	Calendar  []byte // iCalendar object (RFC 5545), lines ending in CRLF
 	Method    string // its iTIP METHOD, "REQUEST" or "CANCEL"
+	// NoInvite leaves the text/calendar alternative out: the message is
+	// not an iTIP message a calendar client acts on (a reminder), the
+	// calendar goes as an attachment only.
+	NoInvite bool
 }
 
 // encode returns the message in RFC 5322 form, lines ending in CRLF:
@@ -39,7 +43,8 @@ type message struct {
 //
 // The text/calendar alternative is what RFC 6047 asks for and what calendar
 // clients act on; the attachment carries the same object for clients that
-// offer only attachments.
+// offer only attachments. A message with NoInvite has no text/calendar
+// alternative.
 func (m *message) encode() ([]byte, error) {
 	var buf bytes.Buffer
 	mixed := multipart.NewWriter(&buf)
@@ -68,14 +73,16 @@ func (m *message) encode() ([]byte, error) {
 	}, m.Text, quotedPrintable); err != nil {
 		return nil, err
 	}
-	if err := writePart(aw, textproto.MIMEHeader{
-		"Content-Type": {mime.FormatMediaType("text/calendar", map[string]string{
-			"charset": "utf-8",
-			"method":  m.Method,
-		})},
-		"Content-Transfer-Encoding": {"quoted-printable"},
-	}, m.Calendar, quotedPrintable); err != nil {
-		return nil, err
+	if !m.NoInvite {
+		if err := writePart(aw, textproto.MIMEHeader{
+			"Content-Type": {mime.FormatMediaType("text/calendar", map[string]string{
+				"charset": "utf-8",
+				"method":  m.Method,
+			})},
+			"Content-Transfer-Encoding": {"quoted-printable"},
+		}, m.Calendar, quotedPrintable); err != nil {
+			return nil, err
+		}
 	}
 	if err := aw.Close(); err != nil {
 		return nil, err

@@ -23,7 +23,7 @@ var languages = []string{"fr", "en"}
 
 // kinds are the notification kinds a Mailer sends.
 var kinds = []string{booking.NotifyCreated, booking.NotifyConfirmed, booking.NotifyCancelled,
-	booking.NotifyRescheduled, booking.NotifyExpired, booking.NotifyLink}
+	booking.NotifyRescheduled, booking.NotifyExpired, booking.NotifyLink, booking.NotifyReminder}
 
 // messageData is what a template sees. Every field is plain text; the
 // templates produce text/plain, so nothing is escaped.
