@@ -69,6 +69,9 @@ type MailConfig struct {
 	From string     `toml:"from"` // "Cabinet Martin <rdv@example.org>"
 	Lang string     `toml:"lang"` // "fr" (default) or "en"
 	SMTP SMTPConfig `toml:"smtp"` // without an address, messages go to DATA/outbox as .eml files
+	// Alarm adds to the patient's invitations an alarm this long before
+	// the visit ("1h"); none by default.
+	Alarm duration `toml:"alarm"`
 }
 
 // BookingConfig holds the rules of the booking lifecycle common to all
@@ -191,6 +194,24 @@ type TypeConfig struct {
 	CancelCutoff duration `toml:"cancel_cutoff"`
 	// Capacity is how many patients one slot takes (default 1).
 	Capacity int `toml:"capacity"`
+	// Reminders are when the patient is emailed before the visit, as
+	// offsets before its start (["48h", "2h"]; whole days are taken on the
+	// practitioner's wall clock). Absent: one, 24 hours before; an empty
+	// list ([]): none.
+	Reminders *[]duration `toml:"reminders"`
+}
+
+// reminders returns the type's reminders: nil when the key is absent (the
+// default), an empty list for reminders = [].
+func (tc TypeConfig) reminders() []time.Duration {
+	if tc.Reminders == nil {
+		return nil
+	}
+	out := make([]time.Duration, len(*tc.Reminders))
+	for i, d := range *tc.Reminders {
+		out[i] = d.Duration
+	}
+	return out
 }
 
 type duration struct{ time.Duration }
@@ -307,6 +328,7 @@ func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
 			MinNotice: tc.MinNotice.Duration, Horizon: time.Duration(tc.HorizonDays) * 24 * time.Hour,
 			Location: tc.Location, RequireConfirmation: tc.RequireConfirmation,
 			ConfirmWithin: tc.ConfirmWithin.Duration, CancelCutoff: tc.CancelCutoff.Duration, Capacity: tc.Capacity,
+			Reminders: tc.reminders(),
 		})
 		if p.Types[len(p.Types)-1].Name == "" {
 			p.Types[len(p.Types)-1].Name = tc.ID
