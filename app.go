@@ -200,7 +200,7 @@ func (a *App) mailer(opts Options) (*notify.Mailer, error) {
 	if from == "" {
 		from = "rdv <rdv@localhost.localdomain>"
 	}
-	return notify.NewMailer(notify.MailerConfig{From: from, BaseURL: opts.BaseURL, Lang: opts.Mail.Lang, TemplatesDir: opts.Mail.TemplatesDir, Sender: sender})
+	return notify.NewMailer(notify.MailerConfig{From: from, BaseURL: opts.BaseURL, Lang: opts.Mail.Lang, TemplatesDir: opts.Mail.TemplatesDir, Sender: sender, Alarm: opts.Mail.Alarm})
 }
 
 // calendar connects to the calendar of practitioner p: the one of

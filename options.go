@@ -136,6 +136,9 @@ type Mail struct {
 	SMTP notify.SMTPConfig
 	// Sender, if set, hands the messages over instead of SMTP.
 	Sender notify.Sender
+	// Alarm, if set, adds to the patient's invitations an alarm this long
+	// before the visit (see notify.MailerConfig.Alarm).
+	Alarm time.Duration
 }
 
 // Default intervals of Run's loops.

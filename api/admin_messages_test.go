@@ -10,9 +10,10 @@ import (
 func TestAdminFailedMessages(t *testing.T) {
 	e := newAdminEnv(t, nil)
 	id, _ := e.bookFor(slotStart, 1)
+	// The confirmation; its reminder waits for its time.
 	outbox := e.store.Outbox()
-	if len(outbox) != 1 {
-		t.Fatalf("outbox holds %d messages, want 1", len(outbox))
+	if len(outbox) != 2 || outbox[0].Message.Kind != "created" || outbox[1].Message.Kind != "reminder" {
+		t.Fatalf("outbox holds %d messages, want the confirmation and a reminder", len(outbox))
 	}
 	if err := e.store.OutboxFailed(context.Background(), outbox[0].Message.ID, testNow, "invalid: notify: the mail server refused the message for good"); err != nil {
 		t.Fatal(err)

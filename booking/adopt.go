@@ -175,7 +175,9 @@ func (s *Service) Adopt(ctx context.Context, practitionerID string, dryRun bool)
 		}
 		a := s.adoption(e, ev, now)
 		if a.Booking != nil && !dryRun {
-			if err := s.store.Record(ctx, Change{Booking: a.Booking, Create: true}); err != nil {
+			c := Change{Booking: a.Booking, Create: true}
+			s.remind(&c, e.p.Type(a.Booking.TypeID), e.p.Location)
+			if err := s.store.Record(ctx, c); err != nil {
 				if ErrorCode(err) != EConflict {
 					return out, err
 				}

@@ -223,6 +223,7 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 	s.step(StepBookAfterEvent)
 	msgs := s.fanOut(e, s.message(NotifyCreated, b, token))
 	c := Change{Booking: b, Create: true, Outbox: msgs, Intents: []string{in.ID}}
+	s.remind(&c, t, e.p.Location)
 	if key != nil {
 		if c.Key, err = s.keys.record(key, b, token, now); err != nil {
 			s.removeEvent(ctx, e, b.ID, ref, in)

@@ -311,7 +311,9 @@ func (s *Service) commit(ctx context.Context, e *entry, a Appointment, after *Bo
 		msg.PreviousStart, msg.PreviousEnd = before.Start, before.End
 	}
 	msgs := s.fanOut(e, msg)
-	if err := s.store.Record(ctx, Change{Booking: after, Outbox: msgs, Intents: []string{in.ID}}); err != nil {
+	c := Change{Booking: after, Outbox: msgs, Intents: []string{in.ID}}
+	s.remind(&c, a.Type, e.p.Location)
+	if err := s.store.Record(ctx, c); err != nil {
 		if s.restore(ctx, e, a, after, del, err) {
 			s.forget(ctx, in.ID)
 		}

@@ -183,7 +183,24 @@ const (
 // newer message of its booking, or about a visit that is over).
 func (s *Service) send(ctx context.Context, m OutboxMessage) int {
 	now := s.now()
-	if dropped, err := s.store.OutboxSupersede(ctx, m, now); err != nil {
+	if m.Kind == NotifyReminder {
+		// A reminder is checked against the booking as it is now, not
+		// against the messages after it: a new manage link does not make
+		// it untrue, a visit begun or moved does.
+		why, err := s.staleReminder(ctx, m, now)
+		if err != nil {
+			s.log.Warn("booking: booking not read; reminder left for later", "booking", m.BookingID, "err", err)
+			return sentLater
+		}
+		if why != "" {
+			if err := s.store.OutboxDrop(ctx, m.ID, now, why); err != nil {
+				s.log.Error("booking: outbox not updated", "booking", m.BookingID, "kind", m.Kind, "err", err)
+				return sentLater
+			}
+			s.log.Info("booking: reminder dropped: "+why, "booking", m.BookingID)
+			return sentDropped
+		}
+	} else if dropped, err := s.store.OutboxSupersede(ctx, m, now); err != nil {
 		s.log.Warn("booking: outbox not read; message left for later", "booking", m.BookingID, "kind", m.Kind, "err", err)
 		return sentLater
 	} else if dropped {

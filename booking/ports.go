@@ -209,8 +209,9 @@ type Store interface {
 	BookingsBetween(ctx context.Context, practitionerID string, from, to time.Time) ([]*Booking, error)
 	// MessagesTo returns how many outbox messages were recorded at or after
 	// since for bookings whose patient email is email, compared by their
-	// EmailKey, whether sent, waiting or given up (see
-	// Limits.MessagesPerHour).
+	// EmailKey, whether sent, waiting or given up, reminders aside (they
+	// leave later, at their time, and follow from the booking's own
+	// messages; see Limits.MessagesPerHour).
 	MessagesTo(ctx context.Context, email string, since time.Time) (int, error)
 	// PatientActivity counts what Limits checks of a new booking for the
 	// practitioner: the bookings of the patient whose EmailKey is emailKey,
@@ -265,6 +266,11 @@ type Store interface {
 	// OutboxFailed gives a message up at at, wiping its Sealed token; reason
 	// is kept for the operator.
 	OutboxFailed(ctx context.Context, id string, at time.Time, reason string) error
+	// OutboxDrop drops a message at at without sending it, wiping its
+	// Sealed token: it no longer applies (a reminder of a visit that has
+	// begun); reason (no patient data) is kept for the operator. ENotFound
+	// if there is no message id.
+	OutboxDrop(ctx context.Context, id string, at time.Time, reason string) error
 
 	// Purge deletes the idempotency records created before keysBefore and
 	// the outbox messages sent or given up before outboxBefore.

@@ -94,6 +94,12 @@ type AppointmentType struct {
 	// the practice and the practitioner only. The practitioner's own
 	// calendar event always names the type.
 	DiscloseMotive bool
+	// Reminders are when the patient of a confirmed booking is reminded of
+	// the visit, as offsets before its start (48h, 2h): a whole number of
+	// days is taken on the wall clock of the practitioner's zone, anything
+	// else as a duration (see ReminderTimes). nil means DefaultReminders;
+	// an empty list, none.
+	Reminders []time.Duration
 }
 
 // DefaultHorizon is the booking horizon of a type that sets none.
@@ -126,7 +132,7 @@ func (t *AppointmentType) Validate() error {
 	case t.Capacity < 0 || t.Capacity > MaxCapacity:
 		return Errorf(EInvalid, "appointment type %s: capacity must be between 1 and %d", t.ID, MaxCapacity)
 	}
-	return nil
+	return checkReminders(t.ID, t.Reminders)
 }
 
 // MaxCapacity is the largest capacity a type may set.

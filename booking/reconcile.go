@@ -285,7 +285,9 @@ func (s *Service) reconcileBooking(ctx context.Context, e *entry, b *Booking, ev
 		}
 		after.UpdatedAt = s.now()
 		msgs := s.fanOut(e, s.message(kind, &after, ""))
-		if err := s.store.Record(ctx, Change{Booking: &after, Outbox: msgs}); err != nil {
+		c := Change{Booking: &after, Outbox: msgs}
+		s.remind(&c, a.Type, e.p.Location)
+		if err := s.store.Record(ctx, c); err != nil {
 			return nil, false, err
 		}
 		s.log.Warn("booking: event gone or cancelled in the calendar; booking "+string(after.Status), "booking", b.ID)
@@ -329,7 +331,9 @@ func (s *Service) reconcileBooking(ctx context.Context, e *entry, b *Booking, ev
 			msgs[i].Sequence = max(after.Sequence, b.Sequence+1)
 		}
 		msgs = s.fanOut(e, msgs...)
-		if err := s.store.Record(ctx, Change{Booking: &after, Outbox: msgs}); err != nil {
+		c := Change{Booking: &after, Outbox: msgs}
+		s.remind(&c, a.Type, e.p.Location)
+		if err := s.store.Record(ctx, c); err != nil {
 			return nil, false, err
 		}
 		s.log.Warn("booking: ledger updated from the calendar", "booking", b.ID)

@@ -17,7 +17,8 @@ import (
 //
 // Its files, by job: service.go (setup, slots), book.go (taking a slot),
 // idempotency.go (Idempotency-Key, secrets), lifecycle.go (confirm, cancel,
-// reschedule), expire.go, outbox.go (notifications), reconcile.go, sync.go
+// reschedule), expire.go, outbox.go (notifications), reminders.go
+// (reminders before the visit), reconcile.go, sync.go
 // (changes the practitioner makes in the calendar), admin.go (the
 // practitioner's view: bookings, cancelling, closures).
 type Service struct {

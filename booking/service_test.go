@@ -277,7 +277,7 @@ func TestBook(t *testing.T) {
 	if len(sent) != 1 || sent[0].Kind != booking.NotifyCreated || sent[0].ManageToken != token || sent[0].Appointment.Booking.Patient != patient {
 		t.Fatalf("notifications %+v", sent)
 	}
-	if ob := f.store.Outbox(); len(ob) != 1 || ob[0].Sent.IsZero() || ob[0].Message.Sealed != nil {
+	if ob := notReminders(f.store.Outbox()); len(ob) != 1 || ob[0].Sent.IsZero() || ob[0].Message.Sealed != nil {
 		t.Errorf("outbox %+v: want the message sent and its token wiped", ob)
 	}
 	if len(f.store.AllIntents()) != 0 {

@@ -40,7 +40,15 @@ type MailerConfig struct {
 	Sender Sender
 	// Now returns the current time; time.Now if nil.
 	Now func() time.Time
+	// Alarm, if set, adds to the patient's invitations an alarm this long
+	// before the visit (a VALARM that shows the appointment, RFC 5545
+	// section 3.6.6), which the patient's calendar rings; at most
+	// MaxAlarm. Off by default: the patient may not want one.
+	Alarm time.Duration
 }
+
+// MaxAlarm is the longest MailerConfig.Alarm.
+const MaxAlarm = 7 * 24 * time.Hour
 
 // Mailer sends patients an email, with an iTIP invitation, when their booking
 // is created, confirmed, moved, cancelled or released: a plain-text and an
@@ -56,6 +64,7 @@ type Mailer struct {
 	templates map[string]*templateSet // by "<lang>/<kind>"
 	sender    Sender
 	now       func() time.Time
+	alarm     time.Duration
 }
 
 var _ booking.Notifier = (*Mailer)(nil)
@@ -88,6 +97,9 @@ func NewMailer(cfg MailerConfig) (*Mailer, error) {
 	if cfg.Sender == nil {
 		return nil, booking.Errorf(booking.EInvalid, "notify: a sender is required")
 	}
+	if cfg.Alarm < 0 || cfg.Alarm > MaxAlarm || cfg.Alarm%time.Minute != 0 {
+		return nil, booking.Errorf(booking.EInvalid, "notify: the alarm must be whole minutes, at most %d days before the visit", int(MaxAlarm/(24*time.Hour)))
+	}
 	templates, err := loadTemplates(cfg.TemplatesDir)
 	if err != nil {
 		return nil, booking.WrapError(booking.EInvalid, err, "notify: the message templates can't be used")
@@ -104,6 +116,7 @@ func NewMailer(cfg MailerConfig) (*Mailer, error) {
 		templates: templates,
 		sender:    cfg.Sender,
 		now:       now,
+		alarm:     cfg.Alarm,
 	}, nil
 }
 
@@ -196,7 +209,8 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 	}
 	var method string
 	switch n.Kind {
-	case booking.NotifyCreated, booking.NotifyConfirmed, booking.NotifyRescheduled, booking.NotifyLink:
+	case booking.NotifyCreated, booking.NotifyConfirmed, booking.NotifyRescheduled, booking.NotifyLink,
+		booking.NotifyReminder:
 		method = ics.MethodRequest
 	case booking.NotifyCancelled, booking.NotifyExpired:
 		method = ics.MethodCancel
@@ -247,7 +261,11 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 	if stamp.IsZero() {
 		stamp = m.now()
 	}
-	cal, err := ics.Encode(m.organized(ics.Appointment(a, method, stamp), a.Practitioner))
+	obj := ics.Appointment(a, method, stamp)
+	if m.alarm > 0 && method == ics.MethodRequest {
+		ics.AddAlarm(obj, m.alarm)
+	}
+	cal, err := ics.Encode(m.organized(obj, a.Practitioner))
 	if err != nil {
 		return nil, booking.WrapError(booking.EInternal, err, "notify: booking "+b.ID+": invitation can't be encoded")
 	}
@@ -262,6 +280,10 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 		HTML:      html,
 		Calendar:  cal,
 		Method:    method,
+		// A reminder changes nothing in the patient's calendar: no
+		// invitation to act on, only the same object (same SEQUENCE)
+		// attached, for a patient who did not add it yet.
+		NoInvite: n.Kind == booking.NotifyReminder,
 	}, nil
 }
 

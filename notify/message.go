@@ -28,6 +28,10 @@ type message struct {
 	HTML      []byte // the same as an HTML document, UTF-8; no part if nil
 	Calendar  []byte // iCalendar object (RFC 5545), lines ending in CRLF
 	Method    string // its iTIP METHOD, "REQUEST" or "CANCEL"
+	// NoInvite leaves the text/calendar alternative out: the message is
+	// not an iTIP message a calendar client acts on (a reminder), the
+	// calendar goes as an attachment only.
+	NoInvite bool
 }
 
 // encode returns the message in RFC 5322 form, lines ending in CRLF:
@@ -45,6 +49,7 @@ type message struct {
 // clients act on (it comes last, as in the invitations of the common
 // calendar services); the attachment carries the same object for clients
 // that offer only attachments.
+// A message with NoInvite has no text/calendar alternative.
 func (m *message) encode() ([]byte, error) {
 	var buf bytes.Buffer
 	mixed := multipart.NewWriter(&buf)
@@ -81,14 +86,16 @@ func (m *message) encode() ([]byte, error) {
 			return nil, err
 		}
 	}
-	if err := writePart(aw, textproto.MIMEHeader{
-		"Content-Type": {mime.FormatMediaType("text/calendar", map[string]string{
-			"charset": "utf-8",
-			"method":  m.Method,
-		})},
-		"Content-Transfer-Encoding": {"quoted-printable"},
-	}, m.Calendar, quotedPrintable); err != nil {
-		return nil, err
+	if !m.NoInvite {
+		if err := writePart(aw, textproto.MIMEHeader{
+			"Content-Type": {mime.FormatMediaType("text/calendar", map[string]string{
+				"charset": "utf-8",
+				"method":  m.Method,
+			})},
+			"Content-Transfer-Encoding": {"quoted-printable"},
+		}, m.Calendar, quotedPrintable); err != nil {
+			return nil, err
+		}
 	}
 	if err := aw.Close(); err != nil {
 		return nil, err

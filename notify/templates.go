@@ -39,7 +39,7 @@ var languages = booking.Languages
 
 // kinds are the notification kinds a Mailer sends.
 var kinds = []string{booking.NotifyCreated, booking.NotifyConfirmed, booking.NotifyCancelled,
-	booking.NotifyRescheduled, booking.NotifyExpired, booking.NotifyLink}
+	booking.NotifyRescheduled, booking.NotifyExpired, booking.NotifyLink, booking.NotifyReminder}
 
 // messageData is what a template sees. Every field is plain text: the text
 // templates write it as it is, the HTML templates escape it (html/template).

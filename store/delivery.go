@@ -68,6 +68,12 @@ func (s *SQLite) OutboxSupersede(ctx context.Context, m booking.OutboxMessage, a
 	return true, nil
 }
 
+// OutboxDrop drops a message without sending it and wipes its sealed
+// token (see booking.Store).
+func (s *SQLite) OutboxDrop(ctx context.Context, id string, at time.Time, reason string) error {
+	return s.updateOutbox(ctx, id, `UPDATE outbox SET dropped_at = ?, sealed = NULL, last_error = ? WHERE id = ?`, formatTime(at), reason, id)
+}
+
 // FailedMessages returns the messages given up at or after since, newest
 // first.
 func (s *SQLite) FailedMessages(ctx context.Context, since time.Time, limit int) ([]booking.FailedMessage, error) {
@@ -154,6 +160,11 @@ func (s *Postgres) OutboxSupersede(ctx context.Context, m booking.OutboxMessage,
 		return false, wrapPgError(err, "cannot update the outbox")
 	}
 	return true, nil
+}
+
+// OutboxDrop is SQLite.OutboxDrop in PostgreSQL.
+func (s *Postgres) OutboxDrop(ctx context.Context, id string, at time.Time, reason string) error {
+	return s.updateOutbox(ctx, id, `UPDATE outbox SET dropped_at = $1, sealed = NULL, last_error = $2 WHERE id = $3`, at.UTC(), reason, id)
 }
 
 // FailedMessages is SQLite.FailedMessages in PostgreSQL.

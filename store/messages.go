@@ -10,12 +10,12 @@ import (
 // MessagesTo returns how many messages the outbox has recorded since since
 // for the patient of bookings whose patient address is email, compared as
 // booking.EmailKey compares them (without case nor +tag): sent, waiting,
-// given up or dropped alike. It is what ServiceConfig.Limits.MessagesPerHour
+// given up or dropped alike, reminders aside. It is what ServiceConfig.Limits.MessagesPerHour
 // is checked against; messages purged from the outbox (a week after they
 // are sent) no longer count.
 func (s *SQLite) MessagesTo(ctx context.Context, email string, since time.Time) (int, error) {
 	const q = `SELECT count(*) FROM outbox o JOIN bookings b ON b.id = o.booking_id
-		WHERE b.email_key = ? AND o.recipient = '' AND o.created_at >= ?`
+		WHERE b.email_key = ? AND o.recipient = '' AND o.kind <> 'reminder' AND o.created_at >= ?`
 	var n int
 	if err := s.r.QueryRowContext(ctx, q, booking.EmailKey(email), formatBound(since)).Scan(&n); err != nil {
 		return 0, wrapError(err, "cannot count the messages to an address")
@@ -29,7 +29,7 @@ func (s *Postgres) MessagesTo(ctx context.Context, email string, since time.Time
 		return 0, nil
 	}
 	const q = `SELECT count(*) FROM outbox o JOIN bookings b ON b.id = o.booking_id
-		WHERE b.email_key = $1 AND o.recipient = '' AND o.created_at >= $2`
+		WHERE b.email_key = $1 AND o.recipient = '' AND o.kind <> 'reminder' AND o.created_at >= $2`
 	var n int
 	if err := s.pool.QueryRow(ctx, q, booking.EmailKey(email), since.UTC()).Scan(&n); err != nil {
 		return 0, wrapPgError(err, "cannot count the messages to an address")

@@ -65,11 +65,12 @@ func (s *interloper) Record(ctx context.Context, c booking.Change) error {
 	return s.Store.Record(ctx, c)
 }
 
-// outboxKinds returns the kinds of the outbox messages of booking id.
+// outboxKinds returns the kinds of the outbox messages of booking id, its
+// reminders aside (they wait for their time).
 func (h *harness) outboxKinds(id string) []string {
 	h.t.Helper()
 	var kinds string
-	if err := h.dbQuery(`SELECT coalesce(group_concat(kind, ','), '') FROM (SELECT kind FROM outbox WHERE booking_id = ? ORDER BY created_at)`, id).Scan(&kinds); err != nil {
+	if err := h.dbQuery(`SELECT coalesce(group_concat(kind, ','), '') FROM (SELECT kind FROM outbox WHERE booking_id = ? AND kind <> 'reminder' ORDER BY created_at)`, id).Scan(&kinds); err != nil {
 		h.t.Fatal(err)
 	}
 	if kinds == "" {

@@ -73,6 +73,9 @@ type MailConfig struct {
 	// the same name (fr/created.tmpl, en/created.html.tmpl…; see
 	// docs/notify.md). A file that can't be used stops the start.
 	TemplatesDir string `toml:"templates_dir"`
+	// Alarm adds to the patient's invitations an alarm this long before
+	// the visit ("1h"); none by default.
+	Alarm duration `toml:"alarm"`
 }
 
 // BookingConfig holds the rules of the booking lifecycle common to all
@@ -200,6 +203,24 @@ type TypeConfig struct {
 	// practitioner only. private = false lets the motive show
 	// (booking.AppointmentType.DiscloseMotive).
 	Private *bool `toml:"private"`
+	// Reminders are when the patient is emailed before the visit, as
+	// offsets before its start (["48h", "2h"]; whole days are taken on the
+	// practitioner's wall clock). Absent: one, 24 hours before; an empty
+	// list ([]): none.
+	Reminders *[]duration `toml:"reminders"`
+}
+
+// reminders returns the type's reminders: nil when the key is absent (the
+// default), an empty list for reminders = [].
+func (tc TypeConfig) reminders() []time.Duration {
+	if tc.Reminders == nil {
+		return nil
+	}
+	out := make([]time.Duration, len(*tc.Reminders))
+	for i, d := range *tc.Reminders {
+		out[i] = d.Duration
+	}
+	return out
 }
 
 type duration struct{ time.Duration }
@@ -317,6 +338,7 @@ func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
 			Location: tc.Location, RequireConfirmation: tc.RequireConfirmation,
 			ConfirmWithin: tc.ConfirmWithin.Duration, CancelCutoff: tc.CancelCutoff.Duration, Capacity: tc.Capacity,
 			DiscloseMotive: tc.Private != nil && !*tc.Private,
+			Reminders:      tc.reminders(),
 		})
 		if p.Types[len(p.Types)-1].Name == "" {
 			p.Types[len(p.Types)-1].Name = tc.ID

@@ -45,7 +45,7 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 	if err := c.applyLimits(&o); err != nil {
 		return o, err
 	}
-	o.Mail = rdv.Mail{From: c.Mail.From, Lang: c.Mail.Lang, TemplatesDir: c.Mail.TemplatesDir}
+	o.Mail = rdv.Mail{From: c.Mail.From, Lang: c.Mail.Lang, TemplatesDir: c.Mail.TemplatesDir, Alarm: c.Mail.Alarm.Duration}
 	if smtp := c.Mail.SMTP; smtp.Addr != "" {
 		pw, err := secret(smtp.Password, smtp.PasswordFile)
 		if err != nil {

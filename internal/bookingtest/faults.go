@@ -41,6 +41,7 @@ const (
 	OpOutboxSent        Op = "outbox-sent"
 	OpOutboxRetry       Op = "outbox-retry"
 	OpOutboxFailed      Op = "outbox-failed"
+	OpOutboxDrop        Op = "outbox-drop"
 	OpPurge             Op = "purge"
 	OpAddIntent         Op = "add-intent"
 	OpDeleteIntents     Op = "delete-intents"

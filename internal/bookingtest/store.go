@@ -165,6 +165,12 @@ func (s *Store) record(c booking.Change) error {
 		r.Response = slices.Clone(k.Response)
 		s.keys[k.Key] = &r
 	}
+	// Before the new messages: they may be of a kind dropped.
+	for _, e := range s.outbox {
+		if e.m.BookingID == b.ID && e.waiting() && slices.Contains(c.Drop, e.m.Kind) {
+			e.dropped, e.m.Sealed, e.reason = b.UpdatedAt, nil, "dropped"
+		}
+	}
 	for _, m := range c.Outbox {
 		m.Sealed = slices.Clone(m.Sealed)
 		m.Attempts = 0
@@ -173,11 +179,6 @@ func (s *Store) record(c booking.Change) error {
 			due = m.Due
 		}
 		s.outbox = append(s.outbox, &outboxEntry{m: m, due: due})
-	}
-	for _, e := range s.outbox {
-		if e.m.BookingID == b.ID && e.waiting() && slices.Contains(c.Drop, e.m.Kind) {
-			e.dropped, e.m.Sealed = b.UpdatedAt, nil
-		}
 	}
 	for _, id := range c.Intents {
 		delete(s.intents, id)
@@ -333,7 +334,7 @@ func (s *Store) MessagesTo(_ context.Context, email string, since time.Time) (in
 	n := 0
 	for _, e := range s.outbox {
 		b := s.bookings[e.m.BookingID]
-		if b != nil && e.m.Recipient == booking.RecipientPatient && booking.EmailKey(b.Patient.Email) == booking.EmailKey(email) && !e.m.CreatedAt.Before(since) {
+		if b != nil && e.m.Recipient == booking.RecipientPatient && e.m.Kind != booking.NotifyReminder && booking.EmailKey(b.Patient.Email) == booking.EmailKey(email) && !e.m.CreatedAt.Before(since) {
 			n++
 		}
 	}
@@ -494,6 +495,11 @@ func (s *Store) OutboxRetry(_ context.Context, id string, retryAt time.Time, rea
 // OutboxFailed implements booking.Store.
 func (s *Store) OutboxFailed(_ context.Context, id string, at time.Time, reason string) error {
 	return s.updateOutbox(OpOutboxFailed, id, func(e *outboxEntry) { e.failed, e.m.Sealed, e.reason = at, nil, reason })
+}
+
+// OutboxDrop implements booking.Store.
+func (s *Store) OutboxDrop(_ context.Context, id string, at time.Time, reason string) error {
+	return s.updateOutbox(OpOutboxDrop, id, func(e *outboxEntry) { e.dropped, e.m.Sealed, e.reason = at, nil, reason })
 }
 
 func (s *Store) updateOutbox(op Op, id string, f func(*outboxEntry)) error {
