@@ -31,6 +31,7 @@ type App struct {
 	jobs      time.Duration // Options.JobsInterval
 	sync      time.Duration // Options.SyncInterval
 	outbox    string        // directory of .eml files, "" if none
+	webhooks  *notify.Webhooks
 	dav       embeddedDAV
 
 	reconciled chan struct{} // closed when Run's reconciliation ended
@@ -87,12 +88,13 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		}
 	}()
 
-	mailer, err := a.mailer(opts)
+	notifier, err := a.notifier(opts)
 	if err != nil {
 		return nil, err
 	}
 	a.svc, err = booking.NewService(booking.ServiceConfig{
-		Store: st, Notifier: mailer, Logger: logger, Now: opts.Now,
+		Store: st, Notifier: notifier, Logger: logger, Now: opts.Now,
+		Webhooks:        a.webhooks != nil,
 		Locker:          store.NewLocker(st), // a PostgreSQL advisory lock when several replicas share the store
 		Secret:          key,
 		ConfirmWithin:   opts.ConfirmWithin,
@@ -180,6 +182,22 @@ func (o *Options) check() error {
 	return nil
 }
 
+// notifier returns the notifier of opts: the mailer, and the webhooks
+// behind a notify.Router when there are any.
+func (a *App) notifier(opts Options) (booking.Notifier, error) {
+	mailer, err := a.mailer(opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(opts.Webhooks) == 0 {
+		return mailer, nil
+	}
+	if a.webhooks, err = notify.NewWebhooks(notify.WebhooksConfig{Endpoints: opts.Webhooks, Now: opts.Now}); err != nil {
+		return nil, err
+	}
+	return &notify.Router{Mail: mailer, Webhooks: a.webhooks}, nil
+}
+
 // mailer returns the notifier of opts.Mail: its Sender, else SMTP, else
 // .eml files in DATA/outbox.
 func (a *App) mailer(opts Options) (*notify.Mailer, error) {
@@ -261,6 +279,15 @@ func (a *App) EmbeddedDAV() (path, user, passwordFile string) {
 		return "", "", ""
 	}
 	return davPrefix, davUser, a.dav.passwordFile
+}
+
+// Webhooks returns the host of each webhook endpoint, in order; none
+// without webhooks.
+func (a *App) Webhooks() []string {
+	if a.webhooks == nil {
+		return nil
+	}
+	return a.webhooks.Hosts()
 }
 
 // Outbox returns the directory the emails are written to as .eml files,

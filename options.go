@@ -33,6 +33,11 @@ type Options struct {
 	AdminToken string
 	// Mail says how patients are emailed.
 	Mail Mail
+	// Webhooks are the host's endpoints told of every change of a
+	// booking, signed (notify.Webhooks, docs/notify.md). They receive the
+	// patient's contact: the host's own systems, over HTTPS. None by
+	// default.
+	Webhooks []notify.Webhook
 	// Challenge asks for a proof of work before each booking; off by
 	// default.
 	Challenge Challenge

@@ -60,6 +60,9 @@ type Config struct {
 	Challenge ChallengeConfig `toml:"challenge"`
 	// Practitioners; none means the demo practitioner on the embedded calendar.
 	Practitioners []PractitionerConfig `toml:"practitioners"`
+	// Webhooks are the host's endpoints told of every change of a booking
+	// (docs/notify.md).
+	Webhooks []WebhookConfig `toml:"webhooks"`
 
 	now func() time.Time // the clock, for tests; nil: time.Now
 }
@@ -127,6 +130,19 @@ type SMTPConfig struct {
 	TLS          string `toml:"tls"` // "starttls" (default), "tls" or "none"
 }
 
+// WebhookConfig is an endpoint of the host's that receives the bookings'
+// events, signed as Standard Webhooks says. The events carry the patient's
+// contact: https, or http to the loopback only.
+type WebhookConfig struct {
+	URL string `toml:"url"`
+	// SecretFile holds the signing secret, "whsec_" then the base64 of 24
+	// to 64 random bytes; Secret gives it inline.
+	Secret     string `toml:"secret"`
+	SecretFile string `toml:"secret_file"`
+	// Events, if set, are the only event types sent ("booking.created"…).
+	Events []string `toml:"events"`
+}
+
 // PractitionerConfig describes one practitioner.
 type PractitionerConfig struct {
 	ID       string              `toml:"id"`
@@ -145,9 +161,12 @@ type PractitionerConfig struct {
 	AlsaceMoselle bool `toml:"alsace_moselle"`
 	// Contact says how patients reach the practice ("01 23 45 67 89"),
 	// shown when a booking can no longer be changed online.
-	Contact  string         `toml:"contact"`
-	Calendar CalendarConfig `toml:"calendar"`
-	Types    []TypeConfig   `toml:"types"`
+	Contact string `toml:"contact"`
+	// NotifyBookings emails the practitioner's address (email, required)
+	// when a booking is made, moved, cancelled or released.
+	NotifyBookings bool           `toml:"notify_bookings"`
+	Calendar       CalendarConfig `toml:"calendar"`
+	Types          []TypeConfig   `toml:"types"`
 }
 
 // CalendarConfig binds a practitioner to a CalDAV calendar. Without a URL the
@@ -247,7 +266,7 @@ var weekdayNames = map[string]time.Weekday{
 
 // Practitioner turns a practitioner's config into the domain type.
 func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
-	p := booking.Practitioner{ID: pc.ID, Name: pc.Name, Email: pc.Email, Contact: strings.TrimSpace(pc.Contact)}
+	p := booking.Practitioner{ID: pc.ID, Name: pc.Name, Email: pc.Email, Contact: strings.TrimSpace(pc.Contact), NotifyBookings: pc.NotifyBookings}
 	if p.Name == "" {
 		p.Name = p.ID
 	}
@@ -255,6 +274,8 @@ func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
 		if a, err := mail.ParseAddress(pc.Email); err != nil || a.Address != pc.Email {
 			return p, fmt.Errorf("practitioner %s: email %q is not an address like name@domain", pc.ID, pc.Email)
 		}
+	} else if pc.NotifyBookings {
+		return p, fmt.Errorf("practitioner %s: notify_bookings needs the practitioner's email", pc.ID)
 	}
 	tz := pc.Timezone
 	if tz == "" {
@@ -380,6 +401,14 @@ func (c *Config) check() error {
 	case "", "starttls", "tls", "none":
 	default:
 		return fmt.Errorf("config: mail.smtp.tls %q: want starttls, tls or none", c.Mail.SMTP.TLS)
+	}
+	for i, w := range c.Webhooks {
+		if w.URL == "" {
+			return fmt.Errorf("config: webhook #%d has no url", i+1)
+		}
+		if (w.Secret == "") == (w.SecretFile == "") {
+			return fmt.Errorf("config: webhook #%d: set secret_file or secret (whsec_…), one of them", i+1)
+		}
 	}
 	seen := map[string]bool{}
 	for i := range c.Practitioners {

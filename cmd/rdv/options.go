@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -52,6 +54,18 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 			return o, err
 		}
 		o.Mail.SMTP = notify.SMTPConfig{Addr: smtp.Addr, Username: smtp.Username, Password: pw, TLS: smtp.TLS}
+	}
+
+	for i, w := range c.Webhooks {
+		sec := w.Secret
+		if w.SecretFile != "" {
+			b, err := os.ReadFile(w.SecretFile)
+			if err != nil {
+				return o, fmt.Errorf("config: webhook #%d: secret_file: %w", i+1, err)
+			}
+			sec = strings.TrimSpace(string(b))
+		}
+		o.Webhooks = append(o.Webhooks, notify.Webhook{URL: w.URL, Secret: sec, Events: w.Events})
 	}
 
 	practitioners := c.Practitioners
