@@ -95,6 +95,11 @@ func TestWebhookGivenUp(t *testing.T) {
 			if strings.Contains(l, "Marie") || strings.Contains(l, "marie@") || strings.Contains(l, srv.URL) {
 				t.Errorf("the logs carry the patient or the endpoint's URL:\n%s", l)
 			}
+			rec := httptest.NewRecorder()
+			a.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+			if m := rec.Body.String(); !strings.Contains(m, `rdv_outbox_messages_total{outcome="given_up"} 1`) {
+				t.Errorf("the metrics do not count the message given up:\n%s", m)
+			}
 			failed, err := a.store.FailedMessages(context.Background(), time.Time{}, 10)
 			if err != nil || len(failed) != 1 || failed[0].Recipient != booking.RecipientWebhook {
 				t.Errorf("failed messages %+v (%v), want the webhook's", failed, err)
