@@ -32,6 +32,9 @@ type App struct {
 	sync      time.Duration // Options.SyncInterval
 	outbox    string        // directory of .eml files, "" if none
 	webhooks  *notify.Webhooks
+	mail      *notify.Mailer
+	digests   map[string]booking.Clock // Options.DailyDigest
+	now       func() time.Time
 	dav       embeddedDAV
 
 	reconciled chan struct{} // closed when Run's reconciliation ended
@@ -70,6 +73,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		jobs:       opts.JobsInterval,
 		sync:       opts.SyncInterval,
 		reconciled: make(chan struct{}),
+		digests:    opts.DailyDigest,
+		now:        opts.Now,
+	}
+	if a.now == nil {
+		a.now = time.Now
 	}
 
 	addr := opts.Store
@@ -170,6 +178,17 @@ func (o *Options) check() error {
 	ids := map[string]bool{}
 	for _, p := range o.Practitioners {
 		ids[p.ID] = true
+		if _, ok := o.DailyDigest[p.ID]; ok && p.Email == "" {
+			return fmt.Errorf("rdv: practitioner %s: a daily digest needs the practitioner's email", p.ID)
+		}
+	}
+	for id, at := range o.DailyDigest {
+		if !ids[id] {
+			return fmt.Errorf("rdv: Options.DailyDigest: no practitioner %q", id)
+		}
+		if at < 0 || at >= 24*60 {
+			return fmt.Errorf("rdv: practitioner %s: daily digest at %s: want 00:00 to 23:59", id, at)
+		}
 	}
 	for id, c := range o.Calendars {
 		if !ids[id] {
@@ -189,6 +208,7 @@ func (a *App) notifier(opts Options) (booking.Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.mail = mailer
 	if len(opts.Webhooks) == 0 {
 		return mailer, nil
 	}

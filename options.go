@@ -44,6 +44,11 @@ type Options struct {
 
 	// Practitioners are the practitioners offered for booking.
 	Practitioners []booking.Practitioner
+	// DailyDigest emails practitioners, by ID, the day's bookings at this
+	// local time (patients' names and phones; motives only when their type
+	// discloses them), once whatever the number of replicas; none on a
+	// day without bookings. The practitioner's Email is required.
+	DailyDigest map[string]booking.Clock
 	// Calendars binds practitioners to their CalDAV calendars, by
 	// practitioner ID. A practitioner without a URL there gets a calendar
 	// in the embedded CalDAV server, kept in DataDir/dav and served by

@@ -56,6 +56,7 @@ type Mailer struct {
 	lang      string
 	templates map[string]*templateSet       // by "<lang>/<kind>"
 	practice  map[string]*template.Template // practice.tmpl, by language
+	digest    map[string]*template.Template // digest.tmpl, by language
 	sender    Sender
 	now       func() time.Time
 }
@@ -98,6 +99,10 @@ func NewMailer(cfg MailerConfig) (*Mailer, error) {
 	if err != nil {
 		return nil, booking.WrapError(booking.EInvalid, err, "notify: the message templates can't be used")
 	}
+	digest, err := loadDigestTemplates(cfg.TemplatesDir)
+	if err != nil {
+		return nil, booking.WrapError(booking.EInvalid, err, "notify: the message templates can't be used")
+	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -109,6 +114,7 @@ func NewMailer(cfg MailerConfig) (*Mailer, error) {
 		lang:      lang,
 		templates: templates,
 		practice:  practice,
+		digest:    digest,
 		sender:    cfg.Sender,
 		now:       now,
 	}, nil

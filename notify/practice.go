@@ -77,7 +77,9 @@ func loadPracticeTemplates(dir string) (map[string]*template.Template, error) {
 	return out, nil
 }
 
-func renderPractice(t *template.Template, d *practiceData) (subject string, body []byte, err error) {
+// renderPractice executes t's "subject" and "body" with d: the subject on
+// one line, the body ending with one newline.
+func renderPractice(t *template.Template, d any) (subject string, body []byte, err error) {
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "subject", d); err != nil {
 		return "", nil, err

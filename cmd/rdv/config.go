@@ -164,9 +164,12 @@ type PractitionerConfig struct {
 	Contact string `toml:"contact"`
 	// NotifyBookings emails the practitioner's address (email, required)
 	// when a booking is made, moved, cancelled or released.
-	NotifyBookings bool           `toml:"notify_bookings"`
-	Calendar       CalendarConfig `toml:"calendar"`
-	Types          []TypeConfig   `toml:"types"`
+	NotifyBookings bool `toml:"notify_bookings"`
+	// DailyDigest, "07:00", emails the practitioner's address (required)
+	// the day's bookings at this local time; none on a day without any.
+	DailyDigest string         `toml:"daily_digest"`
+	Calendar    CalendarConfig `toml:"calendar"`
+	Types       []TypeConfig   `toml:"types"`
 }
 
 // CalendarConfig binds a practitioner to a CalDAV calendar. Without a URL the
@@ -349,6 +352,22 @@ func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
 	return p, nil
 }
 
+// digest returns the local time of the practitioner's daily digest, if
+// they asked for one.
+func (pc *PractitionerConfig) digest() (booking.Clock, bool, error) {
+	if pc.DailyDigest == "" {
+		return 0, false, nil
+	}
+	at, err := booking.ParseClock(pc.DailyDigest)
+	if err != nil || at >= 24*60 {
+		return 0, false, fmt.Errorf("config: practitioner %s: daily_digest %q: want HH:MM, 00:00 to 23:59", pc.ID, pc.DailyDigest)
+	}
+	if pc.Email == "" {
+		return 0, false, fmt.Errorf("config: practitioner %s: daily_digest needs the practitioner's email", pc.ID)
+	}
+	return at, true, nil
+}
+
 // check validates what can be checked without the network.
 func (c *Config) check() error {
 	if c.BaseURL != "" {
@@ -422,6 +441,9 @@ func (c *Config) check() error {
 		seen[pc.ID] = true
 		if _, err := pc.Practitioner(); err != nil {
 			return fmt.Errorf("config: %w", err)
+		}
+		if _, _, err := pc.digest(); err != nil {
+			return err
 		}
 		if pc.Calendar.URL != "" && pc.Calendar.Bookings == "" {
 			return fmt.Errorf("config: practitioner %s: calendar.bookings (the calendar to write bookings to) is required", pc.ID)

@@ -156,6 +156,7 @@ events = ["booking.created", "booking.cancelled"]
 id = "martin"
 email = "martin@cabinet.example"
 notify_bookings = true
+daily_digest = "07:30"
 [practitioners.hours]
 mon = ["09:00-12:00"]
 [[practitioners.types]]
@@ -173,13 +174,16 @@ duration = "20m"
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(o.Webhooks) != 1 || o.Webhooks[0].Secret != e2eHookSecret || len(o.Webhooks[0].Events) != 2 || !o.Practitioners[0].NotifyBookings {
+	if len(o.Webhooks) != 1 || o.Webhooks[0].Secret != e2eHookSecret || len(o.Webhooks[0].Events) != 2 || !o.Practitioners[0].NotifyBookings ||
+		o.DailyDigest["martin"] != 7*60+30 {
 		t.Errorf("options %+v, %+v", o.Webhooks, o.Practitioners[0])
 	}
 	for _, tt := range []struct{ name, toml, err string }{
 		{"no url", "[[webhooks]]\nsecret = \"" + e2eHookSecret + "\"\n", "no url"},
 		{"no secret", "[[webhooks]]\nurl = \"https://h.example/\"\n", "secret"},
 		{"two secrets", "[[webhooks]]\nurl = \"https://h.example/\"\nsecret = \"x\"\nsecret_file = \"y\"\n", "one of them"},
+		{"digest without email", "[[practitioners]]\nid = \"martin\"\ndaily_digest = \"07:00\"\n[[practitioners.types]]\nid = \"c\"\nduration = \"20m\"\n", "daily_digest needs"},
+		{"digest at 25:00", "[[practitioners]]\nid = \"martin\"\nemail = \"m@c.example\"\ndaily_digest = \"25:00\"\n[[practitioners.types]]\nid = \"c\"\nduration = \"20m\"\n", "want HH:MM"},
 		{"notify without email", "[[practitioners]]\nid = \"martin\"\nnotify_bookings = true\n[[practitioners.types]]\nid = \"c\"\nduration = \"20m\"\n", "notify_bookings"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv"
+	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/caldav"
 	"github.com/rdvlibre/rdv/notify"
 )
@@ -79,6 +80,14 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 			return o, err
 		}
 		o.Practitioners = append(o.Practitioners, p)
+		if at, ok, err := pc.digest(); err != nil {
+			return o, err
+		} else if ok {
+			if o.DailyDigest == nil {
+				o.DailyDigest = map[string]booking.Clock{}
+			}
+			o.DailyDigest[p.ID] = at
+		}
 		cc := &pc.Calendar
 		if cc.URL == "" {
 			// The embedded calendar server; the demo practitioner's
