@@ -31,6 +31,10 @@ type App struct {
 	jobs      time.Duration // Options.JobsInterval
 	sync      time.Duration // Options.SyncInterval
 	outbox    string        // directory of .eml files, "" if none
+	webhooks  *notify.Webhooks
+	mail      *notify.Mailer
+	digests   map[string]booking.Clock // Options.DailyDigest
+	now       func() time.Time
 	dav       embeddedDAV
 
 	reconciled chan struct{} // closed when Run's reconciliation ended
@@ -69,6 +73,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		jobs:       opts.JobsInterval,
 		sync:       opts.SyncInterval,
 		reconciled: make(chan struct{}),
+		digests:    opts.DailyDigest,
+		now:        opts.Now,
+	}
+	if a.now == nil {
+		a.now = time.Now
 	}
 
 	addr := opts.Store
@@ -87,12 +96,13 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		}
 	}()
 
-	mailer, err := a.mailer(opts)
+	notifier, err := a.notifier(opts)
 	if err != nil {
 		return nil, err
 	}
 	a.svc, err = booking.NewService(booking.ServiceConfig{
-		Store: st, Notifier: mailer, Logger: logger, Now: opts.Now,
+		Store: st, Notifier: notifier, Logger: logger, Now: opts.Now,
+		Webhooks:        a.webhooks != nil,
 		Locker:          store.NewLocker(st), // a PostgreSQL advisory lock when several replicas share the store
 		Secret:          key,
 		ConfirmWithin:   opts.ConfirmWithin,
@@ -168,6 +178,17 @@ func (o *Options) check() error {
 	ids := map[string]bool{}
 	for _, p := range o.Practitioners {
 		ids[p.ID] = true
+		if _, ok := o.DailyDigest[p.ID]; ok && p.Email == "" {
+			return fmt.Errorf("rdv: practitioner %s: a daily digest needs the practitioner's email", p.ID)
+		}
+	}
+	for id, at := range o.DailyDigest {
+		if !ids[id] {
+			return fmt.Errorf("rdv: Options.DailyDigest: no practitioner %q", id)
+		}
+		if at < 0 || at >= 24*60 {
+			return fmt.Errorf("rdv: practitioner %s: daily digest at %s: want 00:00 to 23:59", id, at)
+		}
 	}
 	for id, c := range o.Calendars {
 		if !ids[id] {
@@ -178,6 +199,23 @@ func (o *Options) check() error {
 		}
 	}
 	return nil
+}
+
+// notifier returns the notifier of opts: the mailer, and the webhooks
+// behind a notify.Router when there are any.
+func (a *App) notifier(opts Options) (booking.Notifier, error) {
+	mailer, err := a.mailer(opts)
+	if err != nil {
+		return nil, err
+	}
+	a.mail = mailer
+	if len(opts.Webhooks) == 0 {
+		return mailer, nil
+	}
+	if a.webhooks, err = notify.NewWebhooks(notify.WebhooksConfig{Endpoints: opts.Webhooks, Now: opts.Now}); err != nil {
+		return nil, err
+	}
+	return &notify.Router{Mail: mailer, Webhooks: a.webhooks}, nil
 }
 
 // mailer returns the notifier of opts.Mail: its Sender, else SMTP, else
@@ -261,6 +299,15 @@ func (a *App) EmbeddedDAV() (path, user, passwordFile string) {
 		return "", "", ""
 	}
 	return davPrefix, davUser, a.dav.passwordFile
+}
+
+// Webhooks returns the host of each webhook endpoint, in order; none
+// without webhooks.
+func (a *App) Webhooks() []string {
+	if a.webhooks == nil {
+		return nil
+	}
+	return a.webhooks.Hosts()
 }
 
 // Outbox returns the directory the emails are written to as .eml files,

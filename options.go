@@ -33,12 +33,22 @@ type Options struct {
 	AdminToken string
 	// Mail says how patients are emailed.
 	Mail Mail
+	// Webhooks are the host's endpoints told of every change of a
+	// booking, signed (notify.Webhooks, docs/notify.md). They receive the
+	// patient's contact: the host's own systems, over HTTPS. None by
+	// default.
+	Webhooks []notify.Webhook
 	// Challenge asks for a proof of work before each booking; off by
 	// default.
 	Challenge Challenge
 
 	// Practitioners are the practitioners offered for booking.
 	Practitioners []booking.Practitioner
+	// DailyDigest emails practitioners, by ID, the day's bookings at this
+	// local time (patients' names and phones; motives only when their type
+	// discloses them), once whatever the number of replicas; none on a
+	// day without bookings. The practitioner's Email is required.
+	DailyDigest map[string]booking.Clock
 	// Calendars binds practitioners to their CalDAV calendars, by
 	// practitioner ID. A practitioner without a URL there gets a calendar
 	// in the embedded CalDAV server, kept in DataDir/dav and served by

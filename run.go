@@ -74,8 +74,9 @@ func (a *App) reconcile(ctx context.Context) {
 // runJobs runs the service's periodic jobs every JobsInterval until ctx is
 // done: releasing the pending bookings not confirmed in time, settling the
 // calendar writes a crash cut short (booking.Service.SettleIntents),
-// sending the notifications left in the outbox, and purging old
-// idempotency keys and messages.
+// sending the notifications left in the outbox, purging old
+// idempotency keys and messages, and sending the daily digests that are
+// due (digest.go).
 func (a *App) runJobs(ctx context.Context) {
 	interval := a.jobs
 	if interval <= 0 {
@@ -108,6 +109,7 @@ func (a *App) runJobs(ctx context.Context) {
 		if err := svc.Purge(ctx); err != nil && ctx.Err() == nil {
 			logger.Error("purging the outbox and idempotency keys", "err", err)
 		}
+		a.sendDigests(ctx)
 	}
 }
 

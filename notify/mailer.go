@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"text/template"
 	"time"
 
 	"github.com/emersion/go-ical"
@@ -61,7 +62,9 @@ type Mailer struct {
 	domain    string // of from, for Message-IDs
 	base      string // BaseURL without its trailing slash
 	lang      string
-	templates map[string]*templateSet // by "<lang>/<kind>"
+	templates map[string]*templateSet       // by "<lang>/<kind>"
+	practice  map[string]*template.Template // practice.tmpl, by language
+	digest    map[string]*template.Template // digest.tmpl, by language
 	sender    Sender
 	now       func() time.Time
 	alarm     time.Duration
@@ -104,6 +107,14 @@ func NewMailer(cfg MailerConfig) (*Mailer, error) {
 	if err != nil {
 		return nil, booking.WrapError(booking.EInvalid, err, "notify: the message templates can't be used")
 	}
+	practice, err := loadPracticeTemplates(cfg.TemplatesDir)
+	if err != nil {
+		return nil, booking.WrapError(booking.EInvalid, err, "notify: the message templates can't be used")
+	}
+	digest, err := loadDigestTemplates(cfg.TemplatesDir)
+	if err != nil {
+		return nil, booking.WrapError(booking.EInvalid, err, "notify: the message templates can't be used")
+	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -114,21 +125,31 @@ func NewMailer(cfg MailerConfig) (*Mailer, error) {
 		base:      strings.TrimRight(cfg.BaseURL, "/"),
 		lang:      lang,
 		templates: templates,
+		practice:  practice,
+		digest:    digest,
 		sender:    cfg.Sender,
 		now:       now,
 		alarm:     cfg.Alarm,
 	}, nil
 }
 
-// Notify builds the message for n and hands it to the sender. Errors name the
+// Notify builds the message for n and hands it to the sender: to the
+// patient, or to the practitioner's address when n.Recipient is
+// booking.RecipientPractice (see practice.go). Errors name the
 // booking by its id only. The sender's errors come back wrapped: from
 // SMTPSender and DirSender, an EUnavailable error when the message could not
 // be handed over. A notification that can't be rendered (an unknown kind, a
 // booking without practitioner, a new booking without its token) is an
-// EInternal error; an unusable patient address is EInvalid.
+// EInternal error; an unusable patient (or practitioner) address is
+// EInvalid. A webhook notification is EInternal: Router hands those to
+// Webhooks.
 func (m *Mailer) Notify(ctx context.Context, n booking.Notification) error {
-	if n.Recipient != booking.RecipientPatient {
-		return booking.Errorf(booking.EInternal, "notify: the mailer writes to patients, not to %q", n.Recipient)
+	switch n.Recipient {
+	case booking.RecipientPatient:
+	case booking.RecipientPractice:
+		return m.notifyPractice(ctx, n)
+	default:
+		return booking.Errorf(booking.EInternal, "notify: the mailer writes to patients and practices, not to %q", n.Recipient)
 	}
 	msg, err := m.message(n)
 	if err != nil {
@@ -139,14 +160,7 @@ func (m *Mailer) Notify(ctx context.Context, n booking.Notification) error {
 		return fmt.Errorf("notify: %s message of booking %s: %w", n.Kind, n.Appointment.Booking.ID, err)
 	}
 	if err := m.sender.Send(ctx, m.from.Address, []string{msg.To.Address}, b); err != nil {
-		err = fmt.Errorf("notify: %s message of booking %s: %w", n.Kind, n.Appointment.Booking.ID, err)
-		var reply *smtpReply
-		if errors.As(err, &reply) && !reply.Temporary() {
-			// A 5xx reply (550 5.1.1, no such mailbox): trying again will not
-			// help, so the message is given up at once.
-			return booking.WrapError(booking.EInvalid, err, "notify: the mail server refused the message for good")
-		}
-		return err
+		return m.sendError(fmt.Errorf("notify: %s message of booking %s: %w", n.Kind, n.Appointment.Booking.ID, err))
 	}
 	return nil
 }
@@ -172,6 +186,18 @@ func (m *Mailer) organized(cal *ical.Calendar, p *booking.Practitioner) *ical.Ca
 		}
 	}
 	return cal
+}
+
+// sendError returns err, an error of the sender: an EInvalid one when the
+// mail server refused the message for good.
+func (m *Mailer) sendError(err error) error {
+	var reply *smtpReply
+	if errors.As(err, &reply) && !reply.Temporary() {
+		// A 5xx reply (550 5.1.1, no such mailbox): trying again will not
+		// help, so the message is given up at once.
+		return booking.WrapError(booking.EInvalid, err, "notify: the mail server refused the message for good")
+	}
+	return err
 }
 
 // messageID returns the Message-ID of the message with outbox id id: the

@@ -16,6 +16,11 @@ type DB interface {
 	// [Start, End) overlaps [from, to), whatever their status, ordered by
 	// start then id. EInvalid if to is before from.
 	BookingsBetween(ctx context.Context, practitionerID string, from, to time.Time) ([]*booking.Booking, error)
+	// ClaimDigest claims the daily agenda email of the practitioner for
+	// day (see SQLite.ClaimDigest), DigestSent marks it sent: each is sent
+	// by one replica.
+	ClaimDigest(ctx context.Context, practitionerID string, day booking.Date, now, until time.Time) (bool, error)
+	DigestSent(ctx context.Context, practitionerID string, day booking.Date, at time.Time) error
 	// Ping reports whether the database can be read.
 	Ping(ctx context.Context) error
 	// Close closes the database.

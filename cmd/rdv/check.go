@@ -22,6 +22,9 @@ func check(ctx context.Context, cfg *Config, stdout io.Writer, logger *slog.Logg
 	}
 	defer app.Close()
 	fmt.Fprintln(stdout, "configuration: ok")
+	for i, h := range app.Webhooks() {
+		fmt.Fprintf(stdout, "webhook #%d: %s\n", i+1, h)
+	}
 	failed := 0
 	// Would the calendar sync hold (the events of too many bookings missing,
 	// or disagreeing with the ledger)? It also finds the booking events

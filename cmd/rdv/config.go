@@ -60,6 +60,9 @@ type Config struct {
 	Challenge ChallengeConfig `toml:"challenge"`
 	// Practitioners; none means the demo practitioner on the embedded calendar.
 	Practitioners []PractitionerConfig `toml:"practitioners"`
+	// Webhooks are the host's endpoints told of every change of a booking
+	// (docs/notify.md).
+	Webhooks []WebhookConfig `toml:"webhooks"`
 
 	now func() time.Time // the clock, for tests; nil: time.Now
 }
@@ -130,6 +133,19 @@ type SMTPConfig struct {
 	TLS          string `toml:"tls"` // "starttls" (default), "tls" or "none"
 }
 
+// WebhookConfig is an endpoint of the host's that receives the bookings'
+// events, signed as Standard Webhooks says. The events carry the patient's
+// contact: https, or http to the loopback only.
+type WebhookConfig struct {
+	URL string `toml:"url"`
+	// SecretFile holds the signing secret, "whsec_" then the base64 of 24
+	// to 64 random bytes; Secret gives it inline.
+	Secret     string `toml:"secret"`
+	SecretFile string `toml:"secret_file"`
+	// Events, if set, are the only event types sent ("booking.created"…).
+	Events []string `toml:"events"`
+}
+
 // PractitionerConfig describes one practitioner.
 type PractitionerConfig struct {
 	ID       string              `toml:"id"`
@@ -148,9 +164,15 @@ type PractitionerConfig struct {
 	AlsaceMoselle bool `toml:"alsace_moselle"`
 	// Contact says how patients reach the practice ("01 23 45 67 89"),
 	// shown when a booking can no longer be changed online.
-	Contact  string         `toml:"contact"`
-	Calendar CalendarConfig `toml:"calendar"`
-	Types    []TypeConfig   `toml:"types"`
+	Contact string `toml:"contact"`
+	// NotifyBookings emails the practitioner's address (email, required)
+	// when a booking is made, moved, cancelled or released.
+	NotifyBookings bool `toml:"notify_bookings"`
+	// DailyDigest, "07:00", emails the practitioner's address (required)
+	// the day's bookings at this local time; none on a day without any.
+	DailyDigest string         `toml:"daily_digest"`
+	Calendar    CalendarConfig `toml:"calendar"`
+	Types       []TypeConfig   `toml:"types"`
 }
 
 // CalendarConfig binds a practitioner to a CalDAV calendar. Without a URL the
@@ -268,7 +290,7 @@ var weekdayNames = map[string]time.Weekday{
 
 // Practitioner turns a practitioner's config into the domain type.
 func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
-	p := booking.Practitioner{ID: pc.ID, Name: pc.Name, Email: pc.Email, Contact: strings.TrimSpace(pc.Contact)}
+	p := booking.Practitioner{ID: pc.ID, Name: pc.Name, Email: pc.Email, Contact: strings.TrimSpace(pc.Contact), NotifyBookings: pc.NotifyBookings}
 	if p.Name == "" {
 		p.Name = p.ID
 	}
@@ -276,6 +298,8 @@ func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
 		if a, err := mail.ParseAddress(pc.Email); err != nil || a.Address != pc.Email {
 			return p, fmt.Errorf("practitioner %s: email %q is not an address like name@domain", pc.ID, pc.Email)
 		}
+	} else if pc.NotifyBookings {
+		return p, fmt.Errorf("practitioner %s: notify_bookings needs the practitioner's email", pc.ID)
 	}
 	tz := pc.Timezone
 	if tz == "" {
@@ -350,6 +374,22 @@ func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
 	return p, nil
 }
 
+// digest returns the local time of the practitioner's daily digest, if
+// they asked for one.
+func (pc *PractitionerConfig) digest() (booking.Clock, bool, error) {
+	if pc.DailyDigest == "" {
+		return 0, false, nil
+	}
+	at, err := booking.ParseClock(pc.DailyDigest)
+	if err != nil || at >= 24*60 {
+		return 0, false, fmt.Errorf("config: practitioner %s: daily_digest %q: want HH:MM, 00:00 to 23:59", pc.ID, pc.DailyDigest)
+	}
+	if pc.Email == "" {
+		return 0, false, fmt.Errorf("config: practitioner %s: daily_digest needs the practitioner's email", pc.ID)
+	}
+	return at, true, nil
+}
+
 // check validates what can be checked without the network.
 func (c *Config) check() error {
 	if c.BaseURL != "" {
@@ -403,6 +443,14 @@ func (c *Config) check() error {
 	default:
 		return fmt.Errorf("config: mail.smtp.tls %q: want starttls, tls or none", c.Mail.SMTP.TLS)
 	}
+	for i, w := range c.Webhooks {
+		if w.URL == "" {
+			return fmt.Errorf("config: webhook #%d has no url", i+1)
+		}
+		if (w.Secret == "") == (w.SecretFile == "") {
+			return fmt.Errorf("config: webhook #%d: set secret_file or secret (whsec_…), one of them", i+1)
+		}
+	}
 	seen := map[string]bool{}
 	for i := range c.Practitioners {
 		pc := &c.Practitioners[i]
@@ -415,6 +463,9 @@ func (c *Config) check() error {
 		seen[pc.ID] = true
 		if _, err := pc.Practitioner(); err != nil {
 			return fmt.Errorf("config: %w", err)
+		}
+		if _, _, err := pc.digest(); err != nil {
+			return err
 		}
 		if pc.Calendar.URL != "" && pc.Calendar.Bookings == "" {
 			return fmt.Errorf("config: practitioner %s: calendar.bookings (the calendar to write bookings to) is required", pc.ID)

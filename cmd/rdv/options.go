@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/rdvlibre/rdv"
+	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/caldav"
 	"github.com/rdvlibre/rdv/notify"
 )
@@ -54,6 +57,18 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 		o.Mail.SMTP = notify.SMTPConfig{Addr: smtp.Addr, Username: smtp.Username, Password: pw, TLS: smtp.TLS}
 	}
 
+	for i, w := range c.Webhooks {
+		sec := w.Secret
+		if w.SecretFile != "" {
+			b, err := os.ReadFile(w.SecretFile)
+			if err != nil {
+				return o, fmt.Errorf("config: webhook #%d: secret_file: %w", i+1, err)
+			}
+			sec = strings.TrimSpace(string(b))
+		}
+		o.Webhooks = append(o.Webhooks, notify.Webhook{URL: w.URL, Secret: sec, Events: w.Events})
+	}
+
 	practitioners := c.Practitioners
 	if len(practitioners) == 0 {
 		practitioners = []PractitionerConfig{demoPractitioner()}
@@ -65,6 +80,14 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 			return o, err
 		}
 		o.Practitioners = append(o.Practitioners, p)
+		if at, ok, err := pc.digest(); err != nil {
+			return o, err
+		} else if ok {
+			if o.DailyDigest == nil {
+				o.DailyDigest = map[string]booking.Clock{}
+			}
+			o.DailyDigest[p.ID] = at
+		}
 		cc := &pc.Calendar
 		if cc.URL == "" {
 			// The embedded calendar server; the demo practitioner's
