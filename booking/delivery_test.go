@@ -3,6 +3,7 @@ package booking_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,5 +161,26 @@ func TestFanOut(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("sent %v, want %v", got, want)
 		}
+	}
+}
+
+// TestReminderToldToWebhooks: a reminder sent to the patient is told to
+// the webhooks (booking.reminder_sent).
+func TestReminderToldToWebhooks(t *testing.T) {
+	f := newFixture(t, func(c *booking.ServiceConfig) { c.Webhooks = true })
+	if _, _, err := f.tryBook("consultation", at(2, 9, 0), patient); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Set(at(1, 9, 0)) // 24 hours before: the reminder is due
+	if _, err := f.svc.Dispatch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range f.notes.Sent() {
+		got = append(got, n.Recipient+"/"+n.Kind)
+	}
+	want := []string{"/created", "webhook/created", "/reminder", "webhook/reminder"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("sent %v, want %v", got, want)
 	}
 }

@@ -218,6 +218,17 @@ func (s *Service) send(ctx context.Context, m OutboxMessage) int {
 	case err == nil:
 		s.counts.sent.Add(1)
 		rerr = s.store.OutboxSent(ctx, m.ID, now)
+		if rerr == nil && m.Kind == NotifyReminder && m.Recipient == RecipientPatient && s.webhooks {
+			// The webhooks hear that the patient was reminded (a host may
+			// send an SMS with it).
+			c := m
+			c.ID, c.Recipient, c.Sealed, c.Due, c.CreatedAt, c.Attempts = uuid.NewString(), RecipientWebhook, nil, time.Time{}, now, 0
+			if err := s.store.AddOutbox(ctx, c); err != nil {
+				s.log.Error("booking: the webhooks could not be told of a reminder", "booking", m.BookingID, "err", err)
+			} else {
+				s.deliverNow(ctx, []OutboxMessage{c})
+			}
+		}
 	case permanent(err) || m.Attempts >= MaxAttempts:
 		s.counts.givenUp.Add(1)
 		s.log.Error("booking: notification given up", "booking", m.BookingID, "kind", m.Kind, "recipient", m.Recipient, "attempts", m.Attempts, "err", err)

@@ -56,8 +56,11 @@ type webhookPatient struct {
 
 // webhookType returns the event type of a notification kind.
 func webhookType(kind string) string {
-	if kind == booking.NotifyUndelivered {
+	switch kind {
+	case booking.NotifyUndelivered:
 		return "message.undelivered"
+	case booking.NotifyReminder:
+		return "booking.reminder_sent"
 	}
 	return "booking." + kind
 }
