@@ -253,3 +253,111 @@ func dispatchAll(t *testing.T, svcs []*booking.Service) {
 	}
 	wg.Wait()
 }
+
+// refusingBox is a go-smtp backend that refuses one recipient for good
+// (550 5.1.1, no such mailbox) and keeps the messages to the others, with
+// their recipients.
+type refusingBox struct {
+	refuse string
+	mu     sync.Mutex
+	got    []refusedMail
+}
+
+type refusedMail struct {
+	to  string
+	msg []byte
+}
+
+func (b *refusingBox) NewSession(*smtp.Conn) (smtp.Session, error) { return &refusingSession{box: b}, nil }
+
+func (b *refusingBox) messages() []refusedMail {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]refusedMail(nil), b.got...)
+}
+
+type refusingSession struct {
+	box *refusingBox
+	to  string
+}
+
+func (s *refusingSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *refusingSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if strings.EqualFold(to, s.box.refuse) {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+	}
+	s.to = to
+	return nil
+}
+func (s *refusingSession) Reset()        {}
+func (s *refusingSession) Logout() error { return nil }
+func (s *refusingSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.box.mu.Lock()
+	s.box.got = append(s.box.got, refusedMail{s.to, b})
+	s.box.mu.Unlock()
+	return nil
+}
+
+// TestPermanentRefusalToldToPractice: the mail server refuses the patient's
+// address for good (550 5.1.1): the email is given up at its first
+// attempt, listed as undelivered by the admin API, and the practitioner is
+// told by email.
+func TestPermanentRefusalToldToPractice(t *testing.T) {
+	box := &refusingBox{refuse: "nobody@example.org"}
+	srv := smtp.NewServer(box)
+	srv.Domain = "localhost"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	const token = "test-admin-token-0123456789abcdef0123456789"
+	in := startEmbeddedConfig(t, func(c *Config) {
+		c.Mail.From = "Cabinet Martin <rdv@cabinet.example>"
+		c.Mail.SMTP = SMTPConfig{Addr: ln.Addr().String(), TLS: "none"}
+		c.AdminToken = token
+	})
+	paris, _ := time.LoadLocation("Europe/Paris")
+	today := time.Now().In(paris)
+	slots := in.slots(today.AddDate(0, 0, 1), today.AddDate(0, 0, 15))
+	var b bookingResponse
+	if st, _ := in.do("POST", "/v1/bookings", bookBody(slots[0], "Marie Curie", "nobody@example.org"), &b); st != 201 {
+		t.Fatalf("book: %d", st)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for len(box.messages()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := box.messages()
+	if len(got) != 1 || got[0].to != "anne.martin@example.org" {
+		t.Fatalf("received %d messages (%v), want one, to the practitioner", len(got), got)
+	}
+	if body := strings.ReplaceAll(string(got[0].msg), "=\r\n", ""); !strings.Contains(body, "Marie Curie") {
+		t.Errorf("the practice's email does not name the patient:\n%s", body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, in.base+"/v1/admin/messages/failed", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Messages []struct {
+			Booking, Kind, Recipient string
+			Attempts                 int
+		} `json:"messages"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Messages) != 1 || list.Messages[0].Booking != b.ID || list.Messages[0].Kind != "created" ||
+		list.Messages[0].Recipient != "patient" || list.Messages[0].Attempts != 1 {
+		t.Errorf("undelivered = %+v, want the created message, given up at its first attempt", list.Messages)
+	}
+}
