@@ -268,7 +268,9 @@ type refusedMail struct {
 	msg []byte
 }
 
-func (b *refusingBox) NewSession(*smtp.Conn) (smtp.Session, error) { return &refusingSession{box: b}, nil }
+func (b *refusingBox) NewSession(*smtp.Conn) (smtp.Session, error) {
+	return &refusingSession{box: b}, nil
+}
 
 func (b *refusingBox) messages() []refusedMail {
 	b.mu.Lock()
