@@ -65,7 +65,7 @@ func TestWebhookGivenUp(t *testing.T) {
 				t.Errorf("Webhooks() = %v", hosts)
 			}
 			_, _, err = a.Service().Book(context.Background(), booking.BookRequest{
-				PractitionerID: "martin", TypeID: "consultation", Start: time.Date(2026, time.December, 7, 9, 0, 0, 0, time.UTC),
+				PractitionerID: "martin", TypeID: "consultation", Start: time.Date(2026, time.December, 21, 9, 0, 0, 0, time.UTC), // its reminder falls after the test
 				Patient: booking.Patient{Name: "Marie Curie", Email: "marie@example.org", Phone: "+33612345678"},
 			})
 			if err != nil {

@@ -60,7 +60,7 @@ type Webhook struct {
 // when a message to the patient was given up.
 var WebhookEvents = []string{
 	"booking.created", "booking.confirmed", "booking.rescheduled", "booking.cancelled",
-	"booking.expired", "booking.link", "booking.reminder", "message.undelivered",
+	"booking.expired", "booking.link", "booking.reminder_sent", "message.undelivered",
 }
 
 // WebhooksConfig configures a Webhooks.

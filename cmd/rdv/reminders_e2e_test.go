@@ -96,7 +96,7 @@ func TestEndToEndReminders(t *testing.T) {
 	if n := waitReminders(2); n != 2 {
 		t.Fatalf("%d reminders once the second is due, want 2", n)
 	}
-	want := "Rappel : rendez-vous le 2 mars à " + start.Format("15:04")
+	want := "Rappel : rendez-vous le 2 mars à " + start.Format("15:04") + " — Dr Anne Martin"
 	for _, s := range reminders() {
 		if s != want {
 			t.Errorf("subject %q, want %q", s, want)
@@ -151,7 +151,7 @@ func checkReminderMail(t *testing.T, data string) {
 		body.ReadFrom(msg.Body)
 		walk(msg.Header.Get("Content-Type"), body.Bytes())
 		got := strings.Join(types, " ")
-		if want := "multipart/mixed multipart/alternative text/plain application/ics"; got != want {
+		if want := "multipart/mixed multipart/alternative text/plain text/html application/ics"; got != want {
 			t.Errorf("reminder parts: %s, want %s", got, want)
 		}
 	}
