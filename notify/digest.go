@@ -44,18 +44,9 @@ func loadDigestTemplates(dir string) (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
 	for _, lang := range languages {
 		rel := lang + "/digest.tmpl"
-		b, where, err := src.read(rel)
+		t, where, err := src.parseMessage(rel)
 		if err != nil {
 			return nil, err
-		}
-		t, err := template.New(rel).Option("missingkey=error").Parse(string(b))
-		if err != nil {
-			return nil, fmt.Errorf("notify: template file %s: %w", where, err)
-		}
-		for _, name := range []string{"subject", "body"} {
-			if t.Lookup(name) == nil {
-				return nil, fmt.Errorf("notify: template file %s: no %q template defined", where, name)
-			}
 		}
 		d := &digestData{Lang: lang, Practitioner: "Dr Anne Martin", Date: "1", Count: 2, Items: []digestItem{
 			{Start: "09:00", End: "09:20", Patient: "Marie Curie", Phone: "+33612345678", Type: "Consultation", Pending: true},

@@ -43,6 +43,26 @@ type practiceData struct {
 	Pending      bool // the booking waits for the patient's confirmation
 }
 
+// parseMessage reads the text template rel (from the directory, or the
+// embedded one) and checks it defines a subject and a body. It returns
+// the template and where it was read, for errors.
+func (src *templateSource) parseMessage(rel string) (*template.Template, string, error) {
+	b, where, err := src.read(rel)
+	if err != nil {
+		return nil, "", err
+	}
+	t, err := template.New(rel).Option("missingkey=error").Parse(string(b))
+	if err != nil {
+		return nil, "", fmt.Errorf("notify: template file %s: %w", where, err)
+	}
+	for _, name := range []string{"subject", "body"} {
+		if t.Lookup(name) == nil {
+			return nil, "", fmt.Errorf("notify: template file %s: no %q template defined", where, name)
+		}
+	}
+	return t, where, nil
+}
+
 // loadPracticeTemplates parses practice.tmpl of each language, from dir
 // when it has one, and tries it on every kind.
 func loadPracticeTemplates(dir string) (map[string]*template.Template, error) {
@@ -50,18 +70,9 @@ func loadPracticeTemplates(dir string) (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
 	for _, lang := range languages {
 		rel := lang + "/practice.tmpl"
-		b, where, err := src.read(rel)
+		t, where, err := src.parseMessage(rel)
 		if err != nil {
 			return nil, err
-		}
-		t, err := template.New(rel).Option("missingkey=error").Parse(string(b))
-		if err != nil {
-			return nil, fmt.Errorf("notify: template file %s: %w", where, err)
-		}
-		for _, name := range []string{"subject", "body"} {
-			if t.Lookup(name) == nil {
-				return nil, fmt.Errorf("notify: template file %s: no %q template defined", where, name)
-			}
 		}
 		s := sampleData(lang)
 		for _, kind := range practiceKinds {
