@@ -14,7 +14,8 @@ import (
 type failedMessageJSON struct {
 	ID        string `json:"id" format:"uuid" doc:"Outbox id of the message, also in its Message-ID."`
 	Booking   string `json:"booking" format:"uuid" doc:"The booking the message is about."`
-	Kind      string `json:"kind" example:"created" doc:"What it said: created, confirmed, cancelled, rescheduled, expired, link, reminder."`
+	Kind      string `json:"kind" example:"created" doc:"What it said: created, confirmed, cancelled, rescheduled, expired, link, reminder; undelivered (the news, to the practice or the webhooks, that a patient message was given up), reminder_sent."`
+	About     string `json:"about,omitempty" example:"created" doc:"For undelivered: the kind of the patient's message that was given up."`
 	Recipient string `json:"recipient" enum:"patient,practice,webhook" doc:"Who it was for."`
 	Attempts  int    `json:"attempts" doc:"How many times it was tried."`
 	CreatedAt string `json:"created_at" format:"date-time" doc:"When the change it tells of happened, RFC 3339 (UTC)."`
@@ -41,7 +42,7 @@ func (s *Server) registerAdminMessages(op func(huma.Operation) huma.Operation) {
 		Method:      http.MethodGet,
 		Path:        "/v1/admin/messages/failed",
 		Summary:     "List undelivered messages",
-		Description: "The notifications rdv gave up on: a mail server that refused the address for good (a 5xx reply), " +
+		Description: "The notifications rdv gave up on: a mail server that refused the address for good (a 5xx reply to it), " +
 			"or a day of failed retries. The patient never received them: call them, or resend their link " +
 			"(POST /v1/admin/bookings/{id}/resend-link).",
 		Errors: []int{http.StatusServiceUnavailable},
@@ -62,7 +63,7 @@ func (s *Server) registerAdminMessages(op func(huma.Operation) huma.Operation) {
 				r = "patient"
 			}
 			out.Body.Messages = append(out.Body.Messages, failedMessageJSON{
-				ID: m.ID, Booking: m.BookingID, Kind: m.Kind, Recipient: r, Attempts: m.Attempts,
+				ID: m.ID, Booking: m.BookingID, Kind: m.Kind, About: m.About, Recipient: r, Attempts: m.Attempts,
 				CreatedAt: m.CreatedAt.UTC().Format(time.RFC3339), FailedAt: m.FailedAt.UTC().Format(time.RFC3339),
 				Reason: m.Reason,
 			})

@@ -41,11 +41,15 @@ type RateLimits struct {
 	// it is reached the least recently seen half is forgotten (they start
 	// again with a full bucket). DefaultMaxClients if 0.
 	MaxClients int
-	// TrustedProxies are the reverse proxies whose X-Forwarded-For or
-	// Forwarded header names the client. Empty (the default): the client is
-	// the peer of the connection, and those headers are ignored, since
-	// anyone can send them.
+	// TrustedProxies are the reverse proxies whose ForwardedHeader names
+	// the client. Empty (the default): the client is the peer of the
+	// connection, and the header is ignored, since anyone can send it.
 	TrustedProxies []netip.Prefix
+	// ForwardedHeader is the header the trusted proxies write:
+	// "X-Forwarded-For" (the default; nginx, Caddy, Traefik) or "Forwarded"
+	// (RFC 7239). Only that one is read: a proxy passes the other through
+	// as the client sent it, and a client could then choose its own key.
+	ForwardedHeader string
 }
 
 // Default rates.
@@ -73,8 +77,9 @@ var classNames = [nClasses]string{"", "book", "change", "lookup", "read"}
 
 // limiter holds a bucket per client for each class of request.
 type limiter struct {
-	tables  [nClasses]*clientTable
-	proxies []netip.Prefix
+	tables    [nClasses]*clientTable
+	proxies   []netip.Prefix
+	forwarded bool // read Forwarded, not X-Forwarded-For
 }
 
 func newLimiter(cfg RateLimits) *limiter {
@@ -84,7 +89,7 @@ func newLimiter(cfg RateLimits) *limiter {
 	if maxClients <= 0 {
 		maxClients = DefaultMaxClients
 	}
-	l := &limiter{proxies: cfg.TrustedProxies}
+	l := &limiter{proxies: cfg.TrustedProxies, forwarded: strings.EqualFold(cfg.ForwardedHeader, "Forwarded")}
 	for c := classBook; c < nClasses; c++ {
 		r := rates[c]
 		if r == (Rate{}) {
@@ -154,7 +159,7 @@ func (l *limiter) client(r *http.Request) (netip.Prefix, bool) {
 	}
 	addr := ap.Addr().Unmap()
 	if l.trusted(addr) {
-		if hops := forwardedFor(r.Header); len(hops) > 0 {
+		if hops := forwardedFor(r.Header, l.forwarded); len(hops) > 0 {
 			addr = hops[0]
 			for i := len(hops) - 1; i >= 0; i-- {
 				if !l.trusted(hops[i]) {
@@ -182,12 +187,12 @@ func (l *limiter) trusted(a netip.Addr) bool {
 }
 
 // forwardedFor returns the addresses of the Forwarded header's for=
-// parameters (RFC 7239) or, without one, of X-Forwarded-For, in order;
-// obfuscated identifiers and unparsable ones are left out.
-func forwardedFor(h http.Header) []netip.Addr {
+// parameters (RFC 7239) when forwarded is set, else of X-Forwarded-For, in
+// order; obfuscated identifiers and unparsable ones are left out.
+func forwardedFor(h http.Header, forwarded bool) []netip.Addr {
 	var out []netip.Addr
-	if fw := h.Values("Forwarded"); len(fw) > 0 {
-		for _, line := range fw {
+	if forwarded {
+		for _, line := range h.Values("Forwarded") {
 			for elem := range strings.SplitSeq(line, ",") {
 				for pair := range strings.SplitSeq(elem, ";") {
 					k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")

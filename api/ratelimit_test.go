@@ -139,17 +139,20 @@ func TestRateLimitBookThenOff(t *testing.T) {
 func TestTrustedProxies(t *testing.T) {
 	proxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	l := newLimiter(RateLimits{TrustedProxies: proxies})
+	lf := newLimiter(RateLimits{TrustedProxies: proxies, ForwardedHeader: "Forwarded"})
 	for _, c := range []struct {
 		name, remote string
 		headers      []string
 		want         string
+		forwarded    bool
 	}{
-		{"no proxy: headers ignored", "192.0.2.7:1", []string{"X-Forwarded-For", "198.51.100.1"}, "192.0.2.7/32"},
-		{"trusted proxy, X-Forwarded-For", "10.0.0.2:1", []string{"X-Forwarded-For", "198.51.100.1"}, "198.51.100.1/32"},
-		{"spoofed left-most entry", "10.0.0.2:1", []string{"X-Forwarded-For", "6.6.6.6, 198.51.100.1, 10.0.0.3"}, "198.51.100.1/32"},
-		{"Forwarded wins", "10.0.0.2:1", []string{"X-Forwarded-For", "6.6.6.6", "Forwarded", `for=198.51.100.2;proto=https, for="[2001:db8::1]:443"`}, "2001:db8::/64"},
-		{"Forwarded obfuscated", "[::1]:1", []string{"Forwarded", "for=_hidden"}, "::/64"},
-		{"all hops trusted", "10.0.0.2:1", []string{"X-Forwarded-For", "10.1.1.1, 10.2.2.2"}, "10.1.1.1/32"},
+		{"no proxy: headers ignored", "192.0.2.7:1", []string{"X-Forwarded-For", "198.51.100.1"}, "192.0.2.7/32", false},
+		{"trusted proxy, X-Forwarded-For", "10.0.0.2:1", []string{"X-Forwarded-For", "198.51.100.1"}, "198.51.100.1/32", false},
+		{"spoofed left-most entry", "10.0.0.2:1", []string{"X-Forwarded-For", "6.6.6.6, 198.51.100.1, 10.0.0.3"}, "198.51.100.1/32", false},
+		{"a client's own Forwarded is ignored", "10.0.0.2:1", []string{"X-Forwarded-For", "198.51.100.9", "Forwarded", "for=6.6.6.6"}, "198.51.100.9/32", false},
+		{"Forwarded when configured", "10.0.0.2:1", []string{"X-Forwarded-For", "6.6.6.6", "Forwarded", `for=198.51.100.2;proto=https, for="[2001:db8::1]:443"`}, "2001:db8::/64", true},
+		{"Forwarded obfuscated", "[::1]:1", []string{"Forwarded", "for=_hidden"}, "::/64", true},
+		{"all hops trusted", "10.0.0.2:1", []string{"X-Forwarded-For", "10.1.1.1, 10.2.2.2"}, "10.1.1.1/32", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
@@ -157,7 +160,11 @@ func TestTrustedProxies(t *testing.T) {
 			for i := 0; i+1 < len(c.headers); i += 2 {
 				r.Header.Set(c.headers[i], c.headers[i+1])
 			}
-			got, ok := l.client(r)
+			lim := l
+			if c.forwarded {
+				lim = lf
+			}
+			got, ok := lim.client(r)
 			if !ok || got.String() != c.want {
 				t.Errorf("client = %v, %v; want %s", got, ok, c.want)
 			}

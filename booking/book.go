@@ -73,7 +73,7 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 
 	// Answered without waiting for the lock: a patient past a limit, and a
 	// slot the ledger already shows taken. Both are checked again under it.
-	if err := s.checkNewBooking(ctx, e, req.Patient); err != nil {
+	if err := s.checkNewBooking(ctx, e, t, req.Patient); err != nil {
 		return nil, "", err
 	}
 	around := func() ([]*Booking, error) {
@@ -163,7 +163,7 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 			return b, token, nil, err
 		}
 	}
-	if err := s.checkNewBooking(ctx, e, patient); err != nil {
+	if err := s.checkNewBooking(ctx, e, t, patient); err != nil {
 		return nil, "", nil, err
 	}
 	q, err := s.freshQuery(ctx, e, t, start, "")

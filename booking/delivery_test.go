@@ -179,7 +179,7 @@ func TestReminderToldToWebhooks(t *testing.T) {
 	for _, n := range f.notes.Sent() {
 		got = append(got, n.Recipient+"/"+n.Kind)
 	}
-	want := []string{"/created", "webhook/created", "/reminder", "webhook/reminder"}
+	want := []string{"/created", "webhook/created", "/reminder", "webhook/reminder_sent"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("sent %v, want %v", got, want)
 	}

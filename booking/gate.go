@@ -5,9 +5,11 @@ import (
 	"sync"
 )
 
-// gate is the queue, in this process, of the Book requests for one
-// practitioner, in front of its Locker: one request at a time goes on to
-// the lock. A request that waits is woken each time the one ahead of it
+// gate is where, in this process, the Book requests for one practitioner
+// wait in front of its Locker: one request at a time goes on to the lock.
+// It is not first come, first served: the waiters woken by a release race
+// for it, and one may wait until its context ends (the answer is then
+// EUnavailable, "try again"). A request that waits is woken each time the one ahead of it
 // is done, and looks whether the bookings made meanwhile took its slot:
 // if so it is answered at once (a loser of a flash crowd does not queue
 // for the lock, nor read the calendar, to learn it lost). The lock, under

@@ -177,8 +177,9 @@ func TestDispatchGivesUp(t *testing.T) {
 		f := newFixture(t)
 		f.store.FailBefore(bookingtest.OpOutboxSent, 1, nil)
 		f.book("consultation", at(1, 9, 0))
-		// Sent, but not marked: the lease runs out and it is sent again.
-		f.clock.Add(3 * time.Minute)
+		// Sent, but not marked: the lease runs out (5 minutes) and it is
+		// sent again, with the same Message-ID.
+		f.clock.Add(6 * time.Minute)
 		if n, _ := f.svc.Dispatch(ctx); n != 1 || len(f.notes.Sent()) != 2 {
 			t.Errorf("Dispatch = %d, %d sent", n, len(f.notes.Sent()))
 		}

@@ -17,7 +17,8 @@ type Limits struct {
 	// not yet over) one email address, or one phone number, may hold with
 	// one practitioner. DefaultActivePerContact if 0.
 	ActivePerContact int
-	// PendingPerEmail is how many of them may wait for confirmation at once.
+	// PendingPerEmail is how many of them may wait for confirmation at once:
+	// a booking of a type that needs confirmation is refused past it.
 	// DefaultPendingPerEmail if 0.
 	PendingPerEmail int
 	// MovesPerBooking is how many times a patient may move one booking.
@@ -26,11 +27,14 @@ type Limits struct {
 	MovesPerBooking int
 	// MessagesPerHour is how many emails one address may have been sent in
 	// the last hour before a booking or a move for it is refused, so that
-	// no one can make the practice mail a stranger over and over.
+	// no one can make the practice mail a stranger over and over. It is
+	// checked under the lock of the booking's practitioner: requests for one
+	// address with two practitioners at the same instant may both pass.
 	// DefaultMessagesPerHour if 0.
 	MessagesPerHour int
 	// NewPerMinute is how many new bookings a practitioner takes per minute,
-	// all patients together: a ceiling that stops a crowd of addresses from
+	// all patients together (those still active: one cancelled at once
+	// does not count): a ceiling that stops a crowd of addresses from
 	// emptying an agenda in seconds. DefaultNewPerMinute if 0.
 	NewPerMinute int
 }
@@ -121,7 +125,7 @@ type Activity struct {
 	ActiveByEmail  int // the patient's active bookings with the practitioner, by email address
 	ActiveByPhone  int // the same, by phone number
 	PendingByEmail int // of those by email, the pending ones
-	New            int // the practitioner's bookings created in the last minute
+	New            int // the practitioner's bookings created in the last minute, still active
 }
 
 // checkNewBooking checks the limits a new booking for patient must stay
@@ -130,7 +134,7 @@ type Activity struct {
 // emails sent to the patient's address in the last hour. The caller holds
 // the practitioner's lock for an exact answer; without it the answer is a
 // good guess, which is how Book refuses early.
-func (s *Service) checkNewBooking(ctx context.Context, e *entry, patient Patient) error {
+func (s *Service) checkNewBooking(ctx context.Context, e *entry, t *AppointmentType, patient Patient) error {
 	l := s.limits
 	if l.ActivePerContact > 0 || l.PendingPerEmail > 0 || l.NewPerMinute > 0 {
 		now := s.now()
@@ -143,22 +147,11 @@ func (s *Service) checkNewBooking(ctx context.Context, e *entry, patient Patient
 			return limitError(&e.p, LimitNew, time.Minute, "many patients are booking with this practice right now: try again in a minute")
 		case l.ActivePerContact > 0 && (a.ActiveByEmail >= l.ActivePerContact || a.ActiveByPhone >= l.ActivePerContact):
 			return limitError(&e.p, LimitActive, 0, plural(l.ActivePerContact, "you already have %d upcoming appointment with this practice", "you already have %d upcoming appointments with this practice")+": to book another one, cancel one from the link in its email")
-		case l.PendingPerEmail > 0 && a.PendingByEmail >= l.PendingPerEmail && s.needsConfirmation(e):
+		case l.PendingPerEmail > 0 && a.PendingByEmail >= l.PendingPerEmail && t.RequireConfirmation:
 			return limitError(&e.p, LimitPending, 0, "you already have an appointment waiting for confirmation: confirm it from the email we sent, then book again")
 		}
 	}
 	return s.checkMessages(ctx, e, patient.Email)
-}
-
-// needsConfirmation reports whether any type of the practitioner has
-// bookings wait for confirmation; PendingPerEmail only matters then.
-func (s *Service) needsConfirmation(e *entry) bool {
-	for _, t := range e.p.Types {
-		if t.RequireConfirmation {
-			return true
-		}
-	}
-	return false
 }
 
 // checkMessages checks Limits.MessagesPerHour for a change that will email

@@ -20,10 +20,17 @@ import (
 // Store.OutboxSupersede).
 const (
 	// outboxLease is how long a claimed message is left to its sender
-	// before another dispatcher may claim it again.
-	outboxLease = 2 * time.Minute
+	// before another dispatcher may claim it again. It must outlast the
+	// sending of a whole batch: outboxBatch messages of sendTimeout each.
+	outboxLease = 5 * time.Minute
 	// outboxBatch is how many messages Dispatch claims at a time.
-	outboxBatch = 50
+	outboxBatch = 8
+	// sendTimeout bounds the sending of one message (an SMTP transaction,
+	// the webhooks' requests).
+	sendTimeout = 30 * time.Second
+	// recordTimeout bounds the recording of a message's outcome, which
+	// does not share the sending's deadline.
+	recordTimeout = 10 * time.Second
 	// firstRetry is the wait after the first failed attempt; it doubles
 	// with each attempt, up to maxRetry.
 	firstRetry = 30 * time.Second
@@ -31,8 +38,6 @@ const (
 	// MaxAttempts is how many times a message is tried before it is given
 	// up (about a day of retries).
 	MaxAttempts = 30
-	// deliverTimeout bounds the immediate delivery after a change.
-	deliverTimeout = 30 * time.Second
 	// keepSent is how long sent and failed messages stay in the outbox.
 	keepSent = 7 * 24 * time.Hour
 )
@@ -118,8 +123,6 @@ func (s *Service) deliver(ctx context.Context, msgs []OutboxMessage) {
 func (s *Service) Flush() { s.inflight.Wait() }
 
 func (s *Service) deliverNow(ctx context.Context, msgs []OutboxMessage) {
-	ctx, cancel := context.WithTimeout(ctx, deliverTimeout)
-	defer cancel()
 	ids := make([]string, len(msgs))
 	for i, m := range msgs {
 		ids[i] = m.ID
@@ -200,6 +203,8 @@ func (s *Service) send(ctx context.Context, m OutboxMessage) int {
 			s.log.Info("booking: reminder dropped: "+why, "booking", m.BookingID)
 			return sentDropped
 		}
+	} else if m.Kind == NotifyUndelivered || m.Kind == NotifyReminderSent {
+		// News of something that happened: no later change makes it untrue.
 	} else if dropped, err := s.store.OutboxSupersede(ctx, m, now); err != nil {
 		s.log.Warn("booking: outbox not read; message left for later", "booking", m.BookingID, "kind", m.Kind, "err", err)
 		return sentLater
@@ -210,8 +215,14 @@ func (s *Service) send(ctx context.Context, m OutboxMessage) int {
 	}
 	n, err := s.notification(ctx, m)
 	if err == nil {
-		err = s.notifier.Notify(ctx, n)
+		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+		err = s.notifier.Notify(sctx, n)
+		cancel()
 	}
+	// The outcome is recorded whatever became of the sending's deadline:
+	// a message sent but not recorded would go again.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	now = s.now()
 	var rerr error
 	switch {
@@ -222,7 +233,7 @@ func (s *Service) send(ctx context.Context, m OutboxMessage) int {
 			// The webhooks hear that the patient was reminded (a host may
 			// send an SMS with it).
 			c := m
-			c.ID, c.Recipient, c.Sealed, c.Due, c.CreatedAt, c.Attempts = uuid.NewString(), RecipientWebhook, nil, time.Time{}, now, 0
+			c.ID, c.Kind, c.Recipient, c.Sealed, c.Due, c.CreatedAt, c.Attempts = uuid.NewString(), NotifyReminderSent, RecipientWebhook, nil, time.Time{}, now, 0
 			if err := s.store.AddOutbox(ctx, c); err != nil {
 				s.log.Error("booking: the webhooks could not be told of a reminder", "booking", m.BookingID, "err", err)
 			} else {

@@ -216,8 +216,8 @@ type Store interface {
 	// PatientActivity counts what Limits checks of a new booking for the
 	// practitioner: the bookings of the patient whose EmailKey is emailKey,
 	// or whose PhoneKey is phoneKey (never matched when ""), that are active
-	// and end after now, and the practitioner's bookings created at or after
-	// newSince, whatever their status (see Activity).
+	// and end after now, and the practitioner's active bookings created at
+	// or after newSince (see Activity).
 	PatientActivity(ctx context.Context, practitionerID, emailKey, phoneKey string, now, newSince time.Time) (Activity, error)
 	// PendingBookings returns up to limit bookings in status pending, oldest
 	// first (by CreatedAt).
@@ -230,19 +230,19 @@ type Store interface {
 	// ClaimOutbox claims up to limit messages that are neither sent, given
 	// up nor dropped and are due at now (all of them, or those of ids when
 	// ids is not empty), and that no older message of the same booking and
-	// recipient waits before (sent, given up or dropped; reminders, which
-	// wait for their time, do not hold the others back): each claimed
+	// recipient waits before, still to be sent (reminders, which wait for
+	// their time, do not hold the others back): each claimed
 	// message becomes due again only at until, its Attempts is incremented,
 	// and it is returned, oldest first. A message claimed by one caller is
 	// not claimed by another before until, so that two dispatchers don't
 	// send it twice while both run.
 	ClaimOutbox(ctx context.Context, now, until time.Time, limit int, ids ...string) ([]OutboxMessage, error)
 	// OutboxSupersede drops m, claimed, at at if a newer message of the same
-	// booking and recipient waits to be sent (a reminder or a
-	// NotifyUndelivered aside, which say nothing of the booking's state):
-	// the newer
-	// one says what the booking is now, so m would only say something that
-	// is no longer true. When m carries a sealed manage token, the oldest
+	// booking and recipient waits to be sent (a reminder, a
+	// NotifyUndelivered or a NotifyReminderSent aside, which say nothing of
+	// the booking's state): the newer one says what the booking is now, so m
+	// would only say something that is no longer true. The service does not
+	// call it for those kinds either. When m carries a sealed manage token, the oldest
 	// such newer message that carries none gets it, so that the link still
 	// reaches the patient; when m is a move and the next newer message is a
 	// move too, that one gets m's previous time, the one the patient knew.
@@ -315,6 +315,9 @@ const (
 	// OutboxMessage describes the booking; its About names the given-up
 	// message's kind.
 	NotifyUndelivered = "undelivered"
+	// NotifyReminderSent tells the webhooks that a reminder was sent to the
+	// patient.
+	NotifyReminderSent = "reminder_sent"
 )
 
 // Notification is a message to send to a patient about their booking.

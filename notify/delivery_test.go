@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
 	"github.com/rdvlibre/rdv/booking"
 )
 
@@ -118,5 +120,27 @@ func TestOrganizerMatchesFrom(t *testing.T) {
 				t.Errorf("no %q in:\n%s", c.want, cal)
 			}
 		})
+	}
+}
+
+// TestRefusedRecipient: only a refusal of the address itself is given up
+// at once; a refused sender, bad credentials or a policy refusal are a
+// configuration to fix, and retried.
+func TestRefusedRecipient(t *testing.T) {
+	for _, c := range []struct {
+		r    smtpReply
+		want bool
+	}{
+		{smtpReply{Step: "rcpt", Code: 550, Enhanced: smtp.EnhancedCode{5, 1, 1}}, true},
+		{smtpReply{Step: "rcpt", Code: 553, Enhanced: smtp.NoEnhancedCode}, true},
+		{smtpReply{Step: "rcpt", Code: 550, Enhanced: smtp.EnhancedCode{5, 7, 1}}, false}, // relay denied
+		{smtpReply{Step: "rcpt", Code: 452, Enhanced: smtp.EnhancedCode{4, 2, 2}}, false},
+		{smtpReply{Step: "mail", Code: 550, Enhanced: smtp.EnhancedCode{5, 1, 8}}, false},
+		{smtpReply{Step: "auth", Code: 535, Enhanced: smtp.EnhancedCode{5, 7, 8}}, false},
+		{smtpReply{Step: "data", Code: 554, Enhanced: smtp.NoEnhancedCode}, false},
+	} {
+		if got := c.r.refusedRecipient(); got != c.want {
+			t.Errorf("%s %d %v: refused for good %v, want %v", c.r.Step, c.r.Code, c.r.Enhanced, got, c.want)
+		}
 	}
 }

@@ -192,10 +192,11 @@ func (m *Mailer) organized(cal *ical.Calendar, p *booking.Practitioner) *ical.Ca
 // mail server refused the message for good.
 func (m *Mailer) sendError(err error) error {
 	var reply *smtpReply
-	if errors.As(err, &reply) && !reply.Temporary() {
-		// A 5xx reply (550 5.1.1, no such mailbox): trying again will not
-		// help, so the message is given up at once.
-		return booking.WrapError(booking.EInvalid, err, "notify: the mail server refused the message for good")
+	if errors.As(err, &reply) && reply.refusedRecipient() {
+		// The server refused the address for good (550 5.1.1, no such
+		// mailbox): trying again will not help, so the message is given up
+		// at once.
+		return booking.WrapError(booking.EInvalid, err, "notify: the mail server refused the address for good")
 	}
 	return err
 }

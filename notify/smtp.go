@@ -233,6 +233,21 @@ func (e *smtpReply) Error() string {
 // than for good (5xx).
 func (e *smtpReply) Temporary() bool { return e.Code >= 400 && e.Code < 500 }
 
+// refusedRecipient reports whether the server refused the recipient for
+// good: a 5xx reply to RCPT that is about the address (an enhanced code
+// 5.1.x, or 550, 551 or 553 without one), not about the sender, the
+// credentials or a policy (5.7.x, relay denied), which a fix of the
+// configuration cures: those are retried, not given up.
+func (e *smtpReply) refusedRecipient() bool {
+	if e.Step != "rcpt" || e.Temporary() || e.Code < 500 {
+		return false
+	}
+	if e.Enhanced != (smtp.EnhancedCode{}) && e.Enhanced != smtp.NoEnhancedCode {
+		return e.Enhanced[0] == 5 && e.Enhanced[1] == 1
+	}
+	return e.Code == 550 || e.Code == 551 || e.Code == 553
+}
+
 // stepError describes the failure of an SMTP step without anything the server
 // said: a reply becomes its codes, a malformed reply just that. When ctx is
 // done, the cause is ctx's error. Other errors (network, TLS, go-smtp's own)

@@ -51,7 +51,9 @@ type Webhook struct {
 	// format of the Standard Webhooks libraries.
 	Secret string
 	// Events, if not empty, are the only event types sent to this endpoint
-	// ("booking.created", "message.undelivered"…; see WebhookEvents).
+	// ("booking.created", "message.undelivered"…; see WebhookEvents). An
+	// empty list means every event, not none: to stop an endpoint, remove
+	// it from the configuration.
 	Events []string
 }
 

@@ -59,7 +59,7 @@ func webhookType(kind string) string {
 	switch kind {
 	case booking.NotifyUndelivered:
 		return "message.undelivered"
-	case booking.NotifyReminder:
+	case booking.NotifyReminderSent:
 		return "booking.reminder_sent"
 	}
 	return "booking." + kind

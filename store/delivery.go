@@ -33,7 +33,7 @@ func (s *SQLite) OutboxSupersede(ctx context.Context, m booking.OutboxMessage, a
 	if err != nil {
 		return false, wrapError(err, "cannot read the outbox")
 	}
-	const newer = `FROM outbox WHERE booking_id = ? AND recipient = ? AND rowid > ? AND kind NOT IN ('reminder', 'undelivered')
+	const newer = `FROM outbox WHERE booking_id = ? AND recipient = ? AND rowid > ? AND kind NOT IN ('reminder', 'undelivered', 'reminder_sent')
 		AND sent_at IS NULL AND failed_at IS NULL AND dropped_at IS NULL`
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) `+newer, m.BookingID, m.Recipient, rowid).Scan(&n); err != nil {
@@ -52,7 +52,7 @@ func (s *SQLite) OutboxSupersede(ctx context.Context, m booking.OutboxMessage, a
 	// says where the visit was before it, as the patient knew it.
 	q := `UPDATE outbox SET previous_start_at = (SELECT previous_start_at FROM outbox WHERE rowid = ?3),
 			previous_end_at = (SELECT previous_end_at FROM outbox WHERE rowid = ?3)
-		WHERE rowid = (SELECT rowid FROM outbox WHERE booking_id = ?1 AND recipient = ?2 AND rowid > ?3 AND kind NOT IN ('reminder', 'undelivered')
+		WHERE rowid = (SELECT rowid FROM outbox WHERE booking_id = ?1 AND recipient = ?2 AND rowid > ?3 AND kind NOT IN ('reminder', 'undelivered', 'reminder_sent')
 				AND sent_at IS NULL AND failed_at IS NULL AND dropped_at IS NULL ORDER BY rowid LIMIT 1)
 			AND kind = 'rescheduled' AND (SELECT previous_start_at FROM outbox WHERE rowid = ?3) IS NOT NULL`
 	if _, err := tx.ExecContext(ctx, q, m.BookingID, m.Recipient, rowid); err != nil {
@@ -128,7 +128,7 @@ func (s *Postgres) OutboxSupersede(ctx context.Context, m booking.OutboxMessage,
 	if err != nil {
 		return false, wrapPgError(err, "cannot read the outbox")
 	}
-	const newer = `FROM outbox WHERE booking_id = $1 AND recipient = $2 AND n > $3 AND kind NOT IN ('reminder', 'undelivered')
+	const newer = `FROM outbox WHERE booking_id = $1 AND recipient = $2 AND n > $3 AND kind NOT IN ('reminder', 'undelivered', 'reminder_sent')
 		AND sent_at IS NULL AND failed_at IS NULL AND dropped_at IS NULL`
 	var count int
 	if err := tx.QueryRow(ctx, `SELECT count(*) `+newer, m.BookingID, m.Recipient, n).Scan(&count); err != nil {
@@ -147,7 +147,7 @@ func (s *Postgres) OutboxSupersede(ctx context.Context, m booking.OutboxMessage,
 	// says where the visit was before it, as the patient knew it.
 	q := `UPDATE outbox SET previous_start_at = d.previous_start_at, previous_end_at = d.previous_end_at
 		FROM (SELECT previous_start_at, previous_end_at FROM outbox WHERE n = $3) d
-		WHERE outbox.n = (SELECT n FROM outbox WHERE booking_id = $1 AND recipient = $2 AND n > $3 AND kind NOT IN ('reminder', 'undelivered')
+		WHERE outbox.n = (SELECT n FROM outbox WHERE booking_id = $1 AND recipient = $2 AND n > $3 AND kind NOT IN ('reminder', 'undelivered', 'reminder_sent')
 				AND sent_at IS NULL AND failed_at IS NULL AND dropped_at IS NULL ORDER BY n LIMIT 1)
 			AND outbox.kind = 'rescheduled' AND d.previous_start_at IS NOT NULL`
 	if _, err := tx.Exec(ctx, q, m.BookingID, m.Recipient, n); err != nil {

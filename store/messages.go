@@ -46,7 +46,7 @@ func (s *SQLite) PatientActivity(ctx context.Context, practitionerID, emailKey, 
 		coalesce(sum(CASE WHEN email_key = ?1 AND status IN ('pending', 'confirmed') AND end_at > ?3 THEN 1 ELSE 0 END), 0),
 		coalesce(sum(CASE WHEN ?2 <> '' AND phone_key = ?2 AND status IN ('pending', 'confirmed') AND end_at > ?3 THEN 1 ELSE 0 END), 0),
 		coalesce(sum(CASE WHEN email_key = ?1 AND status = 'pending' AND end_at > ?3 THEN 1 ELSE 0 END), 0),
-		coalesce(sum(CASE WHEN created_at >= ?4 THEN 1 ELSE 0 END), 0)
+		coalesce(sum(CASE WHEN created_at >= ?4 AND status IN ('pending', 'confirmed') THEN 1 ELSE 0 END), 0)
 		FROM bookings
 		WHERE practitioner_id = ?5 AND (email_key = ?1 OR (?2 <> '' AND phone_key = ?2) OR created_at >= ?4)`
 	var a booking.Activity
@@ -67,7 +67,7 @@ func (s *Postgres) PatientActivity(ctx context.Context, practitionerID, emailKey
 		count(*) FILTER (WHERE email_key = $1 AND status IN ('pending', 'confirmed') AND end_at > $3),
 		count(*) FILTER (WHERE $2 <> '' AND phone_key = $2 AND status IN ('pending', 'confirmed') AND end_at > $3),
 		count(*) FILTER (WHERE email_key = $1 AND status = 'pending' AND end_at > $3),
-		count(*) FILTER (WHERE created_at >= $4)
+		count(*) FILTER (WHERE created_at >= $4 AND status IN ('pending', 'confirmed'))
 		FROM bookings
 		WHERE practitioner_id = $5 AND (email_key = $1 OR ($2 <> '' AND phone_key = $2) OR created_at >= $4)`
 	var a booking.Activity

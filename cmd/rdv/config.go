@@ -46,6 +46,9 @@ type Config struct {
 	// Forwarded or X-Forwarded-For header names the client, for the rate
 	// limits. Empty (the default): the peer of the connection is the client.
 	TrustedProxies []string `toml:"trusted_proxies"`
+	// ForwardedHeader is the header those proxies write: "X-Forwarded-For"
+	// (the default) or "Forwarded". Only that one is read.
+	ForwardedHeader string `toml:"forwarded_header"`
 	// CORSOrigins are the origins whose pages may call the JSON API from a
 	// browser ("https://www.cabinet-martin.fr"); none by default.
 	CORSOrigins []string `toml:"cors_origins"`

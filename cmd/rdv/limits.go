@@ -83,6 +83,12 @@ func (c *Config) applyLimits(o *rdv.Options) error {
 		}
 		o.RateLimits.TrustedProxies = append(o.RateLimits.TrustedProxies, p)
 	}
+	switch strings.ToLower(c.ForwardedHeader) {
+	case "", "x-forwarded-for", "forwarded":
+		o.RateLimits.ForwardedHeader = c.ForwardedHeader
+	default:
+		return fmt.Errorf("config: forwarded_header %q: want X-Forwarded-For or Forwarded", c.ForwardedHeader)
+	}
 	o.CORSOrigins = c.CORSOrigins
 	o.PublicMetrics = c.PublicMetrics
 	return nil

@@ -305,7 +305,7 @@ func (s *Store) PatientActivity(_ context.Context, practitionerID, emailKey, pho
 		if b.PractitionerID != practitionerID {
 			continue
 		}
-		if !b.CreatedAt.Before(newSince) {
+		if !b.CreatedAt.Before(newSince) && b.Status.Active() {
 			a.New++
 		}
 		if !b.Status.Active() || !b.End.After(now) {
@@ -419,7 +419,7 @@ func (s *Store) OutboxSupersede(_ context.Context, m booking.OutboxMessage, at t
 			continue
 		}
 		if after && o.m.BookingID == m.BookingID && o.m.Recipient == m.Recipient && o.m.Kind != booking.NotifyReminder &&
-			o.m.Kind != booking.NotifyUndelivered && o.waiting() {
+			o.m.Kind != booking.NotifyUndelivered && o.m.Kind != booking.NotifyReminderSent && o.waiting() {
 			newer = append(newer, o)
 		}
 	}
