@@ -123,6 +123,9 @@ func (s *Service) deliver(ctx context.Context, msgs []OutboxMessage) {
 func (s *Service) Flush() { s.inflight.Wait() }
 
 func (s *Service) deliverNow(ctx context.Context, msgs []OutboxMessage) {
+	if len(msgs) == 0 {
+		return
+	}
 	ids := make([]string, len(msgs))
 	for i, m := range msgs {
 		ids[i] = m.ID
@@ -228,24 +231,29 @@ func (s *Service) send(ctx context.Context, m OutboxMessage) int {
 	switch {
 	case err == nil:
 		s.counts.sent.Add(1)
-		rerr = s.store.OutboxSent(ctx, m.ID, now)
-		if rerr == nil && m.Kind == NotifyReminder && m.Recipient == RecipientPatient && s.webhooks {
+		var then []OutboxMessage
+		if m.Kind == NotifyReminder && m.Recipient == RecipientPatient && s.webhooks {
 			// The webhooks hear that the patient was reminded (a host may
-			// send an SMS with it).
+			// send an SMS with it), recorded with the outcome.
 			c := m
 			c.ID, c.Kind, c.Recipient, c.Sealed, c.Due, c.CreatedAt, c.Attempts = uuid.NewString(), NotifyReminderSent, RecipientWebhook, nil, time.Time{}, now, 0
-			if err := s.store.AddOutbox(ctx, c); err != nil {
-				s.log.Error("booking: the webhooks could not be told of a reminder", "booking", m.BookingID, "err", err)
-			} else {
-				s.deliverNow(ctx, []OutboxMessage{c})
-			}
+			then = append(then, c)
+		}
+		if rerr = s.store.OutboxSent(ctx, m.ID, now, then...); rerr == nil {
+			s.deliverNow(ctx, then)
 		}
 	case permanent(err) || m.Attempts >= MaxAttempts:
 		s.counts.givenUp.Add(1)
 		s.log.Error("booking: notification given up", "booking", m.BookingID, "kind", m.Kind, "recipient", m.Recipient, "attempts", m.Attempts, "err", err)
-		rerr = s.store.OutboxFailed(ctx, m.ID, now, errorReason(err))
-		if rerr == nil && m.Recipient == RecipientPatient {
-			s.tellUndelivered(ctx, m, n)
+		var then []OutboxMessage
+		if m.Recipient == RecipientPatient {
+			// The practice and the webhooks hear that the patient never
+			// got it, recorded with the outcome: a crash between the two
+			// can't lose the news.
+			then = s.undelivered(ctx, m, n)
+		}
+		if rerr = s.store.OutboxFailed(ctx, m.ID, now, errorReason(err), then...); rerr == nil {
+			s.deliverNow(ctx, then)
 		}
 	default:
 		wait := firstRetry << min(m.Attempts-1, 20)
@@ -267,10 +275,10 @@ func (s *Service) send(ctx context.Context, m OutboxMessage) int {
 	return sentOK
 }
 
-// tellUndelivered records, for the practice (when its practitioner has an
-// address) and the webhooks, that the patient never got m, whose
-// notification is n: someone must call them.
-func (s *Service) tellUndelivered(ctx context.Context, m OutboxMessage, n Notification) {
+// undelivered returns the messages that tell the practice (when its
+// practitioner has an address) and the webhooks that the patient never got
+// m, whose notification is n: someone must call them.
+func (s *Service) undelivered(ctx context.Context, m OutboxMessage, n Notification) []OutboxMessage {
 	p := n.Appointment.Practitioner
 	if p == nil {
 		if b, err := s.store.Booking(ctx, m.BookingID); err == nil {
@@ -289,14 +297,7 @@ func (s *Service) tellUndelivered(ctx context.Context, m OutboxMessage, n Notifi
 		c.CreatedAt, c.Attempts = s.now(), 0
 		msgs = append(msgs, c)
 	}
-	if len(msgs) == 0 {
-		return
-	}
-	if err := s.store.AddOutbox(ctx, msgs...); err != nil {
-		s.log.Error("booking: the practice could not be told of a message given up", "booking", m.BookingID, "err", err)
-		return
-	}
-	s.deliverNow(ctx, msgs)
+	return msgs
 }
 
 // notification rebuilds the notification of m: the booking read from the

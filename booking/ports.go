@@ -254,18 +254,18 @@ type Store interface {
 	// FailedMessages returns up to limit messages given up at or after
 	// since, newest first.
 	FailedMessages(ctx context.Context, since time.Time, limit int) ([]FailedMessage, error)
-	// AddOutbox records msgs, about bookings that exist, in one
-	// transaction: messages no change of a booking causes (a message given
-	// up, told to the practice). EInvalid for a malformed message.
-	AddOutbox(ctx context.Context, msgs ...OutboxMessage) error
-	// OutboxSent marks a message sent at at, and wipes its Sealed token.
-	OutboxSent(ctx context.Context, id string, at time.Time) error
+	// OutboxSent marks a message sent at at, and wipes its Sealed token;
+	// then, the messages that follow from it (the webhooks' news of a
+	// reminder sent), are recorded in the same transaction.
+	OutboxSent(ctx context.Context, id string, at time.Time, then ...OutboxMessage) error
 	// OutboxRetry makes a message due again at retryAt; reason (no patient
 	// data) is kept for the operator.
 	OutboxRetry(ctx context.Context, id string, retryAt time.Time, reason string) error
 	// OutboxFailed gives a message up at at, wiping its Sealed token; reason
 	// is kept for the operator.
-	OutboxFailed(ctx context.Context, id string, at time.Time, reason string) error
+	// then, the messages that follow from it (the practice's news of a
+	// message the patient never got), are recorded in the same transaction.
+	OutboxFailed(ctx context.Context, id string, at time.Time, reason string, then ...OutboxMessage) error
 	// OutboxDrop drops a message at at without sending it, wiping its
 	// Sealed token: it no longer applies (a reminder of a visit that has
 	// begun); reason (no patient data) is kept for the operator. ENotFound

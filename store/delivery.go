@@ -71,7 +71,7 @@ func (s *SQLite) OutboxSupersede(ctx context.Context, m booking.OutboxMessage, a
 // OutboxDrop drops a message without sending it and wipes its sealed
 // token (see booking.Store).
 func (s *SQLite) OutboxDrop(ctx context.Context, id string, at time.Time, reason string) error {
-	return s.updateOutbox(ctx, id, `UPDATE outbox SET dropped_at = ?, sealed = NULL, last_error = ? WHERE id = ?`, formatTime(at), reason, id)
+	return s.updateOutbox(ctx, id, nil, `UPDATE outbox SET dropped_at = ?, sealed = NULL, last_error = ? WHERE id = ?`, formatTime(at), reason, id)
 }
 
 // FailedMessages returns the messages given up at or after since, newest
@@ -164,7 +164,7 @@ func (s *Postgres) OutboxSupersede(ctx context.Context, m booking.OutboxMessage,
 
 // OutboxDrop is SQLite.OutboxDrop in PostgreSQL.
 func (s *Postgres) OutboxDrop(ctx context.Context, id string, at time.Time, reason string) error {
-	return s.updateOutbox(ctx, id, `UPDATE outbox SET dropped_at = $1, sealed = NULL, last_error = $2 WHERE id = $3`, at.UTC(), reason, id)
+	return s.updateOutbox(ctx, id, nil, `UPDATE outbox SET dropped_at = $1, sealed = NULL, last_error = $2 WHERE id = $3`, at.UTC(), reason, id)
 }
 
 // FailedMessages is SQLite.FailedMessages in PostgreSQL.

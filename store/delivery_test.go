@@ -161,3 +161,32 @@ func testSupersededMoves(t *testing.T, be backend) {
 		t.Errorf("the second move says it was at %v, want %v (the time the patient knew)", msgs[0].PreviousStart, orig)
 	}
 }
+
+func TestOutcomeWithFollowUps(t *testing.T) { forEachBackend(t, testOutcomeWithFollowUps) }
+
+// testOutcomeWithFollowUps: the messages that follow from a message's
+// outcome are recorded with it, or not at all.
+func testOutcomeWithFollowUps(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := openTest(t, be)
+	now := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	b := newBooking(1)
+	m := message(b, 1, now)
+	if err := s.Record(ctx, booking.Change{Booking: b, Create: true, Outbox: []booking.OutboxMessage{m}}); err != nil {
+		t.Fatal(err)
+	}
+	news := message(b, 2, now)
+	news.Kind, news.About, news.Recipient, news.Sealed = booking.NotifyUndelivered, booking.NotifyCreated, booking.RecipientPractice, nil
+	// An outcome for a message that is not there records nothing.
+	assertCode(t, s.OutboxFailed(ctx, "10000000-0000-4000-8000-000000000099", now, "invalid: refused", news), booking.ENotFound)
+	if msgs, _ := s.ClaimOutbox(ctx, now.Add(time.Hour), now.Add(2*time.Hour), 10, news.ID); len(msgs) != 0 {
+		t.Fatalf("the follow-up of a failed outcome was recorded: %+v", msgs)
+	}
+	if err := s.OutboxFailed(ctx, m.ID, now, "invalid: refused", news); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := s.ClaimOutbox(ctx, now.Add(time.Hour), now.Add(2*time.Hour), 10)
+	if err != nil || len(msgs) != 1 || msgs[0].ID != news.ID || msgs[0].About != booking.NotifyCreated || msgs[0].Recipient != booking.RecipientPractice {
+		t.Errorf("claimed %+v, %v; want the practice's news", msgs, err)
+	}
+}

@@ -231,27 +231,43 @@ func (s *Postgres) ClaimOutbox(ctx context.Context, now, until time.Time, limit 
 }
 
 // OutboxSent marks a message sent and wipes its sealed token.
-func (s *Postgres) OutboxSent(ctx context.Context, id string, at time.Time) error {
-	return s.updateOutbox(ctx, id, `UPDATE outbox SET sent_at = $1, sealed = NULL WHERE id = $2`, at.UTC(), id)
+func (s *Postgres) OutboxSent(ctx context.Context, id string, at time.Time, then ...booking.OutboxMessage) error {
+	return s.updateOutbox(ctx, id, then, `UPDATE outbox SET sent_at = $1, sealed = NULL WHERE id = $2`, at.UTC(), id)
 }
 
 // OutboxRetry makes a message due again at retryAt.
 func (s *Postgres) OutboxRetry(ctx context.Context, id string, retryAt time.Time, reason string) error {
-	return s.updateOutbox(ctx, id, `UPDATE outbox SET next_attempt_at = $1, last_error = $2 WHERE id = $3`, retryAt.UTC(), reason, id)
+	return s.updateOutbox(ctx, id, nil, `UPDATE outbox SET next_attempt_at = $1, last_error = $2 WHERE id = $3`, retryAt.UTC(), reason, id)
 }
 
 // OutboxFailed gives a message up and wipes its sealed token.
-func (s *Postgres) OutboxFailed(ctx context.Context, id string, at time.Time, reason string) error {
-	return s.updateOutbox(ctx, id, `UPDATE outbox SET failed_at = $1, sealed = NULL, last_error = $2 WHERE id = $3`, at.UTC(), reason, id)
+func (s *Postgres) OutboxFailed(ctx context.Context, id string, at time.Time, reason string, then ...booking.OutboxMessage) error {
+	return s.updateOutbox(ctx, id, then, `UPDATE outbox SET failed_at = $1, sealed = NULL, last_error = $2 WHERE id = $3`, at.UTC(), reason, id)
 }
 
-func (s *Postgres) updateOutbox(ctx context.Context, id, q string, args ...any) error {
-	tag, err := s.pool.Exec(ctx, q, args...)
+func (s *Postgres) updateOutbox(ctx context.Context, id string, then []booking.OutboxMessage, q string, args ...any) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return wrapPgError(err, "cannot update outbox message %s", id)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	tag, err := tx.Exec(ctx, q, args...)
 	if err != nil {
 		return wrapPgError(err, "cannot update outbox message %s", id)
 	}
 	if tag.RowsAffected() == 0 {
 		return booking.Errorf(booking.ENotFound, "store: outbox message %s not found", id)
+	}
+	for _, m := range then {
+		if m.ID == "" || m.Kind == "" || m.BookingID == "" || !pgText(m.ID) || !pgText(m.BookingID) {
+			return booking.Errorf(booking.EInvalid, "store: malformed outbox message")
+		}
+		if err := pgInsertOutbox(ctx, tx, m); err != nil {
+			return wrapPgError(err, "cannot record a message of booking %s", m.BookingID)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return wrapPgError(err, "cannot update outbox message %s", id)
 	}
 	return nil
 }
@@ -281,27 +297,6 @@ func pgInsertOutbox(ctx context.Context, ex pgExecer, m booking.OutboxMessage) e
 		m.Sequence, pgNullTime(m.PreviousStart), pgNullTime(m.PreviousEnd), nullBytes(m.Sealed), m.CreatedAt.UTC(),
 		due.UTC(), m.Recipient, m.About)
 	return err
-}
-
-// AddOutbox is SQLite.AddOutbox in PostgreSQL.
-func (s *Postgres) AddOutbox(ctx context.Context, msgs ...booking.OutboxMessage) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return wrapPgError(err, "cannot record messages")
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	for _, m := range msgs {
-		if m.ID == "" || m.Kind == "" || m.BookingID == "" || !pgText(m.ID) || !pgText(m.BookingID) {
-			return booking.Errorf(booking.EInvalid, "store: malformed outbox message")
-		}
-		if err := pgInsertOutbox(ctx, tx, m); err != nil {
-			return wrapPgError(err, "cannot record a message of booking %s", m.BookingID)
-		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return wrapPgError(err, "cannot record messages")
-	}
-	return nil
 }
 
 // pgOutboxColumns are the columns scanPgOutbox reads, in its order.

@@ -170,28 +170,6 @@ func insertOutbox(ctx context.Context, ex execer, m booking.OutboxMessage) error
 	return err
 }
 
-// AddOutbox records msgs, messages about bookings that no change of them
-// causes (a message given up, told to the practice), in one transaction.
-func (s *SQLite) AddOutbox(ctx context.Context, msgs ...booking.OutboxMessage) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return wrapError(err, "cannot record messages")
-	}
-	defer tx.Rollback()
-	for _, m := range msgs {
-		if m.ID == "" || m.Kind == "" || m.BookingID == "" {
-			return booking.Errorf(booking.EInvalid, "store: malformed outbox message")
-		}
-		if err := insertOutbox(ctx, tx, m); err != nil {
-			return wrapError(err, "cannot record a message of booking %s", m.BookingID)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return wrapError(err, "cannot record messages")
-	}
-	return nil
-}
-
 // outboxColumns are the columns scanOutbox reads, in its order.
 const outboxColumns = `id, booking_id, kind, status, start_at, end_at, sequence,
 	previous_start_at, previous_end_at, sealed, created_at, attempts, recipient, about`
@@ -274,22 +252,27 @@ func scanOutbox(row rowScanner) (booking.OutboxMessage, error) {
 }
 
 // OutboxSent marks a message sent and wipes its sealed token.
-func (s *SQLite) OutboxSent(ctx context.Context, id string, at time.Time) error {
-	return s.updateOutbox(ctx, id, `UPDATE outbox SET sent_at = ?, sealed = NULL WHERE id = ?`, formatTime(at), id)
+func (s *SQLite) OutboxSent(ctx context.Context, id string, at time.Time, then ...booking.OutboxMessage) error {
+	return s.updateOutbox(ctx, id, then, `UPDATE outbox SET sent_at = ?, sealed = NULL WHERE id = ?`, formatTime(at), id)
 }
 
 // OutboxRetry makes a message due again at retryAt.
 func (s *SQLite) OutboxRetry(ctx context.Context, id string, retryAt time.Time, reason string) error {
-	return s.updateOutbox(ctx, id, `UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?`, formatTime(retryAt), reason, id)
+	return s.updateOutbox(ctx, id, nil, `UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?`, formatTime(retryAt), reason, id)
 }
 
 // OutboxFailed gives a message up and wipes its sealed token.
-func (s *SQLite) OutboxFailed(ctx context.Context, id string, at time.Time, reason string) error {
-	return s.updateOutbox(ctx, id, `UPDATE outbox SET failed_at = ?, sealed = NULL, last_error = ? WHERE id = ?`, formatTime(at), reason, id)
+func (s *SQLite) OutboxFailed(ctx context.Context, id string, at time.Time, reason string, then ...booking.OutboxMessage) error {
+	return s.updateOutbox(ctx, id, then, `UPDATE outbox SET failed_at = ?, sealed = NULL, last_error = ? WHERE id = ?`, formatTime(at), reason, id)
 }
 
-func (s *SQLite) updateOutbox(ctx context.Context, id, q string, args ...any) error {
-	res, err := s.w.ExecContext(ctx, q, args...)
+func (s *SQLite) updateOutbox(ctx context.Context, id string, then []booking.OutboxMessage, q string, args ...any) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapError(err, "cannot update outbox message %s", id)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, q, args...)
 	if err != nil {
 		return wrapError(err, "cannot update outbox message %s", id)
 	}
@@ -297,6 +280,17 @@ func (s *SQLite) updateOutbox(ctx context.Context, id, q string, args ...any) er
 		return wrapError(err, "cannot update outbox message %s", id)
 	} else if n == 0 {
 		return booking.Errorf(booking.ENotFound, "store: outbox message %s not found", id)
+	}
+	for _, m := range then {
+		if m.ID == "" || m.Kind == "" || m.BookingID == "" {
+			return booking.Errorf(booking.EInvalid, "store: malformed outbox message")
+		}
+		if err := insertOutbox(ctx, tx, m); err != nil {
+			return wrapError(err, "cannot record a message of booking %s", m.BookingID)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return wrapError(err, "cannot update outbox message %s", id)
 	}
 	return nil
 }

@@ -35,7 +35,6 @@ const (
 	OpPatientActivity   Op = "patient-activity"
 	OpClaimOutbox       Op = "claim-outbox"
 	OpOutboxSupersede   Op = "outbox-supersede"
-	OpAddOutbox         Op = "add-outbox"
 	OpOutboxWaiting     Op = "outbox-waiting"
 	OpFailedMessages    Op = "failed-messages"
 	OpOutboxSent        Op = "outbox-sent"

@@ -270,29 +270,6 @@ func (s *Store) PendingBookings(_ context.Context, limit int) ([]*booking.Bookin
 	return out, nil
 }
 
-// AddOutbox implements booking.Store.
-func (s *Store) AddOutbox(_ context.Context, msgs ...booking.OutboxMessage) error {
-	if err := s.enter(OpAddOutbox); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, m := range msgs {
-		if m.ID == "" || m.Kind == "" || s.bookings[m.BookingID] == nil {
-			return booking.Errorf(booking.EInvalid, "bookingtest: malformed outbox message")
-		}
-	}
-	for _, m := range msgs {
-		m.Sealed, m.Attempts = slices.Clone(m.Sealed), 0
-		due := m.CreatedAt
-		if !m.Due.IsZero() {
-			due = m.Due
-		}
-		s.outbox = append(s.outbox, &outboxEntry{m: m, due: due})
-	}
-	return nil
-}
-
 // PatientActivity implements booking.Store.
 func (s *Store) PatientActivity(_ context.Context, practitionerID, emailKey, phoneKey string, now, newSince time.Time) (booking.Activity, error) {
 	if err := s.enter(OpPatientActivity); err != nil {
@@ -483,26 +460,26 @@ func (s *Store) outboxEntry(id string) (*outboxEntry, error) {
 }
 
 // OutboxSent implements booking.Store.
-func (s *Store) OutboxSent(_ context.Context, id string, at time.Time) error {
-	return s.updateOutbox(OpOutboxSent, id, func(e *outboxEntry) { e.sent, e.m.Sealed = at, nil })
+func (s *Store) OutboxSent(_ context.Context, id string, at time.Time, then ...booking.OutboxMessage) error {
+	return s.updateOutbox(OpOutboxSent, id, then, func(e *outboxEntry) { e.sent, e.m.Sealed = at, nil })
 }
 
 // OutboxRetry implements booking.Store.
 func (s *Store) OutboxRetry(_ context.Context, id string, retryAt time.Time, reason string) error {
-	return s.updateOutbox(OpOutboxRetry, id, func(e *outboxEntry) { e.due, e.reason = retryAt, reason })
+	return s.updateOutbox(OpOutboxRetry, id, nil, func(e *outboxEntry) { e.due, e.reason = retryAt, reason })
 }
 
 // OutboxFailed implements booking.Store.
-func (s *Store) OutboxFailed(_ context.Context, id string, at time.Time, reason string) error {
-	return s.updateOutbox(OpOutboxFailed, id, func(e *outboxEntry) { e.failed, e.m.Sealed, e.reason = at, nil, reason })
+func (s *Store) OutboxFailed(_ context.Context, id string, at time.Time, reason string, then ...booking.OutboxMessage) error {
+	return s.updateOutbox(OpOutboxFailed, id, then, func(e *outboxEntry) { e.failed, e.m.Sealed, e.reason = at, nil, reason })
 }
 
 // OutboxDrop implements booking.Store.
 func (s *Store) OutboxDrop(_ context.Context, id string, at time.Time, reason string) error {
-	return s.updateOutbox(OpOutboxDrop, id, func(e *outboxEntry) { e.dropped, e.m.Sealed, e.reason = at, nil, reason })
+	return s.updateOutbox(OpOutboxDrop, id, nil, func(e *outboxEntry) { e.dropped, e.m.Sealed, e.reason = at, nil, reason })
 }
 
-func (s *Store) updateOutbox(op Op, id string, f func(*outboxEntry)) error {
+func (s *Store) updateOutbox(op Op, id string, then []booking.OutboxMessage, f func(*outboxEntry)) error {
 	if err := s.enter(op); err != nil {
 		return err
 	}
@@ -510,6 +487,14 @@ func (s *Store) updateOutbox(op Op, id string, f func(*outboxEntry)) error {
 	e, err := s.outboxEntry(id)
 	if err == nil {
 		f(e)
+		for _, m := range then {
+			m.Sealed, m.Attempts = slices.Clone(m.Sealed), 0
+			due := m.CreatedAt
+			if !m.Due.IsZero() {
+				due = m.Due
+			}
+			s.outbox = append(s.outbox, &outboxEntry{m: m, due: due})
+		}
 	}
 	s.mu.Unlock()
 	if err != nil {
