@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"regexp"
@@ -14,63 +13,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/internal/testservers"
 	"github.com/rdvlibre/rdv/notify"
 	"github.com/rdvlibre/rdv/store"
 )
 
-// holdingBox is a go-smtp backend whose DATA waits until release is
-// closed: a mail server that takes its time.
-type holdingBox struct {
-	mailbox
-	release chan struct{}
-}
-
-func (b *holdingBox) NewSession(*smtp.Conn) (smtp.Session, error) {
-	return &holdingSession{box: b}, nil
-}
-
-type holdingSession struct{ box *holdingBox }
-
-func (s *holdingSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *holdingSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *holdingSession) Reset()                               {}
-func (s *holdingSession) Logout() error                        { return nil }
-func (s *holdingSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	<-s.box.release
-	s.box.mu.Lock()
-	s.box.msgs = append(s.box.msgs, b)
-	s.box.mu.Unlock()
-	return nil
-}
-
 // TestRequestDoesNotWaitForMail: the mail server holds the confirmation
 // email until the booking's HTTP answer has arrived. A request that waited
 // on SMTP would never get its answer (the test's client gives up after 20
 // s); it gets its 201, and the email leaves once the server lets go.
 func TestRequestDoesNotWaitForMail(t *testing.T) {
-	box := &holdingBox{release: make(chan struct{})}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	srv := smtp.NewServer(box)
-	srv.Domain = "localhost"
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	box := &mailbox{release: make(chan struct{})}
+	addr := freeAddr(t)
+	serveSMTP(t, addr, box)
 	released := false
 	t.Cleanup(func() {
 		if !released {
@@ -159,12 +115,7 @@ func TestDeliveryAfterOutage(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr := l.Addr().String()
-			l.Close()
+			addr := freeAddr(t) // nothing listens there yet: the outage
 			mailer := func(now func() time.Time) booking.Notifier {
 				sender, err := notify.NewSMTPSender(notify.SMTPConfig{Addr: addr, TLS: notify.TLSNone, Timeout: 5 * time.Second})
 				if err != nil {
@@ -240,6 +191,17 @@ func TestDeliveryAfterOutage(t *testing.T) {
 	}
 }
 
+// freeAddr returns a loopback address where nothing listens (yet).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
 // dispatchAll runs Dispatch on every service at once.
 func dispatchAll(t *testing.T, svcs []*booking.Service) {
 	t.Helper()
@@ -254,74 +216,18 @@ func dispatchAll(t *testing.T, svcs []*booking.Service) {
 	wg.Wait()
 }
 
-// refusingBox is a go-smtp backend that refuses one recipient for good
-// (550 5.1.1, no such mailbox) and keeps the messages to the others, with
-// their recipients.
-type refusingBox struct {
-	refuse string
-	mu     sync.Mutex
-	got    []refusedMail
-}
-
-type refusedMail struct {
-	to  string
-	msg []byte
-}
-
-func (b *refusingBox) NewSession(*smtp.Conn) (smtp.Session, error) {
-	return &refusingSession{box: b}, nil
-}
-
-func (b *refusingBox) messages() []refusedMail {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]refusedMail(nil), b.got...)
-}
-
-type refusingSession struct {
-	box *refusingBox
-	to  string
-}
-
-func (s *refusingSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *refusingSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if strings.EqualFold(to, s.box.refuse) {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
-	}
-	s.to = to
-	return nil
-}
-func (s *refusingSession) Reset()        {}
-func (s *refusingSession) Logout() error { return nil }
-func (s *refusingSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.box.mu.Lock()
-	s.box.got = append(s.box.got, refusedMail{s.to, b})
-	s.box.mu.Unlock()
-	return nil
-}
-
 // TestPermanentRefusalToldToPractice: the mail server refuses the patient's
 // address for good (550 5.1.1): the email is given up at its first
 // attempt, listed as undelivered by the admin API, and the practitioner is
 // told by email.
 func TestPermanentRefusalToldToPractice(t *testing.T) {
-	box := &refusingBox{refuse: "nobody@example.org"}
-	srv := smtp.NewServer(box)
-	srv.Domain = "localhost"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	box := &mailbox{refuse: "nobody@example.org"}
+	addr := freeAddr(t)
+	serveSMTP(t, addr, box)
 	const token = "test-admin-token-0123456789abcdef0123456789"
 	in := startEmbeddedConfig(t, func(c *Config) {
 		c.Mail.From = "Cabinet Martin <rdv@cabinet.example>"
-		c.Mail.SMTP = SMTPConfig{Addr: ln.Addr().String(), TLS: "none"}
+		c.Mail.SMTP = SMTPConfig{Addr: addr, TLS: "none"}
 		c.AdminToken = token
 	})
 	paris, _ := time.LoadLocation("Europe/Paris")
@@ -335,11 +241,11 @@ func TestPermanentRefusalToldToPractice(t *testing.T) {
 	for len(box.messages()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	got := box.messages()
-	if len(got) != 1 || got[0].to != "anne.martin@example.org" {
-		t.Fatalf("received %d messages (%v), want one, to the practitioner", len(got), got)
+	got, to := box.messages(), box.recipients()
+	if len(got) != 1 || to[0] != "anne.martin@example.org" {
+		t.Fatalf("received %d messages (to %v), want one, to the practitioner", len(got), to)
 	}
-	if body := strings.ReplaceAll(string(got[0].msg), "=\r\n", ""); !strings.Contains(body, "Marie Curie") {
+	if body := strings.ReplaceAll(string(got[0]), "=\r\n", ""); !strings.Contains(body, "Marie Curie") {
 		t.Errorf("the practice's email does not name the patient:\n%s", body)
 	}
 	req, _ := http.NewRequest(http.MethodGet, in.base+"/v1/admin/messages/failed", nil)

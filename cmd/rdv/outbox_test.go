@@ -17,10 +17,17 @@ import (
 	"github.com/rdvlibre/rdv/notify"
 )
 
-// mailbox is a go-smtp backend that keeps the messages it accepts.
+// mailbox is a go-smtp backend that keeps the messages it accepts, with
+// their recipient. With release set, DATA waits until it is closed (a
+// server that takes its time); with refuse set, that recipient is refused
+// for good (550 5.1.1, no such mailbox).
 type mailbox struct {
+	release chan struct{}
+	refuse  string
+
 	mu   sync.Mutex
 	msgs [][]byte
+	to   []string
 }
 
 func (m *mailbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &mailSession{box: m}, nil }
@@ -31,19 +38,39 @@ func (m *mailbox) messages() [][]byte {
 	return append([][]byte(nil), m.msgs...)
 }
 
-type mailSession struct{ box *mailbox }
+// recipients returns the recipient of each message, in order.
+func (m *mailbox) recipients() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.to...)
+}
+
+type mailSession struct {
+	box *mailbox
+	to  string
+}
 
 func (s *mailSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *mailSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *mailSession) Reset()                               {}
-func (s *mailSession) Logout() error                        { return nil }
+func (s *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if s.box.refuse != "" && strings.EqualFold(to, s.box.refuse) {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+	}
+	s.to = to
+	return nil
+}
+func (s *mailSession) Reset()        {}
+func (s *mailSession) Logout() error { return nil }
 func (s *mailSession) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return err
 	}
+	if s.box.release != nil {
+		<-s.box.release
+	}
 	s.box.mu.Lock()
 	s.box.msgs = append(s.box.msgs, b)
+	s.box.to = append(s.box.to, s.to)
 	s.box.mu.Unlock()
 	return nil
 }
@@ -76,13 +103,7 @@ func serveSMTP(t *testing.T, addr string, box *mailbox) {
 // included.
 func TestOutboxSurvivesSMTPOutage(t *testing.T) {
 	ctx := context.Background()
-	// An address where nothing listens yet.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t) // nothing listens there yet
 
 	newMailer := func(now func() time.Time) *notify.Mailer {
 		sender, err := notify.NewSMTPSender(notify.SMTPConfig{Addr: addr, TLS: notify.TLSNone, Timeout: 5 * time.Second})
