@@ -223,7 +223,7 @@ func TestBookingLanguage(t *testing.T) {
 				"fr": {"Confirmez votre rendez-vous du 1er décembre à 09:00 — Dr Anne Martin",
 					"mardi 1er décembre 2026 à 09:00 (heure de Paris)", `<html lang="fr">`, "Rendez-vous — Dr Anne Martin"},
 				"en": {"Please confirm your appointment on 1 December at 09:00 — Dr Anne Martin",
-					"Tuesday 1 December 2026 at 09:00 (Europe/Paris)", `<html lang="en">`, "Appointment — Dr Anne Martin"},
+					"Tuesday 1 December 2026 at 09:00 (Paris time)", `<html lang="en">`, "Appointment — Dr Anne Martin"},
 			}[tt.want]
 			if got := subjectOf(t, p); got != want.subject {
 				t.Errorf("subject %q, want %q", got, want.subject)

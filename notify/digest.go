@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/locale"
 )
 
 // Digest is a practitioner's agenda of one local day, for the daily email
@@ -75,10 +76,7 @@ func (m *Mailer) SendDigest(ctx context.Context, d Digest) error {
 	}
 	lang, loc := m.lang, p.Location
 	noon := time.Date(d.Day.Year, d.Day.Month, d.Day.Day, 12, 0, 0, 0, loc)
-	date := noon.Format("Monday 2 January")
-	if lang == "fr" {
-		date = frenchDays[noon.Weekday()] + " " + frenchDay(noon) + " " + frenchMonths[noon.Month()-1]
-	}
+	date := locale.WeekdayDayMonth(lang, noon)
 	data := &digestData{Lang: lang, Practitioner: oneLine(p.Name), Date: date, Count: len(d.Bookings)}
 	for _, a := range d.Bookings {
 		if a.Booking == nil || a.Type == nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/ics"
+	"github.com/rdvlibre/rdv/internal/locale"
 )
 
 // MailerConfig configures a Mailer.
@@ -254,8 +255,8 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 		Patient:      oneLine(b.Patient.Name),
 		Practitioner: oneLine(a.Practitioner.Name),
 		Practice:     oneLine(m.from.Name),
-		When:         formatWhen(lang, start),
-		Day:          formatDay(lang, start),
+		When:         locale.When(lang, start),
+		Day:          locale.Day(lang, start),
 		Minutes:      int(b.End.Sub(b.Start) / time.Minute),
 		Location:     oneLine(a.Type.Location),
 		Pending:      (n.Kind == booking.NotifyCreated || n.Kind == booking.NotifyLink) && b.Status == booking.StatusPending,
@@ -264,10 +265,10 @@ func (m *Mailer) message(n booking.Notification) (*message, error) {
 		d.Type = oneLine(a.Type.Name)
 	}
 	if d.Pending && !n.ConfirmBy.IsZero() {
-		d.ConfirmBy = formatDeadline(lang, n.ConfirmBy.In(loc))
+		d.ConfirmBy = locale.Deadline(lang, n.ConfirmBy.In(loc))
 	}
 	if n.Kind == booking.NotifyRescheduled && !n.Previous.Start.IsZero() {
-		d.Previous = formatWhen(lang, n.Previous.Start.In(loc))
+		d.Previous = locale.When(lang, n.Previous.Start.In(loc))
 	}
 	if (n.Kind == booking.NotifyCreated || n.Kind == booking.NotifyLink) && n.ManageToken == "" {
 		return nil, booking.Errorf(booking.EInternal, "notify: booking %s: %s message without manage token", b.ID, n.Kind)

@@ -132,7 +132,7 @@ func TestNotify(t *testing.T) {
 			if tt.lang == "fr" {
 				wantIn = append(wantIn, "mardi 1er décembre 2026 à 09:00 (heure de Paris)", "Confidentialité")
 			} else {
-				wantIn = append(wantIn, "Tuesday 1 December 2026 at 09:00 (Europe/Paris)", "Privacy")
+				wantIn = append(wantIn, "Tuesday 1 December 2026 at 09:00 (Paris time)", "Privacy")
 			}
 			pending := tt.status == booking.StatusPending && (tt.kind == booking.NotifyCreated || tt.kind == booking.NotifyLink)
 			deadline := map[string]string{

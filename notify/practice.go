@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/locale"
 )
 
 // The practice's messages (booking.RecipientPractice): a short plain-text
@@ -118,8 +119,8 @@ func (m *Mailer) notifyPractice(ctx context.Context, n booking.Notification) err
 		Lang: lang, Kind: n.Kind, About: n.About,
 		Patient: oneLine(b.Patient.Name), Phone: oneLine(b.Patient.Phone), Email: oneLine(b.Patient.Email),
 		Practitioner: oneLine(p.Name),
-		When:         formatWhen(lang, b.Start.In(loc)),
-		Day:          formatDay(lang, b.Start.In(loc)),
+		When:         locale.When(lang, b.Start.In(loc)),
+		Day:          locale.Day(lang, b.Start.In(loc)),
 		Minutes:      int(b.End.Sub(b.Start) / time.Minute),
 		Pending:      b.Status == booking.StatusPending,
 	}
@@ -127,7 +128,7 @@ func (m *Mailer) notifyPractice(ctx context.Context, n booking.Notification) err
 		d.Type = oneLine(a.Type.Name)
 	}
 	if !n.Previous.Start.IsZero() {
-		d.Previous = formatWhen(lang, n.Previous.Start.In(loc))
+		d.Previous = locale.When(lang, n.Previous.Start.In(loc))
 	}
 	subject, text, err := renderPractice(m.practice[lang], d)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"unicode"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/locale"
 )
 
 // The message templates, one set per language under templates/<lang>/:
@@ -135,9 +136,9 @@ func sampleData(lang string) *messageData {
 	t := time.Date(2026, time.December, 1, 9, 0, 0, 0, time.UTC)
 	return &messageData{
 		Lang: lang, Subject: "Subject", Patient: "Marie Curie", Practitioner: "Dr Anne Martin",
-		Practice: "Cabinet Martin", Type: "Consultation", When: formatWhen(lang, t), Previous: formatWhen(lang, t),
-		Day: formatDay(lang, t), Minutes: 20, Location: "12 rue de la Paix", ManageURL: "https://rdv.example/manage/x",
-		Pending: true, ConfirmBy: formatDeadline(lang, t),
+		Practice: "Cabinet Martin", Type: "Consultation", When: locale.When(lang, t), Previous: locale.When(lang, t),
+		Day: locale.Day(lang, t), Minutes: 20, Location: "12 rue de la Paix", ManageURL: "https://rdv.example/manage/x",
+		Pending: true, ConfirmBy: locale.Deadline(lang, t),
 	}
 }
 

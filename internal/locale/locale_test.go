@@ -1,11 +1,11 @@
-package notify
+package locale
 
 import (
 	"testing"
 	"time"
 )
 
-func TestFormatWhen(t *testing.T) {
+func TestWhen(t *testing.T) {
 	tests := []struct {
 		name string
 		tz   string
@@ -27,9 +27,9 @@ func TestFormatWhen(t *testing.T) {
 		{"fr_utc", "UTC", "2026-12-31T23:59", "fr",
 			"jeudi 31 décembre 2026 à 23:59 (UTC)", "31 décembre à 23:59"},
 		{"en_first_of_month", "Europe/Paris", "2026-12-01T09:00", "en",
-			"Tuesday 1 December 2026 at 09:00 (Europe/Paris)", "1 December at 09:00"},
+			"Tuesday 1 December 2026 at 09:00 (Paris time)", "1 December at 09:00"},
 		{"en_new_york", "America/New_York", "2026-07-04T18:00", "en",
-			"Saturday 4 July 2026 at 18:00 (America/New_York)", "4 July at 18:00"},
+			"Saturday 4 July 2026 at 18:00 (New York time)", "4 July at 18:00"},
 		{"en_utc", "UTC", "2026-12-31T23:59", "en",
 			"Thursday 31 December 2026 at 23:59 (UTC)", "31 December at 23:59"},
 	}
@@ -43,18 +43,17 @@ func TestFormatWhen(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The instant may come in any zone: it is written in loc's.
-			if got := formatWhen(tt.lang, at); got != tt.when {
-				t.Errorf("formatWhen = %q, want %q", got, tt.when)
+			if got := When(tt.lang, at); got != tt.when {
+				t.Errorf("When = %q, want %q", got, tt.when)
 			}
-			if got := formatDay(tt.lang, at); got != tt.day {
-				t.Errorf("formatDay = %q, want %q", got, tt.day)
+			if got := Day(tt.lang, at); got != tt.day {
+				t.Errorf("Day = %q, want %q", got, tt.day)
 			}
 		})
 	}
 }
 
-func TestFormatDeadline(t *testing.T) {
+func TestDeadline(t *testing.T) {
 	loc, err := time.LoadLocation("Europe/Paris")
 	if err != nil {
 		t.Fatal(err)
@@ -64,8 +63,28 @@ func TestFormatDeadline(t *testing.T) {
 		"fr": "mardi 1er décembre à 11:20",
 		"en": "Tuesday 1 December at 11:20",
 	} {
-		if got := formatDeadline(lang, at.In(loc)); got != want {
-			t.Errorf("formatDeadline(%s) = %q, want %q", lang, got, want)
+		if got := Deadline(lang, at.In(loc)); got != want {
+			t.Errorf("Deadline(%s) = %q, want %q", lang, got, want)
+		}
+	}
+}
+
+func TestNames(t *testing.T) {
+	tests := []struct{ got, want string }{
+		{Weekday("fr", time.Saturday, true), "sam."},
+		{Weekday("en", time.Saturday, true), "Sat"},
+		{Weekday("en", time.Sunday, false), "Sunday"},
+		{MonthYear("fr", 2027, time.February), "février 2027"},
+		{MonthYear("en", 2027, time.February), "February 2027"},
+		{Duration("fr", 48*time.Hour), "2 jours"},
+		{Duration("en", 72*time.Hour), "3 days"},
+		{Duration("en", 24*time.Hour), "24 h"},
+		{Duration("fr", 90*time.Minute), "90 min"},
+		{Duration("fr", 89*time.Minute+time.Second), "90 min"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
 	}
 }
