@@ -324,11 +324,18 @@ func (s *Service) RescheduleSlots(ctx context.Context, token string, from, to ti
 // slots lists the free slots of t in [from, to); the event of the booking
 // exclude ("" for none) is not busy.
 func (s *Service) slots(ctx context.Context, e *entry, t *AppointmentType, from, to time.Time, exclude string) ([]Slot, error) {
+	slots, _, err := s.slotsAndOpen(ctx, e, t, from, to, exclude)
+	return slots, err
+}
+
+// slotsAndOpen is slots, with the open time of the practitioner in the part
+// of [from, to) that can be booked (nil when none can).
+func (s *Service) slotsAndOpen(ctx context.Context, e *entry, t *AppointmentType, from, to time.Time, exclude string) ([]Slot, []Interval, error) {
 	if !from.Before(to) {
-		return nil, Errorf(EInvalid, "the window is empty: 'to' must be after 'from'")
+		return nil, nil, Errorf(EInvalid, "the window is empty: 'to' must be after 'from'")
 	}
 	if to.Sub(from) > MaxWindow {
-		return nil, Errorf(EInvalid, "the window is too long: at most %d days", int(MaxWindow.Hours()/24))
+		return nil, nil, Errorf(EInvalid, "the window is too long: at most %d days", int(MaxWindow.Hours()/24))
 	}
 	now := s.now()
 	// Clamp the window to what can be booked, so that no calendar is read for
@@ -340,15 +347,15 @@ func (s *Service) slots(ctx context.Context, e *entry, t *AppointmentType, from,
 		to = latest
 	}
 	if !from.Before(to) {
-		return []Slot{}, nil
+		return []Slot{}, nil, nil
 	}
 	sch, err := s.schedule(ctx, e, from, to)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	busy, err := e.cal.Busy(ctx, from.Add(-t.BufferBefore), to.Add(t.Duration+t.BufferAfter))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	q := SlotQuery{
 		Location: e.p.Location, Open: sch.Open(e.p.Location, from, to), Type: t,
@@ -359,7 +366,7 @@ func (s *Service) slots(ctx context.Context, e *entry, t *AppointmentType, from,
 	if slots == nil {
 		slots = []Slot{}
 	}
-	return slots, nil
+	return slots, q.Open, nil
 }
 
 // splitBusy sorts the busy time of the calendar and the active bookings of
