@@ -1,12 +1,14 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/locale"
 )
 
 // formView is the booking form for one slot, with what the patient typed
@@ -18,14 +20,19 @@ type formView struct {
 	StartParam     string // RFC 3339, sent back as is
 	Practitioner   string
 	Type           string
-	Minutes        int
+	Minutes        string
 	Place          string
 	When           string
 	Zone           string
+	Back           string // the day and time step of the slot
 	Name, Email    string
 	Phone          string
-	Error          string
-	ErrorField     string // "name", "email", "phone" or ""
+	// Problem is the error that is about no field (a slot just taken, a
+	// challenge failed); Fields the error of each field, by field name
+	// ("name", "email", "phone"); Summary lists both for the error summary.
+	Problem string
+	Fields  map[string]string
+	Summary []fieldProblem
 	// Key is the form's Idempotency-Key: a second submission of the same
 	// form (a double click, a retry after a timeout) books nothing more.
 	Key string
@@ -34,20 +41,43 @@ type formView struct {
 	Challenge string
 }
 
+// fieldProblem is a line of the error summary: a link to the field.
+type fieldProblem struct{ Field, Message string }
+
+// Failed reports whether the form was refused.
+func (f *formView) Failed() bool { return f.Problem != "" || len(f.Fields) > 0 }
+
+// fail records the error message msg about field ("" for none).
+func (f *formView) fail(field, msg string) {
+	if field == "" {
+		f.Problem = msg
+		f.Summary = append(f.Summary, fieldProblem{Message: msg})
+		return
+	}
+	if f.Fields == nil {
+		f.Fields = map[string]string{}
+	}
+	if _, ok := f.Fields[field]; ok {
+		return
+	}
+	f.Fields[field] = msg
+	f.Summary = append(f.Summary, fieldProblem{Field: field, Message: msg})
+}
+
 // slotForm reads the slot of a booking form from v (the query of GET /book,
 // the form of POST /book).
-func (s *Server) slotForm(v url.Values) (*formView, time.Time, error) {
+func (s *Server) slotForm(tx *text, v url.Values) (*formView, *booking.Practitioner, *booking.AppointmentType, time.Time, error) {
 	p, err := s.svc.Practitioner(v.Get("practitioner"))
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, nil, nil, time.Time{}, err
 	}
 	t := p.Type(v.Get("type"))
 	if t == nil {
-		return nil, time.Time{}, booking.Errorf(booking.ENotFound, "no appointment type %q", v.Get("type"))
+		return nil, nil, nil, time.Time{}, booking.Errorf(booking.ENotFound, "no appointment type %q", v.Get("type"))
 	}
 	start, err := time.Parse(time.RFC3339, strings.Replace(v.Get("start"), " ", "+", 1))
 	if err != nil {
-		return nil, time.Time{}, booking.Errorf(booking.EInvalid, "start must be an RFC 3339 instant")
+		return nil, nil, nil, time.Time{}, booking.Errorf(booking.EInvalid, "start must be an RFC 3339 instant")
 	}
 	local := start.In(p.Location)
 	return &formView{
@@ -57,42 +87,54 @@ func (s *Server) slotForm(v url.Values) (*formView, time.Time, error) {
 		StartParam:     start.Format(time.RFC3339),
 		Practitioner:   p.Name,
 		Type:           t.Name,
-		Minutes:        int(t.Duration / time.Minute),
+		Minutes:        fmt.Sprintf(tx.MinutesF, int(t.Duration/time.Minute)),
 		Place:          t.Location,
-		When:           frenchDate(local) + " à " + frenchTime(local),
-		Zone:           p.Location.String(),
+		When:           locale.DateTime(tx.Lang, local),
+		Zone:           locale.Zone(tx.Lang, local),
+		Back:           withQuery(s.typeHref(p, t), map[string]string{"day": booking.DateOf(local).String()}),
 		Challenge:      s.challengeURL(),
-	}, start, nil
+	}, p, t, start, nil
 }
 
 // slotError shows the page for a slot that can't be read from the request.
 func (s *Server) slotError(w http.ResponseWriter, r *http.Request, err error) {
+	tx := s.text(r)
 	status, _ := s.problem(r.Context(), err)
 	var v *errorView
 	switch status {
 	case http.StatusNotFound:
-		v = &errorView{Heading: "Créneau introuvable", Message: "Ce praticien ou ce motif de rendez-vous n'existe pas."}
+		ev := tx.NotFound["slot"]
+		v = &ev
 	case http.StatusUnprocessableEntity:
-		v = &errorView{Heading: "Créneau invalide", Message: "Le créneau demandé n'est pas valide. Choisissez-en un dans la liste."}
+		ev := tx.Conflict["invalid"]
+		v = &ev
 	}
 	s.errorPage(w, r, status, v)
 }
 
 func (s *Server) bookForm(w http.ResponseWriter, r *http.Request) {
-	f, _, err := s.slotForm(r.URL.Query())
+	tx := s.text(r)
+	f, p, t, _, err := s.slotForm(tx, r.URL.Query())
 	if err != nil {
 		s.slotError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	f.Key = "form-" + booking.NewToken()
-	s.render(w, r, http.StatusOK, "book", "Réserver ce créneau", f)
+	s.renderForm(w, r, http.StatusOK, tx, p, t, f)
+}
+
+// renderForm writes the booking form f with status.
+func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, tx *text, p *booking.Practitioner, t *booking.AppointmentType, f *formView) {
+	crumbs := append(s.crumbs(tx, p, t), crumb{Href: f.Back, Label: f.When})
+	s.render(w, r, status, page{Name: "book", Title: tx.FormTitle, Crumbs: crumbs, Error: f.Failed(), View: f})
 }
 
 // book takes the slot of the form (read by pageForm, which refused a filled
 // honeypot) for the patient, once the proof of work, if asked for, holds.
 func (s *Server) book(w http.ResponseWriter, r *http.Request) {
-	f, start, err := s.slotForm(r.PostForm)
+	tx := s.text(r)
+	f, p, t, start, err := s.slotForm(tx, r.PostForm)
 	if err != nil {
 		s.slotError(w, r, err)
 		return
@@ -103,16 +145,26 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 		f.Key = ""
 	}
 	if reason, _ := s.checkChallenge(r.PostForm.Get("altcha")); reason != "" {
-		f.Error = "La vérification anti-robot faite par votre navigateur n'a pas abouti ou a expiré. Renvoyez le formulaire : elle sera refaite."
-		if reason == "missing" {
-			f.Error = "La vérification anti-robot n'a pas été faite : ce formulaire a besoin de JavaScript. Activez-le, puis renvoyez le formulaire."
-		}
 		status := http.StatusUnprocessableEntity
-		if reason == "busy" {
+		switch reason {
+		case "missing":
+			f.fail("", tx.ChallengeMissing)
+		case "busy":
 			status = http.StatusServiceUnavailable
-			f.Error = "Trop de réservations en même temps. Réessayez dans quelques minutes."
+			f.fail("", tx.ChallengeBusy)
+		default:
+			f.fail("", tx.ChallengeFailed)
 		}
-		s.render(w, r, status, "book", "Réserver ce créneau", f)
+		s.renderForm(w, r, status, tx, p, t, f)
+		return
+	}
+	patient := booking.Patient{Name: f.Name, Email: f.Email, Phone: f.Phone}
+	if errs := patient.FieldErrors(false); len(errs) > 0 {
+		for _, err := range errs {
+			field, msg := formErrorText(tx, err, booking.ErrorMessage(err))
+			f.fail(field, msg)
+		}
+		s.renderForm(w, r, http.StatusUnprocessableEntity, tx, p, t, f)
 		return
 	}
 	_, token, err := s.svc.Book(r.Context(), booking.BookRequest{
@@ -120,66 +172,57 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 		PractitionerID: f.PractitionerID,
 		TypeID:         f.TypeID,
 		Start:          start,
-		Patient:        booking.Patient{Name: f.Name, Email: f.Email, Phone: f.Phone},
-		Lang:           "fr", // the patient booked on these pages, which are French
+		Patient:        patient,
+		Lang:           tx.Lang, // the emails speak the language of the pages
 	})
 	if err != nil {
 		status, msg := s.problem(r.Context(), err)
 		switch status {
 		case http.StatusUnprocessableEntity:
-			f.ErrorField, f.Error = frenchFormError(err, msg)
-			s.render(w, r, status, "book", "Réserver ce créneau", f)
+			f.fail(formErrorText(tx, err, msg))
+			s.renderForm(w, r, status, tx, p, t, f)
 		case http.StatusTooManyRequests:
-			s.limitPage(w, r, err, s.contactOf(f.PractitionerID), nil)
+			s.limitPage(w, r, err, p.Contact, nil)
 		case http.StatusConflict:
-			s.errorPage(w, r, status, &errorView{
-				Heading:  "Ce créneau vient d'être pris",
-				Message:  "Quelqu'un a réservé ce créneau juste avant vous. Choisissez-en un autre.",
-				LinkHref: s.basePath + "/?" + url.Values{"p": {f.PractitionerID}, "type": {f.TypeID}}.Encode(),
-				LinkText: "Voir les autres créneaux",
-			})
+			v := tx.Conflict["slot"]
+			v.LinkHref = f.Back
+			s.errorPage(w, r, status, &v)
 		default:
 			s.errorPage(w, r, status, nil)
 		}
 		return
 	}
-	s.redirect(w, r, s.basePath+"/manage/"+token)
+	s.redirect(w, r, s.basePath+"/manage/"+token+"?done=booked")
 }
 
-// frenchFormError returns the form field that err, an EInvalid error of
+// formErrorText returns the form field that err, an EInvalid error of
 // booking.Patient.Validate or Service.Book whose message is msg, is about
-// ("" for none), and a French message, both chosen by the error's Field and
-// Reason (booking.ErrorField), never by its English text. An error that
-// names no field the form knows is shown with msg.
-func frenchFormError(err error, msg string) (field, fr string) {
+// ("" for none), and its message in the language of tx, both chosen by
+// the error's Field and Reason (booking.ErrorField), never by its English
+// text. An error that names no field the form knows is shown with msg.
+func formErrorText(tx *text, err error, msg string) (field, text string) {
 	f, reason := booking.ErrorField(err)
-	if m, ok := frenchMessages[formError{f, reason}]; ok {
-		return m.field, m.fr
+	m, ok := tx.FieldErrors[formError{f, reason}]
+	if !ok {
+		m, ok = tx.FieldErrors[formError{f, ""}]
 	}
-	if m, ok := frenchMessages[formError{f, ""}]; ok {
-		return m.field, m.fr
+	if !ok {
+		return "", msg
 	}
-	return "", msg
+	switch f {
+	case booking.FieldName, booking.FieldEmail, booking.FieldPhone:
+		return f, m
+	}
+	return "", m
 }
 
 // formError is a field of booking.Error and its reason; "" as the reason
 // stands for any other.
 type formError struct{ field, reason string }
 
-var frenchMessages = map[formError]struct{ field, fr string }{
-	{booking.FieldName, booking.ReasonRequired}:         {"name", "Indiquez votre nom."},
-	{booking.FieldName, ""}:                             {"name", "Le nom ne peut contenir que des lettres, des espaces, des apostrophes, des traits d'union et des points (ni chiffres, ni @, / ou :), en 100 caractères au plus."},
-	{booking.FieldEmail, booking.ReasonRequired}:        {"email", "Indiquez votre adresse e-mail."},
-	{booking.FieldEmail, ""}:                            {"email", "L'adresse e-mail n'est pas valide (forme attendue : nom@domaine.fr ; les adresses avec des accents ne sont pas acceptées)."},
-	{booking.FieldPhone, booking.ReasonRequired}:        {"phone", "Indiquez votre numéro de téléphone."},
-	{booking.FieldPhone, ""}:                            {"phone", "Le numéro de téléphone n'est pas valide : au moins 6 chiffres ; seuls les espaces, un + au début et . - ( ) sont permis."},
-	{booking.FieldStart, ""}:                            {"", "Ce créneau n'est plus proposé. Revenez à la liste et choisissez-en un autre."},
-	{booking.FieldIdempotencyKey, booking.ReasonReused}: {"", "Ce formulaire a déjà servi à prendre un rendez-vous. Revenez à la liste des créneaux pour en prendre un autre."},
-}
-
 // redirect answers a POST with 303 See Other to path.
 func (s *Server) redirect(w http.ResponseWriter, r *http.Request, path string) {
-	setPageHeaders(w.Header())
+	s.setPageHeaders(w.Header())
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, path, http.StatusSeeOther)
 }

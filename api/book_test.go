@@ -32,13 +32,28 @@ func TestFrenchFormErrorByField(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			field, fr := frenchFormError(tt.err, booking.ErrorMessage(tt.err))
+			field, fr := formErrorText(&textFR, tt.err, booking.ErrorMessage(tt.err))
 			if tt.name == "not a booking error" {
-				field, fr = frenchFormError(tt.err, tt.err.Error())
+				field, fr = formErrorText(&textFR, tt.err, tt.err.Error())
 			}
 			if field != tt.field || fr != tt.fr {
-				t.Errorf("frenchFormError = %q, %q; want %q, %q", field, fr, tt.field, tt.fr)
+				t.Errorf("formErrorText = %q, %q; want %q, %q", field, fr, tt.field, tt.fr)
 			}
 		})
+	}
+}
+
+// Every French message of the form has its English twin, and each names
+// the same field.
+func TestFormErrorsInEnglish(t *testing.T) {
+	for k := range textFR.FieldErrors {
+		if textEN.FieldErrors[k] == "" {
+			t.Errorf("no English message for %v", k)
+		}
+	}
+	err := booking.FieldError(booking.FieldEmail, booking.ReasonInvalid, "bad address")
+	field, en := formErrorText(&textEN, err, booking.ErrorMessage(err))
+	if field != "email" || en != textEN.FieldErrors[formError{booking.FieldEmail, ""}] {
+		t.Errorf("formErrorText in English = %q, %q", field, en)
 	}
 }

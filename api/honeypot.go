@@ -27,11 +27,8 @@ func (s *Server) pageForm(next http.HandlerFunc) http.HandlerFunc {
 		}
 		if r.PostForm.Get(honeypotField) != "" {
 			s.metrics.refused("honeypot", "filled")
-			s.errorPage(w, r, http.StatusBadRequest, &errorView{
-				Heading: "Formulaire non envoyé",
-				Message: "Un champ qui doit rester vide a été rempli, peut-être par le remplissage automatique de votre navigateur. " +
-					"Revenez à la page précédente, rechargez-la et envoyez le formulaire sans compléter automatiquement les champs.",
-			})
+			v := s.text(r).Honeypot
+			s.errorPage(w, r, http.StatusBadRequest, &v)
 			return
 		}
 		next(w, r)

@@ -5,22 +5,39 @@ import (
 	"strings"
 )
 
-// The patient web pages: server-rendered HTML in French, nothing loaded
-// from another site, and no JavaScript but the site's own challenge.js on
-// the booking form when Config.Challenge is on. GET requests never change
-// anything (mail scanners follow links); each change is a POST form,
-// guarded against cross-site posts and carrying a honeypot field
-// (pageForm).
+// The patient web pages: server-rendered HTML in French and English,
+// nothing loaded from another site, and no JavaScript but the site's own
+// challenge.js on the booking form when Config.Challenge is on. GET
+// requests never change anything (mail scanners follow links); each change
+// is a POST form, guarded against cross-site posts and carrying a honeypot
+// field (pageForm).
+//
+// The steps, each a shareable address, skipped when there is one choice:
+//
+//	/                          the practice: its practitioners
+//	/p/{p}                     a practitioner: the motives
+//	/p/{p}/{type}              the days of a month, the free times of one (?month=, ?day=)
+//	/book?practitioner&type&start   the patient's details
+//	/manage/{token}            the booking (?done= after a change)
+//	/manage/{token}/move       another day and time; ?start= to confirm the move
+//	/manage/{token}/cancel     the confirmation before cancelling
+//	/manage/{token}/event.ics  the booking, for the patient's own calendar
 
 func (s *Server) registerPages() {
-	s.mux.HandleFunc("GET /{$}", s.home)
+	s.mux.HandleFunc("GET /{$}", s.practicePage)
+	s.mux.HandleFunc("GET /p/{practitioner}", s.practitionerPage)
+	s.mux.HandleFunc("GET /p/{practitioner}/{type}", s.daysPage)
 	s.mux.HandleFunc("GET /book", s.bookForm)
 	s.mux.HandleFunc("POST /book", s.pageForm(s.book))
 	s.mux.HandleFunc("GET /manage/{token}", s.manage)
+	s.mux.HandleFunc("GET /manage/{token}/event.ics", s.manageICS)
+	s.mux.HandleFunc("GET /manage/{token}/move", s.movePage)
+	s.mux.HandleFunc("GET /manage/{token}/cancel", s.cancelPage)
 	s.mux.HandleFunc("POST /manage/{token}/confirm", s.pageForm(s.confirm))
 	s.mux.HandleFunc("POST /manage/{token}/cancel", s.pageForm(s.cancel))
 	s.mux.HandleFunc("POST /manage/{token}/reschedule", s.pageForm(s.reschedule))
 	s.mux.HandleFunc("GET /static/style.css", s.style)
+	s.practice.register(s.mux)
 	s.mux.HandleFunc("/", s.pageNoRoute)
 }
 
@@ -32,33 +49,29 @@ type errorView struct {
 	LinkText string
 }
 
-var errorViews = map[int]errorView{
-	http.StatusBadRequest:            {Heading: "Requête invalide", Message: "La requête n'a pas pu être comprise."},
-	http.StatusForbidden:             {Heading: "Requête refusée", Message: "Ce formulaire doit être envoyé depuis une page de ce site. Revenez à la page précédente et réessayez."},
-	http.StatusNotFound:              {Heading: "Page introuvable", Message: "Cette page n'existe pas, ou le lien est incomplet."},
-	http.StatusMethodNotAllowed:      {Heading: "Action impossible", Message: "Cette page ne permet pas cette action."},
-	http.StatusConflict:              {Heading: "Action impossible", Message: "Le rendez-vous ne peut plus être modifié ainsi."},
-	http.StatusRequestEntityTooLarge: {Heading: "Requête trop volumineuse", Message: "Les informations envoyées sont trop longues."},
-	http.StatusUnprocessableEntity:   {Heading: "Informations invalides", Message: "Les informations reçues ne sont pas valides."},
-	http.StatusInternalServerError:   {Heading: "Erreur interne", Message: "Une erreur inattendue s'est produite. Réessayez plus tard."},
-	http.StatusTooManyRequests:       {Heading: "Trop de demandes", Message: "Trop de demandes sont venues de votre connexion en peu de temps. Patientez quelques minutes, puis réessayez."},
-	http.StatusServiceUnavailable:    {Heading: "Agenda momentanément indisponible", Message: "L'agenda ne répond pas pour le moment. Réessayez dans quelques minutes."},
-}
-
 // errorPage writes the error page for status; v, if not nil, replaces the
 // default text of the status.
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, v *errorView) {
-	view, ok := errorViews[status]
+	s.errorPageIn(w, r, "", status, v)
+}
+
+// errorPageIn is errorPage in language lang ("" for the request's).
+func (s *Server) errorPageIn(w http.ResponseWriter, r *http.Request, lang string, status int, v *errorView) {
+	if lang == "" {
+		lang = s.langOf(r, "")
+	}
+	t := textOf(lang)
+	view, ok := t.Errors[status]
 	if !ok {
-		view = errorViews[http.StatusInternalServerError]
+		view = t.Errors[http.StatusInternalServerError]
 	}
 	if v != nil {
 		view = *v
 	}
-	if view.LinkText == "" {
-		view.LinkHref, view.LinkText = s.basePath+"/", "Retour à la liste des créneaux"
+	if view.LinkText == "" || view.LinkHref == "" {
+		view.LinkHref, view.LinkText = s.basePath+"/", t.BackToList
 	}
-	s.render(w, r, status, "error", view.Heading, view)
+	s.render(w, r, status, page{Name: "error", Title: view.Heading, Lang: lang, Error: true, View: view})
 }
 
 // pageNoRoute answers requests that match no route outside /v1/.

@@ -70,13 +70,17 @@ type Config struct {
 	// Challenge asks for a proof of work before a booking (ALTCHA's
 	// protocol); off by default.
 	Challenge ChallengeConfig
+	// Practice is how the pages present the practice (name, logo, colour,
+	// contact, legal pages) and which sites may frame them.
+	Practice Practice
 }
 
 // Server is the HTTP face of rdv: the JSON API, its OpenAPI document and
 // docs, the health endpoints and the patient web pages. It is an
 // http.Handler, safe for concurrent use.
 //
-// It owns these paths: "/" (the slots page), "/book", "/manage/",
+// It owns these paths: "/" (the practice page), "/p/" (practitioners,
+// motives, days and times), "/book", "/manage/", "/favicon.ico",
 // "/static/", "/v1/" (the admin API under "/v1/admin/" and, when
 // Config.Challenge is on, "/v1/challenge" included),
 // "/openapi.json" (and "/openapi.yaml",
@@ -107,6 +111,7 @@ type Server struct {
 	publicMetrics bool
 	authLog       logThrottle
 	pow           *pow.Verifier // nil when Config.Challenge is off
+	practice      *practiceAssets
 	// adminTokenHash is the SHA-256 of Config.AdminToken, nil when the
 	// admin API is disabled.
 	adminTokenHash []byte
@@ -162,6 +167,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	if s.practice, err = newPracticeAssets(cfg.Practice, s.basePath); err != nil {
 		return nil, err
 	}
 	if cfg.AdminToken != "" {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"time"
 )
 
 //go:embed templates/*.html
@@ -16,11 +15,12 @@ var templateFS embed.FS
 var styleCSS []byte
 
 // pageNames are the pages, each templates/NAME.html on templates/layout.html
-// (with templates/honeypot.html, the honeypot field of the forms).
-var pageNames = []string{"home", "book", "manage", "error"}
+// (with templates/parts.html: the honeypot field, the booking summary and
+// the day and time step).
+var pageNames = []string{"practice", "practitioner", "days", "book", "manage", "cancel", "move", "moveconfirm", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
-	layout, err := template.ParseFS(templateFS, "templates/layout.html", "templates/honeypot.html")
+	layout, err := template.New("layout").Funcs(template.FuncMap{"dict": dict}).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
 	if err != nil {
 		return nil, fmt.Errorf("api: layout template: %w", err)
 	}
@@ -35,42 +35,112 @@ func parsePages() (map[string]*template.Template, error) {
 	return pages, nil
 }
 
-// pageData is what every page gets: the title, the path prefix of links, and
-// the page's own view.
+// dict makes a map of its arguments, taken in pairs (key, value): a
+// template passes several values to another with it.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
+}
+
+// page is one page to render.
+type page struct {
+	Name   string // the template
+	Title  string // the step, before the practice's name
+	Lang   string // "" for the request's (langOf)
+	Crumbs []crumb
+	Error  bool // the page shows an error: the title says so
+	View   any
+}
+
+// crumb is a step of the breadcrumb back.
+type crumb struct{ Href, Label string }
+
+// pageData is what every page's template gets.
 type pageData struct {
-	Title string
-	Base  string
-	View  any
+	Title    string
+	Base     string
+	Lang     string
+	T        *text
+	Practice *practiceView
+	Switch   string // the page in the other language
+	Crumbs   []crumb
+	// Embedded is set in an iframe of a site Practice.FrameAncestors
+	// allows: the pages drop their header and footer chrome.
+	Embedded bool
+	View     any
 }
 
 // Content-Security-Policy of the pages: nothing but the site's own style
-// sheet and forms posting to the site itself.
-const pageCSP = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// sheets, images and forms posting to the site itself; framing as
+// Practice.FrameAncestors allows.
+const pageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'"
 
 // setPageHeaders sets the security headers of an HTML page or redirect.
-func setPageHeaders(h http.Header) {
-	h.Set("Content-Security-Policy", pageCSP)
+func (s *Server) setPageHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", pageCSP+"; "+s.practice.frameCSP)
+	if !s.practice.frameAllow {
+		h.Set("X-Frame-Options", "DENY")
+	}
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
+	h.Add("Vary", "Accept-Language")
+	h.Add("Vary", "Cookie")
+	if s.practice.frameAllow {
+		h.Add("Vary", "Sec-Fetch-Dest")
+	}
 }
 
-// render writes the page called name with status. The page is rendered in
-// full before anything is sent, so that a template error gives a clean 500.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, view any) {
+// text returns the text of r's page language.
+func (s *Server) text(r *http.Request) *text { return textOf(s.langOf(r, "")) }
+
+// render writes p with status. The page is rendered in full before anything
+// is sent, so that a template error gives a clean 500.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, p page) {
+	lang := p.Lang
+	if lang == "" {
+		lang = s.langOf(r, "")
+	}
+	t := textOf(lang)
+	title := p.Title
+	if p.Error {
+		title = t.ErrorPrefix + title
+	}
+	site := s.practice.view.Name
+	if site == "" {
+		site = t.Brand
+	}
+	title += " · " + site
 	var buf bytes.Buffer
-	err := s.pages[name].ExecuteTemplate(&buf, "layout", pageData{Title: title, Base: s.basePath, View: view})
-	setPageHeaders(w.Header())
-	if f, ok := view.(*formView); ok && f.Challenge != "" {
-		w.Header().Set("Content-Security-Policy", pageCSP+challengeCSP)
+	pv := s.practice.view
+	err := s.pages[p.Name].ExecuteTemplate(&buf, "layout", pageData{
+		Title: title, Base: s.basePath, Lang: lang, T: t, Practice: &pv,
+		Switch: s.switchHref(r, t.OtherLang), Crumbs: p.Crumbs, View: p.View,
+		Embedded: s.practice.frameAllow && r.Header.Get("Sec-Fetch-Dest") == "iframe",
+	})
+	s.setPageHeaders(w.Header())
+	s.rememberLang(w, r)
+	if f, ok := p.View.(*formView); ok && f.Challenge != "" {
+		w.Header().Set("Content-Security-Policy", pageCSP+challengeCSP+"; "+s.practice.frameCSP)
 	}
 	if err != nil {
-		s.log.ErrorContext(r.Context(), "api: page not rendered", "page", name, "err", err)
+		s.log.ErrorContext(r.Context(), "api: page not rendered", "page", p.Name, "err", err)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)
-		_, _ = w.Write([]byte("Erreur interne.\n"))
+		_, _ = w.Write([]byte(t.Internal + "\n"))
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", lang)
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
@@ -79,29 +149,4 @@ func (s *Server) style(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=86400")
 	_, _ = w.Write(styleCSS)
-}
-
-var (
-	frenchWeekdays = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
-	frenchMonths   = [...]string{"", "janvier", "février", "mars", "avril", "mai", "juin",
-		"juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-)
-
-// frenchDate writes the local date of t in French: "mardi 1er décembre 2026".
-func frenchDate(t time.Time) string {
-	day := fmt.Sprint(t.Day())
-	if t.Day() == 1 {
-		day = "1er"
-	}
-	return fmt.Sprintf("%s %s %s %d", frenchWeekdays[t.Weekday()], day, frenchMonths[t.Month()], t.Year())
-}
-
-// frenchTime writes the local time of day of t: "09:00".
-func frenchTime(t time.Time) string { return t.Format("15:04") }
-
-var frenchStatus = map[string]string{
-	"pending":   "en attente de votre confirmation",
-	"confirmed": "confirmé",
-	"cancelled": "annulé",
-	"expired":   "expiré (non confirmé à temps)",
 }

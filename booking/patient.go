@@ -66,6 +66,30 @@ func (p *Patient) Validate(phoneRequired bool) error {
 	return nil
 }
 
+// FieldErrors checks each field of p on its own, as Validate does, and
+// returns the error of every field that breaks the rules, in the order
+// name, email, phone; none when Validate would succeed. A form shows them
+// all at once.
+func (p Patient) FieldErrors(phoneRequired bool) []error {
+	var errs []error
+	if name, err := cleanField(FieldName, p.Name); err != nil {
+		errs = append(errs, err)
+	} else if _, err := checkName(name); err != nil {
+		errs = append(errs, err)
+	}
+	if email, err := cleanField(FieldEmail, p.Email); err != nil {
+		errs = append(errs, err)
+	} else if err := checkEmail(email); err != nil {
+		errs = append(errs, err)
+	}
+	if phone, err := cleanField(FieldPhone, p.Phone); err != nil {
+		errs = append(errs, err)
+	} else if err := checkPhone(phone, phoneRequired); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
 // contact returns the email and the phone normalised, or the error of the
 // first that breaks the rules.
 func contact(email, phone string, phoneRequired bool) (string, string, error) {

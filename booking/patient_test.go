@@ -132,6 +132,16 @@ func TestPatientValidateHostile(t *testing.T) {
 			if field != tt.field || reason != tt.reason {
 				t.Fatalf("Validate: %v: field %q, reason %q; want %q, %q", err, field, reason, tt.field, tt.reason)
 			}
+			// FieldErrors finds the same first error, field by field.
+			errs := tt.p.FieldErrors(false)
+			if (err == nil) != (len(errs) == 0) {
+				t.Fatalf("Validate: %v, FieldErrors: %v", err, errs)
+			}
+			if len(errs) > 0 {
+				if f, r := booking.ErrorField(errs[0]); f != field || r != reason {
+					t.Errorf("FieldErrors' first: field %q, reason %q; Validate's: %q, %q", f, r, field, reason)
+				}
+			}
 			if err != nil {
 				msg := booking.ErrorMessage(err)
 				for _, v := range []string{tt.p.Name, tt.p.Email, tt.p.Phone} {
@@ -145,5 +155,22 @@ func TestPatientValidateHostile(t *testing.T) {
 				t.Errorf("Validate stored %+q, want %+q", p, tt.want)
 			}
 		})
+	}
+}
+
+// FieldErrors reports every wrong field at once, each with its reason.
+func TestPatientFieldErrors(t *testing.T) {
+	errs := booking.Patient{Name: "R2D2", Email: "marie@localhost", Phone: ""}.FieldErrors(true)
+	var got []string
+	for _, err := range errs {
+		f, r := booking.ErrorField(err)
+		got = append(got, f+"/"+r)
+	}
+	want := []string{booking.FieldName + "/" + booking.ReasonInvalid, booking.FieldEmail + "/" + booking.ReasonInvalid, booking.FieldPhone + "/" + booking.ReasonRequired}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("FieldErrors: %v, want %v", got, want)
+	}
+	if errs := (booking.Patient{Name: "Marie Curie", Email: "marie@example.org"}).FieldErrors(false); len(errs) != 0 {
+		t.Errorf("a valid patient: %v", errs)
 	}
 }

@@ -100,6 +100,11 @@ type AppointmentType struct {
 	// else as a duration (see ReminderTimes). nil means DefaultReminders;
 	// an empty list, none.
 	Reminders []time.Duration
+	// Unlisted keeps the type off the list of motives on the booking pages:
+	// it is booked by its own link only (a motive the practice gives to
+	// some patients, such as a follow-up after surgery). The JSON API lists
+	// it, marked.
+	Unlisted bool
 }
 
 // DefaultHorizon is the booking horizon of a type that sets none.

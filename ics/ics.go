@@ -24,6 +24,10 @@ const ProductID = "-//rdv//rdv//FR"
 const (
 	MethodRequest = "REQUEST"
 	MethodCancel  = "CANCEL"
+	// MethodPublish is the patient's copy as a file to add to a calendar
+	// (the "add to my calendar" link of the booking's page): no ATTENDEE,
+	// as RFC 5546 section 3.2.1 requires.
+	MethodPublish = "PUBLISH"
 )
 
 // Properties of rdv's own, to find a booking back from its event.
@@ -144,18 +148,20 @@ func Appointment(a booking.Appointment, method string, now time.Time) *ical.Cale
 		}
 		ev.Props.Set(org)
 	}
-	att := ical.NewProp(ical.PropAttendee)
-	att.Value = Mailto(b.Patient.Email)
-	if cn := paramValue(b.Patient.Name); cn != "" {
-		att.Params.Set(ical.ParamCommonName, cn)
+	if method != MethodPublish {
+		att := ical.NewProp(ical.PropAttendee)
+		att.Value = Mailto(b.Patient.Email)
+		if cn := paramValue(b.Patient.Name); cn != "" {
+			att.Params.Set(ical.ParamCommonName, cn)
+		}
+		att.Params.Set(ical.ParamRole, "REQ-PARTICIPANT")
+		att.Params.Set(ical.ParamParticipationStatus, partStat(b.Status))
+		att.Params.Set(ical.ParamRSVP, "FALSE")
+		if method == "" {
+			att.Params.Set("SCHEDULE-AGENT", "CLIENT")
+		}
+		ev.Props.Set(att)
 	}
-	att.Params.Set(ical.ParamRole, "REQ-PARTICIPANT")
-	att.Params.Set(ical.ParamParticipationStatus, partStat(b.Status))
-	att.Params.Set(ical.ParamRSVP, "FALSE")
-	if method == "" {
-		att.Params.Set("SCHEDULE-AGENT", "CLIENT")
-	}
-	ev.Props.Set(att)
 
 	setXText(ev.Props, PropBooking, b.ID)
 	if disclose {

@@ -1,0 +1,228 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/rdvlibre/rdv/booking"
+)
+
+// practiceView is the first step: the practitioners.
+type practiceStep struct {
+	Practitioners []practitionerItem
+}
+
+type practitionerItem struct {
+	Name, Href string
+	Types      []typeItem
+}
+
+// practitionerStep is the second: the motives of one practitioner.
+type practitionerStep struct {
+	Name    string
+	Types   []typeItem
+	NoTypes string
+}
+
+type typeItem struct {
+	Name, Href, Minutes, Place string
+}
+
+// daysStep is the day and time step of a new booking.
+type daysStep struct {
+	Practitioner, Type, Minutes, Place string
+	Calendar                           *calendarView
+}
+
+// visibleTypes returns the types of p listed on the pages.
+func visibleTypes(p *booking.Practitioner) []*booking.AppointmentType {
+	var out []*booking.AppointmentType
+	for i := range p.Types {
+		if !p.Types[i].Unlisted {
+			out = append(out, &p.Types[i])
+		}
+	}
+	return out
+}
+
+func (s *Server) practitionerHref(p *booking.Practitioner) string {
+	return s.basePath + "/p/" + url.PathEscape(p.ID)
+}
+
+func (s *Server) typeHref(p *booking.Practitioner, t *booking.AppointmentType) string {
+	return s.practitionerHref(p) + "/" + url.PathEscape(t.ID)
+}
+
+func (s *Server) typeItem(tx *text, p *booking.Practitioner, t *booking.AppointmentType) typeItem {
+	return typeItem{Name: t.Name, Href: s.typeHref(p, t), Minutes: fmt.Sprintf(tx.MinutesF, int(t.Duration/time.Minute)), Place: t.Location}
+}
+
+// found sends the browser on to the only choice of a step.
+func (s *Server) found(w http.ResponseWriter, r *http.Request, path string) {
+	s.setPageHeaders(w.Header())
+	w.Header().Set("Cache-Control", "no-cache")
+	if l := r.URL.Query().Get("lang"); l == "fr" || l == "en" {
+		s.rememberLang(w, r)
+	}
+	http.Redirect(w, r, path, http.StatusFound)
+}
+
+// practicePage is the first step: the practitioners, and their motives.
+// The addresses of the former slots page (?p=&type=) lead to their step.
+func (s *Server) practicePage(w http.ResponseWriter, r *http.Request) {
+	tx := s.text(r)
+	ps := s.svc.Practitioners()
+	q := r.URL.Query()
+	if pid := q.Get("p"); pid != "" {
+		target := s.basePath + "/p/" + url.PathEscape(pid)
+		if tid := q.Get("type"); tid != "" {
+			target += "/" + url.PathEscape(tid)
+		}
+		s.found(w, r, target)
+		return
+	}
+	if len(ps) == 1 {
+		s.found(w, r, s.practitionerHref(&ps[0]))
+		return
+	}
+	var v practiceStep
+	for i := range ps {
+		p := &ps[i]
+		it := practitionerItem{Name: p.Name, Href: s.practitionerHref(p)}
+		for _, t := range visibleTypes(p) {
+			it.Types = append(it.Types, s.typeItem(tx, p, t))
+		}
+		v.Practitioners = append(v.Practitioners, it)
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	s.render(w, r, http.StatusOK, page{Name: "practice", Title: tx.BookTitle, View: v})
+}
+
+// crumbs returns the steps back to practitioner p and type t (nil for
+// none), leaving out the steps that had a single choice.
+func (s *Server) crumbs(tx *text, p *booking.Practitioner, t *booking.AppointmentType) []crumb {
+	var cs []crumb
+	if len(s.svc.Practitioners()) > 1 {
+		cs = append(cs, crumb{Href: s.basePath + "/", Label: tx.Home})
+	}
+	if p == nil {
+		return cs
+	}
+	if len(visibleTypes(p)) > 1 || (t != nil && t.Unlisted && len(visibleTypes(p)) > 0) {
+		cs = append(cs, crumb{Href: s.practitionerHref(p), Label: p.Name})
+	}
+	if t != nil {
+		cs = append(cs, crumb{Href: s.typeHref(p, t), Label: t.Name})
+	}
+	return cs
+}
+
+// practitionerPage is the second step: the motives of a practitioner.
+func (s *Server) practitionerPage(w http.ResponseWriter, r *http.Request) {
+	tx := s.text(r)
+	p, err := s.svc.Practitioner(r.PathValue("practitioner"))
+	if err != nil {
+		s.problem(r.Context(), err)
+		v := tx.NotFound["practitioner"]
+		s.errorPage(w, r, http.StatusNotFound, &v)
+		return
+	}
+	types := visibleTypes(p)
+	if len(types) == 1 {
+		s.found(w, r, s.typeHref(p, types[0]))
+		return
+	}
+	v := practitionerStep{Name: p.Name}
+	for _, t := range types {
+		v.Types = append(v.Types, s.typeItem(tx, p, t))
+	}
+	if len(types) == 0 {
+		contact := ""
+		if p.Contact != "" {
+			contact = fmt.Sprintf(tx.CutoffContactF, p.Contact)
+		}
+		v.NoTypes = fmt.Sprintf(tx.NoTypeF, contact)
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	s.render(w, r, http.StatusOK, page{Name: "practitioner", Title: p.Name, Crumbs: s.crumbs(tx, nil, nil), View: v})
+}
+
+// daysPage is the day and time step of a new booking.
+func (s *Server) daysPage(w http.ResponseWriter, r *http.Request) {
+	tx := s.text(r)
+	p, err := s.svc.Practitioner(r.PathValue("practitioner"))
+	if err != nil {
+		s.problem(r.Context(), err)
+		v := tx.NotFound["practitioner"]
+		s.errorPage(w, r, http.StatusNotFound, &v)
+		return
+	}
+	t := p.Type(r.PathValue("type"))
+	if t == nil {
+		v := tx.NotFound["type"]
+		s.errorPage(w, r, http.StatusNotFound, &v)
+		return
+	}
+	base := s.typeHref(p, t)
+	src := &calendarSource{
+		loc: p.Location, t: tx, horizon: horizonOf(t), now: s.now(),
+		days: func(ctx context.Context, from, to booking.Date) ([]booking.Day, error) {
+			return s.svc.Days(ctx, p.ID, t.ID, from, to)
+		},
+		page: func(q map[string]string) string { return withQuery(base, q) },
+		slot: func(sl booking.Slot) string {
+			return s.basePath + "/book?" + url.Values{
+				"practitioner": {p.ID}, "type": {t.ID}, "start": {sl.Start.In(p.Location).Format(time.RFC3339)},
+			}.Encode()
+		},
+	}
+	v := daysStep{Practitioner: p.Name, Type: t.Name, Minutes: fmt.Sprintf(tx.MinutesF, int(t.Duration/time.Minute)), Place: t.Location}
+	q := r.URL.Query()
+	cal, err := src.calendar(r.Context(), q.Get("month"), q.Get("day"))
+	if err != nil {
+		status, _ := s.problem(r.Context(), err)
+		if status == http.StatusUnprocessableEntity || status == http.StatusBadRequest {
+			ev := tx.NotFound["date"]
+			ev.LinkHref, ev.LinkText = base, tx.BackToList
+			s.errorPage(w, r, http.StatusUnprocessableEntity, &ev)
+			return
+		}
+		// The calendar can't be read: say so on the step itself.
+		cal = &calendarView{Unavailable: true}
+		w.Header().Set("Retry-After", "60")
+		w.Header().Set("Cache-Control", "no-store")
+		v.Calendar = cal
+		s.render(w, r, status, page{Name: "days", Title: t.Name, Crumbs: s.crumbs(tx, p, nil), Error: true, View: v})
+		return
+	}
+	v.Calendar = cal
+	w.Header().Set("Cache-Control", "no-cache")
+	title := t.Name
+	if cal.Selected != "" {
+		title += " — " + cal.Selected
+	}
+	s.render(w, r, http.StatusOK, page{Name: "days", Title: title, Crumbs: s.crumbs(tx, p, nil), View: v})
+}
+
+// horizonOf is how far ahead t can be booked.
+func horizonOf(t *booking.AppointmentType) time.Duration {
+	if t.Horizon > 0 {
+		return t.Horizon
+	}
+	return booking.DefaultHorizon
+}
+
+// withQuery returns path with the query q, in a fixed order.
+func withQuery(path string, q map[string]string) string {
+	v := url.Values{}
+	for k, x := range q {
+		v.Set(k, x)
+	}
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
