@@ -22,15 +22,25 @@ func TestBrowserAccessibility(t *testing.T) {
 	t0 := time.Now()
 
 	p.each(func(p *page, vp viewport) {
+		// fits checks that the page needs no scrolling sideways (WCAG
+		// 1.4.10, reflow), which axe does not check.
+		fits := func(label string) {
+			p.t.Helper()
+			if w := p.evalInt(`document.documentElement.scrollWidth`); w > vp.w {
+				p.t.Errorf("%s %s: the page is %d px wide, in a viewport of %d", vp.name, label, w, vp.w)
+			}
+		}
 		p.open(in.base+"/", 200)
 		p.checkPage("Prendre rendez-vous")
 		p.axe(vp.name + " home")
+		fits("home")
 		p.shot("home")
 		slot, _ := p.firstSlot()
 
 		p.click(slotLink(slot), 200)
 		p.checkPath("/book")
 		p.axe(vp.name + " booking form")
+		fits("booking form")
 		p.shot("book")
 
 		// An address the browser lets through but rdv refuses: the form
@@ -43,6 +53,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			p.t.Fatalf("%s: the form came back without the error on the e-mail field", vp.name)
 		}
 		p.axe(vp.name + " booking form with an error")
+		fits("booking form with an error")
 		p.shot("book-error")
 
 		p.erase("#email")
@@ -53,6 +64,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		}
 		p.checkPage("Votre rendez-vous")
 		p.axe(vp.name + " booking")
+		fits("booking")
 		p.shot("manage")
 
 		p.click(`form[action$="/cancel"] button[type=submit]`, 200)
@@ -60,6 +72,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			p.t.Fatalf("%s: status after cancelling = %q, want annulé", vp.name, got)
 		}
 		p.axe(vp.name + " cancelled booking")
+		fits("cancelled booking")
 		p.shot("manage-cancelled")
 
 		p.open(in.base+"/pas-de-page-ici", 404)
@@ -67,6 +80,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			p.t.Errorf("%s: the 404 page has %d h1, want 1", vp.name, n)
 		}
 		p.axe(vp.name + " not found")
+		fits("not found")
 		p.shot("not-found")
 
 		p.checkSameOrigin()

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -114,11 +115,11 @@ func screenshotDir(t *testing.T) string {
 }
 
 // shot writes a PNG of the whole page, beyond the viewport, to
-// screenshotDir, named name-VIEWPORT.png after the viewport's name in
-// viewports (or its size, WxH, if it has none).
+// screenshotDir, named name-VIEWPORT.png after the name in viewports of the
+// screen's size (or the size itself, WxH, if it has none).
 func (p *page) shot(name string) {
 	p.t.Helper()
-	size := runStep(p, chromedp.Evaluate[[2]int](`[window.innerWidth, window.innerHeight]`))
+	size := runStep(p, chromedp.Evaluate[[2]int](`[screen.width, screen.height]`))
 	vp := fmt.Sprintf("%dx%d", size[0], size[1])
 	for _, v := range viewports {
 		if v.w == size[0] && v.h == size[1] {
@@ -149,12 +150,14 @@ var (
 	viewports = []viewport{phone, desktop}
 )
 
-// viewport sets the size of the tab's viewport to w×h CSS pixels, at one
-// device pixel per CSS pixel; mobile also emulates a phone: the page's meta
-// viewport applies, and input is by touch.
+// viewport sets the size of the tab's viewport and screen to w×h CSS
+// pixels, at one device pixel per CSS pixel; mobile also emulates a phone:
+// the page's meta viewport applies, and input is by touch.
 func (p *page) viewport(w, h int, mobile bool) {
 	p.t.Helper()
-	var opts []chromedp.EmulateViewportOption
+	opts := []chromedp.EmulateViewportOption{func(m *emulation.SetDeviceMetricsOverrideParams, _ *emulation.SetTouchEmulationEnabledParams) {
+		m.ScreenWidth, m.ScreenHeight = int64(w), int64(h)
+	}}
 	if mobile {
 		opts = append(opts, chromedp.EmulatePortrait, chromedp.EmulateMobile, chromedp.EmulateTouch)
 	}
