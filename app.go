@@ -141,6 +141,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		NoRateLimits:  opts.NoRateLimits,
 		CORSOrigins:   opts.CORSOrigins,
 		PublicMetrics: opts.PublicMetrics,
+		Practice:      opts.Practice,
 		Challenge: api.ChallengeConfig{
 			Enabled: opts.Challenge.Enabled, Key: challengeKey(key),
 			MaxNumber: opts.Challenge.MaxNumber, Expires: opts.Challenge.Expires,

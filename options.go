@@ -41,6 +41,9 @@ type Options struct {
 	// Challenge asks for a proof of work before each booking; off by
 	// default.
 	Challenge Challenge
+	// Practice is how the patient pages present the practice (name, logo,
+	// colour, contact, legal pages) and which sites may frame them.
+	Practice api.Practice
 
 	// Practitioners are the practitioners offered for booking.
 	Practitioners []booking.Practitioner

@@ -24,6 +24,7 @@ type appointmentTypeJSON struct {
 	Capacity        int    `json:"capacity" example:"1" doc:"How many patients one slot takes: 1, or more for a group session."`
 	CancelCutoff    int    `json:"cancel_cutoff_minutes" example:"1440" doc:"Cancelling or moving a booking online closes this many minutes before its start (0: until the start)."`
 	RequireConfirm  bool   `json:"require_confirmation" doc:"A new booking stays pending until the patient confirms it from the email, and is released if not confirmed in time."`
+	Unlisted        bool   `json:"unlisted,omitempty" doc:"Not on the booking pages' list of motives: offered to patients by its own link only."`
 }
 
 type practitionerListJSON struct {
@@ -130,7 +131,7 @@ func newPractitionerJSON(p *booking.Practitioner) practitionerJSON {
 		out.AppointmentTypes[i] = appointmentTypeJSON{
 			ID: t.ID, Name: t.Name, DurationMinutes: int(t.Duration / time.Minute),
 			Capacity: max(t.Capacity, 1), CancelCutoff: int(t.CancelCutoff / time.Minute),
-			RequireConfirm: t.RequireConfirmation,
+			RequireConfirm: t.RequireConfirmation, Unlisted: t.Unlisted,
 		}
 	}
 	return out

@@ -61,6 +61,8 @@ type Config struct {
 	// Challenge asks for a proof of work before each booking (off by
 	// default).
 	Challenge ChallengeConfig `toml:"challenge"`
+	// Practice is how the patient pages present the practice.
+	Practice PracticeConfig `toml:"practice"`
 	// Practitioners; none means the demo practitioner on the embedded calendar.
 	Practitioners []PractitionerConfig `toml:"practitioners"`
 	// Webhooks are the host's endpoints told of every change of a booking
@@ -68,6 +70,26 @@ type Config struct {
 	Webhooks []WebhookConfig `toml:"webhooks"`
 
 	now func() time.Time // the clock, for tests; nil: time.Now
+}
+
+// PracticeConfig is how the patient pages present the practice (api.Practice).
+type PracticeConfig struct {
+	Name string `toml:"name"` // in the header and every page's title
+	// Logo is an image file (PNG, JPEG, WebP or SVG, at most 256 KiB),
+	// read at start and served by rdv.
+	Logo string `toml:"logo"`
+	// Color is #rrggbb, dark enough for white text (contrast 4.5:1).
+	Color   string `toml:"color"`
+	Phone   string `toml:"phone"`
+	Address string `toml:"address"`
+	// MapURL links a map of the address; default: OpenStreetMap's search.
+	MapURL           string `toml:"map_url"`
+	LegalURL         string `toml:"legal_url"`
+	PrivacyURL       string `toml:"privacy_url"`
+	AccessibilityURL string `toml:"accessibility_url"`
+	// FrameAncestors are the sites ("https://www.cabinet-martin.fr") whose
+	// pages may show rdv's pages in an iframe; none by default.
+	FrameAncestors []string `toml:"frame_ancestors"`
 }
 
 // MailConfig says how patients are emailed.
@@ -228,6 +250,9 @@ type TypeConfig struct {
 	// practitioner only. private = false lets the motive show
 	// (booking.AppointmentType.DiscloseMotive).
 	Private *bool `toml:"private"`
+	// Unlisted keeps the type off the pages' list of motives: patients
+	// reach it by its own link only (/p/PRACTITIONER/TYPE).
+	Unlisted bool `toml:"unlisted"`
 	// Reminders are when the patient is emailed before the visit, as
 	// offsets before its start (["48h", "2h"]; whole days are taken on the
 	// practitioner's wall clock). Absent: one, 24 hours before; an empty
@@ -363,7 +388,7 @@ func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
 			BufferBefore: tc.BufferBefore.Duration, BufferAfter: tc.BufferAfter.Duration,
 			MinNotice: tc.MinNotice.Duration, Horizon: time.Duration(tc.HorizonDays) * 24 * time.Hour,
 			Location: tc.Location, RequireConfirmation: tc.RequireConfirmation,
-			ConfirmWithin: tc.ConfirmWithin.Duration, CancelCutoff: tc.CancelCutoff.Duration, Capacity: tc.Capacity,
+			ConfirmWithin: tc.ConfirmWithin.Duration, CancelCutoff: tc.CancelCutoff.Duration, Capacity: tc.Capacity, Unlisted: tc.Unlisted,
 			DiscloseMotive: tc.Private != nil && !*tc.Private,
 			Reminders:      tc.reminders(),
 		})

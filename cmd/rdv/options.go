@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/rdvlibre/rdv"
+	"github.com/rdvlibre/rdv/api"
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/caldav"
 	"github.com/rdvlibre/rdv/notify"
@@ -46,6 +48,9 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 		return o, err
 	}
 	if err := c.applyLimits(&o); err != nil {
+		return o, err
+	}
+	if o.Practice, err = c.Practice.practice(); err != nil {
 		return o, err
 	}
 	o.Mail = rdv.Mail{From: c.Mail.From, Lang: c.Mail.Lang, TemplatesDir: c.Mail.TemplatesDir, Alarm: c.Mail.Alarm.Duration}
@@ -118,4 +123,28 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*rdv.App, err
 		return nil, err
 	}
 	return rdv.New(ctx, o)
+}
+
+// practice returns the pages' presentation of the practice, with its logo
+// read from its file.
+func (pc PracticeConfig) practice() (api.Practice, error) {
+	p := api.Practice{
+		Name: pc.Name, Color: pc.Color, Phone: pc.Phone, Address: pc.Address, MapURL: pc.MapURL,
+		LegalURL: pc.LegalURL, PrivacyURL: pc.PrivacyURL, AccessibilityURL: pc.AccessibilityURL,
+		FrameAncestors: pc.FrameAncestors,
+	}
+	if pc.Logo == "" {
+		return p, nil
+	}
+	data, err := os.ReadFile(pc.Logo)
+	if err != nil {
+		return p, fmt.Errorf("practice logo: %w", err)
+	}
+	types := map[string]string{".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp", ".svg": "image/svg+xml"}
+	typ, ok := types[strings.ToLower(filepath.Ext(pc.Logo))]
+	if !ok {
+		return p, fmt.Errorf("practice logo %s: not a .png, .jpg, .webp or .svg file", pc.Logo)
+	}
+	p.Logo, p.LogoType = data, typ
+	return p, nil
 }
