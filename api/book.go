@@ -126,7 +126,7 @@ func (s *Server) bookForm(w http.ResponseWriter, r *http.Request) {
 
 // renderForm writes the booking form f with status.
 func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, tx *text, p *booking.Practitioner, t *booking.AppointmentType, f *formView) {
-	crumbs := append(s.crumbs(tx, p, t), crumb{Href: f.Back, Label: f.When})
+	crumbs := append(s.crumbs(tx, p, t, true), crumb{Href: f.Back, Label: f.When})
 	s.render(w, r, status, page{Name: "book", Title: tx.FormTitle, Crumbs: crumbs, Error: f.Failed(), View: f})
 }
 

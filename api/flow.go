@@ -101,9 +101,11 @@ func (s *Server) practicePage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, page{Name: "practice", Title: tx.BookTitle, View: v})
 }
 
-// crumbs returns the steps back to practitioner p and type t (nil for
-// none), leaving out the steps that had a single choice.
-func (s *Server) crumbs(tx *text, p *booking.Practitioner, t *booking.AppointmentType) []crumb {
+// crumbs returns the steps back to practitioner p (nil for none) and, if
+// withType, to its type t, leaving out the steps that had a single choice
+// (an unlisted type had none: the practitioner's page leads back to the
+// listed ones).
+func (s *Server) crumbs(tx *text, p *booking.Practitioner, t *booking.AppointmentType, withType bool) []crumb {
 	var cs []crumb
 	if len(s.svc.Practitioners()) > 1 {
 		cs = append(cs, crumb{Href: s.basePath + "/", Label: tx.Home})
@@ -114,7 +116,7 @@ func (s *Server) crumbs(tx *text, p *booking.Practitioner, t *booking.Appointmen
 	if len(visibleTypes(p)) > 1 || (t != nil && t.Unlisted && len(visibleTypes(p)) > 0) {
 		cs = append(cs, crumb{Href: s.practitionerHref(p), Label: p.Name})
 	}
-	if t != nil {
+	if t != nil && withType {
 		cs = append(cs, crumb{Href: s.typeHref(p, t), Label: t.Name})
 	}
 	return cs
@@ -147,7 +149,7 @@ func (s *Server) practitionerPage(w http.ResponseWriter, r *http.Request) {
 		v.NoTypes = fmt.Sprintf(tx.NoTypeF, contact)
 	}
 	w.Header().Set("Cache-Control", "no-cache")
-	s.render(w, r, http.StatusOK, page{Name: "practitioner", Title: p.Name, Crumbs: s.crumbs(tx, nil, nil), View: v})
+	s.render(w, r, http.StatusOK, page{Name: "practitioner", Title: p.Name, Crumbs: s.crumbs(tx, nil, nil, false), View: v})
 }
 
 // daysPage is the day and time step of a new booking.
@@ -195,7 +197,7 @@ func (s *Server) daysPage(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "60")
 		w.Header().Set("Cache-Control", "no-store")
 		v.Calendar = cal
-		s.render(w, r, status, page{Name: "days", Title: t.Name, Crumbs: s.crumbs(tx, p, nil), Error: true, View: v})
+		s.render(w, r, status, page{Name: "days", Title: t.Name, Crumbs: s.crumbs(tx, p, t, false), Error: true, View: v})
 		return
 	}
 	v.Calendar = cal
@@ -204,7 +206,7 @@ func (s *Server) daysPage(w http.ResponseWriter, r *http.Request) {
 	if cal.Selected != "" {
 		title += " — " + cal.Selected
 	}
-	s.render(w, r, http.StatusOK, page{Name: "days", Title: title, Crumbs: s.crumbs(tx, p, nil), View: v})
+	s.render(w, r, http.StatusOK, page{Name: "days", Title: title, Crumbs: s.crumbs(tx, p, t, false), View: v})
 }
 
 // horizonOf is how far ahead t can be booked.

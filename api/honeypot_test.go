@@ -18,15 +18,21 @@ func TestHoneypotInForms(t *testing.T) {
 	e := newEnv(t)
 	field := func(id string) string {
 		return `<div class="hp" aria-hidden="true">
-<label for="website-` + id + `">Ne remplissez pas ce champ : laissez-le vide</label>
+<label for="website-` + id + `">Ne remplissez pas ce champ / Leave this field empty</label>
 <input id="website-` + id + `" name="website" type="text" autocomplete="off" tabindex="-1" value="">
 </div>`
 	}
 	wantPage(t, e.do(http.MethodGet, bookPath, nil), http.StatusOK, field("book"))
 	token := e.book("suivi", slotStart) // pending: confirm, move and cancel are offered
-	body := wantPage(t, e.do(http.MethodGet, "/manage/"+token, nil), http.StatusOK, field("confirm"), field("reschedule"), field("cancel"))
-	if n, forms := strings.Count(body, `name="website"`), strings.Count(body, "<form "); n != forms {
-		t.Errorf("%d honeypot fields for %d forms", n, forms)
+	for path, id := range map[string]string{
+		"/manage/" + token:             "confirm",
+		"/manage/" + token + "/cancel": "cancel",
+		"/manage/" + token + "/move?start=" + url.QueryEscape("2026-12-01T10:00:00+01:00"): "reschedule",
+	} {
+		body := wantPage(t, e.do(http.MethodGet, path, nil), http.StatusOK, field(id))
+		if n, forms := strings.Count(body, `name="website"`), strings.Count(body, "<form "); n != forms {
+			t.Errorf("%s: %d honeypot fields for %d forms", path, n, forms)
+		}
 	}
 	css := e.do(http.MethodGet, "/static/style.css", nil).Body.String()
 	if !strings.Contains(css, ".hp { position: absolute; left: -999rem;") {

@@ -61,21 +61,39 @@ func TestBookingLang(t *testing.T) {
 	})
 }
 
-// TestBookPageLang checks that a booking made from the (French) HTML pages
-// is in French whatever the browser's languages.
+// TestBookPageLang checks that a booking made from the pages is in the
+// language of the pages: English from Accept-Language, French from the
+// form's lang field whatever the browser's languages.
 func TestBookPageLang(t *testing.T) {
-	e := newEnv(t)
-	w := e.postForm("/book", bookForm("consultation", slotStart, patientName, patientEmail, patientPhone),
-		"Origin", "http://example.com", "Sec-Fetch-Site", "same-origin", "Accept-Language", "en")
-	if w.Code != http.StatusSeeOther {
-		t.Fatalf("POST /book = %d:\n%s", w.Code, w.Body)
-	}
-	token := strings.TrimPrefix(w.Header().Get("Location"), "/manage/")
-	b, err := e.store.BookingByTokenHash(context.Background(), booking.HashToken(token))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.Lang != "fr" {
-		t.Errorf("Lang = %q, want fr", b.Lang)
+	for _, tt := range []struct {
+		name, acceptLanguage, formLang, want string
+	}{
+		{"browser in English", "en-GB,en;q=0.9", "", "en"},
+		{"French page, English browser", "en", "fr", "fr"},
+		{"no preference", "", "", "fr"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			form := bookForm("consultation", slotStart, patientName, patientEmail, patientPhone)
+			if tt.formLang != "" {
+				form.Set("lang", tt.formLang)
+			}
+			headers := []string{"Origin", "http://example.com", "Sec-Fetch-Site", "same-origin"}
+			if tt.acceptLanguage != "" {
+				headers = append(headers, "Accept-Language", tt.acceptLanguage)
+			}
+			w := e.postForm("/book", form, headers...)
+			if w.Code != http.StatusSeeOther {
+				t.Fatalf("POST /book = %d:\n%s", w.Code, w.Body)
+			}
+			token := tokenOf(t, w.Header().Get("Location"))
+			b, err := e.store.BookingByTokenHash(context.Background(), booking.HashToken(token))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Lang != tt.want {
+				t.Errorf("Lang = %q, want %q", b.Lang, tt.want)
+			}
+		})
 	}
 }

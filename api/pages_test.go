@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/internal/bookingtest"
@@ -14,28 +15,38 @@ import (
 
 func wantPage(t *testing.T, w *httptest.ResponseRecorder, status int, contains ...string) string {
 	t.Helper()
+	return wantPageLang(t, w, status, "fr", contains...)
+}
+
+// wantPageLang checks an HTML page of status in language lang holding each
+// of contains.
+func wantPageLang(t *testing.T, w *httptest.ResponseRecorder, status int, lang string, contains ...string) string {
+	t.Helper()
 	if w.Code != status {
 		t.Fatalf("status = %d, want %d; body:\n%s", w.Code, status, w.Body)
 	}
 	if ct := w.Header().Get("Content-Type"); ct != "text/html; charset=utf-8" {
 		t.Errorf("Content-Type = %q", ct)
 	}
-	csp := "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	csp := pageCSP
 	if strings.Contains(w.Body.String(), "/static/challenge.js") {
-		csp += "; script-src 'self'; connect-src 'self'"
+		csp += challengeCSP
 	}
+	csp += "; frame-ancestors 'none'"
 	for k, want := range map[string]string{
 		"Content-Security-Policy": csp,
 		"X-Content-Type-Options":  "nosniff",
 		"Referrer-Policy":         "no-referrer",
+		"X-Frame-Options":         "DENY",
+		"Content-Language":        lang,
 	} {
 		if got := w.Header().Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
 	body := w.Body.String()
-	if !strings.Contains(body, `<html lang="fr">`) {
-		t.Error(`the page is not <html lang="fr">`)
+	if !strings.Contains(body, `<html lang="`+lang+`">`) {
+		t.Errorf(`the page is not <html lang="%s">`, lang)
 	}
 	for _, c := range contains {
 		if !strings.Contains(body, c) {
@@ -43,6 +54,17 @@ func wantPage(t *testing.T, w *httptest.ResponseRecorder, status int, contains .
 		}
 	}
 	return body
+}
+
+// tokenOf returns the token of a manage page's address.
+func tokenOf(t testing.TB, loc string) string {
+	t.Helper()
+	path, _, _ := strings.Cut(loc, "?")
+	token, ok := strings.CutPrefix(path, "/manage/")
+	if !ok || !booking.ValidToken(token) {
+		t.Fatalf("not a manage page: %q", loc)
+	}
+	return token
 }
 
 const (
@@ -69,51 +91,206 @@ func (e *env) book(typ, start string) string {
 		e.t.Fatalf("POST /book = %d:\n%s", w.Code, w.Body)
 	}
 	loc := w.Header().Get("Location")
-	token, ok := strings.CutPrefix(loc, "/manage/")
-	if !ok || !booking.ValidToken(token) {
-		e.t.Fatalf("POST /book redirects to %q", loc)
+	if !strings.HasSuffix(loc, "?done=booked") {
+		e.t.Errorf("POST /book redirects to %q, want the booking's page saying it is booked", loc)
 	}
+	token := tokenOf(e.t, loc)
 	if w.Header().Get("Cache-Control") != "no-store" || w.Header().Get("Referrer-Policy") != "no-referrer" {
 		e.t.Errorf("redirect headers: %v", w.Header())
 	}
 	return token
 }
 
-func TestHomePage(t *testing.T) {
+// TestSteps walks the steps of a booking: the practice page and the
+// practitioner page lead straight on when there is one choice; the day
+// step shows the month, the first free day chosen.
+func TestSteps(t *testing.T) {
 	e := newEnv(t)
-	w := e.do(http.MethodGet, "/", nil)
-	body := wantPage(t, w, http.StatusOK,
-		"<h1>Prendre rendez-vous</h1>",
-		"<h2>Dr Anne Martin</h2>",
-		"Consultation", "(20 min)", "Suivi", "(30 min)", "12 rue des Lilas, Lyon",
-		"<h4>lundi 30 novembre 2026</h4>", "<h4>mardi 1er décembre 2026</h4>", "<h4>vendredi 4 décembre 2026</h4>",
-		`href="/book?practitioner=demo&amp;start=2026-12-01T09%3A00%3A00%2B01%3A00&amp;type=consultation"`,
-		`aria-label="Réserver le mardi 1er décembre 2026 à 09:00"`,
-		`href="/?from=2026-12-07&amp;p=demo&amp;type=consultation"`,
-		`href="/static/style.css"`,
-	)
-	if strings.Contains(body, "samedi") || strings.Contains(body, "Semaine précédente") {
-		t.Error("the page shows a closed day or a week before today")
+	for path, want := range map[string]string{
+		"/":                          "/p/demo",
+		"/?p=demo&type=consultation": "/p/demo/consultation", // the former slots page
+	} {
+		w := e.do(http.MethodGet, path, nil)
+		if w.Code != http.StatusFound || w.Header().Get("Location") != want {
+			t.Errorf("GET %s = %d → %q, want 302 → %s", path, w.Code, w.Header().Get("Location"), want)
+		}
+	}
+	body := wantPage(t, e.do(http.MethodGet, "/p/demo", nil), http.StatusOK,
+		"<h1>Dr Anne Martin</h1>", `href="/p/demo/consultation"`, `href="/p/demo/suivi"`, "20 min", "30 min · 12 rue des Lilas, Lyon",
+		"<title>Dr Anne Martin · Prise de rendez-vous</title>")
+	if strings.Contains(body, `aria-label="Fil d&#39;Ariane"`) {
+		t.Error("a breadcrumb back to a step that had one choice")
 	}
 
-	// Next week of one type.
-	w = e.do(http.MethodGet, "/?p=demo&type=consultation&from=2026-12-07", nil)
-	body = wantPage(t, w, http.StatusOK, "<h4>lundi 7 décembre 2026</h4>", "Semaine précédente",
-		`href="/?from=2026-11-30&amp;p=demo&amp;type=consultation"`, "Voir tous les praticiens")
-	if strings.Contains(body, "30 novembre 2026</h4>") || strings.Contains(body, "Suivi") {
-		t.Error("the next week page shows this week or another type")
+	body = wantPage(t, e.do(http.MethodGet, "/p/demo/consultation", nil), http.StatusOK,
+		"<caption>novembre 2026</caption>",
+		`<a class="day free selected today" href="/p/demo/consultation?day=2026-11-30" aria-current="date">`,
+		`<span class="vh">samedi 28 novembre 2026, passé</span>`,
+		"Heures libres le lundi 30 novembre 2026",
+		`href="/book?practitioner=demo&amp;start=2026-11-30T09%3A00%3A00%2B01%3A00&amp;type=consultation">09:00<span class="vh"> — Réserver le lundi 30 novembre 2026 à 09:00</span>`,
+		`href="/p/demo/consultation?month=2026-12" rel="next"`,
+		"Heures indiquées en heure de Paris.", "Les rendez-vous s&#39;ouvrent 60 jours à l&#39;avance.",
+		`<li><a href="/p/demo">Dr Anne Martin</a></li>`,
+		"<title>Consultation — lundi 30 novembre 2026 · Prise de rendez-vous</title>",
+	)
+	if strings.Contains(body, "Mois précédent") {
+		t.Error("a month before today is offered")
+	}
+
+	// Another day, a closed day, the next month.
+	wantPage(t, e.do(http.MethodGet, "/p/demo/consultation?day=2026-12-04", nil), http.StatusOK,
+		"<caption>décembre 2026</caption>", "Heures libres le vendredi 4 décembre 2026", "16:40<span",
+		`<span class="vh">samedi 5 décembre 2026, fermé</span>`, `href="/p/demo/consultation?month=2026-11" rel="prev"`)
+	wantPage(t, e.do(http.MethodGet, "/p/demo/consultation?day=2026-12-05", nil), http.StatusOK,
+		"Le cabinet est fermé ce jour-là.", `<p class="next"><a href="/p/demo/consultation?day=2026-12-07">Prochaine disponibilité : lundi 7 décembre</a>`)
+	wantPage(t, e.do(http.MethodGet, "/p/demo/consultation?month=2026-12", nil), http.StatusOK,
+		"<caption>décembre 2026</caption>", "Heures libres le mardi 1er décembre 2026")
+	// Beyond the horizon (60 days): January's end is not open yet, and no
+	// month after January is offered.
+	body = wantPage(t, e.do(http.MethodGet, "/p/demo/consultation?month=2027-01", nil), http.StatusOK,
+		"<caption>janvier 2027</caption>", `<span class="vh">samedi 30 janvier 2027, pas encore ouvert</span>`)
+	if strings.Contains(body, "Mois suivant") {
+		t.Error("a month past the horizon is offered")
 	}
 
 	// A booked slot is no longer offered.
 	e.book("consultation", slotStart)
-	body = wantPage(t, e.do(http.MethodGet, "/?p=demo&type=consultation", nil), http.StatusOK)
+	body = wantPage(t, e.do(http.MethodGet, "/p/demo/consultation?day=2026-12-01", nil), http.StatusOK)
 	if strings.Contains(body, "start=2026-12-01T09%3A00%3A00%2B01%3A00") {
 		t.Error("the booked slot is still offered")
 	}
 
-	wantPage(t, e.do(http.MethodGet, "/?p=nobody", nil), http.StatusNotFound, "Praticien introuvable")
-	wantPage(t, e.do(http.MethodGet, "/?p=demo&type=chirurgie", nil), http.StatusNotFound, "Motif introuvable")
-	wantPage(t, e.do(http.MethodGet, "/?from=hier", nil), http.StatusUnprocessableEntity, "Date invalide")
+	wantPage(t, e.do(http.MethodGet, "/p/nobody", nil), http.StatusNotFound, "Praticien introuvable")
+	wantPage(t, e.do(http.MethodGet, "/p/demo/chirurgie", nil), http.StatusNotFound, "Motif introuvable")
+	wantPage(t, e.do(http.MethodGet, "/p/demo/consultation?day=hier", nil), http.StatusUnprocessableEntity, "Date invalide")
+	wantPage(t, e.do(http.MethodGet, "/p/demo/consultation?month=2026-13", nil), http.StatusUnprocessableEntity, "Date invalide")
+}
+
+// TestPracticePage lists the practitioners and their motives; an unlisted
+// motive is reached by its own link only.
+func TestPracticePage(t *testing.T) {
+	e := newEnv(t)
+	p := demoPractitioner()
+	p.ID, p.Name = "kine", "Paul Durand"
+	p.Types = []booking.AppointmentType{
+		{ID: "seance", Name: "Séance de kinésithérapie", Duration: 30 * time.Minute},
+		{ID: "bilan", Name: "Bilan post-opératoire", Duration: 45 * time.Minute, Unlisted: true},
+	}
+	if err := e.svc.AddPractitioner(p, newFakeCalendar()); err != nil {
+		t.Fatal(err)
+	}
+	body := wantPage(t, e.do(http.MethodGet, "/", nil), http.StatusOK,
+		"<h1>Prendre rendez-vous</h1>", `href="/p/demo"`, "Consultation · Suivi", `href="/p/kine"`, "Séance de kinésithérapie")
+	if strings.Contains(body, "Bilan") {
+		t.Error("the practice page lists an unlisted motive")
+	}
+	// One listed motive: straight to it.
+	if w := e.do(http.MethodGet, "/p/kine", nil); w.Header().Get("Location") != "/p/kine/seance" {
+		t.Errorf("/p/kine sends to %q", w.Header().Get("Location"))
+	}
+	wantPage(t, e.do(http.MethodGet, "/p/kine/bilan", nil), http.StatusOK, "Bilan post-opératoire",
+		`<li><a href="/">Accueil</a></li>`, `<li><a href="/p/kine">Paul Durand</a></li>`)
+}
+
+// TestPracticeIdentity shows the practice's name, logo, colour, contact
+// and legal pages, all served by rdv itself.
+func TestPracticeIdentity(t *testing.T) {
+	logo := []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>`)
+	e := newEnvConfig(t, func(c *Config) {
+		c.Practice = Practice{
+			Name: "Cabinet des Tilleuls", Logo: logo, LogoType: "image/svg+xml", Color: "#0b4f8a",
+			Phone: "01 23 45 67 89", Address: "3 place des Tilleuls, 69001 Lyon",
+			LegalURL: "https://tilleuls.example/mentions", PrivacyURL: "https://tilleuls.example/donnees",
+			AccessibilityURL: "https://tilleuls.example/accessibilite",
+		}
+	})
+	body := wantPage(t, e.do(http.MethodGet, "/p/demo", nil), http.StatusOK,
+		"<title>Dr Anne Martin · Cabinet des Tilleuls</title>", "<span>Cabinet des Tilleuls</span>",
+		`<a href="tel:0123456789">01 23 45 67 89</a>`,
+		`href="https://www.openstreetmap.org/search?query=3&#43;place&#43;des&#43;Tilleuls%2C&#43;69001&#43;Lyon"`,
+		`href="https://tilleuls.example/mentions"`, "Mentions légales", "Données personnelles", "Accessibilité")
+	var logoPath, themePath string
+	for _, m := range []struct {
+		prefix string
+		dst    *string
+	}{{`<img src="`, &logoPath}, {`<link rel="stylesheet" href="/static/theme-`, &themePath}} {
+		i := strings.Index(body, m.prefix)
+		if i < 0 {
+			t.Fatalf("no %s in the page", m.prefix)
+		}
+		rest := body[i+len(m.prefix):]
+		v := rest[:strings.IndexByte(rest, '"')]
+		if m.dst == &themePath {
+			v = "/static/theme-" + v
+		}
+		*m.dst = v
+	}
+	w := e.do(http.MethodGet, logoPath, nil)
+	if w.Code != http.StatusOK || w.Body.String() != string(logo) || w.Header().Get("Content-Type") != "image/svg+xml" ||
+		!strings.Contains(w.Header().Get("Cache-Control"), "immutable") {
+		t.Errorf("GET %s = %d %v", logoPath, w.Code, w.Header())
+	}
+	if w := e.do(http.MethodGet, themePath, nil); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "--brand:#0b4f8a") {
+		t.Errorf("GET %s = %d %q", themePath, w.Code, w.Body)
+	}
+
+	for _, bad := range []Practice{
+		{Color: "#ffff00"}, // white on yellow can't be read
+		{Color: "blue"},
+		{LegalURL: "javascript:alert(1)"},
+		{Logo: []byte("x"), LogoType: "text/html"},
+		{FrameAncestors: []string{"*"}},
+	} {
+		if _, err := New(Config{Service: e.svc, BaseURL: baseURL, Practice: bad}); err == nil {
+			t.Errorf("practice %+v accepted", bad)
+		}
+	}
+}
+
+// TestFrameAncestors lets the configured sites frame the pages, and no
+// other.
+func TestFrameAncestors(t *testing.T) {
+	e := newEnvConfig(t, func(c *Config) { c.Practice.FrameAncestors = []string{"https://www.cabinet.example"} })
+	w := e.do(http.MethodGet, "/p/demo", nil, "Sec-Fetch-Dest", "iframe")
+	if csp := w.Header().Get("Content-Security-Policy"); !strings.HasSuffix(csp, "; frame-ancestors https://www.cabinet.example") {
+		t.Errorf("CSP = %q", csp)
+	}
+	if w.Header().Get("X-Frame-Options") != "" {
+		t.Error("X-Frame-Options forbids the framing the configuration allows")
+	}
+	if !strings.Contains(w.Body.String(), `<body class="embedded">`) {
+		t.Error("in an iframe, the page is not in its embedded form")
+	}
+}
+
+// TestLanguage serves the pages in English from Accept-Language or the
+// switch, remembered in a cookie.
+func TestLanguage(t *testing.T) {
+	e := newEnv(t)
+	body := wantPageLang(t, e.do(http.MethodGet, "/p/demo/consultation?day=2026-12-01", nil, "Accept-Language", "en-GB,en;q=0.8,fr;q=0.5"), http.StatusOK, "en",
+		"Free times on Tuesday 1 December 2026", "Times are Paris time.", "Appointments open 60 days ahead.",
+		"<caption>December 2026</caption>", `<a href="/p/demo/consultation?day=2026-12-01&amp;lang=fr" lang="fr" hreflang="fr">Français</a>`,
+		`<abbr title="Monday">Mon</abbr>`, "Book Tuesday 1 December 2026 at 09:00")
+	if strings.Contains(body, "décembre") {
+		t.Error("French in the English page")
+	}
+	// The switch sets the cookie.
+	w := e.do(http.MethodGet, "/p/demo?lang=en", nil)
+	wantPageLang(t, w, http.StatusOK, "en", "What for?")
+	c := w.Result().Cookies()
+	if len(c) != 1 || c[0].Name != langCookie || c[0].Value != "en" || !c[0].HttpOnly || !c[0].Secure || c[0].SameSite != http.SameSiteLaxMode {
+		t.Fatalf("cookies = %v", c)
+	}
+	wantPageLang(t, e.do(http.MethodGet, "/p/demo", nil, "Cookie", langCookie+"=en", "Accept-Language", "fr"), http.StatusOK, "en")
+	wantPageLang(t, e.do(http.MethodGet, "/nothing", nil, "Cookie", langCookie+"=en"), http.StatusNotFound, "en", "Page not found")
+	wantPageLang(t, e.do(http.MethodGet, "/p/demo", nil, "Cookie", langCookie+"=de"), http.StatusOK, "fr")
+
+	// A booking made in English has English pages, whatever the browser.
+	w = e.postForm("/book", bookForm("suivi", "2026-12-02T14:30:00+01:00", patientName, patientEmail, ""), "Accept-Language", "en")
+	token := tokenOf(t, w.Header().Get("Location"))
+	wantPageLang(t, e.do(http.MethodGet, "/manage/"+token+"?done=booked", nil, "Accept-Language", "fr"), http.StatusOK, "en",
+		"Your appointment is booked: please confirm it", "We sent an email to m***e@example.org",
+		"Wednesday 2 December 2026 at 14:30", "waiting for your confirmation", "Paris time")
 }
 
 func TestStyleSheet(t *testing.T) {
@@ -127,10 +304,11 @@ func TestStyleSheet(t *testing.T) {
 	}
 }
 
-func TestHomePageCalendarUnavailable(t *testing.T) {
+func TestDaysPageCalendarUnavailable(t *testing.T) {
 	e := newEnv(t)
 	setBusyErr(e.cal, booking.WrapError(booking.EUnavailable, errors.New("dial tcp secret-host:443: i/o timeout"), "the calendar can't be reached"))
-	body := wantPage(t, e.do(http.MethodGet, "/", nil), http.StatusServiceUnavailable, "Agenda momentanément indisponible")
+	body := wantPage(t, e.do(http.MethodGet, "/p/demo/consultation", nil), http.StatusServiceUnavailable,
+		"ne répond pas pour le moment", "<title>Erreur : Consultation")
 	if strings.Contains(body, "secret-host") || strings.Contains(body, "can't be reached") {
 		t.Errorf("the page shows the cause:\n%s", body)
 	}
@@ -140,13 +318,15 @@ func TestBookPage(t *testing.T) {
 	e := newEnv(t)
 	w := e.do(http.MethodGet, bookPath, nil)
 	wantPage(t, w, http.StatusOK,
-		"Dr Anne Martin", "Consultation", "mardi 1er décembre 2026 à 09:00",
-		`<form method="post" action="/book">`,
+		"Dr Anne Martin", "Consultation", "mardi 1er décembre 2026 à 09:00", "(heure de Paris)",
+		`<form method="post" action="/book" novalidate>`,
 		`<label for="name">`, `<input id="name" name="name" type="text" autocomplete="name" required`,
 		`<label for="email">`, `<input id="email" name="email" type="email"`,
 		`<label for="phone">`, `<input id="phone" name="phone" type="tel"`,
 		`<input type="hidden" name="start" value="2026-12-01T09:00:00&#43;01:00">`,
-		`<button type="submit">`,
+		`<input type="hidden" name="lang" value="fr">`,
+		`<button type="submit">`, `href="/p/demo/consultation?day=2026-12-01">Choisir un autre créneau`,
+		"<title>Vos coordonnées · Prise de rendez-vous</title>",
 	)
 	if e.cal.Calls(bookingtest.OpCreate) != 0 {
 		t.Error("GET /book booked")
@@ -154,27 +334,59 @@ func TestBookPage(t *testing.T) {
 	wantPage(t, e.do(http.MethodGet, "/book?practitioner=demo&type=chirurgie&start=x", nil), http.StatusNotFound, "Créneau introuvable")
 	wantPage(t, e.do(http.MethodGet, "/book?practitioner=demo&type=consultation&start=demain", nil), http.StatusUnprocessableEntity, "Créneau invalide")
 
-	// Book, then see the booking.
+	// Book, then see the booking: what was sent, and the link to keep.
 	token := e.book("consultation", slotStart)
 	if e.store.status(token) != booking.StatusConfirmed || e.cal.Len() != 1 {
 		t.Fatalf("status %q, %d events after booking", e.store.status(token), e.cal.Len())
 	}
-	w = e.do(http.MethodGet, "/manage/"+token, nil)
-	body := wantPage(t, w, http.StatusOK, "<h1>Votre rendez-vous</h1>", "Dr Anne Martin", "mardi 1er décembre 2026 à 09:00",
-		"confirmé", patientName,
-		`<form method="post" action="/manage/`+token+`/cancel">`, `<button type="submit" class="secondary">Annuler le rendez-vous</button>`)
-	if strings.Contains(body, "/confirm") {
-		t.Error("a confirmed booking offers to confirm")
+	w = e.do(http.MethodGet, "/manage/"+token+"?done=booked", nil)
+	body := wantPage(t, w, http.StatusOK, `<h1 id="bandeau">Votre rendez-vous est réservé</h1>`,
+		"Nous avons envoyé un e-mail à m***e@example.org", "courriers indésirables",
+		`<a href="`+baseURL+`/manage/`+token+`">`, "Dr Anne Martin", "mardi 1er décembre 2026 à 09:00",
+		"confirmé", patientName, `href="/manage/`+token+`/event.ics"`,
+		`href="/manage/`+token+`/cancel">Annuler le rendez-vous</a>`, `href="/manage/`+token+`/move">Déplacer le rendez-vous</a>`)
+	if strings.Contains(body, "/confirm") || strings.Contains(body, patientEmail) {
+		t.Error("a confirmed booking offers to confirm, or its page shows the whole email address")
 	}
 	if w.Header().Get("Cache-Control") != "no-store" {
 		t.Errorf("Cache-Control = %q", w.Header().Get("Cache-Control"))
 	}
+	// The link is shown after booking only.
+	if body := wantPage(t, e.do(http.MethodGet, "/manage/"+token, nil), http.StatusOK); strings.Contains(body, "bandeau") || strings.Contains(body, "m***e@") {
+		t.Error("the booking's page repeats the notice of a new booking")
+	}
 
 	// The slot is taken: booking it again is a conflict.
 	w = e.postForm("/book", bookForm("consultation", slotStart, "Pierre Curie", "pierre@example.org", ""))
-	wantPage(t, w, http.StatusConflict, "Ce créneau vient d&#39;être pris", `href="/?p=demo&amp;type=consultation"`)
+	wantPage(t, w, http.StatusConflict, "Ce créneau vient d&#39;être pris", `href="/p/demo/consultation?day=2026-12-01"`)
 	if e.store.count() != 1 {
 		t.Errorf("%d bookings", e.store.count())
+	}
+}
+
+// TestEventICS serves the patient's copy of the booking as a file to add
+// to a calendar.
+func TestEventICS(t *testing.T) {
+	e := newEnv(t)
+	token := e.book("consultation", slotStart)
+	w := e.do(http.MethodGet, "/manage/"+token+"/event.ics", nil)
+	body := w.Body.String()
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "text/calendar; charset=utf-8" ||
+		!strings.HasPrefix(w.Header().Get("Content-Disposition"), "attachment;") {
+		t.Fatalf("GET event.ics = %d %v", w.Code, w.Header())
+	}
+	for _, want := range []string{"METHOD:PUBLISH", "DTSTART;TZID=Europe/Paris:20261201T090000", "SUMMARY:Rendez-vous — Dr Anne Martin", "BEGIN:VTIMEZONE"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("event.ics lacks %q:\n%s", want, body)
+		}
+	}
+	for _, no := range []string{"ATTENDEE", "Consultation", patientPhone} {
+		if strings.Contains(body, no) {
+			t.Errorf("event.ics holds %q", no)
+		}
+	}
+	if w := e.do(http.MethodGet, "/manage/"+booking.NewToken()+"/event.ics", nil); w.Code != http.StatusNotFound {
+		t.Errorf("unknown token: %d", w.Code)
 	}
 }
 
@@ -182,30 +394,43 @@ func TestBookPageInvalid(t *testing.T) {
 	tests := []struct {
 		name   string
 		form   url.Values
-		field  string
+		fields []string // the fields marked, in the summary's order
 		detail string
 	}{
-		{"email without @", bookForm("consultation", slotStart, patientName, "marie.example.org", ""), "email", "L&#39;adresse e-mail n&#39;est pas valide"},
-		{"no name", bookForm("consultation", slotStart, "  ", patientEmail, ""), "name", "Indiquez votre nom."},
-		{"name with a line break", bookForm("consultation", slotStart, "Marie\r\nCurie", patientEmail, ""), "name", "Le nom ne peut contenir que des lettres"},
-		{"name with a link", bookForm("consultation", slotStart, "evil.example/login", patientEmail, ""), "name", "ni chiffres, ni @, / ou :"},
-		{"name not UTF-8", bookForm("consultation", slotStart, "Marie\xffCurie", patientEmail, ""), "name", "Le nom ne peut contenir que des lettres"},
-		{"email with ?cc=", bookForm("consultation", slotStart, patientName, "a?cc=x@example.org", ""), "email", "les adresses avec des accents"},
-		{"bad phone", bookForm("consultation", slotStart, patientName, patientEmail, "appelez-moi"), "phone", "numéro de téléphone"},
-		{"not a slot", bookForm("consultation", "2026-12-01T09:10:00+01:00", patientName, patientEmail, ""), "", "plus proposé"},
+		{"email without @", bookForm("consultation", slotStart, patientName, "marie.example.org", ""), []string{"email"}, "L&#39;adresse e-mail n&#39;est pas valide"},
+		{"no name", bookForm("consultation", slotStart, "  ", patientEmail, ""), []string{"name"}, "Indiquez votre nom."},
+		{"name with a line break", bookForm("consultation", slotStart, "Marie\r\nCurie", patientEmail, ""), []string{"name"}, "Le nom ne peut contenir que des lettres"},
+		{"name with a link", bookForm("consultation", slotStart, "evil.example/login", patientEmail, ""), []string{"name"}, "ni chiffres, ni @, / ou :"},
+		{"name not UTF-8", bookForm("consultation", slotStart, "Marie\xffCurie", patientEmail, ""), []string{"name"}, "Le nom ne peut contenir que des lettres"},
+		{"email with ?cc=", bookForm("consultation", slotStart, patientName, "a?cc=x@example.org", ""), []string{"email"}, "les adresses avec des accents"},
+		{"bad phone", bookForm("consultation", slotStart, patientName, patientEmail, "appelez-moi"), []string{"phone"}, "numéro de téléphone"},
+		{"all three wrong", bookForm("consultation", slotStart, "", "x", "abc"), []string{"name", "email", "phone"}, "Indiquez votre nom."},
+		{"not a slot", bookForm("consultation", "2026-12-01T09:10:00+01:00", patientName, patientEmail, ""), nil, "plus proposé"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			w := e.postForm("/book", tt.form)
-			body := wantPage(t, w, http.StatusUnprocessableEntity, tt.detail, `role="alert"`, `<form method="post" action="/book">`)
-			if tt.field != "" && !strings.Contains(body, `id="`+tt.field+`"`) {
-				t.Errorf("no field %s", tt.field)
-			}
-			if tt.field != "" {
-				i := strings.Index(body, `<input id="`+tt.field+`"`)
-				if j := strings.Index(body[i:], ">"); !strings.Contains(body[i:i+j], `aria-invalid="true"`) {
-					t.Errorf("field %s is not marked invalid", tt.field)
+			body := wantPage(t, w, http.StatusUnprocessableEntity, tt.detail,
+				`<div class="error-summary" tabindex="-1" autofocus aria-labelledby="erreurs">`,
+				`<form method="post" action="/book" novalidate>`, "<title>Erreur : Vos coordonnées")
+			last := 0
+			for _, f := range tt.fields {
+				i := strings.Index(body, `<li><a href="#`+f+`">`)
+				if i < last {
+					t.Errorf("the summary does not link to field %s in order", f)
+				}
+				last = i
+				j := strings.Index(body, `<input id="`+f+`"`)
+				if j < 0 {
+					t.Fatalf("no field %s", f)
+				}
+				tag := body[j : j+strings.Index(body[j:], ">")]
+				if !strings.Contains(tag, `aria-invalid="true"`) || !strings.Contains(tag, f+`-error`) {
+					t.Errorf("field %s is not marked invalid with its message: %s", f, tag)
+				}
+				if !strings.Contains(body, `<p class="field-error" id="`+f+`-error">`) {
+					t.Errorf("field %s has no message of its own", f)
 				}
 			}
 			// What was typed is kept.
@@ -223,40 +448,44 @@ func TestManagePage(t *testing.T) {
 	e := newEnv(t)
 	token := e.book("suivi", "2026-12-02T14:30:00+01:00")
 	manage := "/manage/" + token
-	body := wantPage(t, e.do(http.MethodGet, manage, nil), http.StatusOK, "en attente de votre confirmation", "12 rue des Lilas, Lyon",
-		`<form method="post" action="`+manage+`/confirm">`, `<form method="post" action="`+manage+`/cancel">`)
-	_ = body
+	wantPage(t, e.do(http.MethodGet, manage, nil), http.StatusOK, "en attente de votre confirmation", "12 rue des Lilas, Lyon",
+		`<form method="post" action="`+manage+`/confirm">`, `href="`+manage+`/cancel"`)
 
-	// GETs never change anything.
-	for _, p := range []string{manage, manage + "/confirm", manage + "/cancel"} {
+	// GETs never change anything: the cancel step asks first.
+	wantPage(t, e.do(http.MethodGet, manage+"/cancel", nil), http.StatusOK, "<h1>Annuler le rendez-vous</h1>",
+		`<form method="post" action="`+manage+`/cancel">`, "Oui, annuler le rendez-vous", `href="`+manage+`">Non, garder le rendez-vous`)
+	for _, p := range []string{manage, manage + "/confirm", manage + "/cancel", manage + "/move", manage + "/event.ics"} {
 		e.do(http.MethodGet, p, nil)
 	}
 	if e.store.status(token) != booking.StatusPending || e.cal.Calls(bookingtest.OpUpdate) != 0 {
 		t.Fatalf("a GET changed the booking: %s, %d updates", e.store.status(token), e.cal.Calls(bookingtest.OpUpdate))
 	}
-	wantPage(t, e.do(http.MethodGet, manage+"/cancel", nil), http.StatusMethodNotAllowed)
+	wantPage(t, e.do(http.MethodGet, manage+"/confirm", nil), http.StatusMethodNotAllowed)
 
-	// Confirm, then cancel.
+	// Confirm, then cancel: each says what was done.
 	w := e.postForm(manage+"/confirm", nil, "Sec-Fetch-Site", "same-origin")
-	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != manage {
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != manage+"?done=confirmed" {
 		t.Fatalf("confirm = %d → %q", w.Code, w.Header().Get("Location"))
 	}
 	if e.store.status(token) != booking.StatusConfirmed {
 		t.Errorf("status = %s after confirm", e.store.status(token))
 	}
+	wantPage(t, e.do(http.MethodGet, manage+"?done=confirmed", nil), http.StatusOK, "Votre rendez-vous est confirmé.")
 	w = e.postForm(manage+"/cancel", nil, "Origin", "http://example.com")
-	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != manage {
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != manage+"?done=cancelled" {
 		t.Fatalf("cancel = %d → %q", w.Code, w.Header().Get("Location"))
 	}
 	if e.store.status(token) != booking.StatusCancelled {
 		t.Errorf("status = %s after cancel", e.store.status(token))
 	}
-	body = wantPage(t, e.do(http.MethodGet, manage, nil), http.StatusOK, "annulé", "Prendre un autre rendez-vous")
-	if strings.Contains(body, "<form") {
-		t.Error("a cancelled booking still has forms")
+	body := wantPage(t, e.do(http.MethodGet, manage+"?done=cancelled", nil), http.StatusOK,
+		"Votre rendez-vous est annulé et le créneau libéré.", "annulé", "Prendre un autre rendez-vous")
+	if strings.Contains(body, "<form") || strings.Contains(body, "event.ics") {
+		t.Error("a cancelled booking still has forms, or a file to add to a calendar")
 	}
-	// Confirming a cancelled booking is refused.
+	// Confirming a cancelled booking is refused; so is the cancel step.
 	wantPage(t, e.postForm(manage+"/confirm", nil), http.StatusConflict, "Action impossible", `href="`+manage+`"`)
+	wantPage(t, e.do(http.MethodGet, manage+"/cancel", nil), http.StatusConflict, "Action impossible")
 
 	wantPage(t, e.do(http.MethodGet, "/manage/"+booking.NewToken(), nil), http.StatusNotFound, "Rendez-vous introuvable")
 	wantPage(t, e.do(http.MethodGet, "/manage/nope", nil), http.StatusNotFound, "Rendez-vous introuvable")
@@ -266,6 +495,40 @@ func TestManagePage(t *testing.T) {
 	if !strings.Contains(e.logs.String(), "route=/manage/{token}/cancel") {
 		t.Error("the logs lack the route pattern")
 	}
+}
+
+// TestMovePages moves a booking through the same day and time step, to
+// another week, with a confirmation.
+func TestMovePages(t *testing.T) {
+	e := newEnv(t)
+	token := e.book("consultation", slotStart)
+	manage := "/manage/" + token
+	body := wantPage(t, e.do(http.MethodGet, manage+"/move", nil), http.StatusOK,
+		"Actuellement : mardi 1er décembre 2026 à 09:00.", "<caption>novembre 2026</caption>",
+		`href="`+manage+`/move?start=2026-11-30T09%3A00%3A00%2B01%3A00"`)
+	if strings.Contains(body, "/book?") {
+		t.Error("the move step links to a new booking")
+	}
+	// The booking's own slot is not offered.
+	body = wantPage(t, e.do(http.MethodGet, manage+"/move?day=2026-12-01", nil), http.StatusOK, "Heures libres le mardi 1er décembre 2026")
+	if strings.Contains(body, "start=2026-12-01T09%3A00%3A00") {
+		t.Error("the move step offers the booking's own slot")
+	}
+	const to = "2026-12-08T10:00:00+01:00"
+	wantPage(t, e.do(http.MethodGet, manage+"/move?start="+url.QueryEscape(to), nil), http.StatusOK,
+		"<h1>Confirmer le déplacement</h1>", "<del>mardi 1er décembre 2026 à 09:00</del>", "<strong>mardi 8 décembre 2026 à 10:00</strong>",
+		`<form method="post" action="`+manage+`/reschedule">`, `<input type="hidden" name="start" value="2026-12-08T10:00:00&#43;01:00">`)
+	if e.cal.Calls(bookingtest.OpUpdate) != 0 {
+		t.Fatal("the confirmation step moved the booking")
+	}
+	w := e.postForm(manage+"/reschedule", url.Values{"start": {to}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != manage+"?done=moved" {
+		t.Fatalf("reschedule = %d → %q", w.Code, w.Header().Get("Location"))
+	}
+	wantPage(t, e.do(http.MethodGet, manage+"?done=moved", nil), http.StatusOK, "Votre rendez-vous est déplacé au mardi 8 décembre 2026 à 10:00.")
+	wantPage(t, e.postForm(manage+"/reschedule", url.Values{}), http.StatusUnprocessableEntity, "Aucun créneau choisi", `href="`+manage+`/move"`)
+	wantPage(t, e.postForm(manage+"/reschedule", url.Values{"start": {"2026-12-05T10:00:00+01:00"}}), http.StatusUnprocessableEntity, "n&#39;est pas proposé")
+	wantPage(t, e.do(http.MethodGet, manage+"/move?start=jamais", nil), http.StatusUnprocessableEntity, "Créneau invalide")
 }
 
 func TestCrossSitePost(t *testing.T) {
@@ -320,7 +583,10 @@ func TestBasePath(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.srv = srv
-	wantPage(t, e.do(http.MethodGet, "/", nil), http.StatusOK, `href="/rdv/static/style.css"`, `href="/rdv/book?`)
+	wantPage(t, e.do(http.MethodGet, "/p/demo/consultation", nil), http.StatusOK, `href="/rdv/static/style.css"`, `href="/rdv/book?`, `href="/rdv/p/demo"`)
+	if w := e.do(http.MethodGet, "/", nil); w.Header().Get("Location") != "/rdv/p/demo" {
+		t.Errorf("/ sends to %q, want /rdv/p/demo", w.Header().Get("Location"))
+	}
 	w := e.postJSON("/v1/bookings", bookingBody("consultation", slotStart))
 	if w.Code != http.StatusCreated {
 		t.Fatalf("status = %d", w.Code)

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html/template"
 	"math"
 	"net/http"
 	"net/url"
@@ -103,9 +104,10 @@ func contrastWithWhite(hexColor string) float64 {
 
 // practiceView is what every page shows of the practice.
 type practiceView struct {
-	Name, Logo, Phone, PhoneHref, Address, MapURL string
-	LegalURL, PrivacyURL, AccessibilityURL        string
-	Theme                                         string // the style sheet of the practice's colour, "" for none
+	Name, Logo, Phone, Address, MapURL     string
+	PhoneHref                              template.URL // tel: and digits only
+	LegalURL, PrivacyURL, AccessibilityURL string
+	Theme                                  string // the style sheet of the practice's colour, "" for none
 }
 
 // practiceAssets are the logo and theme style sheet, under hashed names.
@@ -132,12 +134,12 @@ func newPracticeAssets(p Practice, basePath string) (*practiceAssets, error) {
 		frameCSP: "frame-ancestors 'none'",
 	}
 	if a.view.Phone != "" {
-		a.view.PhoneHref = "tel:" + strings.Map(func(r rune) rune {
+		a.view.PhoneHref = template.URL("tel:" + strings.Map(func(r rune) rune {
 			if r == '+' || ('0' <= r && r <= '9') {
 				return r
 			}
 			return -1
-		}, a.view.Phone)
+		}, a.view.Phone))
 	}
 	if a.view.Address != "" && a.view.MapURL == "" {
 		a.view.MapURL = "https://www.openstreetmap.org/search?" + url.Values{"query": {a.view.Address}}.Encode()
