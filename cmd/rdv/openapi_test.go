@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +83,14 @@ func TestOpenAPILint(t *testing.T) {
 		}
 		t.Skip("redocly is not installed (npm ci --prefix cmd/rdv/testdata/redocly); RDV_REQUIRE_SERVERS=1 makes this a failure")
 	}
+	// Redocly CLI 2 runs on Node.js 20.19 or later (Debian 12's own is 18).
+	if v, err := exec.Command("node", "--version").Output(); err != nil || !nodeAtLeast(strings.TrimSpace(string(v)), 20, 19) {
+		msg := fmt.Sprintf("redocly needs Node.js 20.19 or later; node --version: %q %v", bytes.TrimSpace(v), err)
+		if testservers.Required() {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
 	cfg, err := ParseConfig([]byte(openAPIConfig))
 	if err != nil {
 		t.Fatal(err)
@@ -140,4 +150,14 @@ func TestOpenAPILint(t *testing.T) {
 		t.Errorf("redocly lint: %v\n%s", runErr, stderr.Bytes())
 	}
 	t.Logf("%d problems ignored as lint-ignore.yaml says", res.Totals.Ignored)
+}
+
+// nodeAtLeast reports whether the Node.js version v ("v20.20.2") is at
+// least major.minor.
+func nodeAtLeast(v string, major, minor int) bool {
+	var ma, mi int
+	if _, err := fmt.Sscanf(v, "v%d.%d", &ma, &mi); err != nil {
+		return false
+	}
+	return ma > major || (ma == major && mi >= minor)
 }
