@@ -363,9 +363,26 @@ func TestAdminOpenAPI(t *testing.T) {
 			t.Errorf("%s %s: 401 not documented", r.method, r.path)
 		}
 	}
-	// The patients' operations need no token.
-	if op := paths["/v1/bookings"].(map[string]any)["post"].(map[string]any); op["security"] != nil {
-		t.Errorf("createBooking has security %v", op["security"])
+	// Every other operation needs no token, and says so with
+	// "security": [] rather than nothing.
+	public := 0
+	for path, item := range paths {
+		if strings.HasPrefix(path, "/v1/admin/") {
+			continue
+		}
+		for method, op := range item.(map[string]any) {
+			op, ok := op.(map[string]any)
+			if !ok {
+				continue
+			}
+			public++
+			if sec, ok := op["security"].([]any); !ok || len(sec) != 0 {
+				t.Errorf("%s %s: security %#v, want []", method, path, op["security"])
+			}
+		}
+	}
+	if public < 8 {
+		t.Errorf("%d public operations checked, want the 8 or more of the API", public)
 	}
 }
 

@@ -79,8 +79,10 @@ func (s *Server) registerChallenge() {
 		Description: "A challenge in ALTCHA's protocol, to solve before POST /v1/bookings: find the number n in [0, maxnumber] " +
 			"such that the hex SHA-256 of salt followed by n in decimal equals challenge, then send base64 of the JSON " +
 			`{"algorithm","challenge","number","salt","signature"} in the X-Altcha header. A challenge serves once and expires ` +
-			"(the expires parameter of its salt, Unix time). This operation exists only when the server asks for a proof of work.",
-		Tags: []string{"bookings"},
+			"(the expires parameter of its salt, Unix time). This operation exists only when the server asks for a proof of work. " +
+			"429 when this address asked for too many (the lookup rate limit).",
+		Tags:   []string{"bookings"},
+		Errors: []int{http.StatusTooManyRequests},
 	}, func(context.Context, *struct{}) (*challengeOutput, error) {
 		c := s.pow.NewChallenge()
 		return &challengeOutput{CacheControl: "no-store", Body: challengeJSON(c)}, nil

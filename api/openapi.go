@@ -23,7 +23,8 @@ token configured they answer 404.`
 
 // humaConfig returns the huma configuration of the API: JSON only, errors
 // sanitised, no $schema links in responses, OpenAPI at /openapi.json and
-// docs at /docs.
+// docs at /docs. The document names BaseURL as its one server, and says of
+// every operation who may call it (see declarePublic).
 func (s *Server) humaConfig(version string) huma.Config {
 	cfg := huma.DefaultConfig("rdv", version)
 	cfg.Info.Description = apiDescription
@@ -38,10 +39,27 @@ func (s *Server) humaConfig(version string) huma.Config {
 	}
 	cfg.Transformers = []huma.Transformer{sanitizeProblem}
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{adminScheme: adminSecurityScheme}
-	if s.basePath != "" {
-		cfg.Servers = []*huma.Server{{URL: s.baseURL}}
-	}
+	// The server is where this instance is reachable; with a path, huma
+	// also prefixes the links of /docs with it.
+	cfg.Servers = []*huma.Server{{URL: s.baseURL, Description: "This rdv instance (its base_url)."}}
+	cfg.OnAddOperation = append(cfg.OnAddOperation, declarePublic)
 	return cfg
+}
+
+// publicSecurity is the security requirement of an operation anyone may
+// call: none. It is an empty list, not nil, so that the document says
+// "security": [] rather than nothing.
+var publicSecurity = []map[string][]string{}
+
+// declarePublic gives the operations that declare no security requirement
+// an empty one, which says that they need no credentials. An operation needs
+// the admin token only when registered by registerAdmin's op, which sets
+// both its requirement and the middleware that enforces it; so the document
+// says of each operation what the server does.
+func declarePublic(_ *huma.OpenAPI, op *huma.Operation) {
+	if op.Security == nil {
+		op.Security = publicSecurity
+	}
 }
 
 // schemaName names the schemas of the OpenAPI document after the Go types of

@@ -65,8 +65,10 @@ func (s *Server) registerPractitioners() {
 		Method:      http.MethodGet,
 		Path:        "/v1/practitioners",
 		Summary:     "List practitioners",
-		Description: "The practitioners and the appointment types they offer.",
-		Tags:        []string{"practitioners"},
+		Description: "The practitioners and the appointment types they offer. 429 when this address made too many " +
+			"requests (the read rate limit, shared with the slots).",
+		Tags:   []string{"practitioners"},
+		Errors: []int{http.StatusTooManyRequests},
 	}, func(context.Context, *struct{}) (*practitionerListOutput, error) {
 		ps := s.svc.Practitioners()
 		out := &practitionerListOutput{Body: practitionerListJSON{Practitioners: make([]practitionerJSON, len(ps))}}
@@ -83,9 +85,10 @@ func (s *Server) registerPractitioners() {
 		Summary:     "List free slots",
 		Description: "The free slots of an appointment type whose start lies in [from, to). " +
 			"The window is clipped to the type's booking notice and horizon. " +
-			"503 when the practitioner's calendar can't be read.",
+			"404 for an unknown practitioner or type, 422 for an invalid window or time zone, 429 when this address made " +
+			"too many requests (Retry-After says when to come back), 503 when the practitioner's calendar can't be read.",
 		Tags:   []string{"practitioners"},
-		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
+		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, s.slots)
 }
 

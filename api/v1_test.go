@@ -483,6 +483,10 @@ func TestOpenAPI(t *testing.T) {
 			t.Errorf("the OpenAPI document lacks %s", p)
 		}
 	}
+	// The one server is the base URL, even at the root.
+	if servers, _ := doc["servers"].([]any); len(servers) != 1 || servers[0].(map[string]any)["url"] != baseURL {
+		t.Errorf("servers %v, want the base URL %s", doc["servers"], baseURL)
+	}
 	if !bytes.Contains(w.Body.Bytes(), []byte("Idempotency-Key")) {
 		t.Error("Idempotency-Key is not documented")
 	}

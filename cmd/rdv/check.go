@@ -2,20 +2,29 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/notify"
 )
 
-// check wires the service as serve would, then shows, for each practitioner,
-// the calendars it uses and the next free slots of each appointment type.
+// check shows the effective configuration, secrets masked, and checks
+// the mail server (no message sent); then it wires the service as serve
+// would and shows, for each practitioner, the calendars it uses and the
+// next free slots of each appointment type.
 func check(ctx context.Context, cfg *Config, stdout io.Writer, logger *slog.Logger) error {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + cfg.Addr
 	}
+	fmt.Fprintln(stdout, "effective configuration (secrets masked):")
+	printConfig(stdout, cfg)
+	mailErr := checkMail(ctx, cfg, stdout)
+	fmt.Fprintln(stdout)
 	app, err := build(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -80,13 +89,55 @@ func check(ctx context.Context, cfg *Config, stdout io.Writer, logger *slog.Logg
 	if syncErr != nil {
 		fmt.Fprintf(stdout, "\ncalendar sync: not fully checked: %v\n", syncErr)
 	}
+	var problems []error
+	if mailErr != nil {
+		problems = append(problems, fmt.Errorf("check: the mail server: %w", mailErr))
+	}
 	if failed > 0 {
-		return fmt.Errorf("check: %d appointment type(s) could not be computed", failed)
+		problems = append(problems, fmt.Errorf("check: %d appointment type(s) could not be computed", failed))
 	}
 	if len(holds) > 0 {
-		return fmt.Errorf("check: the calendar sync of %d practitioner(s) is held", len(holds))
+		problems = append(problems, fmt.Errorf("check: the calendar sync of %d practitioner(s) is held", len(holds)))
 	}
-	return nil
+	return errors.Join(problems...)
+}
+
+// checkMail connects to the SMTP server of the configuration as the
+// service would to send a message, and prints each step: connection, TLS,
+// EHLO, authentication, QUIT. It sends no message. Without a server, it
+// says where the messages go.
+func checkMail(ctx context.Context, cfg *Config, stdout io.Writer) error {
+	sc, err := cfg.Mail.SMTP.sender()
+	if err != nil {
+		fmt.Fprintf(stdout, "\nmail server: %v\n", err)
+		return err
+	}
+	if sc.Addr == "" {
+		fmt.Fprintf(stdout, "\nmail server: none (mail.smtp.addr): messages are written as .eml files to %s\n", filepath.Join(cfg.DataDir, "outbox"))
+		return nil
+	}
+	sender, err := notify.NewSMTPSender(sc)
+	if err != nil {
+		fmt.Fprintf(stdout, "\nmail server %s: %v\n", sc.Addr, err)
+		return err
+	}
+	mode := sc.TLS
+	if mode == "" {
+		mode = notify.TLSStartTLS
+	}
+	fmt.Fprintf(stdout, "\nmail server %s (tls = %s), no message sent:\n", sc.Addr, mode)
+	steps, err := sender.Check(ctx)
+	for _, st := range steps {
+		if st.Err != nil {
+			fmt.Fprintf(stdout, "  %-8s FAILED: %v\n", st.Name, st.Err)
+			if st.Detail != "" {
+				fmt.Fprintf(stdout, "  %-8s %s\n", "", st.Detail)
+			}
+			continue
+		}
+		fmt.Fprintf(stdout, "  %-8s ok: %s\n", st.Name, st.Detail)
+	}
+	return err
 }
 
 // printHold prints why the calendar sync of a practitioner would be held:

@@ -275,6 +275,10 @@ func (tc TypeConfig) reminders() []time.Duration {
 
 type duration struct{ time.Duration }
 
+// MarshalText writes d as Go writes durations ("1h30m0s"), which
+// UnmarshalText reads back.
+func (d duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
 func (d *duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(string(b))
 	if err != nil {

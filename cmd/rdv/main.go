@@ -6,15 +6,19 @@
 //	rdv [serve] [-config FILE] [-addr ADDR] [-data DIR] [-metrics-addr ADDR]
 //	rdv check   [-config FILE] [-data DIR]
 //	rdv adopt   [-config FILE] [-data DIR] [-practitioner ID] [-dry-run]
+//	rdv openapi [-config FILE]
+//	rdv version [-json]
 //
 // With no config file rdv runs on embedded defaults: an in-process CalDAV
 // server (served at /dav/), a demo practitioner, SQLite in the data directory
 // and emails written as .eml files under DATA/outbox/.
 //
-// rdv check shows what the configuration finds (calendars, free slots,
-// calendar sync held, booking events unknown to this install); rdv adopt
-// rebuilds ledger rows from those unknown events, for a host who lost its
-// store.
+// rdv check shows the effective configuration (secrets masked) and what it
+// finds (the mail server, step by step; calendars, free slots, calendar sync
+// held, booking events unknown to this install); rdv adopt rebuilds ledger
+// rows from those unknown events, for a host who lost its store. rdv openapi
+// prints the OpenAPI document the configuration serves at /openapi.json;
+// rdv version what the binary was built from.
 package main
 
 import (
@@ -28,6 +32,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -52,15 +57,30 @@ type options struct {
 	// adopt only.
 	practitioner string
 	dryRun       bool
+	// version only.
+	json bool
 }
+
+// commands are the subcommands; the first is the default.
+var commands = []string{"serve", "check", "adopt", "openapi", "version"}
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
 	o := options{command: "serve"}
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "check" || args[0] == "adopt") {
+	if len(args) > 0 && slices.Contains(commands, args[0]) {
 		o.command, args = args[0], args[1:]
 	}
 	fs := flag.NewFlagSet("rdv "+o.command, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	if o.command == "version" {
+		fs.BoolVar(&o.json, "json", false, "print the build information as JSON")
+		if err := fs.Parse(args); err != nil {
+			return o, err
+		}
+		if fs.NArg() > 0 {
+			return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		}
+		return o, nil
+	}
 	fs.StringVar(&o.config, "config", os.Getenv("RDV_CONFIG"), "configuration file (TOML); env RDV_CONFIG")
 	fs.StringVar(&o.addr, "addr", os.Getenv("RDV_ADDR"), "listen address (default 127.0.0.1:8080); env RDV_ADDR")
 	fs.StringVar(&o.metrics, "metrics-addr", os.Getenv("RDV_METRICS_ADDR"), "serve /metrics on this address too, e.g. 127.0.0.1:9090 (default: none); env RDV_METRICS_ADDR")
@@ -82,6 +102,9 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	o, err := parseOptions(args, os.Stderr)
 	if err != nil {
 		return err
+	}
+	if o.command == "version" {
+		return printVersion(stdout, o.json)
 	}
 	cfg := &Config{}
 	if o.config != "" {
@@ -119,6 +142,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 		return check(ctx, cfg, stdout, logger)
 	case "adopt":
 		return adopt(ctx, cfg, o.practitioner, o.dryRun, stdout, logger)
+	case "openapi":
+		return openAPI(cfg, stdout)
 	default:
 		ln, err := net.Listen("tcp", cfg.Addr)
 		if err != nil {

@@ -54,12 +54,8 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 		return o, err
 	}
 	o.Mail = rdv.Mail{From: c.Mail.From, Lang: c.Mail.Lang, TemplatesDir: c.Mail.TemplatesDir, Alarm: c.Mail.Alarm.Duration}
-	if smtp := c.Mail.SMTP; smtp.Addr != "" {
-		pw, err := secret(smtp.Password, smtp.PasswordFile)
-		if err != nil {
-			return o, err
-		}
-		o.Mail.SMTP = notify.SMTPConfig{Addr: smtp.Addr, Username: smtp.Username, Password: pw, TLS: smtp.TLS}
+	if o.Mail.SMTP, err = c.Mail.SMTP.sender(); err != nil {
+		return o, err
 	}
 
 	for i, w := range c.Webhooks {
@@ -114,6 +110,19 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 		}
 	}
 	return o, nil
+}
+
+// sender returns the configuration of the SMTP sender, the password read
+// from password_file if given; the zero value without an address.
+func (sc SMTPConfig) sender() (notify.SMTPConfig, error) {
+	if sc.Addr == "" {
+		return notify.SMTPConfig{}, nil
+	}
+	pw, err := secret(sc.Password, sc.PasswordFile)
+	if err != nil {
+		return notify.SMTPConfig{}, err
+	}
+	return notify.SMTPConfig{Addr: sc.Addr, Username: sc.Username, Password: pw, TLS: sc.TLS}, nil
 }
 
 // build wires the application from cfg. cfg.BaseURL must be set.

@@ -75,11 +75,13 @@ func (s *mailSession) Data(r io.Reader) error {
 	return nil
 }
 
-// serveSMTP runs a go-smtp server for box on addr until the test ends.
-func serveSMTP(t *testing.T, addr string, box *mailbox) {
+// serveSMTP runs a go-smtp server for box (a *mailbox, or an *authMailbox
+// of check_test.go) on addr until the test ends.
+func serveSMTP(t *testing.T, addr string, box smtp.Backend) {
 	t.Helper()
 	s := smtp.NewServer(box)
 	s.Domain = "localhost"
+	s.AllowInsecureAuth = true // on the loopback, for the sessions that authenticate
 	s.ErrorLog = log.New(io.Discard, "", 0)
 	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
 	l, err := net.Listen("tcp", addr)
