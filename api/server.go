@@ -189,10 +189,11 @@ func (s *Server) Handler() http.Handler { return s }
 
 // ServeHTTP routes the request, logs it (method, route pattern, status and
 // duration; never the path, which may hold a manage token, nor any patient
-// data) and turns a panic into a 500.
+// data), turns a panic into a 500 and compresses the response (compress.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w}
+	cw := newCompressWriter(w, r)
+	sw := &statusWriter{ResponseWriter: cw}
 	sw.Header().Set("X-Content-Type-Options", "nosniff")
 	defer func() {
 		if v := recover(); v != nil {
@@ -203,6 +204,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if !sw.wrote {
 				s.writeFallbackError(sw, r, http.StatusInternalServerError)
 			}
+		}
+		if err := cw.close(); err != nil {
+			s.log.DebugContext(r.Context(), "api: response not ended", "route", route(r), "err", err)
 		}
 		d := time.Since(start)
 		s.metrics.observe(r.Method, route(r), sw.status, d)
