@@ -21,7 +21,7 @@ func wantPage(t *testing.T, w *httptest.ResponseRecorder, status int, contains .
 		t.Errorf("Content-Type = %q", ct)
 	}
 	csp := "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-	if strings.Contains(w.Body.String(), "/static/challenge.js") {
+	if strings.Contains(w.Body.String(), staticPath(t, "challenge.js")) {
 		csp += "; script-src 'self'; connect-src 'self'"
 	}
 	for k, want := range map[string]string{
@@ -90,7 +90,7 @@ func TestHomePage(t *testing.T) {
 		`href="/book?practitioner=demo&amp;start=2026-12-01T09%3A00%3A00%2B01%3A00&amp;type=consultation"`,
 		`aria-label="Réserver le mardi 1er décembre 2026 à 09:00"`,
 		`href="/?from=2026-12-07&amp;p=demo&amp;type=consultation"`,
-		`href="/static/style.css"`,
+		`href="`+staticPath(t, "style.css")+`"`,
 	)
 	if strings.Contains(body, "samedi") || strings.Contains(body, "Semaine précédente") {
 		t.Error("the page shows a closed day or a week before today")
@@ -320,7 +320,7 @@ func TestBasePath(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.srv = srv
-	wantPage(t, e.do(http.MethodGet, "/", nil), http.StatusOK, `href="/rdv/static/style.css"`, `href="/rdv/book?`)
+	wantPage(t, e.do(http.MethodGet, "/", nil), http.StatusOK, `href="/rdv`+staticPath(t, "style.css")+`"`, `href="/rdv/book?`)
 	w := e.postJSON("/v1/bookings", bookingBody("consultation", slotStart))
 	if w.Code != http.StatusCreated {
 		t.Fatalf("status = %d", w.Code)

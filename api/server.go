@@ -77,7 +77,7 @@ type Config struct {
 // http.Handler, safe for concurrent use.
 //
 // It owns these paths: "/" (the slots page), "/book", "/manage/",
-// "/static/", "/v1/" (the admin API under "/v1/admin/" and, when
+// "/static/", "/favicon.ico", "/v1/" (the admin API under "/v1/admin/" and, when
 // Config.Challenge is on, "/v1/challenge" included),
 // "/openapi.json" (and "/openapi.yaml",
 // "/openapi-3.0.json", "/openapi-3.0.yaml"), "/docs", "/healthz",
@@ -100,6 +100,7 @@ type Server struct {
 	mux           *http.ServeMux
 	api           huma.API
 	pages         map[string]*template.Template
+	assets        *assetSet
 	metrics       *metrics
 	limiter       *limiter // nil when the rate limits are off
 	origins       []string
@@ -161,7 +162,10 @@ func New(cfg Config) (*Server, error) {
 	if s.pow, err = newVerifier(cfg.Challenge, s.now); err != nil {
 		return nil, err
 	}
-	if s.pages, err = parsePages(); err != nil {
+	if s.assets, err = assets(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = parsePages(s.templateFuncs()); err != nil {
 		return nil, err
 	}
 	if cfg.AdminToken != "" {

@@ -12,15 +12,14 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-//go:embed static/style.css
-var styleCSS []byte
-
 // pageNames are the pages, each templates/NAME.html on templates/layout.html
 // (with templates/honeypot.html, the honeypot field of the forms).
 var pageNames = []string{"home", "book", "manage", "error"}
 
-func parsePages() (map[string]*template.Template, error) {
-	layout, err := template.ParseFS(templateFS, "templates/layout.html", "templates/honeypot.html")
+// parsePages parses the pages with funcs, the functions bound to a Server
+// (templateFuncs).
+func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/honeypot.html")
 	if err != nil {
 		return nil, fmt.Errorf("api: layout template: %w", err)
 	}
@@ -33,6 +32,12 @@ func parsePages() (map[string]*template.Template, error) {
 		pages[name] = t
 	}
 	return pages, nil
+}
+
+// templateFuncs are the functions of the templates: asset ("style.css") is
+// the path of a static file by its hashed name.
+func (s *Server) templateFuncs() template.FuncMap {
+	return template.FuncMap{"asset": s.assetPath}
 }
 
 // pageData is what every page gets: the title, the path prefix of links, and
@@ -73,12 +78,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
-}
-
-func (s *Server) style(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=86400")
-	_, _ = w.Write(styleCSS)
 }
 
 var (
