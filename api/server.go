@@ -101,6 +101,7 @@ type Server struct {
 	api           huma.API
 	pages         map[string]*template.Template
 	assets        *assetSet
+	docsPage      []byte // the HTML of GET /docs
 	metrics       *metrics
 	limiter       *limiter // nil when the rate limits are off
 	origins       []string
@@ -185,6 +186,10 @@ func New(cfg Config) (*Server, error) {
 	s.registerPages()
 	s.mux.HandleFunc("/v1/", s.apiNoRoute)
 	s.mux.HandleFunc("GET /metrics", s.serveMetrics)
+	s.mux.HandleFunc("GET /docs", s.docs)
+	if s.docsPage, err = s.renderDocs(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
