@@ -189,10 +189,16 @@ func skipCompression(w http.ResponseWriter) {
 }
 
 func (w *compressWriter) WriteHeader(code int) {
-	if code < 200 || w.status != 0 {
-		// Informational answers, and the warning of a second call, are
-		// net/http's.
-		w.ResponseWriter.WriteHeader(code)
+	if code < 200 {
+		w.ResponseWriter.WriteHeader(code) // informational: the headers so far
+		return
+	}
+	if w.status != 0 {
+		// A second call is ignored; once the headers are out, net/http
+		// logs it.
+		if w.decided {
+			w.ResponseWriter.WriteHeader(code)
+		}
 		return
 	}
 	w.status = code

@@ -243,11 +243,20 @@ func TestCompressWriter(t *testing.T) {
 			w.WriteHeader(http.StatusNotModified)
 		}, "", `"v1"`},
 		{"no body", http.MethodGet, func(http.ResponseWriter, *http.Request) {}, "", ""},
+		{"second status ignored", http.MethodGet, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusOK)
+			w.WriteHeader(http.StatusTeapot)
+			_, _ = w.Write(big)
+		}, "br", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := httptest.NewRequest(c.method, "/", nil)
 			r.Header.Set("Accept-Encoding", "gzip, br")
 			w := serveCompressed(c.handler, r)
+			if w.Code == http.StatusTeapot {
+				t.Error("a second WriteHeader changed the status")
+			}
 			if got := w.Header().Get("Content-Encoding"); got != c.enc {
 				t.Fatalf("Content-Encoding = %q, want %q", got, c.enc)
 			}
