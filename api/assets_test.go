@@ -94,7 +94,7 @@ func TestStaticOldPaths(t *testing.T) {
 	if w.Code != http.StatusOK || w.Header().Get("Cache-Control") != "no-cache" || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/css") {
 		t.Errorf("stale hash = %d %q", w.Code, w.Header().Get("Cache-Control"))
 	}
-	for _, p := range []string{"/static/nothing.css", "/static/style.012345678.css", "/static/style.css/x", "/static/"} {
+	for _, p := range []string{staticPath(t, "challenge.js"), "/static/challenge.js", "/static/nothing.css", "/static/style.012345678.css", "/static/style.css/x", "/static/"} {
 		if w := e.do(http.MethodGet, p, nil); w.Code != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404", p, w.Code)
 		}

@@ -237,14 +237,15 @@ func (w *compressWriter) Write(b []byte) (int, error) {
 	case w.decided:
 		return w.ResponseWriter.Write(b)
 	}
-	w.buf = append(w.buf, b...)
-	if len(w.buf) >= minCompressSize {
-		w.compress()
-		if _, err := w.flushBuf(); err != nil {
-			return 0, err
-		}
+	if len(w.buf)+len(b) < minCompressSize {
+		w.buf = append(w.buf, b...)
+		return len(b), nil
 	}
-	return len(b), nil
+	w.compress()
+	if _, err := w.flushBuf(); err != nil {
+		return 0, err
+	}
+	return w.e.Write(b)
 }
 
 // pass sends the headers of an uncompressed response.

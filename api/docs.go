@@ -2,11 +2,14 @@ package api
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -89,25 +92,30 @@ type docsType struct {
 
 var docsMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 
-// renderDocs renders the reference page from the server's OpenAPI document.
-func (s *Server) renderDocs() ([]byte, error) {
+// renderDocs renders the reference page from the server's OpenAPI
+// document into s.docsPage, and sets s.docsETag.
+func (s *Server) renderDocs() error {
 	t, err := template.New("docs.html").Funcs(s.templateFuncs()).ParseFS(templateFS, "templates/docs.html")
 	if err != nil {
-		return nil, fmt.Errorf("api: docs template: %w", err)
+		return fmt.Errorf("api: docs template: %w", err)
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, s.docsView(s.api.OpenAPI())); err != nil {
-		return nil, fmt.Errorf("api: docs page: %w", err)
+		return fmt.Errorf("api: docs page: %w", err)
 	}
-	return buf.Bytes(), nil
+	sum := sha256.Sum256(buf.Bytes())
+	s.docsPage, s.docsETag = buf.Bytes(), `"`+hex.EncodeToString(sum[:hashLen/2])+`"`
+	return nil
 }
 
-// docs answers GET /docs.
-func (s *Server) docs(w http.ResponseWriter, _ *http.Request) {
-	setPageHeaders(w.Header())
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache")
-	_, _ = w.Write(s.docsPage)
+// docs answers GET /docs, with an ETag to revalidate it by.
+func (s *Server) docs(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	setPageHeaders(h)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("ETag", s.docsETag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(s.docsPage))
 }
 
 func (s *Server) docsView(doc *huma.OpenAPI) docsView {

@@ -54,6 +54,13 @@ func TestDocs(t *testing.T) {
 			t.Errorf("link to #%s, which the page lacks", id)
 		}
 	}
+	// Revalidation, compressed or not.
+	for _, ae := range []string{"", "br"} {
+		w := e.do(http.MethodGet, "/docs", nil, "Accept-Encoding", ae)
+		if w := e.do(http.MethodGet, "/docs", nil, "Accept-Encoding", ae, "If-None-Match", w.Header().Get("ETag")); w.Code != http.StatusNotModified {
+			t.Errorf("Accept-Encoding %q: revalidation = %d", ae, w.Code)
+		}
+	}
 	low := strings.ToLower(page)
 	for _, banned := range []string{"<script", "<style", " style=", "http://", "https://", "<iframe"} {
 		if strings.Contains(low, banned) {

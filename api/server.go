@@ -102,6 +102,7 @@ type Server struct {
 	pages         map[string]*template.Template
 	assets        *assetSet
 	docsPage      []byte // the HTML of GET /docs
+	docsETag      string
 	metrics       *metrics
 	limiter       *limiter // nil when the rate limits are off
 	origins       []string
@@ -187,7 +188,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("/v1/", s.apiNoRoute)
 	s.mux.HandleFunc("GET /metrics", s.serveMetrics)
 	s.mux.HandleFunc("GET /docs", s.docs)
-	if s.docsPage, err = s.renderDocs(); err != nil {
+	if err := s.renderDocs(); err != nil {
 		return nil, err
 	}
 	return s, nil
