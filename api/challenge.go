@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"net/http"
 	"time"
@@ -37,9 +36,6 @@ const AltchaHeader = "X-Altcha"
 // site itself only.
 const challengeCSP = "; script-src 'self'; connect-src 'self'"
 
-//go:embed static/challenge.js
-var challengeJS []byte
-
 type challengeJSON struct {
 	Algorithm string `json:"algorithm" enum:"SHA-256" doc:"Hash function: always SHA-256."`
 	Challenge string `json:"challenge" example:"5d0f4c5e…" doc:"Hex SHA-256 of salt followed by the secret number in decimal: find the number."`
@@ -65,8 +61,9 @@ func newVerifier(cfg ChallengeConfig, now func() time.Time) (*pow.Verifier, erro
 	return v, nil
 }
 
-// registerChallenge adds GET /v1/challenge and the form's script, when the
-// challenge is on.
+// registerChallenge adds GET /v1/challenge, when the challenge is on (the
+// form's script, static/challenge.js, is served only then: see
+// serveStatic).
 func (s *Server) registerChallenge() {
 	if s.pow == nil {
 		return
@@ -87,13 +84,6 @@ func (s *Server) registerChallenge() {
 		c := s.pow.NewChallenge()
 		return &challengeOutput{CacheControl: "no-store", Body: challengeJSON(c)}, nil
 	})
-	s.mux.HandleFunc("GET /static/challenge.js", s.challengeScript)
-}
-
-func (s *Server) challengeScript(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=86400")
-	_, _ = w.Write(challengeJS)
 }
 
 // checkChallenge verifies the solution a client sent, if the challenge is

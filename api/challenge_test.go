@@ -138,7 +138,7 @@ func TestChallengeForm(t *testing.T) {
 	e, _ := challengeEnv(t)
 	body := wantPage(t, e.do(http.MethodGet, bookPath, nil), http.StatusOK,
 		`data-challenge="/v1/challenge"`, `<input type="hidden" name="altcha" value="">`,
-		`<script src="/static/challenge.js" defer></script>`, "<noscript>", "a besoin de JavaScript")
+		`<script src="`+staticPath(t, "challenge.js")+`" defer></script>`, "<noscript>", "a besoin de JavaScript")
 	if strings.Count(body, "<script") != 1 {
 		t.Errorf("the form has other scripts:\n%s", body)
 	}

@@ -22,9 +22,10 @@ contact, and are never cached (Cache-Control: no-store). Without an admin
 token configured they answer 404.`
 
 // humaConfig returns the huma configuration of the API: JSON only, errors
-// sanitised, no $schema links in responses, OpenAPI at /openapi.json and
-// docs at /docs. The document names BaseURL as its one server, and says of
-// every operation who may call it (see declarePublic).
+// sanitised, no $schema links in responses, OpenAPI at /openapi.json, and
+// no docs page of huma's (the server renders its own at /docs, docs.go).
+// The document names BaseURL as its one server, and says of every
+// operation who may call it (see declarePublic).
 func (s *Server) humaConfig(version string) huma.Config {
 	cfg := huma.DefaultConfig("rdv", version)
 	cfg.Info.Description = apiDescription
@@ -32,6 +33,7 @@ func (s *Server) humaConfig(version string) huma.Config {
 	// exactly the documented objects.
 	cfg.CreateHooks = nil
 	cfg.SchemasPath = ""
+	cfg.DocsPath = ""
 	cfg.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
 	cfg.Formats = map[string]huma.Format{
 		"application/json": jsonFormat,

@@ -29,7 +29,7 @@ func wantPageLang(t *testing.T, w *httptest.ResponseRecorder, status int, lang s
 		t.Errorf("Content-Type = %q", ct)
 	}
 	csp := pageCSP
-	if strings.Contains(w.Body.String(), "/static/challenge.js") {
+	if strings.Contains(w.Body.String(), staticPath(t, "challenge.js")) {
 		csp += challengeCSP
 	}
 	csp += "; frame-ancestors 'none'"
@@ -583,7 +583,7 @@ func TestBasePath(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.srv = srv
-	wantPage(t, e.do(http.MethodGet, "/p/demo/consultation", nil), http.StatusOK, `href="/rdv/static/style.css"`, `href="/rdv/book?`, `href="/rdv/p/demo"`)
+	wantPage(t, e.do(http.MethodGet, "/p/demo/consultation", nil), http.StatusOK, `href="/rdv`+staticPath(t, "style.css")+`"`, `href="/rdv/book?`, `href="/rdv/p/demo"`)
 	if w := e.do(http.MethodGet, "/", nil); w.Header().Get("Location") != "/rdv/p/demo" {
 		t.Errorf("/ sends to %q, want /rdv/p/demo", w.Header().Get("Location"))
 	}

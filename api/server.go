@@ -104,6 +104,9 @@ type Server struct {
 	mux           *http.ServeMux
 	api           huma.API
 	pages         map[string]*template.Template
+	assets        *assetSet
+	docsPage      []byte // the HTML of GET /docs
+	docsETag      string
 	metrics       *metrics
 	limiter       *limiter // nil when the rate limits are off
 	origins       []string
@@ -166,7 +169,10 @@ func New(cfg Config) (*Server, error) {
 	if s.pow, err = newVerifier(cfg.Challenge, s.now); err != nil {
 		return nil, err
 	}
-	if s.pages, err = parsePages(); err != nil {
+	if s.assets, err = assets(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = parsePages(s.templateFuncs()); err != nil {
 		return nil, err
 	}
 	if s.practice, err = newPracticeAssets(cfg.Practice, s.basePath); err != nil {
@@ -189,6 +195,10 @@ func New(cfg Config) (*Server, error) {
 	s.registerPages()
 	s.mux.HandleFunc("/v1/", s.apiNoRoute)
 	s.mux.HandleFunc("GET /metrics", s.serveMetrics)
+	s.mux.HandleFunc("GET /docs", s.docs)
+	if err := s.renderDocs(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -197,10 +207,11 @@ func (s *Server) Handler() http.Handler { return s }
 
 // ServeHTTP routes the request, logs it (method, route pattern, status and
 // duration; never the path, which may hold a manage token, nor any patient
-// data) and turns a panic into a 500.
+// data), turns a panic into a 500 and compresses the response (compress.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w}
+	cw := newCompressWriter(w, r)
+	sw := &statusWriter{ResponseWriter: cw}
 	sw.Header().Set("X-Content-Type-Options", "nosniff")
 	defer func() {
 		if v := recover(); v != nil {
@@ -211,6 +222,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if !sw.wrote {
 				s.writeFallbackError(sw, r, http.StatusInternalServerError)
 			}
+		}
+		if err := cw.close(); err != nil {
+			s.log.DebugContext(r.Context(), "api: response not ended", "route", route(r), "err", err)
 		}
 		d := time.Since(start)
 		s.metrics.observe(r.Method, route(r), sw.status, d)

@@ -11,16 +11,16 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-//go:embed static/style.css
-var styleCSS []byte
-
 // pageNames are the pages, each templates/NAME.html on templates/layout.html
 // (with templates/parts.html: the honeypot field, the booking summary and
 // the day and time step).
 var pageNames = []string{"practice", "practitioner", "days", "book", "manage", "cancel", "move", "moveconfirm", "error"}
 
-func parsePages() (map[string]*template.Template, error) {
-	layout, err := template.New("layout").Funcs(template.FuncMap{"dict": dict}).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
+// parsePages parses the pages with funcs, the functions bound to a Server
+// (templateFuncs), and dict.
+func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
+	funcs["dict"] = dict
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
 	if err != nil {
 		return nil, fmt.Errorf("api: layout template: %w", err)
 	}
@@ -33,6 +33,12 @@ func parsePages() (map[string]*template.Template, error) {
 		pages[name] = t
 	}
 	return pages, nil
+}
+
+// templateFuncs are the functions of the templates: asset ("style.css") is
+// the path of a static file by its hashed name.
+func (s *Server) templateFuncs() template.FuncMap {
+	return template.FuncMap{"asset": s.assetPath}
 }
 
 // dict makes a map of its arguments, taken in pairs (key, value): a
@@ -143,10 +149,4 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, p pa
 	w.Header().Set("Content-Language", lang)
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
-}
-
-func (s *Server) style(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=86400")
-	_, _ = w.Write(styleCSS)
 }
