@@ -31,6 +31,9 @@ func TestREADMEConfig(t *testing.T) {
 	if err := cfg.check(); err != nil {
 		t.Fatalf("the README's example is refused: %v", err)
 	}
+	if cfg.Practice.Name == "" || cfg.Practice.Color != "#0b4f8a" || cfg.Practice.AccessibilityURL == "" {
+		t.Errorf("practice read from the README: %+v", cfg.Practice)
+	}
 	if cfg.Limits.ActivePerContact != 2 || cfg.Limits.Book.Burst != 5 || cfg.Limits.Book.Every.Minutes() != 5 {
 		t.Errorf("limits read from the README: %+v", cfg.Limits)
 	}
