@@ -122,7 +122,7 @@ func classify(r *http.Request) int {
 		switch {
 		case strings.HasPrefix(p, "/v1/bookings/") || strings.HasPrefix(p, "/manage/") || p == "/v1/challenge":
 			return classLookup
-		case strings.HasPrefix(p, "/v1/practitioners") || p == "/" || p == "/book":
+		case strings.HasPrefix(p, "/v1/practitioners") || p == "/" || strings.HasPrefix(p, "/p/") || p == "/book":
 			return classRead
 		}
 	}
