@@ -238,3 +238,58 @@ func TestDecodeSharedZones(t *testing.T) {
 		t.Errorf("%d zones in the table", n)
 	}
 }
+
+// TestDecodeStream decodes streams of several objects: each object must be
+// what BusyDecoder.Decode makes of it alone.
+func TestDecodeStream(t *testing.T) {
+	bench := testcal.Bench(t)[:50]
+	var objs []string
+	for _, o := range bench {
+		objs = append(objs, o.Data)
+	}
+	latin1 := "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:caf\xe9\r\nDTSTART:20270101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	for _, tt := range []struct {
+		name   string
+		stream string
+		want   []string // the objects, decoded alone
+	}{
+		{"one object", objs[0], objs[:1]},
+		{"fifty objects", strings.Join(objs, ""), objs},
+		{"blank lines and LF", "\r\n" + strings.ReplaceAll(objs[0]+"\n\n"+objs[1], "\r\n", "\n") + "\n \n", objs[:2]},
+		{"not UTF-8, repaired", objs[2] + latin1, []string{objs[2], "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:café\r\nDTSTART:20270101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var d BusyDecoder
+			got, err := d.DecodeStream(tt.stream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("%d objects, want %d", len(got), len(tt.want))
+			}
+			for i, w := range tt.want {
+				want, err := decodeForBusy(w, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := diffComponents("", got[i].Component, want.Component); diff != "" {
+					t.Errorf("object %d: %s", i+1, diff)
+				}
+			}
+		})
+	}
+	for _, tt := range []struct{ name, stream, err string }{
+		{"empty", "", "unexpected end of data"},
+		{"blank", "\r\n\r\n", "unexpected end of data"},
+		{"second object cut", objs[0] + "BEGIN:VCALENDAR\r\n", "object 2 of the stream"},
+		{"garbage after an object", objs[0] + "hello\r\n", "object 2 of the stream"},
+		{"a VEVENT alone", "BEGIN:VEVENT\r\nEND:VEVENT\r\n", "expected a VCALENDAR"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var d BusyDecoder
+			if got, err := d.DecodeStream(tt.stream); err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("DecodeStream = %d objects, %v; want an error saying %q", len(got), err, tt.err)
+			}
+		})
+	}
+}

@@ -1,5 +1,6 @@
 // Package recur is rdv's own iCalendar engine: decoding (Decode, and
-// BusyDecoder, the fast decoder for busy time), RFC 5545 recurrence
+// BusyDecoder, the fast decoder for busy time, which also reads streams of
+// several objects), RFC 5545 recurrence
 // expansion with RECURRENCE-ID overrides (Expander, Expand, Instances),
 // VTIMEZONE and Windows zone names, and RFC 7953 VAVAILABILITY
 // (Expander.Availability). It has no network code: it reads objects that a
