@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -53,7 +56,7 @@ var fileCalendar = CalendarInfo{Path: "/file/"}
 // it could not read, and an error that names the object by its UID, as
 // recur.Expander.Expand does; Calendar.Busy logs those instead.
 func ReadFile(r io.Reader, e recur.Expander) (*File, error) {
-	data, err := io.ReadAll(r)
+	data, err := readString(r)
 	if err != nil {
 		return nil, fmt.Errorf("caldav: reading an iCalendar stream: %w", err)
 	}
@@ -64,7 +67,7 @@ func ReadFile(r io.Reader, e recur.Expander) (*File, error) {
 	e.Location = loc
 	f := &File{cc: newCalCache(fileCalendar)}
 	f.c = &Calendar{loc: loc, exp: e, now: time.Now, report: f.report}
-	cals, err := f.c.decoder.DecodeStream(string(data))
+	cals, err := f.c.decoder.DecodeStream(data)
 	if err != nil {
 		return nil, fmt.Errorf("caldav: %w", err)
 	}
@@ -77,10 +80,32 @@ func ReadFile(r io.Reader, e recur.Expander) (*File, error) {
 		built[i] = f.c.newObject(f.cc, objs[i].name, "", objs[i].cal)
 	})
 	for i, o := range built {
-		f.cc.objects[fmt.Sprint(i)] = o
+		f.cc.objects[strconv.Itoa(i)] = o
 	}
 	return f, f.take()
 }
+
+// readString reads r to its end into one string, without the copies of
+// io.ReadAll and a conversion: the decoded values are substrings of it. It
+// sizes the string beforehand when r tells its length (bytes.Reader,
+// strings.Reader, bytes.Buffer) or is a file.
+func readString(r io.Reader) (string, error) {
+	var b strings.Builder
+	switch r := r.(type) {
+	case interface{ Len() int }:
+		b.Grow(r.Len())
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := r.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() < maxStream {
+			b.Grow(int(fi.Size()))
+		}
+	}
+	_, err := io.Copy(&b, r)
+	return b.String(), err
+}
+
+// maxStream bounds what readString sizes beforehand from a file's length;
+// a longer file is read all the same.
+const maxStream = 1 << 30
 
 // Busy returns the busy time of f that overlaps [from, to), sorted by
 // start, like Calendar.Busy: every instance of an event that is neither
@@ -117,9 +142,14 @@ func ParseBusy(r io.Reader, from, to time.Time, loc *time.Location) ([]booking.B
 // report is the File's Calendar.report: it keeps what the Calendar would
 // log, for the caller.
 func (f *File) report(name string, err error) {
+	if n, ok := strings.CutPrefix(name, "#"); ok {
+		err = fmt.Errorf("caldav: object %s of the file, without UID: %w", n, err)
+	} else {
+		err = fmt.Errorf("caldav: UID %s: %w", name, err)
+	}
 	f.errMu.Lock()
 	defer f.errMu.Unlock()
-	f.errs = append(f.errs, fmt.Errorf("caldav: %s: %w", name, err))
+	f.errs = append(f.errs, err)
 }
 
 // take returns the errors reported since the last call, joined.
@@ -144,31 +174,33 @@ type fileObject struct {
 // share one UID is one object: cal itself. Components other than VEVENT
 // and VTIMEZONE are not kept by recur.BusyDecoder and not looked at.
 func splitByUID(cal *ical.Calendar, objs []fileObject) []fileObject {
-	var zones, events []*ical.Component
-	for _, c := range cal.Children {
-		switch c.Name {
-		case ical.CompTimezone:
-			zones = append(zones, c)
-		case ical.CompEvent:
-			events = append(events, c)
-		}
-	}
+	var first *ical.Component // the first VEVENT
 	one := true
-	for _, ev := range events[min(1, len(events)):] {
-		if uid := uidOf(ev); uid == "" || uid != uidOf(events[0]) {
+	for _, c := range cal.Children {
+		if c.Name != ical.CompEvent {
+			continue
+		}
+		if first == nil {
+			first = c
+		} else if uid := uidOf(c); uid == "" || uid != uidOf(first) {
 			one = false
 			break
 		}
 	}
 	if one {
-		name := "an object without VEVENT"
-		if len(events) > 0 {
-			name = objectName(events[0], len(objs))
+		return append(objs, fileObject{name: objectName(first, len(objs)), cal: cal})
+	}
+	var zones []*ical.Component
+	for _, c := range cal.Children {
+		if c.Name == ical.CompTimezone {
+			zones = append(zones, c)
 		}
-		return append(objs, fileObject{name: name, cal: cal})
 	}
 	byUID := map[string]int{} // index in objs
-	for _, ev := range events {
+	for _, ev := range cal.Children {
+		if ev.Name != ical.CompEvent {
+			continue
+		}
 		uid := uidOf(ev)
 		if i, ok := byUID[uid]; ok && uid != "" {
 			objs[i].cal.Children = append(objs[i].cal.Children, ev)
@@ -183,13 +215,16 @@ func splitByUID(cal *ical.Calendar, objs []fileObject) []fileObject {
 	return objs
 }
 
-// objectName names the object whose first VEVENT is ev, the i-th object
-// of a File (from 0), in errors: by its UID, else by its position.
+// objectName names the object whose first VEVENT is ev (nil if it has
+// none), the i-th object of a File (from 0), for errors (see report): its
+// UID, else "#" and its position from 1.
 func objectName(ev *ical.Component, i int) string {
-	if uid := uidOf(ev); uid != "" {
-		return "UID " + uid
+	if ev != nil {
+		if uid := uidOf(ev); uid != "" {
+			return uid
+		}
 	}
-	return fmt.Sprintf("object %d (no UID)", i+1)
+	return "#" + strconv.Itoa(i+1)
 }
 
 // uidOf returns the UID of a component, "" if it has none.

@@ -117,6 +117,8 @@ func TestParseBusyErrors(t *testing.T) {
 		{"second object cut short", fileCal(good) + "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n", "object 2 of the stream", 0},
 		{"a bad RRULE, the rest kept", fileCal(good, fileEvent("bad-rule", "20270302T090000", "20270302T100000", "RRULE:FREQ=SOMETIMES")),
 			"UID bad-rule", 2}, // DTSTART is still an instance
+		{"a bad RRULE without UID", fileCal(good, strings.Replace(fileEvent("x", "20270302T090000", "20270302T100000", "RRULE:FREQ=SOMETIMES"), "UID:x\r\n", "", 1)),
+			"object 2 of the file, without UID", 2},
 		{"a bad date, the rest kept", fileCal(good) + fileCal(fileEvent("bad-date", "2027-03-02", "20270302T100000")),
 			"UID bad-date", 1},
 	} {
