@@ -43,31 +43,6 @@ func (d *BusyDecoder) Decode(data string) (*ical.Calendar, error) {
 	return decodeForBusy(data, &d.shared)
 }
 
-// DecodeStream parses an iCalendar stream (RFC 5545 section 3.4: one or
-// several VCALENDAR objects one after the other, as in an .ics file or a
-// calendar export) like d.Decode parses one object, and returns its objects
-// in order. Unlike d.Decode, it repairs bytes that are not UTF-8 first (see
-// the package's Decode), since a file, unlike a multistatus answer, was
-// never checked. Blank lines between objects are ignored. A malformed
-// object is an error for the whole stream, which gives its position (the
-// first object is 1); data without any object is an error too.
-func (d *BusyDecoder) DecodeStream(data string) ([]*ical.Calendar, error) {
-	data = repairText(data)
-	var out []*ical.Calendar
-	for {
-		data = strings.TrimLeft(data, " \t\r\n")
-		if data == "" && len(out) > 0 {
-			return out, nil
-		}
-		cal, end, err := parseObject(data, skipForBusy, &d.shared)
-		if err != nil {
-			return nil, fmt.Errorf("%w (object %d of the stream)", err, len(out)+1)
-		}
-		out = append(out, cal)
-		data = data[end:]
-	}
-}
-
 // decodeForBusy is Decode for the cache of busy time: it leaves out
 // what busy time never depends on and what may carry a patient's or a
 // colleague's words (see skipForBusy), so that a cached object is small and
