@@ -22,7 +22,9 @@ import (
 // same decoder (recur.BusyDecoder), expansion (recur.Expander) and cache.
 // Its events are read once, by ReadFile; each Busy call then expands the
 // recurring ones over its window, or reuses the last expansion when the
-// window falls inside it. A File is safe for concurrent use.
+// window falls inside it. A File keeps the stream's text while it holds
+// recurring events (their values are substrings of it), and the busy time
+// of the others. It is safe for concurrent use.
 type File struct {
 	mu   sync.Mutex // serialises Busy, so that each call gets its own errors
 	c    *Calendar
