@@ -71,7 +71,12 @@ func (c *Calendar) validate(ctx context.Context, caches ...*calCache) error {
 
 // skip logs an unreadable object by its href and counts it. The error texts
 // of the decoder and of Expand name structure and dates, not content.
+// A File's calendar reports them to its caller instead (Calendar.report).
 func (c *Calendar) skip(cal CalendarInfo, href string, err error) {
 	c.broken.Add(1)
+	if c.report != nil {
+		c.report(href, err)
+		return
+	}
 	c.log.Warn("caldav: calendar object skipped or read in part", "calendar", cal.Path, "href", href, "err", err)
 }

@@ -104,6 +104,9 @@ type Calendar struct {
 	decoder  recur.BusyDecoder // shares what the cached objects repeat: VTIMEZONEs, parameters
 	broken   atomic.Int64
 	avail    *availability // where open time is read; nil if nowhere (availability.go)
+	// report, if set, receives what skip would log: the objects of a File
+	// (file.go), whose errors go to the caller, not to a log.
+	report func(href string, err error)
 
 	busyTimeout   time.Duration // bounds a Busy or Events call
 	flightTimeout time.Duration // bounds a validation

@@ -6,6 +6,9 @@
 // event per booking with conditional requests (If-None-Match, If-Match,
 // RFC 9110 section 13.1).
 //
+// Without a server, ReadFile and ParseBusy compute the busy time of an
+// iCalendar stream (an .ics file) with the same code as Calendar.Busy.
+//
 // The cache and its validation rule, sync, writes and errors:
 // docs/caldav.md; odd bytes in answers: docs/caldav-robustness.md.
 package caldav

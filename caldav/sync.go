@@ -373,26 +373,32 @@ func (c *Calendar) build(cc *calCache, objs []fetched) map[string]*cachedObject 
 		}
 		built[i] = c.newObject(cc, o.href, o.etag, cal)
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(objs)/parallelParsing)
-	if workers <= 1 {
-		for i := range objs {
-			one(i)
-		}
-	} else {
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() {
-				for i := w; i < len(objs); i += workers {
-					one(i)
-				}
-			})
-		}
-		wg.Wait()
-	}
+	spread(len(objs), one)
 	for i, o := range objs {
 		out[o.key] = built[i]
 	}
 	return out
+}
+
+// spread calls one(i) for every i in [0, n), on every CPU when n is at
+// least 2×parallelParsing, and returns when all calls have.
+func spread(n int, one func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/parallelParsing)
+	if workers <= 1 {
+		for i := range n {
+			one(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				one(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // validators reads the collection's CTag and sync-token, "" for those the

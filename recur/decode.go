@@ -214,9 +214,17 @@ type group struct {
 
 var parsers = sync.Pool{New: func() any { return new(parser) }}
 
-// parseCalendar parses data; skip, if not nil, leaves out the components
-// and properties it names (see skipForBusy).
+// parseCalendar parses the first object of data, ignoring what follows
+// it; skip, if not nil, leaves out the components and properties it names
+// (see skipForBusy).
 func parseCalendar(data string, skip func(comp, prop string) bool, zones *sharedTable) (*ical.Calendar, error) {
+	cal, _, err := parseObject(data, skip, zones)
+	return cal, err
+}
+
+// parseObject is parseCalendar that also returns where the object ends in
+// data: the offset just past its END:VCALENDAR line.
+func parseObject(data string, skip func(comp, prop string) bool, zones *sharedTable) (*ical.Calendar, int, error) {
 	ps := parsers.Get().(*parser)
 	defer func() {
 		for i := range ps.stack[:cap(ps.stack)] {
@@ -237,20 +245,20 @@ func parseCalendar(data string, skip func(comp, prop string) bool, zones *shared
 		lineStart := lx.pos
 		line, ok := lx.next()
 		if !ok {
-			return nil, errors.New("ical: unexpected end of data")
+			return nil, 0, errors.New("ical: unexpected end of data")
 		}
 		name, params, value, err := ps.parseLine(line)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		switch name {
 		case "BEGIN":
 			compName := upper(value)
 			if len(ps.stack) == 0 && compName != ical.CompCalendar {
-				return nil, errNotVCalendar
+				return nil, 0, errNotVCalendar
 			}
 			if len(ps.stack)+skipping >= maxDepth {
-				return nil, fmt.Errorf("ical: components nested more than %d deep", maxDepth)
+				return nil, 0, fmt.Errorf("ical: components nested more than %d deep", maxDepth)
 			}
 			if skipping > 0 || skip != nil && len(ps.stack) > 0 && skip(compName, "") {
 				skipping++
@@ -279,17 +287,17 @@ func parseCalendar(data string, skip func(comp, prop string) bool, zones *shared
 				continue
 			}
 			if len(ps.stack) == 0 {
-				return nil, errNotVCalendar
+				return nil, 0, errNotVCalendar
 			}
 			top := &ps.stack[len(ps.stack)-1]
 			if !strings.EqualFold(value, top.comp.Name) {
-				return nil, fmt.Errorf("ical: malformed component: expected END for %q", top.comp.Name)
+				return nil, 0, fmt.Errorf("ical: malformed component: expected END for %q", top.comp.Name)
 			}
 			comp := top.comp
 			comp.Props = ps.group(top.props)
 			ps.stack = ps.stack[:len(ps.stack)-1]
 			if len(ps.stack) == 0 {
-				return &ical.Calendar{Component: comp}, nil
+				return &ical.Calendar{Component: comp}, lx.pos, nil
 			}
 			parent := ps.stack[len(ps.stack)-1].comp
 			parent.Children = append(parent.Children, comp)
@@ -299,7 +307,7 @@ func parseCalendar(data string, skip func(comp, prop string) bool, zones *shared
 			}
 		default:
 			if len(ps.stack) == 0 {
-				return nil, errNotVCalendar
+				return nil, 0, errNotVCalendar
 			}
 			if skipping > 0 {
 				continue

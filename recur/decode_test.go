@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -236,5 +237,138 @@ func TestDecodeSharedZones(t *testing.T) {
 	}
 	if n := len(zones.zones); n == 0 || n > 20 {
 		t.Errorf("%d zones in the table", n)
+	}
+}
+
+// TestDecodeStream decodes streams of several objects: each object must be
+// what BusyDecoder.Decode makes of it alone.
+func TestDecodeStream(t *testing.T) {
+	bench := testcal.Bench(t)[:50]
+	var objs []string
+	for _, o := range bench {
+		objs = append(objs, o.Data)
+	}
+	latin1 := "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:caf\xe9\r\nDTSTART:20270101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	for _, tt := range []struct {
+		name   string
+		stream string
+		want   []string // the objects, decoded alone
+	}{
+		{"one object", objs[0], objs[:1]},
+		{"fifty objects", strings.Join(objs, ""), objs},
+		{"blank lines and LF", "\r\n" + strings.ReplaceAll(objs[0]+"\n\n"+objs[1], "\r\n", "\n") + "\n \n", objs[:2]},
+		{"not UTF-8, repaired", objs[2] + latin1, []string{objs[2], "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:café\r\nDTSTART:20270101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var d BusyDecoder
+			got, err := d.DecodeStream(tt.stream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("%d objects, want %d", len(got), len(tt.want))
+			}
+			for i, w := range tt.want {
+				want, err := decodeForBusy(w, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := diffComponents("", got[i].Component, want.Component); diff != "" {
+					t.Errorf("object %d: %s", i+1, diff)
+				}
+			}
+		})
+	}
+	for _, tt := range []struct{ name, stream, err string }{
+		{"empty", "", "unexpected end of data"},
+		{"blank", "\r\n\r\n", "unexpected end of data"},
+		{"second object cut", objs[0] + "BEGIN:VCALENDAR\r\n", "object 2 of the stream"},
+		{"garbage after an object", objs[0] + "hello\r\n", "object 2 of the stream"},
+		{"a VEVENT alone", "BEGIN:VEVENT\r\nEND:VEVENT\r\n", "expected a VCALENDAR"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var d BusyDecoder
+			if got, err := d.DecodeStream(tt.stream); err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("DecodeStream = %d objects, %v; want an error saying %q", len(got), err, tt.err)
+			}
+		})
+	}
+}
+
+// TestDecodeStreamPieces decodes the benchmark's calendar as one stream
+// cut into pieces parsed at once: the objects must be those parsed alone,
+// and a stream whose pieces do not parse alone (a VCALENDAR nested in an
+// object, across a cut) must give what parsing it whole gives.
+func TestDecodeStreamPieces(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	var objs []string
+	for _, o := range testcal.Bench(t) {
+		objs = append(objs, o.Data)
+	}
+	stream := strings.Join(objs, "")
+	if n := len(cutStream(stream, 4)); n != 4 {
+		t.Fatalf("the stream is cut in %d pieces, want 4", n)
+	}
+	var d BusyDecoder
+	got, err := d.DecodeStream(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(objs) {
+		t.Fatalf("%d objects, want %d", len(got), len(objs))
+	}
+	for i, o := range objs {
+		want, err := decodeForBusy(o, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := diffComponents("", got[i].Component, want.Component); diff != "" {
+			t.Fatalf("object %d: %s", i+1, diff)
+		}
+	}
+
+	// A VCALENDAR nested in the middle object: a cut after its END line
+	// leaves pieces that do not parse, the whole does.
+	mid := len(objs) / 2
+	nested := strings.Replace(objs[mid], "END:VCALENDAR\r\n",
+		"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\nEND:VCALENDAR\r\n", 1)
+	odd := strings.Join(objs[:mid], "") + nested + strings.Join(objs[mid+1:], "")
+	whole, werr := new(BusyDecoder).decodePiece(odd)
+	got, err = new(BusyDecoder).DecodeStream(odd)
+	if werr != nil || err != nil || len(got) != len(whole) || len(got) != len(objs) {
+		t.Fatalf("nested VCALENDAR: %d objects, %v; parsed whole: %d, %v", len(got), err, len(whole), werr)
+	}
+	// A broken object after the cuts: its position in the whole stream.
+	broken := strings.Join(objs[:1500], "") + "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEND:VCALENDAR\r\n" + strings.Join(objs[1500:], "")
+	if _, err := new(BusyDecoder).DecodeStream(broken); err == nil || !strings.Contains(err.Error(), "object 1501 of the stream") {
+		t.Errorf("broken object: %v, want an error at object 1501", err)
+	}
+}
+
+func TestCutStream(t *testing.T) {
+	obj := "BEGIN:VCALENDAR\r\nX-PAD:" + strings.Repeat("x", minPiece) + "\r\nEND:VCALENDAR\r\n"
+	for _, tt := range []struct {
+		name   string
+		data   string
+		pieces int
+	}{
+		{"small", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", 1},
+		{"four objects, CRLF", strings.Repeat(obj, 4), 4},
+		{"four objects, LF", strings.ReplaceAll(strings.Repeat(obj, 4), "\r\n", "\n"), 4},
+		{"an END line continued", strings.Replace(strings.Repeat(obj, 4), "END:VCALENDAR\r\n", "END:VCALENDAR\r\n X\r\n", -1), 1},
+		{"END:VCALENDARX", strings.Replace(strings.Repeat(obj, 4), "END:VCALENDAR\r\n", "END:VCALENDARX\r\n", -1), 1},
+		{"without a last line end", strings.TrimSuffix(strings.Repeat(obj, 4), "\r\n"), 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			pieces := cutStream(tt.data, 4)
+			if len(pieces) != tt.pieces || strings.Join(pieces, "") != tt.data {
+				t.Fatalf("%d pieces, want %d, joined the same: %v", len(pieces), tt.pieces, strings.Join(pieces, "") == tt.data)
+			}
+			for i, p := range pieces[:len(pieces)-1] {
+				if !strings.HasSuffix(strings.TrimRight(p, "\r\n"), "\nEND:VCALENDAR") || !strings.HasSuffix(p, "\n") {
+					t.Errorf("piece %d ends with %q", i, p[max(0, len(p)-20):])
+				}
+			}
+		})
 	}
 }

@@ -1,12 +1,15 @@
 // Command embed is a host's own Go server with rdv inside: rdv.New wires
 // it (here one practitioner, whose calendar is rdv's embedded CalDAV
-// server), its handler is mounted on the host's mux beside the host's own
-// routes, and Run runs its jobs until the server stops.
+// server, and SQLite, both in the data directory), its handler is mounted
+// under /rdv/ on the host's mux beside the host's own routes, and Run runs
+// its jobs until the server stops.
 //
 //	go run ./examples/embed -addr 127.0.0.1:8080 -data ./rdv-data
 //
-// Give the practitioner a rdv.Calendar with the URL of their Nextcloud to
-// use their own calendar instead; see the package doc of rdv.
+// Then http://127.0.0.1:8080/rdv/ is the booking page and
+// http://127.0.0.1:8080/hello the host's own. Give the practitioner a
+// rdv.Calendar with the URL of their Nextcloud to use their own calendar
+// instead; see the package doc of rdv.
 package main
 
 import (
@@ -40,6 +43,9 @@ func main() {
 	}
 }
 
+// prefix is where the host mounts rdv.
+const prefix = "/rdv"
+
 // serve runs the host's server, rdv included, on ln until ctx is done.
 func serve(ctx context.Context, ln net.Listener, dataDir string) error {
 	paris, err := time.LoadLocation("Europe/Paris")
@@ -52,8 +58,10 @@ func serve(ctx context.Context, ln net.Listener, dataDir string) error {
 		p.Schedule.Weekly.Set(d, booking.ClockRange{Start: 9 * 60, End: 17 * 60})
 	}
 
+	// BaseURL is where patients reach rdv: the links of the emails and
+	// the pages' own links carry the /rdv prefix.
 	app, err := rdv.New(ctx, rdv.Options{
-		DataDir: dataDir, BaseURL: "http://" + ln.Addr().String(),
+		DataDir: dataDir, BaseURL: "http://" + ln.Addr().String() + prefix,
 		Practitioners: []booking.Practitioner{p},
 	})
 	if err != nil {
@@ -66,7 +74,9 @@ func serve(ctx context.Context, ln net.Listener, dataDir string) error {
 	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "the host's own page")
 	})
-	mux.Handle("/", app.Handler())
+	// rdv's handler serves paths from its root (/v1/…, /book, /manage/…):
+	// the host strips its prefix first.
+	mux.Handle(prefix+"/", http.StripPrefix(prefix, app.Handler()))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
