@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -134,7 +137,7 @@ func TestBrowserFlow(t *testing.T) {
 		}
 		for _, href := range []string{"https://cabinet-martin.example/mentions-legales", "https://cabinet-martin.example/donnees-personnelles", "https://cabinet-martin.example/accessibilite", "tel:0123456789"} {
 			if !p.evalBool(`!!document.querySelector(` + jsString(linkTo("footer a", href)) + `)`) {
-				t.Errorf("no link to %s in the footer", href)
+				t.Errorf("no link to %s in the footer, whose links are %q", href, runStepStrings(p, `Array.from(document.querySelectorAll('footer a'), a => a.getAttribute('href'))`))
 			}
 		}
 		if got := p.attrs(`header .lang a`)["hreflang"]; got == lt.lang || got == "" {
@@ -238,8 +241,11 @@ func TestBrowserFlow(t *testing.T) {
 		}
 		check("booked")
 
-		// The email, in the booking's language; its link opens the booking.
+		// The email, in the booking's language; its link opens the booking,
+		// in its language, in a browser that has no language cookie (as on
+		// another device) and asks for French.
 		link := flowMail(t, box, email, lt, token)
+		p.clearCookies()
 		p.open(link, 200)
 		p.checkPageIn(lt.lang, lt.manage)
 		if got := p.text(`dl.summary`); !strings.Contains(got, name) || !strings.Contains(got, when) {
@@ -339,7 +345,7 @@ func TestBrowserFlow(t *testing.T) {
 	// The switch back to French, remembered for what follows.
 	t.Run("switch", func(t *testing.T) {
 		p := p.on(t)
-		p.open(in.base+"/", 200)
+		p.open(in.base+"/?lang=en", 200)
 		p.checkPageIn("en", flowEN.book)
 		p.click(`header .lang a`, 200)
 		p.checkPageIn("fr", flowFR.book)
@@ -405,6 +411,16 @@ func TestBrowserFlow(t *testing.T) {
 		p.checkSameOrigin()
 	})
 	t.Logf("the flow, in two languages at two sizes, and the keyboard booking, in %s", time.Since(t0).Round(100*time.Millisecond))
+}
+
+// clearCookies removes the browser's cookies.
+func (p *page) clearCookies() {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, browserStep)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		p.t.Fatal(err)
+	}
 }
 
 // runStepStrings evaluates a JavaScript expression that gives a list of
