@@ -179,6 +179,33 @@ func TestBrowserFlow(t *testing.T) {
 			t.Errorf("zone note %q, want %q in it", got, lt.zone)
 		}
 		check("days")
+
+		// The pager of the calendar shown: the next month, or week, and
+		// back.
+		pager := want + ` nav.pager a:last-child`
+		p.click(pager, 200)
+		if got := queryOf(t, p.location()); got.Get("month") == "" && got.Get("day") == "" {
+			t.Errorf("the pager leads to %s, with neither month nor day", p.location())
+		}
+		check("days-next")
+		p.click(want+` nav.pager a:first-child`, 200)
+
+		// A closed day (the next Sunday) says so, and links to the next
+		// availability.
+		sunday := mustTime(t, parisToday(t)+"T12:00:00Z").AddDate(0, 0, 1)
+		for sunday.Weekday() != time.Sunday {
+			sunday = sunday.AddDate(0, 0, 1)
+		}
+		p.open(in.base+"/p/demo/suivi?day="+sunday.Format(time.DateOnly), 200)
+		if p.evalInt(`document.querySelectorAll('section.times a.slot').length`) != 0 || p.text(`section.times p`) == "" {
+			t.Errorf("a Sunday, closed, shows times or no reason: %q", p.text(`section.times`))
+		}
+		check("closed-day")
+		p.click(`p.next a`, 200)
+		if next := queryOf(t, p.location()).Get("day"); next <= sunday.Format(time.DateOnly) || len(p.slotLinks()) == 0 {
+			t.Errorf("next availability after %s: %s, with %d times", sunday.Format(time.DateOnly), p.location(), len(p.slotLinks()))
+		}
+		p.open(in.base+"/p/demo/suivi", 200)
 		slot, start := p.firstSlot()
 		st := mustTime(t, start).In(mustParis(t))
 		if got, day := p.text(`section.times h2`), locale.Date(lt.lang, st); !strings.Contains(got, day) {
@@ -302,6 +329,9 @@ func TestBrowserFlow(t *testing.T) {
 		if code, _ := in.do("GET", "/v1/bookings/"+token, nil, &b); code != 200 || b.Status != "confirmed" || b.Start != newStart {
 			t.Errorf("after moving in the browser, by the API: %d %+v, want confirmed at %s", code, b, newStart)
 		}
+		if got, err := in.event(b.ID).DateTimeStart(time.UTC); err != nil || !got.Equal(nt) {
+			t.Errorf("the calendar's event starts at %s (%v) after the move, want %s", got, err, nt)
+		}
 		check("moved")
 
 		// Cancel, with its confirmation step.
@@ -398,6 +428,9 @@ func TestBrowserFlow(t *testing.T) {
 			t.Fatalf("after booking with the keyboard, at %s", p.location())
 		}
 		p.checkPageIn("fr", flowFR.booked)
+		if !p.evalBool(`document.activeElement?.matches('.banner') ?? false`) {
+			t.Errorf("on the done page, focus on %s, want the banner", p.focused())
+		}
 		if got := p.text(`dl.summary`); !strings.Contains(got, "Ada Lovelace") || !strings.Contains(got, "Dr Paul Durand") {
 			t.Errorf("booking made with the keyboard: %q", got)
 		}
