@@ -200,6 +200,11 @@ func TestBrowserFlow(t *testing.T) {
 		if p.evalInt(`document.querySelectorAll('section.times a.slot').length`) != 0 || p.text(`section.times p`) == "" {
 			t.Errorf("a Sunday, closed, shows times or no reason: %q", p.text(`section.times`))
 		}
+		// Its cell, chosen, stays legible: not white on its state's (white)
+		// background.
+		if got := p.eval(`getComputedStyle(document.querySelector(` + jsString(want+` span.day.closed[aria-current="date"]`) + `)).color`); got == "rgb(255, 255, 255)" {
+			t.Errorf("the chosen closed day is written in %s, on a white background", got)
+		}
 		check("closed-day")
 		p.click(`p.next a`, 200)
 		if next := queryOf(t, p.location()).Get("day"); next <= sunday.Format(time.DateOnly) || len(p.slotLinks()) == 0 {
