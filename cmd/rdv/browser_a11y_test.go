@@ -31,11 +31,14 @@ func TestBrowserAccessibility(t *testing.T) {
 			}
 		}
 		p.open(in.base+"/", 200)
-		p.checkPage("Prendre rendez-vous")
-		p.axe(vp.name + " home")
-		fits("home")
-		p.shot("home")
+		p.checkPath("/p/demo/consultation")
+		p.axe(vp.name + " days")
+		fits("days")
+		p.shot("days")
 		slot, _ := p.firstSlot()
+		p.axe(vp.name + " day chosen")
+		fits("day chosen")
+		p.shot("day")
 
 		p.click(slotLink(slot), 200)
 		p.checkPath("/book")
@@ -43,8 +46,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		fits("booking form")
 		p.shot("book")
 
-		// An address the browser lets through but rdv refuses: the form
-		// comes back with the error.
+		// An address rdv refuses: the form comes back with the error.
 		p.typeIn("#name", "Marie Curie")
 		p.typeIn("#email", "marie@example")
 		p.click(`form[action$="/book"] button[type=submit]`, 422)
@@ -62,10 +64,15 @@ func TestBrowserAccessibility(t *testing.T) {
 		if !strings.HasPrefix(p.path(), "/manage/") {
 			p.t.Fatalf("after booking, at %s, want /manage/{token}", p.location())
 		}
-		p.checkPage("Votre rendez-vous")
-		p.axe(vp.name + " booking")
-		fits("booking")
-		p.shot("manage")
+		p.checkPage("Votre rendez-vous est réservé")
+		p.axe(vp.name + " booked")
+		fits("booked")
+		p.shot("booked")
+
+		p.click(`ul.actions a.button[href$="/cancel"]`, 200)
+		p.axe(vp.name + " cancel step")
+		fits("cancel step")
+		p.shot("cancel")
 
 		p.click(`form[action$="/cancel"] button[type=submit]`, 200)
 		if got := p.text(`dl.summary strong`); got != "annulé" {
@@ -85,7 +92,7 @@ func TestBrowserAccessibility(t *testing.T) {
 
 		p.checkSameOrigin()
 	})
-	t.Logf("%d viewports, 6 pages each, checked in %s", len(viewports), time.Since(t0).Round(100*time.Millisecond))
+	t.Logf("%d viewports, 8 pages each, checked in %s", len(viewports), time.Since(t0).Round(100*time.Millisecond))
 
 	// The control: axe, as injected, does see what it must.
 	t.Run("axe sees", func(t *testing.T) {
@@ -112,7 +119,10 @@ func TestBrowserAccessibility(t *testing.T) {
 	t.Run("keyboard", func(t *testing.T) {
 		p := p.on(t)
 		p.open(in.base+"/", 200)
-		slot, _ := p.firstSlot()
+		day := p.freeDayAfter(parisToday(t))
+		if day == "" {
+			t.Fatal("no free day after today")
+		}
 
 		// The first Tab reaches the skip link, which leads past the header:
 		// the next Tab lands in the page's main content.
@@ -129,7 +139,14 @@ func TestBrowserAccessibility(t *testing.T) {
 			t.Errorf("after the skip link, Tab focuses %s, outside main", p.focused())
 		}
 
-		p.tabTo(slotLink(slot), 200)
+		p.tabTo(".month "+linkTo("a.day.free", day), 80)
+		p.pressTo(kb.Enter, 200)
+		slots := p.slotLinks()
+		if len(slots) == 0 {
+			t.Fatalf("at %s: a free day without times", p.location())
+		}
+		slot := slots[0]
+		p.tabTo(slotLink(slot), 120)
 		p.pressTo(kb.Enter, 200)
 		p.checkPath("/book")
 		before := in.settled()

@@ -40,7 +40,7 @@ func TestBrowserBookingChallenge(t *testing.T) {
 	if !ok || token == "" {
 		t.Fatalf("after booking, at %s, want /manage/{token}", p.location())
 	}
-	p.checkPage("Votre rendez-vous")
+	p.checkPage("Votre rendez-vous est réservé")
 	var b bookingResponse
 	if st, _ := in.do("GET", "/v1/bookings/"+token, nil, &b); st != 200 || b.Status != "confirmed" || b.Start != start {
 		t.Fatalf("booking made in the browser, by the API: %d %+v, want confirmed at %s", st, b, start)

@@ -42,14 +42,17 @@ func TestBrowserBooking(t *testing.T) {
 	t.Run("book and cancel", func(t *testing.T) {
 		p := p.on(t)
 
+		// One practitioner with one motive: the practice and motive steps
+		// are skipped.
 		p.open(in.base+"/", 200)
-		p.checkPage("Prendre rendez-vous")
+		p.checkPath("/p/demo/consultation")
+		p.checkPage("Consultation Dr Anne Martin · 20 min")
 		p.checkClean()
 		slot, start := p.firstSlot()
 
 		p.click(slotLink(slot), 200)
 		p.checkPath("/book")
-		p.checkPage("Réserver ce créneau")
+		p.checkPage("Vos coordonnées")
 		if n := p.evalInt(`document.querySelectorAll('form input:not([type=hidden])').length`); n != 4 {
 			t.Errorf("booking form: %d inputs, want 4 (name, email, phone and the honeypot)", n)
 		}
@@ -66,15 +69,15 @@ func TestBrowserBooking(t *testing.T) {
 		if !ok || token == "" {
 			t.Fatalf("after booking, at %s, want /manage/{token}", p.location())
 		}
-		p.checkPage("Votre rendez-vous")
+		p.checkPage("Votre rendez-vous est réservé")
+		if got := p.text(`.banner`); !strings.Contains(got, "m***e@example.org") {
+			t.Errorf("done banner does not name the masked address: %q", got)
+		}
 		if got := p.text(`dl.summary`); !strings.Contains(got, "Marie Skłodowska-Curie") {
 			t.Errorf("manage page does not show the patient's name as typed: %q", got)
 		}
 		if got := p.text(`dl.summary strong`); got != "confirmé" {
 			t.Errorf("status on the manage page = %q, want %q", got, "confirmé")
-		}
-		if got := p.text(`form[action$="/cancel"] button[type=submit]`); got != "Annuler le rendez-vous" {
-			t.Errorf("cancel button = %q", got)
 		}
 
 		var b bookingResponse
@@ -93,14 +96,21 @@ func TestBrowserBooking(t *testing.T) {
 		}
 		booked := in.settled()
 
+		// Cancelling asks first; the question changes nothing.
+		p.click(`ul.actions a.button[href$="/cancel"]`, 200)
+		p.checkPath("/manage/" + token + "/cancel")
+		p.checkPage("Annuler le rendez-vous")
+		if st, _ := in.do("GET", "/v1/bookings/"+token, nil, &b); st != 200 || b.Status != "confirmed" {
+			t.Errorf("after opening the cancel step, by the API: %d %+v, want still confirmed", st, b)
+		}
 		p.click(`form[action$="/cancel"] button[type=submit]`, 200)
 		p.checkPath("/manage/" + token)
-		p.checkPage("Votre rendez-vous")
+		p.checkPage("Votre rendez-vous est annulé et le créneau libéré. Un e-mail vous le confirme.")
 		if got := p.text(`dl.summary strong`); got != "annulé" {
 			t.Errorf("status after cancelling = %q, want %q", got, "annulé")
 		}
-		if p.evalInt(`document.querySelectorAll('form').length`) != 0 {
-			t.Error("a cancelled booking still shows a form")
+		if p.evalInt(`document.querySelectorAll('form, ul.actions').length`) != 0 {
+			t.Error("a cancelled booking still shows a form or actions")
 		}
 		if st, _ := in.do("GET", "/v1/bookings/"+token, nil, &b); st != 200 || b.Status != "cancelled" {
 			t.Errorf("after cancelling in the browser, by the API: %d %+v", st, b)
@@ -113,8 +123,8 @@ func TestBrowserBooking(t *testing.T) {
 		}
 
 		p.click(`main a[href="/"]`, 200)
-		p.checkPath("/")
-		p.checkPage("Prendre rendez-vous")
+		p.checkPath("/p/demo/consultation")
+		p.open(in.base+"/p/demo/consultation?day="+queryOf(t, slot).Get("start")[:10], 200)
 		if !slices.Contains(p.slotLinks(), slot) {
 			t.Errorf("cancelled slot %s is not listed again", start)
 		}
@@ -129,42 +139,44 @@ func TestBrowserBooking(t *testing.T) {
 		slot, _ := p.firstSlot()
 		p.click(slotLink(slot), 200)
 		p.checkPath("/book")
-		bookURL := p.location()
 		p.typeIn("#name", "Marie Curie")
 		p.typeIn("#phone", "+33612345678")
 
-		// An address without @: the browser itself refuses to send the
-		// form (type=email), so the page stays as it was.
-		p.typeIn("#email", "marie.example.org")
-		p.do(chromedp.Click(chromedp.CSS(`form[action$="/book"] button[type=submit]`)))
-		if !p.evalBool(`document.querySelector('#email').validity.typeMismatch && !document.querySelector('form[action$="/book"]').checkValidity()`) {
-			t.Error("the browser accepts marie.example.org as an e-mail address")
-		}
-		if got := p.location(); got != bookURL {
-			t.Errorf("form sent with an address the browser calls invalid: at %s", got)
-		}
-
-		// An address the browser lets through (a domain without a dot) but
-		// rdv refuses: the form comes back with the error on the field.
-		p.erase("#email")
-		p.typeIn("#email", "marie@example")
-		p.click(`form[action$="/book"] button[type=submit]`, 422)
-		p.checkPath("/book")
-		p.checkPage("Réserver ce créneau")
-		attrs := p.attrs("#email")
-		if attrs["aria-invalid"] != "true" {
-			t.Errorf("email field: aria-invalid = %q, want true", attrs["aria-invalid"])
-		}
-		desc := p.eval(`(document.querySelector('#email').getAttribute('aria-describedby') ?? '').split(/\s+/).map(id => document.getElementById(id)?.textContent ?? '').join(' | ')`)
-		if !strings.Contains(desc, "adresse e-mail n'est pas valide") {
-			t.Errorf("email field is not described by the error message: aria-describedby gives %q", desc)
-		}
-		if got := p.eval(`document.querySelector('[role=alert]')?.textContent ?? ''`); !strings.Contains(got, "n'a pas été pris") {
-			t.Errorf("no alert saying the visit was not booked: %q", got)
-		}
-		for sel, want := range map[string]string{"#name": "Marie Curie", "#email": "marie@example", "#phone": "+33612345678"} {
-			if got := p.value(sel); got != want {
-				t.Errorf("after the error, %s = %q, want %q as typed", sel, got, want)
+		// The form is novalidate: rdv checks it, and says what is wrong at
+		// the top, in the title and at the field.
+		for _, email := range []string{"marie.example.org", "marie@example"} {
+			p.erase("#email")
+			p.typeIn("#email", email)
+			p.click(`form[action$="/book"] button[type=submit]`, 422)
+			p.checkPath("/book")
+			p.checkPage("Vos coordonnées")
+			if title := p.eval(`document.title`); !strings.HasPrefix(title, "Erreur : ") {
+				t.Errorf("%s: title %q, want it to start with Erreur : ", email, title)
+			}
+			attrs := p.attrs("#email")
+			if attrs["aria-invalid"] != "true" {
+				t.Errorf("%s: email field: aria-invalid = %q, want true", email, attrs["aria-invalid"])
+			}
+			desc := p.eval(`(document.querySelector('#email').getAttribute('aria-describedby') ?? '').split(/\s+/).map(id => document.getElementById(id)?.textContent ?? '').join(' | ')`)
+			if !strings.Contains(desc, "adresse e-mail n'est pas valide") {
+				t.Errorf("%s: email field is not described by the error message: aria-describedby gives %q", email, desc)
+			}
+			if got := p.text(`.field-error#email-error`); !strings.Contains(got, "adresse e-mail n'est pas valide") {
+				t.Errorf("%s: no message at the field: %q", email, got)
+			}
+			if got := p.text(`.error-summary h2`); got != "Le rendez-vous n'a pas été pris" {
+				t.Errorf("%s: error summary heading %q", email, got)
+			}
+			if got := p.text(`.error-summary a[href="#email"]`); !strings.Contains(got, "adresse e-mail n'est pas valide") {
+				t.Errorf("%s: the error summary does not link to the field: %q", email, got)
+			}
+			if !p.evalBool(`document.activeElement?.matches('.error-summary') ?? false`) {
+				t.Errorf("%s: after the error, focus on %s, want the error summary", email, p.focused())
+			}
+			for sel, want := range map[string]string{"#name": "Marie Curie", "#email": email, "#phone": "+33612345678"} {
+				if got := p.value(sel); got != want {
+					t.Errorf("after the error, %s = %q, want %q as typed", sel, got, want)
+				}
 			}
 		}
 		if after := in.state(); after != before {
@@ -208,6 +220,9 @@ func startBrowser(t *testing.T, base string) *page {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		// A French patient's browser: the pages follow Accept-Language.
+		chromedp.Flag("lang", "fr-FR"),
+		chromedp.Flag("accept-lang", "fr-FR,fr"),
 		chromedp.UserDataDir(profile),
 	)
 	t.Cleanup(cancelAlloc) // waits for the browser to exit, before profile is removed
@@ -402,7 +417,7 @@ const pageReportJS = `(() => {
 	for (const s of document.styleSheets) { try { rules += s.cssRules.length } catch (e) {} }
 	return {
 		lang: document.documentElement.lang,
-		h1: Array.from(document.querySelectorAll('h1')).map(h => h.textContent.trim()),
+		h1: Array.from(document.querySelectorAll('h1')).map(h => h.textContent.trim().replace(/\s+/g, ' ')),
 		unlabelled: Array.from(document.querySelectorAll('input, select, textarea'))
 			.filter(e => !['hidden', 'submit', 'button', 'reset'].includes(e.type))
 			.filter(e => !Array.from(e.labels).some(l => l.textContent.trim() !== ''))
@@ -419,10 +434,16 @@ const pageReportJS = `(() => {
 // and the site's style sheet applied.
 func (p *page) checkPage(h1 string) {
 	p.t.Helper()
+	p.checkPageIn("fr", h1)
+}
+
+// checkPageIn is checkPage for a page in language lang.
+func (p *page) checkPageIn(lang, h1 string) {
+	p.t.Helper()
 	r := runStep(p, chromedp.Evaluate[pageReport](pageReportJS))
 	at := p.location()
-	if r.Lang != "fr" {
-		p.t.Errorf("%s: html lang = %q, want fr", at, r.Lang)
+	if r.Lang != lang {
+		p.t.Errorf("%s: html lang = %q, want %s", at, r.Lang, lang)
 	}
 	if len(r.H1) != 1 || r.H1[0] != h1 {
 		p.t.Errorf("%s: h1 = %q, want one, %q", at, r.H1, h1)
@@ -541,35 +562,90 @@ func (p *page) slotLinks() []string {
 	return runStep(p, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('a.slot'), a => a.getAttribute('href'))`))
 }
 
-// firstSlot returns the link and the start of the first slot that the home
-// page lists for a day after today. Today's first slots lie just past the
-// minimum notice, and may stop being bookable while the test runs.
+// calendar is a CSS selector for the part of the day step that is shown
+// at the tab's size: the month grid (.month), or the week strip (.strip)
+// on a narrow screen.
+func (p *page) calendar() string {
+	p.t.Helper()
+	switch got := p.eval(`['.month', '.strip'].filter(s => { const e = document.querySelector(s); return e && e.offsetParent !== null && getComputedStyle(e).display !== 'none' }).join(' ')`); got {
+	case ".month", ".strip":
+		return got
+	default:
+		p.t.Fatalf("at %s: shown of the month grid and the week strip: %q, want one", p.location(), got)
+		return ""
+	}
+}
+
+// freeDayAfter returns the link of the first free day after the date after
+// (YYYY-MM-DD) in the calendar part that the tab shows, following its next
+// pager (month or week) up to 3 times; "" if there is none.
+func (p *page) freeDayAfter(after string) string {
+	p.t.Helper()
+	for range 4 {
+		cal := p.calendar()
+		for _, href := range runStep(p, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(`+jsString(cal+` a.day.free`)+`), a => a.getAttribute('href'))`)) {
+			if day := queryOf(p.t, href).Get("day"); day > after {
+				return href
+			}
+		}
+		next := cal + ` nav.pager a:last-child`
+		if !p.evalBool(`(() => { const a = document.querySelector(` + jsString(next) + `); return !!a && /→/.test(a.textContent) })()`) {
+			return ""
+		}
+		p.click(next, 200)
+	}
+	return ""
+}
+
+// firstSlot chooses, on a day step, the first free day after today in the
+// calendar the tab shows, by clicking it, and returns the link and the start
+// of its first time. Today's first slots lie just past the minimum notice,
+// and may stop being bookable while the test runs.
 func (p *page) firstSlot() (href, start string) {
 	p.t.Helper()
-	paris, err := time.LoadLocation("Europe/Paris") // the demo practitioner's zone
-	if err != nil {
-		p.t.Fatal(err)
+	day := p.freeDayAfter(parisToday(p.t))
+	if day == "" {
+		p.t.Fatalf("at %s: no free day after today", p.location())
 	}
-	today := time.Now().In(paris).Format(time.DateOnly)
+	p.click(p.calendar()+` `+linkTo("a.day.free", day), 200)
+	if got := p.attrs(`[aria-current="date"]`); got["href"] != day {
+		p.t.Errorf("after choosing the day %s, the current day is %v", day, got)
+	}
 	links := p.slotLinks()
-	for _, href := range links {
-		u, err := url.Parse(href)
-		if err != nil {
-			p.t.Fatalf("slot link %q: %v", href, err)
-		}
-		start := u.Query().Get("start")
-		if mustTime(p.t, start).In(paris).Format(time.DateOnly) > today {
-			return href, start
-		}
+	if len(links) == 0 {
+		p.t.Fatalf("at %s: a free day without free times", p.location())
 	}
-	p.t.Fatalf("home page lists no free slot after today (%d links)", len(links))
-	return "", ""
+	return links[0], queryOf(p.t, links[0]).Get("start")
+}
+
+// parisToday is today's date in the demo practitioner's zone.
+func parisToday(t *testing.T) string {
+	t.Helper()
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return time.Now().In(paris).Format(time.DateOnly)
+}
+
+// queryOf is the query of the link href.
+func queryOf(t *testing.T, href string) url.Values {
+	t.Helper()
+	u, err := url.Parse(href)
+	if err != nil {
+		t.Fatalf("link %q: %v", href, err)
+	}
+	return u.Query()
+}
+
+// linkTo is a CSS selector for the element that sel matches whose href is
+// href.
+func linkTo(sel, href string) string {
+	return sel + `[href="` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(href) + `"]`
 }
 
 // slotLink is a CSS selector for the slot link whose href is href.
-func slotLink(href string) string {
-	return `a.slot[href="` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(href) + `"]`
-}
+func slotLink(href string) string { return linkTo("a.slot", href) }
 
 func mustTime(t *testing.T, s string) time.Time {
 	t.Helper()

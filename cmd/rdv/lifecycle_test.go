@@ -265,22 +265,37 @@ func TestReschedule(t *testing.T) {
 		t.Errorf("API reschedule onto a taken slot: %d", st)
 	}
 
-	// Through the page: the form lists free slots as radio buttons, none
-	// taken, and posting one moves the booking.
-	page := strings.ReplaceAll(h.getPage("/manage/"+token), "&#43;", "+")
-	if !strings.Contains(page, `type="radio"`) || strings.Contains(page, `value="`+day(0, 8, 0).Format(time.RFC3339)+`"`) == false {
-		t.Fatalf("manage page without the first free slot:\n%s", page)
+	// Through the move step: the chosen day lists its free times as links,
+	// none taken; each leads to a confirmation step, whose form moves the
+	// booking.
+	slotHref := func(start time.Time) string {
+		return "/manage/" + token + "/move?" + url.Values{"start": {start.Format(time.RFC3339)}}.Encode()
+	}
+	movePage := func(d time.Time) string {
+		return h.getPage("/manage/" + token + "/move?day=" + d.Format(time.DateOnly))
+	}
+	page := movePage(day(0, 8, 0))
+	if !strings.Contains(page, `href="`+slotHref(day(0, 8, 0))+`"`) {
+		t.Fatalf("move step without the first free slot:\n%s", page)
 	}
 	h.clock.Add(50 * time.Hour) // now the first choices are on 2 December from 10:00, around the other booking
-	page = strings.ReplaceAll(h.getPage("/manage/"+token), "&#43;", "+")
+	page = movePage(day(2, 0, 0))
 	for _, taken := range []time.Time{day(2, 10, 50), day(2, 11, 0), day(2, 11, 10)} {
-		if strings.Contains(page, `value="`+taken.Format(time.RFC3339)+`"`) {
-			t.Errorf("the page offers %s, which overlaps another booking", taken)
+		if strings.Contains(page, `href="`+slotHref(taken)+`"`) {
+			t.Errorf("the move step offers %s, which overlaps another booking", taken)
 		}
 	}
 	target := day(2, 10, 40).Format(time.RFC3339)
-	if !strings.Contains(page, `value="`+target+`"`) {
+	if !strings.Contains(page, `href="`+slotHref(day(2, 10, 40))+`"`) {
 		t.Fatalf("the free slot %s is not offered:\n%s", target, page)
+	}
+	was := h.row(b.ID).Start
+	confirm := strings.ReplaceAll(h.getPage(slotHref(day(2, 10, 40))), "&#43;", "+")
+	if !strings.Contains(confirm, `action="/manage/`+token+`/reschedule"`) || !strings.Contains(confirm, `value="`+target+`"`) {
+		t.Fatalf("the move's confirmation step has no form to move to %s:\n%s", target, confirm)
+	}
+	if !h.row(b.ID).Start.Equal(was) {
+		t.Errorf("the confirmation step moved the booking: start %s, was %s", h.row(b.ID).Start, was)
 	}
 	resp, err := noRedirect.PostForm(h.api.URL+"/manage/"+token+"/reschedule", url.Values{"start": {target}})
 	if err != nil {
