@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -70,5 +71,39 @@ func configKeys(t reflect.Type, prefix string, out *[]string) {
 		if ft.Kind() == reflect.Struct && ft != reflect.TypeFor[duration]() {
 			configKeys(ft, key+".", out)
 		}
+	}
+}
+
+// TestDocsConfigExamples parses every complete configuration example of
+// docs/ (a ```toml block with base_url), so that what a host copies is what
+// rdv reads.
+func TestDocsConfigExamples(t *testing.T) {
+	files, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, block := range strings.Split(string(data), "```toml\n")[1:] {
+			block, _, _ = strings.Cut(block, "```")
+			if !strings.Contains(block, "base_url") {
+				continue
+			}
+			n++
+			cfg, err := ParseConfig([]byte(block))
+			if err == nil {
+				err = cfg.check()
+			}
+			if err != nil {
+				t.Errorf("%s, example %d: %v", filepath.Base(f), i+1, err)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no configuration example found in docs/")
 	}
 }
