@@ -122,14 +122,24 @@ func (s *Server) crumbs(tx *text, p *booking.Practitioner, t *booking.Appointmen
 	return cs
 }
 
-// practitionerPage is the second step: the motives of a practitioner.
-func (s *Server) practitionerPage(w http.ResponseWriter, r *http.Request) {
-	tx := s.text(r)
+// pathPractitioner returns the practitioner of the path; when there is
+// none, it has written the error page.
+func (s *Server) pathPractitioner(w http.ResponseWriter, r *http.Request, tx *text) (*booking.Practitioner, bool) {
 	p, err := s.svc.Practitioner(r.PathValue("practitioner"))
 	if err != nil {
 		s.problem(r.Context(), err)
 		v := tx.NotFound["practitioner"]
 		s.errorPage(w, r, http.StatusNotFound, &v)
+		return nil, false
+	}
+	return p, true
+}
+
+// practitionerPage is the second step: the motives of a practitioner.
+func (s *Server) practitionerPage(w http.ResponseWriter, r *http.Request) {
+	tx := s.text(r)
+	p, ok := s.pathPractitioner(w, r, tx)
+	if !ok {
 		return
 	}
 	types := visibleTypes(p)
@@ -155,11 +165,8 @@ func (s *Server) practitionerPage(w http.ResponseWriter, r *http.Request) {
 // daysPage is the day and time step of a new booking.
 func (s *Server) daysPage(w http.ResponseWriter, r *http.Request) {
 	tx := s.text(r)
-	p, err := s.svc.Practitioner(r.PathValue("practitioner"))
-	if err != nil {
-		s.problem(r.Context(), err)
-		v := tx.NotFound["practitioner"]
-		s.errorPage(w, r, http.StatusNotFound, &v)
+	p, ok := s.pathPractitioner(w, r, tx)
+	if !ok {
 		return
 	}
 	t := p.Type(r.PathValue("type"))
