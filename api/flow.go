@@ -10,7 +10,7 @@ import (
 	"github.com/rdvlibre/rdv/booking"
 )
 
-// practiceView is the first step: the practitioners.
+// practiceStep is the first step: the practitioners.
 type practiceStep struct {
 	Practitioners []practitionerItem
 }
