@@ -44,7 +44,8 @@ type BookingEvent struct {
 	Status   Status
 	Sequence int
 	// Patient is the patient as the event names them: the name (CN) and
-	// email (mailto) of its ATTENDEE, and the phone of its DESCRIPTION
+	// email (mailto) of its ATTENDEE, and the phone of its X-RDV-PHONE (or
+	// of its DESCRIPTION, in an event written before rdv wrote X-RDV-PHONE)
 	// (Calendar.Event reads it; Calendar.Events may leave it out). It is
 	// what adopting an event rebuilds a ledger row from (see Adopt);
 	// nothing else reads it.

@@ -92,7 +92,9 @@ type AppointmentType struct {
 	// private, as fits health data ("Dépistage IST / VIH" read over a
 	// shoulder or in a shared calendar): the patient's messages then name
 	// the practice and the practitioner only. The practitioner's own
-	// calendar event always names the type.
+	// calendar event always carries the type's id (X-RDV-TYPE, which rdv
+	// reads back) but, with the default templates (ics.EventTemplate),
+	// names the type only when DiscloseMotive is set.
 	DiscloseMotive bool
 	// Reminders are when the patient of a confirmed booking is reminded of
 	// the visit, as offsets before its start (48h, 2h): a whole number of
