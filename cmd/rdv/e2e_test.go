@@ -37,6 +37,14 @@ func startEmbedded(t *testing.T) *instance { return startEmbeddedConfig(t, nil) 
 // change, if not nil.
 func startEmbeddedConfig(t *testing.T, change func(*Config)) *instance {
 	t.Helper()
+	return startEmbeddedLogged(t, change, nil)
+}
+
+// startEmbeddedLogged is startEmbeddedConfig with the service's log lines
+// (JSON, every level) and its standard output written to logs; nil
+// discards them.
+func startEmbeddedLogged(t *testing.T, change func(*Config), logs io.Writer) *instance {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -51,8 +59,11 @@ func startEmbeddedConfig(t *testing.T, change func(*Config)) *instance {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() { done <- serve(ctx, cfg, ln, io.Discard, logger) }()
+	if logs == nil {
+		logs = io.Discard
+	}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	go func() { done <- serve(ctx, cfg, ln, logs, logger) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
