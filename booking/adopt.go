@@ -163,7 +163,7 @@ func (s *Service) Adopt(ctx context.Context, practitionerID string, dryRun bool)
 	for _, ev := range w.unknown {
 		// Read it whole from the server: the listing holds what busy time
 		// needs, not the patient's phone.
-		full, found, err := e.cal.Event(ctx, ev.Ref.Href)
+		full, found, err := e.event(ctx, ev.Ref.Href)
 		switch {
 		case err != nil && !errors.Is(err, ErrForeignEvent):
 			return out, err

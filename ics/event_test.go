@@ -159,3 +159,17 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestCalendarRef: the practitioner's event carries the type's CalendarRef
+// in X-RDV-TYPE; the patient's copy of a disclosed type, the id.
+func TestCalendarRef(t *testing.T) {
+	a := appointment(t, "Europe/Paris", "2026-12-01 09:00", booking.StatusConfirmed)
+	a.Type.CalendarRef = "t-0123456789abcdef"
+	if got := propText(t, Appointment(a, "", now).Events()[0].Props, PropType); got != "t-0123456789abcdef" {
+		t.Errorf("practitioner's %s = %q", PropType, got)
+	}
+	a.Type.DiscloseMotive = true
+	if got := propText(t, Appointment(a, MethodRequest, now).Events()[0].Props, PropType); got != "consultation" {
+		t.Errorf("patient's %s = %q", PropType, got)
+	}
+}

@@ -54,9 +54,10 @@ const PhoneLabel = "Téléphone : "
 // only when it discloses its motive ("RDV — Marie Curie", "RDV — Marie
 // Curie (Consultation)"); the DESCRIPTION holds the disclosed type, the
 // length of the visit and the patient's phone. The phone is also in
-// X-RDV-PHONE and the type's id in X-RDV-TYPE, whatever the type (rdv reads
-// them back; calendar apps do not show them, but whoever reads the raw
-// object does). The ATTENDEE carries SCHEDULE-AGENT=CLIENT (RFC 6638
+// X-RDV-PHONE, and X-RDV-TYPE holds the type's CalendarRef (an opaque value
+// for a private type, set by the booking service) or else its id, whatever
+// the type (rdv reads them back; calendar apps do not show them, but
+// whoever reads the raw object does). The ATTENDEE carries SCHEDULE-AGENT=CLIENT (RFC 6638
 // section 7.1) so that a scheduling server such as Nextcloud sends no
 // invitation of its own. With MethodRequest or MethodCancel it is the iTIP
 // message for the patient, the patient's copy: a METHOD property, no phone,
@@ -91,6 +92,9 @@ func build(a booking.Appointment, method string, now time.Time, tmpl *EventTempl
 	typeID, typeName, typeLocation := b.TypeID, b.TypeID, ""
 	if a.Type != nil {
 		typeID = a.Type.ID
+		if method == "" && a.Type.CalendarRef != "" {
+			typeID = a.Type.CalendarRef
+		}
 		if a.Type.Name != "" {
 			typeName = a.Type.Name
 		}
