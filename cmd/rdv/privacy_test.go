@@ -160,6 +160,9 @@ func TestPrivacyLogsAndMetrics(t *testing.T) {
 	if summary, _ := ev.Props.Text(ical.PropSummary); summary != "RDV — Zéphyrine Quasimodo" {
 		t.Errorf("SUMMARY = %q", summary)
 	}
+	if ref := ev.Props.Get("X-RDV-TYPE"); ref == nil || !opaqueTypeRef.MatchString(ref.Value) {
+		t.Errorf("X-RDV-TYPE = %v, want the private type's opaque ref", ref)
+	}
 
 	// The reminder, a day before the new start.
 	start, _ := time.Parse(time.RFC3339, slot(3))
