@@ -246,7 +246,10 @@ func (a *App) mailer(opts Options) (*notify.Mailer, error) {
 // opts.Calendars, or one in the embedded server.
 func (a *App) calendar(ctx context.Context, opts Options, p booking.Practitioner, logger *slog.Logger) (*caldav.Calendar, error) {
 	c := opts.Calendars[p.ID]
-	cc := caldav.Config{Location: p.Location, Timeout: 10 * time.Second, BusyTimeout: 4 * time.Second, Logger: logger}
+	cc := caldav.Config{Location: p.Location, Timeout: 10 * time.Second, BusyTimeout: 4 * time.Second, Logger: logger, Event: c.Event}
+	if cc.Event == nil {
+		cc.Event = opts.CalendarEvent
+	}
 	if p.Email != "" {
 		cc.Self = []string{p.Email}
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/rdvlibre/rdv/api"
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/caldav"
+	"github.com/rdvlibre/rdv/ics"
 	"github.com/rdvlibre/rdv/notify"
 )
 
@@ -52,6 +53,12 @@ type Options struct {
 	// discloses them), once whatever the number of replicas; none on a
 	// day without bookings. The practitioner's Email is required.
 	DailyDigest map[string]booking.Clock
+	// CalendarEvent makes the SUMMARY and DESCRIPTION of the events rdv
+	// writes in the practitioners' calendars (ics.NewEventTemplate), for
+	// those whose Calendar sets no Event. Nil: ics's defaults, which name
+	// the patient, the length of the visit and the phone, and the type only
+	// when it discloses its motive.
+	CalendarEvent *ics.EventTemplate
 	// Calendars binds practitioners to their CalDAV calendars, by
 	// practitioner ID. A practitioner without a URL there gets a calendar
 	// in the embedded CalDAV server, kept in DataDir/dav and served by
@@ -117,6 +124,9 @@ type Calendar struct {
 	// Seed holds iCalendar objects, by file name, put in the practitioner's
 	// embedded calendar when New creates it (the demo's events).
 	Seed map[string][]byte
+	// Event makes the SUMMARY and DESCRIPTION of the practitioner's booking
+	// events; nil: Options.CalendarEvent.
+	Event *ics.EventTemplate
 }
 
 // Challenge asks for a proof of work (ALTCHA's protocol) before each

@@ -26,7 +26,7 @@ type unknownEventJSON struct {
 	End       string      `json:"end" format:"date-time" example:"2026-12-01T09:20:00+01:00" doc:"End of the event, RFC 3339 in tz."`
 	Status    string      `json:"status" enum:"pending,confirmed,cancelled" doc:"pending for STATUS:TENTATIVE, cancelled for STATUS:CANCELLED, confirmed otherwise."`
 	Sequence  int         `json:"sequence" doc:"Its SEQUENCE."`
-	Patient   patientJSON `json:"patient" doc:"The patient as the event names them: its ATTENDEE's name and email, the phone of its DESCRIPTION."`
+	Patient   patientJSON `json:"patient" doc:"The patient as the event names them: its ATTENDEE's name and email, the phone of its X-RDV-PHONE (of its DESCRIPTION in an event of an older rdv)."`
 	FirstSeen string      `json:"first_seen" format:"date-time" doc:"When this process first found it, RFC 3339 in tz."`
 }
 

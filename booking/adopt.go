@@ -125,7 +125,8 @@ type Adoption struct {
 // Each row takes its id from the event's UID, its type from X-RDV-TYPE
 // (which must be configured), its times, status (pending, confirmed or
 // cancelled) and SEQUENCE from the event, the patient's name and email from
-// its ATTENDEE (CN, mailto) and phone from its DESCRIPTION (the email and
+// its ATTENDEE (CN, mailto) and phone from its X-RDV-PHONE (older events:
+// the "Téléphone : " line of its DESCRIPTION) (the email and
 // the phone must pass Patient.Validate; the name, from the practice's own
 // calendar, is tidied rather than held to the rules for strangers: see
 // validateAdopted), and the event's
@@ -161,8 +162,8 @@ func (s *Service) Adopt(ctx context.Context, practitionerID string, dryRun bool)
 	var left []BookingEvent
 	for _, ev := range w.unknown {
 		// Read it whole from the server: the listing holds what busy time
-		// needs, not the DESCRIPTION with the patient's phone.
-		full, found, err := e.cal.Event(ctx, ev.Ref.Href)
+		// needs, not the patient's phone.
+		full, found, err := e.event(ctx, ev.Ref.Href)
 		switch {
 		case err != nil && !errors.Is(err, ErrForeignEvent):
 			return out, err

@@ -40,9 +40,11 @@ const MinSecretLen = 32
 type keys struct {
 	secret []byte
 	token  cipher.AEAD
+	given  bool // the secret is the configuration's, not one made for this process
 }
 
 func newKeys(secret []byte) (keys, error) {
+	given := len(secret) > 0
 	if len(secret) < MinSecretLen {
 		if len(secret) > 0 {
 			return keys{}, Errorf(EInvalid, "booking: ServiceConfig.Secret must have at least %d bytes", MinSecretLen)
@@ -53,7 +55,7 @@ func newKeys(secret []byte) (keys, error) {
 		}
 	}
 	secret = append([]byte(nil), secret...)
-	return keys{secret: secret, token: newAEAD(mac(secret, "rdv/outbox-token/v1"))}, nil
+	return keys{secret: secret, token: newAEAD(mac(secret, "rdv/outbox-token/v1")), given: given}, nil
 }
 
 // mac returns HMAC-SHA256(key, parts joined by NUL).

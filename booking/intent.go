@@ -219,7 +219,7 @@ func (s *Service) settleOne(ctx context.Context, e *entry, in *Intent) (bool, er
 		if row != nil {
 			return drop("the booking was recorded")
 		}
-		ev, found, err := e.cal.Event(ctx, in.Href)
+		ev, found, err := e.event(ctx, in.Href)
 		switch {
 		case errors.Is(err, ErrForeignEvent):
 			return drop("the object there is not this write's; left as it is")
@@ -248,7 +248,7 @@ func (s *Service) settleOne(ctx context.Context, e *entry, in *Intent) (bool, er
 	if err != nil {
 		return drop("the booking's type is no longer configured")
 	}
-	ev, found, err := e.cal.Event(ctx, in.Href)
+	ev, found, err := e.event(ctx, in.Href)
 	if errors.Is(err, ErrForeignEvent) {
 		return drop("the object there is not one rdv can read; left as it is")
 	}

@@ -432,7 +432,7 @@ func (s *Service) sameEvent(ctx context.Context, e *entry, b *Booking, href stri
 	if href == "" {
 		return BookingEvent{}, false
 	}
-	ev, found, err := e.cal.Event(ctx, href)
+	ev, found, err := e.event(ctx, href)
 	if err != nil || !found {
 		return BookingEvent{}, false
 	}

@@ -22,7 +22,9 @@ type EventRef struct {
 // BusyInterval is a span of busy time. When the time is held by one of rdv's
 // own booking events (an event whose UID equals its X-RDV-BOOKING property),
 // Booking and Type name that booking and its appointment type, read from the
-// event's X-RDV-BOOKING and X-RDV-TYPE; for any other event they are "".
+// event's X-RDV-BOOKING and X-RDV-TYPE (a Calendar returns X-RDV-TYPE as it
+// is: the type's id or its CalendarRef; the Service maps either to the
+// type); for any other event they are "".
 //
 // The service needs them for two things: a booking's own event must not make
 // the time it is moved to busy, and the bookings of a type that takes
@@ -37,14 +39,15 @@ type BusyInterval struct {
 type BookingEvent struct {
 	Ref        EventRef
 	Booking    string // the booking id: both UID and X-RDV-BOOKING
-	Type       string // X-RDV-TYPE
+	Type       string // X-RDV-TYPE: a type's id or CalendarRef (the Service reads either as the id)
 	Start, End time.Time
 	// Status is StatusPending for STATUS:TENTATIVE, StatusCancelled for
 	// STATUS:CANCELLED and StatusConfirmed otherwise.
 	Status   Status
 	Sequence int
 	// Patient is the patient as the event names them: the name (CN) and
-	// email (mailto) of its ATTENDEE, and the phone of its DESCRIPTION
+	// email (mailto) of its ATTENDEE, and the phone of its X-RDV-PHONE (or
+	// of its DESCRIPTION, in an event written before rdv wrote X-RDV-PHONE)
 	// (Calendar.Event reads it; Calendar.Events may leave it out). It is
 	// what adopting an event rebuilds a ledger row from (see Adopt);
 	// nothing else reads it.

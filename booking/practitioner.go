@@ -92,8 +92,19 @@ type AppointmentType struct {
 	// private, as fits health data ("Dépistage IST / VIH" read over a
 	// shoulder or in a shared calendar): the patient's messages then name
 	// the practice and the practitioner only. The practitioner's own
-	// calendar event always names the type.
+	// calendar event names the type only when DiscloseMotive is set (with
+	// the default templates, ics.EventTemplate; none can name a private
+	// type), and its X-RDV-TYPE holds the type's CalendarRef.
 	DiscloseMotive bool
+	// CalendarRef is what X-RDV-TYPE holds in the practitioner's calendar
+	// for this type, in place of its id. Service.AddPractitioner sets it,
+	// on its own copy: for a private type, when the service has a
+	// configured secret, an opaque value derived from the secret, the
+	// practitioner and the type ("t-" and 16 hex digits), so that whoever
+	// reads the calendar cannot look the motive up in the public list of
+	// types; otherwise "", the id. Events naming the type either way are
+	// read back (Practitioner.TypeOfEvent).
+	CalendarRef string
 	// Reminders are when the patient of a confirmed booking is reminded of
 	// the visit, as offsets before its start (48h, 2h): a whole number of
 	// days is taken on the wall clock of the practitioner's zone, anything

@@ -174,7 +174,7 @@ type windowRow struct {
 // The bookings in inFlight (a write of theirs may be under way, see
 // settle) are left out, as are their events.
 func (s *Service) readWindow(ctx context.Context, e *entry, from, to time.Time, inFlight map[string]bool) (*window, error) {
-	events, err := e.cal.Events(ctx, from, to)
+	events, err := e.events(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +236,7 @@ func (s *Service) readWindow(ctx context.Context, e *entry, from, to time.Time, 
 			break // held whatever the rest shows
 		}
 		// Moved out of the window, perhaps: read it where it is.
-		ev, found, err := e.cal.Event(ctx, b.EventHref)
+		ev, found, err := e.event(ctx, b.EventHref)
 		switch {
 		case errors.Is(err, ErrForeignEvent) || err == nil && found && ev.Booking != b.ID:
 			s.log.Warn("booking: the event of a booking is there but is not one rdv can read; booking left as it is", "booking", b.ID, "practitioner", e.p.ID)

@@ -234,6 +234,7 @@ func (s *Service) AddPractitioner(p Practitioner, cal Calendar) error {
 	if _, ok := s.byID[p.ID]; ok {
 		return Errorf(EInvalid, "practitioner %s: registered twice", p.ID)
 	}
+	s.setTypeRefs(&p)
 	e := &entry{p: p, cal: cal}
 	s.byID[p.ID] = e
 	s.order = append(s.order, e)
@@ -353,7 +354,7 @@ func (s *Service) slotsAndOpen(ctx context.Context, e *entry, t *AppointmentType
 	if err != nil {
 		return nil, nil, err
 	}
-	busy, err := e.cal.Busy(ctx, from.Add(-t.BufferBefore), to.Add(t.Duration+t.BufferAfter))
+	busy, err := e.busy(ctx, from.Add(-t.BufferBefore), to.Add(t.Duration+t.BufferAfter))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -418,7 +419,7 @@ func (s *Service) freshQuery(ctx context.Context, e *entry, t *AppointmentType, 
 	if err != nil {
 		return SlotQuery{}, err
 	}
-	busy, err := e.cal.Busy(ctx, from, to)
+	busy, err := e.busy(ctx, from, to)
 	if err != nil {
 		return SlotQuery{}, err
 	}

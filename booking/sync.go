@@ -66,7 +66,7 @@ func (s *Service) Sync(ctx context.Context) (int, error) {
 func (s *Service) sync(ctx context.Context, e *entry) (int, error) {
 	now := s.now()
 	from, to := now, s.windowEnd(e, now)
-	events, err := e.cal.Events(ctx, from, to)
+	events, err := e.events(ctx, from, to)
 	if err != nil {
 		return 0, err
 	}

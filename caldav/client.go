@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/ics"
 	"github.com/rdvlibre/rdv/recur"
 )
 
@@ -67,6 +68,10 @@ type Config struct {
 	// server: an availability calendar, working hours (see
 	// AvailabilityConfig and Calendar.Availability).
 	Availability AvailabilityConfig
+	// Event makes the SUMMARY and DESCRIPTION of the booking events
+	// written to the bookings calendar. Default (nil): ics's defaults,
+	// which name a type's motive only when it discloses it.
+	Event *ics.EventTemplate
 }
 
 // DefaultTimeout bounds each request when Config.Timeout is zero.
@@ -104,6 +109,7 @@ type Calendar struct {
 	decoder  recur.BusyDecoder // shares what the cached objects repeat: VTIMEZONEs, parameters
 	broken   atomic.Int64
 	avail    *availability // where open time is read; nil if nowhere (availability.go)
+	event    *ics.EventTemplate
 	// report, if set, receives what skip would log: the objects of a File
 	// (file.go), whose errors go to the caller, not to a log.
 	report func(href string, err error)
@@ -124,7 +130,7 @@ func New(ctx context.Context, cfg Config) (*Calendar, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Calendar{conn: cn, loc: cfg.Location, now: cfg.Now, log: cfg.Logger}
+	c := &Calendar{conn: cn, loc: cfg.Location, now: cfg.Now, log: cfg.Logger, event: cfg.Event}
 	if c.loc == nil {
 		c.loc = time.UTC
 	}

@@ -124,9 +124,11 @@ func bookingEvent(inst []recur.Instance, ref booking.EventRef) *booking.BookingE
 
 // patientOf reads the patient of a booking event as rdv writes it (see
 // ics.Appointment): the name (CN) and email (mailto) of its first ATTENDEE,
-// and the phone on the "Téléphone : " line of its DESCRIPTION. The mailto
-// URI is percent-decoded (ics.MailtoAddress); otherwise what it returns is
-// as the event has it, not validated.
+// and the phone of its X-RDV-PHONE or, in an event without one (written
+// before the practice's templates made the DESCRIPTION), on the
+// "Téléphone : " line of its DESCRIPTION. The mailto URI is
+// percent-decoded (ics.MailtoAddress); otherwise what it returns is as the
+// event has it, not validated.
 func patientOf(ev *ical.Component) booking.Patient {
 	var p booking.Patient
 	if att := ev.Props.Get(ical.PropAttendee); att != nil {
@@ -134,6 +136,14 @@ func patientOf(ev *ical.Component) booking.Patient {
 			p.Email = addr
 		}
 		p.Name = att.Params.Get(ical.ParamCommonName)
+	}
+	if ph := ev.Props.Get(ics.PropPhone); ph != nil {
+		text, err := ph.Text()
+		if err != nil {
+			text = ph.Value
+		}
+		p.Phone = strings.TrimSpace(text)
+		return p
 	}
 	if d := ev.Props.Get(ical.PropDescription); d != nil {
 		text, err := d.Text()

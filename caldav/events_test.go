@@ -7,6 +7,7 @@ import (
 
 	"github.com/emersion/go-ical"
 
+	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/ics"
 )
 
@@ -39,6 +40,40 @@ func TestPatientOf(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a template that leaves the phone out", func(t *testing.T) {
+		tmpl, err := ics.NewEventTemplate("{{.Patient}}", "{{.Duration}}")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := testAppointment(t, "7c9e6679-7425-40de-944b-e07fc1f90ae7", start, "confirmed")
+		a.Booking.Patient.Phone = "+33 6 12 34 56 78"
+		data, err := ics.Encode(tmpl.Event(a, start))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, []byte("Téléphone")) {
+			t.Fatalf("the DESCRIPTION has the phone:\n%s", data)
+		}
+		cal, err := ical.NewDecoder(bytes.NewReader(data)).Decode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := patientOf(cal.Events()[0].Component); got != a.Booking.Patient {
+			t.Errorf("patientOf = %+q, want %+q", got, a.Booking.Patient)
+		}
+	})
+	t.Run("an event written before X-RDV-PHONE", func(t *testing.T) {
+		ev := ical.NewEvent()
+		att := ical.NewProp(ical.PropAttendee)
+		att.Value = "mailto:marie@example.org"
+		att.Params.Set(ical.ParamCommonName, "Marie Curie")
+		ev.Props.Set(att)
+		ev.Props.SetText(ical.PropDescription, "Motif : Consultation\nTéléphone : 06 12 34 56 78")
+		want := booking.Patient{Name: "Marie Curie", Email: "marie@example.org", Phone: "06 12 34 56 78"}
+		if got := patientOf(ev.Component); got != want {
+			t.Errorf("patientOf = %+q, want %+q", got, want)
+		}
+	})
 	t.Run("raw ?cc= of an event written before encoding", func(t *testing.T) {
 		ev := ical.NewEvent()
 		att := ical.NewProp(ical.PropAttendee)

@@ -15,6 +15,7 @@ import (
 	"github.com/emersion/go-ical"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/ics"
 	"github.com/rdvlibre/rdv/internal/testcal"
 )
 
@@ -290,6 +291,39 @@ func runClientSuite(t *testing.T, s *testServer) {
 		}
 		_, err = c.Update(ctx, a3, ref3)
 		wantCode(t, err, booking.EConflict)
+	})
+
+	t.Run("the practice's event template, read back", func(t *testing.T) {
+		cfg := s.config("Rendez-vous")
+		var err error
+		if cfg.Event, err = ics.NewEventTemplate("{{.Time}} {{.Patient}}", "{{with .Type}}{{.}}{{end}}"); err != nil {
+			t.Fatal(err)
+		}
+		tc, err := New(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := testAppointment(t, "3f2a1c1e-5b7d-4c51-9a39-0000000000e1", start.Add(2*time.Hour), booking.StatusConfirmed)
+		ref, err := tc.Create(ctx, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tc.Delete(ctx, ref)
+		cal, err := ical.NewDecoder(bytes.NewReader(s.get(t, ref.Href))).Decode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := cal.Events()[0]
+		if got, _ := ev.Props.Text(ical.PropSummary); got != "13:00 Marie Curie" {
+			t.Errorf("SUMMARY = %q", got)
+		}
+		if d := ev.Props.Get(ical.PropDescription); d != nil {
+			t.Errorf("DESCRIPTION = %q, want none (a private type, a template without the phone)", d.Value)
+		}
+		back, found, err := tc.Event(ctx, ref.Href)
+		if err != nil || !found || back.Patient != b.Booking.Patient || back.Type != "consultation" {
+			t.Errorf("Event = %+v, %v, %v; want the patient %+v and the type", back, found, err, b.Booking.Patient)
+		}
 	})
 
 	t.Run("parallel creates of one object", func(t *testing.T) {

@@ -134,7 +134,7 @@ func (c *Calendar) Delete(ctx context.Context, ref booking.EventRef) error {
 // a sign it altered the object (RFC 4791 section 5.3.4): the next
 // validation then fetches what the server holds.
 func (c *Calendar) put(ctx context.Context, href string, a booking.Appointment, now time.Time, hdr http.Header) (int, string, *ical.Calendar, error) {
-	obj := ics.Appointment(a, "", now)
+	obj := c.event.Event(a, now)
 	body, err := ics.Encode(obj)
 	if err != nil {
 		return 0, "", nil, booking.WrapError(booking.EInternal, err, "caldav: cannot encode the booking's event")

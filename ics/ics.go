@@ -36,16 +36,28 @@ const (
 	PropType    = "X-RDV-TYPE"    // the appointment type id
 )
 
-// PhoneLabel begins the line of a booking event's DESCRIPTION that holds
-// the patient's phone.
+// PropPhone holds the patient's phone in the practitioner's event, for rdv
+// to read it back whatever the DESCRIPTION's template shows.
+const PropPhone = "X-RDV-PHONE"
+
+// PhoneLabel begins the line of the DESCRIPTION that holds the patient's
+// phone in the default template, and in the events written by versions of
+// rdv before PropPhone (which are still read).
 const PhoneLabel = "Téléphone : "
 
 // Appointment returns the iCalendar object of a booking, with one VEVENT and
 // the VTIMEZONE of the practitioner's zone.
 //
-// With method "" it is the object stored in the practitioner's calendar: the
-// SUMMARY names the patient and the type, the DESCRIPTION holds the type and
-// the patient's phone, and the ATTENDEE carries SCHEDULE-AGENT=CLIENT (RFC 6638
+// With method "" it is the object stored in the practitioner's calendar, as
+// the default EventTemplate makes it (see EventTemplate.Event for the
+// practice's own templates): the SUMMARY names the patient, and the type
+// only when it discloses its motive ("RDV — Marie Curie", "RDV — Marie
+// Curie (Consultation)"); the DESCRIPTION holds the disclosed type, the
+// length of the visit and the patient's phone. The phone is also in
+// X-RDV-PHONE, and X-RDV-TYPE holds the type's CalendarRef (an opaque value
+// for a private type, set by the booking service) or else its id, whatever
+// the type (rdv reads them back; calendar apps do not show them, but
+// whoever reads the raw object does). The ATTENDEE carries SCHEDULE-AGENT=CLIENT (RFC 6638
 // section 7.1) so that a scheduling server such as Nextcloud sends no
 // invitation of its own. With MethodRequest or MethodCancel it is the iTIP
 // message for the patient, the patient's copy: a METHOD property, no phone,
@@ -63,6 +75,11 @@ const PhoneLabel = "Téléphone : "
 // has none; it and the ATTENDEE are mailto URIs written by Mailto. Times are written with the practitioner's TZID, or in UTC when the
 // practitioner's zone is UTC (then without VTIMEZONE).
 func Appointment(a booking.Appointment, method string, now time.Time) *ical.Calendar {
+	return build(a, method, now, nil)
+}
+
+// build is Appointment, with the practitioner's event made by tmpl.
+func build(a booking.Appointment, method string, now time.Time, tmpl *EventTemplate) *ical.Calendar {
 	b := a.Booking
 	loc := time.UTC
 	var pract booking.Practitioner
@@ -75,13 +92,17 @@ func Appointment(a booking.Appointment, method string, now time.Time) *ical.Cale
 	typeID, typeName, typeLocation := b.TypeID, b.TypeID, ""
 	if a.Type != nil {
 		typeID = a.Type.ID
+		if method == "" && a.Type.CalendarRef != "" {
+			typeID = a.Type.CalendarRef
+		}
 		if a.Type.Name != "" {
 			typeName = a.Type.Name
 		}
 		typeLocation = a.Type.Location
 	}
 	// The patient's copy names the type only if the type allows it; the
-	// practitioner's always does (rdv reads X-RDV-TYPE back).
+	// practitioner's always has its id (rdv reads X-RDV-TYPE back), its
+	// texts follow the template.
 	disclose := method == "" || (a.Type != nil && a.Type.DiscloseMotive)
 	status := eventStatus(b.Status)
 	if method == MethodCancel {
@@ -115,10 +136,10 @@ func Appointment(a booking.Appointment, method string, now time.Time) *ical.Cale
 
 	var desc []string
 	if method == "" {
-		setText(ev.Props, ical.PropSummary, "RDV — "+b.Patient.Name+" ("+typeName+")")
-		desc = append(desc, "Motif : "+typeName)
-		if b.Patient.Phone != "" {
-			desc = append(desc, PhoneLabel+b.Patient.Phone)
+		summary, description := tmpl.texts(a)
+		setText(ev.Props, ical.PropSummary, summary)
+		if description != "" {
+			desc = append(desc, description)
 		}
 	} else {
 		summary := typeName
@@ -166,6 +187,9 @@ func Appointment(a booking.Appointment, method string, now time.Time) *ical.Cale
 	setXText(ev.Props, PropBooking, b.ID)
 	if disclose {
 		setXText(ev.Props, PropType, typeID)
+	}
+	if method == "" && b.Patient.Phone != "" {
+		setXText(ev.Props, PropPhone, b.Patient.Phone)
 	}
 
 	if loc != time.UTC {

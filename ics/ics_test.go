@@ -95,6 +95,11 @@ func TestGolden(t *testing.T) {
 			a.Booking.Patient.Phone = ""
 			return a
 		}, ""},
+		{"disclosed", func(t *testing.T) booking.Appointment {
+			a := appointment(t, "Europe/Paris", "2026-12-01 09:00", booking.StatusConfirmed)
+			a.Type.DiscloseMotive = true
+			return a
+		}, ""},
 		{"request_disclosed", func(t *testing.T) booking.Appointment {
 			a := appointment(t, "Europe/Paris", "2026-12-01 09:00", booking.StatusConfirmed)
 			a.Type.DiscloseMotive = true
@@ -227,8 +232,9 @@ func TestRoundTrip(t *testing.T) {
 
 // TestPatientCopyPrivate checks that the patient's copy of a booking whose
 // type keeps its motive private names neither the type nor its id, in
-// either language, while the practitioner's copy names both (rdv reads
-// X-RDV-TYPE back from the calendar).
+// either language, while the practitioner's copy has the id (rdv reads
+// X-RDV-TYPE back from the calendar) and, by default, names the type only
+// when it is disclosed.
 func TestPatientCopyPrivate(t *testing.T) {
 	const motive = "Dépistage IST / VIH"
 	tests := []struct {
@@ -241,7 +247,8 @@ func TestPatientCopyPrivate(t *testing.T) {
 		{"en", MethodRequest, false, "Appointment — Dr Anne Martin"},
 		{"en", MethodCancel, false, "Appointment — Dr Anne Martin"},
 		{"fr", MethodRequest, true, motive + " — Dr Anne Martin"},
-		{"en", "", false, "RDV — Marie Curie (" + motive + ")"},
+		{"en", "", false, "RDV — Marie Curie"},
+		{"fr", "", true, "RDV — Marie Curie (" + motive + ")"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang+"_"+tt.method+map[bool]string{true: "_disclosed"}[tt.disclose], func(t *testing.T) {
@@ -262,9 +269,9 @@ func TestPatientCopyPrivate(t *testing.T) {
 			if got := propText(t, ev.Props, ical.PropSummary); got != tt.summary {
 				t.Errorf("SUMMARY = %q, want %q", got, tt.summary)
 			}
-			shown := tt.disclose || tt.method == ""
 			unfolded := strings.ReplaceAll(string(data), "\r\n ", "")
 			for _, s := range []string{"Dépistage", "IST", "VIH", "depistage-ist", PropType} {
+				shown := tt.disclose || (tt.method == "" && (s == "depistage-ist" || s == PropType))
 				if got := strings.Contains(unfolded, s); got != shown {
 					t.Errorf("%q in the object: %v, want %v", s, got, shown)
 				}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rdvlibre/rdv/api"
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/ics"
 	"github.com/rdvlibre/rdv/internal/pow"
 )
 
@@ -63,6 +64,9 @@ type Config struct {
 	Challenge ChallengeConfig `toml:"challenge"`
 	// Practice is how the patient pages present the practice.
 	Practice PracticeConfig `toml:"practice"`
+	// CalendarEvent sets what the events rdv writes in the practitioners'
+	// calendars show; a practitioner's own calendar_event overrides it.
+	CalendarEvent CalendarEventConfig `toml:"calendar_event"`
 	// Practitioners; none means the demo practitioner on the embedded calendar.
 	Practitioners []PractitionerConfig `toml:"practitioners"`
 	// Webhooks are the host's endpoints told of every change of a booking
@@ -197,7 +201,37 @@ type PractitionerConfig struct {
 	// the day's bookings at this local time; none on a day without any.
 	DailyDigest string         `toml:"daily_digest"`
 	Calendar    CalendarConfig `toml:"calendar"`
-	Types       []TypeConfig   `toml:"types"`
+	// CalendarEvent overrides, key by key, the [calendar_event] of the
+	// configuration for this practitioner's events.
+	CalendarEvent CalendarEventConfig `toml:"calendar_event"`
+	Types         []TypeConfig        `toml:"types"`
+}
+
+// CalendarEventConfig holds the Go text/template templates of the SUMMARY
+// and DESCRIPTION of the booking events in the practitioner's calendar
+// (ics.EventFields lists what they may use: .Patient, .Phone, .Email,
+// .Type, .TypeID, .Practitioner, .Date, .Time, .EndTime, .Duration, .Start,
+// .End, .Lang). .Type and .TypeID are empty for a private type. Empty: the
+// defaults (ics.DefaultEventSummary, ics.DefaultEventDescription). They are
+// tried on sample bookings at start: the SUMMARY must be one line.
+type CalendarEventConfig struct {
+	Summary     string `toml:"summary"`
+	Description string `toml:"description"`
+}
+
+// template returns the event template of cc, the keys it leaves empty
+// taken from def; nil when both are empty (the defaults).
+func (cc CalendarEventConfig) template(def CalendarEventConfig) (*ics.EventTemplate, error) {
+	if cc.Summary == "" {
+		cc.Summary = def.Summary
+	}
+	if cc.Description == "" {
+		cc.Description = def.Description
+	}
+	if cc == (CalendarEventConfig{}) {
+		return nil, nil
+	}
+	return ics.NewEventTemplate(cc.Summary, cc.Description)
 }
 
 // CalendarConfig binds a practitioner to a CalDAV calendar. Without a URL the
@@ -247,8 +281,9 @@ type TypeConfig struct {
 	Capacity int `toml:"capacity"`
 	// Private keeps the type's name out of the emails and the invitation
 	// sent to the patient (default true): they name the practice and the
-	// practitioner only. private = false lets the motive show
-	// (booking.AppointmentType.DiscloseMotive).
+	// practitioner only; and out of the texts of the practitioner's
+	// calendar event, unless its template is changed. private = false lets
+	// the motive show (booking.AppointmentType.DiscloseMotive).
 	Private *bool `toml:"private"`
 	// Unlisted keeps the type off the pages' list of motives: patients
 	// reach it by its own link only (/p/PRACTITIONER/TYPE).
@@ -455,6 +490,14 @@ func (c *Config) check() error {
 	}
 	if err := c.Limits.check(); err != nil {
 		return err
+	}
+	if _, err := c.CalendarEvent.template(CalendarEventConfig{}); err != nil {
+		return fmt.Errorf("config: calendar_event: %w", err)
+	}
+	for _, pc := range c.Practitioners {
+		if _, err := pc.CalendarEvent.template(c.CalendarEvent); err != nil {
+			return fmt.Errorf("config: practitioner %s: calendar_event: %w", pc.ID, err)
+		}
 	}
 	if n := c.Challenge.MaxNumber; n != 0 && (n < 1000 || n > 10_000_000) {
 		return fmt.Errorf("config: challenge.max_number %d: want 1000 to 10000000 (0: the default, %d)", n, pow.DefaultMaxNumber)

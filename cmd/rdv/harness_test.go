@@ -296,9 +296,18 @@ func (h *harness) checkAgree() {
 			}
 		}
 	}
+	// By type id and by the CalendarRef that the events of a private
+	// type carry.
 	capacity := map[string]int{}
-	for _, typ := range testPractitioner().Types {
+	p, err := h.svc.Practitioner("demo")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, typ := range p.Types {
 		capacity[typ.ID] = max(typ.Capacity, 1)
+		if typ.CalendarRef != "" {
+			capacity[typ.CalendarRef] = capacity[typ.ID]
+		}
 	}
 	var active []booking.BookingEvent
 	for _, ev := range events {

@@ -89,11 +89,15 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 			}
 			o.DailyDigest[p.ID] = at
 		}
+		event, err := pc.CalendarEvent.template(c.CalendarEvent)
+		if err != nil {
+			return o, fmt.Errorf("config: practitioner %s: calendar_event: %w", p.ID, err)
+		}
 		cc := &pc.Calendar
 		if cc.URL == "" {
 			// The embedded calendar server; the demo practitioner's
 			// calendar is seeded on first run.
-			cal := rdv.Calendar{Availability: caldav.AvailabilityConfig{Calendar: strings.TrimSpace(cc.Availability)}}
+			cal := rdv.Calendar{Availability: caldav.AvailabilityConfig{Calendar: strings.TrimSpace(cc.Availability)}, Event: event}
 			if p.ID == "demo" {
 				cal.Seed = demoEvents(time.Now(), p.Location)
 			}
@@ -107,6 +111,7 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 		o.Calendars[p.ID] = rdv.Calendar{
 			URL: cc.URL, Username: cc.Username, Password: pw,
 			Bookings: cc.Bookings, Busy: cc.Busy, Availability: cc.availability(),
+			Event: event,
 		}
 	}
 	return o, nil

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/rdvlibre/rdv/ics"
 )
 
 // TestREADMEConfig parses the configuration example of the README, so that
@@ -33,6 +35,9 @@ func TestREADMEConfig(t *testing.T) {
 	}
 	if cfg.Practice.Name == "" || cfg.Practice.Color != "#0b4f8a" || cfg.Practice.AccessibilityURL == "" {
 		t.Errorf("practice read from the README: %+v", cfg.Practice)
+	}
+	if cfg.CalendarEvent.Summary != ics.DefaultEventSummary || cfg.CalendarEvent.Description != ics.DefaultEventDescription {
+		t.Errorf("calendar_event read from the README is not the defaults: %+v", cfg.CalendarEvent)
 	}
 	if cfg.Limits.ActivePerContact != 2 || cfg.Limits.Book.Burst != 5 || cfg.Limits.Book.Every.Minutes() != 5 {
 		t.Errorf("limits read from the README: %+v", cfg.Limits)

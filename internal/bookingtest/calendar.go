@@ -113,11 +113,16 @@ func (c *Calendar) Href(id string) string {
 	return p + id + ".ics"
 }
 
-// eventOf returns the event that a writes.
+// eventOf returns the event that a writes: its type as ics writes
+// X-RDV-TYPE, the type's CalendarRef if it has one.
 func eventOf(a booking.Appointment, href, etag string) booking.BookingEvent {
 	b := a.Booking
+	typ := b.TypeID
+	if a.Type != nil && a.Type.CalendarRef != "" {
+		typ = a.Type.CalendarRef
+	}
 	return booking.BookingEvent{
-		Ref: booking.EventRef{Href: href, ETag: etag}, Booking: b.ID, Type: b.TypeID,
+		Ref: booking.EventRef{Href: href, ETag: etag}, Booking: b.ID, Type: typ,
 		Start: b.Start, End: b.End, Status: eventStatus(b.Status), Sequence: b.Sequence,
 		Patient: b.Patient,
 	}
