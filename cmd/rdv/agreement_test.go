@@ -233,16 +233,24 @@ func disagreements(rows map[string]ledgerRow, events map[string]calEvent) []stri
 	}
 	slices.SortFunc(active, func(a, b calEvent) int { return a.Start.Compare(b.Start) })
 	shared := map[string]int{} // active events by exact span and type
+	// capacity is the capacity of the type an event's X-RDV-TYPE names,
+	// its id or its opaque ref.
+	capacity := func(ref string) int {
+		if t, ok := typeOf[ref]; ok {
+			return capacities[t]
+		}
+		return capacities[ref]
+	}
 	for i, a := range active {
 		k := a.Type + " " + a.Start.String() + " " + a.End.String()
-		if shared[k]++; shared[k] > max(capacities[a.Type], 1) {
-			errorf("calendar: %d active %s events at %s, capacity %d", shared[k], a.Type, a.Start.In(paris), capacities[a.Type])
+		if shared[k]++; shared[k] > max(capacity(a.Type), 1) {
+			errorf("calendar: %d active %s events at %s, capacity %d", shared[k], a.Type, a.Start.In(paris), capacity(a.Type))
 		}
 		for _, b := range active[i+1:] {
 			if !b.Start.Before(a.End) {
 				break
 			}
-			if a.Type == b.Type && capacities[a.Type] > 1 && a.Start.Equal(b.Start) && a.End.Equal(b.End) {
+			if a.Type == b.Type && capacity(a.Type) > 1 && a.Start.Equal(b.Start) && a.End.Equal(b.End) {
 				continue
 			}
 			errorf("calendar: active events overlap: %s %s %s–%s and %s %s %s–%s",
