@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestREADMEConfig parses the configuration example of the README, so that
@@ -33,6 +34,9 @@ func TestREADMEConfig(t *testing.T) {
 	}
 	if cfg.Practice.Name == "" || cfg.Practice.Color != "#0b4f8a" || cfg.Practice.AccessibilityURL == "" {
 		t.Errorf("practice read from the README: %+v", cfg.Practice)
+	}
+	if r := cfg.Retention.retention(); r.AfterVisit != 90*24*time.Hour || r.Cancelled != 30*24*time.Hour {
+		t.Errorf("retention read from the README: %+v", r)
 	}
 	if cfg.Limits.ActivePerContact != 2 || cfg.Limits.Book.Burst != 5 || cfg.Limits.Book.Every.Minutes() != 5 {
 		t.Errorf("limits read from the README: %+v", cfg.Limits)
