@@ -251,7 +251,7 @@ func (s *Service) ErasePatient(ctx context.Context, email string, cancel bool) (
 		}
 	}
 	if len(active) > 0 && !cancel {
-		return out, WrapError(EConflict, ErrActiveBooking, "the patient has an active booking to come: cancel it first, or ask for its cancellation")
+		return out, WrapError(EConflict, ErrActiveBooking, "the patient has an active booking to come: cancel it first, or erase with cancel")
 	}
 	for _, id := range active {
 		if _, err := s.PractitionerCancel(ctx, id); err != nil {
