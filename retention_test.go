@@ -2,6 +2,8 @@ package rdv
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -42,6 +44,23 @@ func TestRunRetains(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The demo's outbox of .eml files: an old one, a recent one, another file.
+	if a.Outbox() == "" {
+		t.Fatal("no outbox directory")
+	}
+	if err := os.MkdirAll(a.Outbox(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]time.Time{"old.eml": old, "recent.eml": recent, "old.txt": old}
+	for name, mtime := range files {
+		path := filepath.Join(a.Outbox(), name)
+		if err := os.WriteFile(path, []byte("To: marie@example.org\r\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
 	go a.Run(ctx)
 	// Claiming a sent digest changes nothing: the old day's can be claimed
 	// again once its record is purged.
@@ -72,4 +91,21 @@ func TestRunRetains(t *testing.T) {
 	if ok, err := a.store.ClaimDigest(ctx, "martin", booking.DateOf(recent), now, now.Add(time.Minute)); err != nil || ok {
 		t.Errorf("the recent digest, sent, claimable again = %v, %v: purged", ok, err)
 	}
+	// The outbox files are purged after the digests, in the same run.
+	for fileExists(filepath.Join(a.Outbox(), "old.eml")) {
+		if time.Now().After(deadline) {
+			t.Fatal("the old .eml file was not removed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, name := range []string{"recent.eml", "old.txt"} {
+		if !fileExists(filepath.Join(a.Outbox(), name)) {
+			t.Errorf("%s was removed", name)
+		}
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -119,26 +119,6 @@ func (a *App) runJobs(ctx context.Context) {
 	}
 }
 
-// retainEvery is how often runJobs erases the patient data past its
-// retention: the first run, then every hour.
-const retainEvery = time.Hour
-
-// retain erases the patient data past its retention
-// (booking.Service.Retain, one replica at a time) and the records of the
-// digests older than a visit's retention. Failures are logged; the next
-// run goes on where this one stopped.
-func (a *App) retain(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, reconcileTimeout)
-	defer cancel()
-	if st, err := a.svc.Retain(ctx); err != nil && ctx.Err() == nil {
-		a.logger.Error("erasing patient data past its retention", "erased", st.Bookings, "err", err)
-	}
-	before := booking.DateOf(a.retention.Cutoffs(a.now()).Ended.UTC())
-	if err := a.store.PurgeDigests(ctx, before); err != nil && ctx.Err() == nil {
-		a.logger.Error("purging the digests' records", "err", err)
-	}
-}
-
 // runSync notices, every SyncInterval until ctx is done, what the
 // practitioners deleted, moved or cancelled in their calendars among the
 // bookings to come: the ledger follows and the patients are told
