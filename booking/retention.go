@@ -226,10 +226,11 @@ var ErrActiveBooking = errors.New("booking: the patient has an active booking to
 // PractitionerCancel: the event, rdv's own, is marked cancelled or
 // deleted per ServiceConfig.DeleteCancelled), then erased with the rest;
 // the cancellation's messages are erased with the booking and may not
-// reach anyone. Bookings the erasure could not take (one still active: its
-// cancellation failed, or a booking made meanwhile) are left, with an
-// EConflict error. The calendar events of past bookings are the practice's
-// record and stay as they are.
+// reach anyone. A cancellation that fails stops it before anything is
+// erased, with its error (those cancelled before stay cancelled); a
+// booking the store would not erase (one that became active and to come
+// meanwhile) is left, with an EConflict error. The calendar events are
+// the practice's record and stay as they are.
 //
 // EInvalid for an address without "@"; EUnavailable when the store or a
 // calendar can't be reached.

@@ -271,3 +271,16 @@ func TestErasePatientPast(t *testing.T) {
 		t.Errorf("store down: %v", err)
 	}
 }
+
+func TestErasePatientCancelFails(t *testing.T) {
+	f := newFixture(t)
+	b, _ := f.book("consultation", at(1, 9, 0))
+	f.cal.FailBefore(bookingtest.OpUpdate, bookingtest.Always, nil)
+	out, err := f.svc.ErasePatient(ctx, patientEmail, true)
+	if booking.ErrorCode(err) != booking.EUnavailable || len(out.Erased)+len(out.Cancelled) != 0 {
+		t.Fatalf("erase with the calendar down = %+v, %v; want EUnavailable, nothing done", out, err)
+	}
+	if r := f.row(b.ID); f.store.Erased(b.ID) || r.Status != booking.StatusConfirmed || r.Patient != patient {
+		t.Error("a failed cancellation let the erasure go on")
+	}
+}
