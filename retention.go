@@ -17,7 +17,9 @@ const retainEvery = time.Hour
 // retain erases the patient data past its retention
 // (booking.Service.Retain, one replica at a time), the records of the
 // digests of the days past a visit's retention, and the .eml files of the
-// outbox directory (no SMTP: the demo) written before then. The calendar
+// outbox directory (no SMTP: the demo) last written longer ago than that
+// by the system's clock (the files' times are the system's, whatever
+// Options.Now says). The calendar
 // is never touched. Failures are logged; the next run goes on where this
 // one stopped.
 func (a *App) retain(ctx context.Context) {
@@ -31,7 +33,8 @@ func (a *App) retain(ctx context.Context) {
 		a.logger.Error("purging the digests' records", "err", err)
 	}
 	if a.outbox != "" {
-		n, err := purgeFiles(a.outbox, ".eml", ended)
+		// Files carry the system's times: compared with the system's clock.
+		n, err := purgeFiles(a.outbox, ".eml", time.Now().Add(-a.retention.WithDefaults().AfterVisit))
 		if err != nil {
 			a.logger.Error("purging the outbox directory", "removed", n, "err", err)
 		} else if n > 0 {

@@ -51,7 +51,9 @@ func TestRunRetains(t *testing.T) {
 	if err := os.MkdirAll(a.Outbox(), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	files := map[string]time.Time{"old.eml": old, "recent.eml": recent, "old.txt": old}
+	// Their times are the system's: so is the clock they are compared with.
+	real := time.Now()
+	files := map[string]time.Time{"old.eml": real.Add(-31 * 24 * time.Hour), "recent.eml": real.Add(-29 * 24 * time.Hour), "old.txt": real.Add(-31 * 24 * time.Hour)}
 	for name, mtime := range files {
 		path := filepath.Join(a.Outbox(), name)
 		if err := os.WriteFile(path, []byte("To: marie@example.org\r\n"), 0o600); err != nil {

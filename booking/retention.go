@@ -49,8 +49,8 @@ type Retention struct {
 	Cancelled time.Duration
 }
 
-// withDefaults returns r with its zero fields set to their defaults.
-func (r Retention) withDefaults() Retention {
+// WithDefaults returns r with its zero fields set to their defaults.
+func (r Retention) WithDefaults() Retention {
 	if r.AfterVisit == 0 {
 		r.AfterVisit = DefaultRetainAfterVisit
 	}
@@ -74,7 +74,7 @@ func (r Retention) Check() error {
 
 // Cutoffs returns the cutoffs of r at now (see RetentionCutoffs).
 func (r Retention) Cutoffs(now time.Time) RetentionCutoffs {
-	r = r.withDefaults()
+	r = r.WithDefaults()
 	return RetentionCutoffs{Ended: now.Add(-r.AfterVisit), Cancelled: now.Add(-r.Cancelled)}
 }
 

@@ -156,7 +156,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		intentGrace:     cfg.IntentGrace,
 		process:         cfg.Process,
 		limits:          cfg.Limits.withDefaults(),
-		retention:       cfg.Retention.withDefaults(),
+		retention:       cfg.Retention.WithDefaults(),
 		inlineDelivery:  cfg.InlineDelivery,
 		webhooks:        cfg.Webhooks,
 
