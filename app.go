@@ -34,6 +34,8 @@ type App struct {
 	webhooks  *notify.Webhooks
 	mail      *notify.Mailer
 	digests   map[string]booking.Clock // Options.DailyDigest
+	retention booking.Retention        // Options.Retention
+	retained  time.Time                // when runJobs last ran retain
 	now       func() time.Time
 	dav       embeddedDAV
 
@@ -74,6 +76,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		sync:       opts.SyncInterval,
 		reconciled: make(chan struct{}),
 		digests:    opts.DailyDigest,
+		retention:  opts.Retention,
 		now:        opts.Now,
 	}
 	if a.now == nil {
@@ -113,6 +116,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		SyncMaxCancelPercent: opts.SyncMaxCancelPercent,
 		IntentGrace:          opts.IntentGrace,
 		Limits:               opts.Limits,
+		Retention:            opts.Retention,
 	})
 	if err != nil {
 		return nil, err
@@ -175,6 +179,9 @@ func (o *Options) check() error {
 	}
 	if o.Secret != nil && len(o.Secret) < booking.MinSecretLen {
 		return fmt.Errorf("rdv: Options.Secret holds fewer than %d bytes", booking.MinSecretLen)
+	}
+	if err := o.Retention.Check(); err != nil {
+		return fmt.Errorf("rdv: Options.Retention: %w", err)
 	}
 	ids := map[string]bool{}
 	for _, p := range o.Practitioners {

@@ -72,6 +72,13 @@ type Options struct {
 	SyncMaxCancelPercent int
 	IntentGrace          time.Duration
 
+	// Retention says how long the patient's contact is kept in the store
+	// after the visit: 90 days after its end, and 30 days after a
+	// cancellation or expiry or the start of the visit, whichever comes
+	// first, by default (booking.Retention, docs/privacy.md). Run erases
+	// it every hour; the calendar is never touched.
+	Retention booking.Retention
+
 	// Limits bound what one patient, and the public as a whole, may book,
 	// move and be emailed, shared by the replicas through the store
 	// (booking.Limits); the zero value takes the defaults.

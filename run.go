@@ -18,7 +18,8 @@ const reconcileTimeout = time.Minute
 // done or Close is called: every Options.JobsInterval it releases the
 // pending bookings not confirmed in time, settles the calendar writes a
 // crash cut short, sends the notifications left in the outbox and purges
-// old records; every Options.SyncInterval it applies what the
+// old records, and every hour it erases the patient data past its
+// retention (Options.Retention); every Options.SyncInterval it applies what the
 // practitioners changed in their calendars (booking.Service.Sync). Each is
 // safe with several replicas running it. Failures are logged, not
 // returned: Run returns nil once every job has stopped, or an error at
@@ -75,8 +76,9 @@ func (a *App) reconcile(ctx context.Context) {
 // done: releasing the pending bookings not confirmed in time, settling the
 // calendar writes a crash cut short (booking.Service.SettleIntents),
 // sending the notifications left in the outbox, purging old
-// idempotency keys and messages, and sending the daily digests that are
-// due (digest.go).
+// idempotency keys and messages, sending the daily digests that are
+// due (digest.go), and, every retainEvery, erasing the patient data past
+// its retention.
 func (a *App) runJobs(ctx context.Context) {
 	interval := a.jobs
 	if interval <= 0 {
@@ -110,6 +112,10 @@ func (a *App) runJobs(ctx context.Context) {
 			logger.Error("purging the outbox and idempotency keys", "err", err)
 		}
 		a.sendDigests(ctx)
+		if now := a.now(); a.retained.IsZero() || now.Sub(a.retained) >= retainEvery {
+			a.retain(ctx)
+			a.retained = now
+		}
 	}
 }
 

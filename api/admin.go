@@ -183,6 +183,7 @@ func (s *Server) registerAdmin() {
 
 	s.registerAdminUnknown(op)
 	s.registerAdminMessages(op)
+	s.registerAdminPatients(op)
 }
 
 func (s *Server) adminBookings(ctx context.Context, in *adminBookingsInput) (*adminBookingListOutput, error) {

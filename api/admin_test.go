@@ -76,6 +76,8 @@ var adminRoutes = []struct{ method, path, body string }{
 	{http.MethodGet, "/v1/admin/practitioners/demo/unknown-events", ""},
 	{http.MethodPost, "/v1/admin/practitioners/demo/adopt", `{"dry_run":false}`},
 	{http.MethodPost, "/v1/admin/bookings/00000000-0000-4000-8000-000000000000/resend-link", ""},
+	{http.MethodPost, "/v1/admin/patients/export", `{"email":"` + patientEmail + `"}`},
+	{http.MethodPost, "/v1/admin/patients/erase", `{"email":"` + patientEmail + `","cancel":true}`},
 }
 
 func TestAdminDisabled(t *testing.T) {
@@ -348,6 +350,8 @@ func TestAdminOpenAPI(t *testing.T) {
 		{"get", "/v1/admin/practitioners/{id}/unknown-events"},
 		{"post", "/v1/admin/practitioners/{id}/adopt"},
 		{"post", "/v1/admin/bookings/{id}/resend-link"},
+		{"post", "/v1/admin/patients/export"},
+		{"post", "/v1/admin/patients/erase"},
 	} {
 		item, _ := paths[r.path].(map[string]any)
 		op, _ := item[r.method].(map[string]any)

@@ -279,6 +279,37 @@ type Store interface {
 	// the outbox messages sent or given up before outboxBefore.
 	Purge(ctx context.Context, keysBefore, outboxBefore time.Time) error
 
+	// EraseExpired erases the patient data of up to limit bookings that
+	// are past cut (see RetentionCutoffs) and not erased yet, those that
+	// ended first first, in one transaction, and returns their ids; none
+	// when every booking past cut is erased already, so that calling it
+	// again is harmless. Erasing a booking, at at: the patient's name,
+	// email and phone, and their EmailKey and PhoneKey, become "", its
+	// manage token hash is cleared (its link opens nothing any more), its
+	// revision is incremented (a writer who read the row before gets
+	// EConflict), and its outbox messages, whatever their state, and its
+	// idempotency records are deleted. The rest of the row stays (id,
+	// practitioner, type, start, end, status, event reference, sequence,
+	// times, moves, language), so that counts still hold and the booking's
+	// calendar event is still known as rdv's (the event itself is the
+	// practice's record: the store never touches it). EInvalid for limit
+	// below 1; EUnavailable when the database can't be used.
+	EraseExpired(ctx context.Context, cut RetentionCutoffs, at time.Time, limit int) ([]string, error)
+	// EraseBookings erases, at at and in one transaction, as EraseExpired
+	// does, those of the bookings ids that are not active (StatusPending,
+	// StatusConfirmed) with an End after at, and returns their ids. Active
+	// bookings still to end, bookings erased already and ids not found are
+	// left, and not returned. EInvalid for more than MaxEraseBatch ids;
+	// EUnavailable when the database can't be used.
+	EraseBookings(ctx context.Context, ids []string, at time.Time) ([]string, error)
+	// PatientRecords returns what the store holds about the patient whose
+	// address has this EmailKey: the bookings whose EmailKey it is, erased
+	// ones aside (they hold nothing of the patient), by start then id; the
+	// outbox messages of those bookings, oldest first; and their
+	// idempotency records, oldest first. Empty lists when there are none;
+	// nothing for an emailKey of "".
+	PatientRecords(ctx context.Context, emailKey string) (PatientRecords, error)
+
 	// AddIntent records in, before the calendar write it announces (see
 	// Intent), in a transaction of its own. EConflict if in.ID exists,
 	// EInvalid for an intent that can't be stored.

@@ -20,7 +20,9 @@ import (
 // reschedule), expire.go, outbox.go (notifications), reminders.go
 // (reminders before the visit), reconcile.go, sync.go
 // (changes the practitioner makes in the calendar), admin.go (the
-// practitioner's view: bookings, cancelling, closures).
+// practitioner's view: bookings, cancelling, closures), retention.go
+// (the patient's data erased after the visit, exported or erased on
+// request).
 type Service struct {
 	byID            map[string]*entry
 	order           []*entry
@@ -36,6 +38,7 @@ type Service struct {
 	intentGrace     time.Duration
 	process         string
 	limits          Limits
+	retention       Retention
 	inlineDelivery  bool
 	webhooks        bool
 	inflight        sync.WaitGroup // deliveries in the background
@@ -115,6 +118,10 @@ type ServiceConfig struct {
 	// Limits bound what one patient, and the public as a whole, may book,
 	// move and be emailed (see Limits); the zero value takes the defaults.
 	Limits Limits
+	// Retention says how long the patient's contact is kept in the store
+	// after the visit (see Retain); the zero value takes the defaults.
+	// EInvalid from NewService for a period shorter than MinRetention.
+	Retention Retention
 	// Process names this process in the write intents it records (for the
 	// operator); host:pid if "".
 	Process string
@@ -125,10 +132,14 @@ type ServiceConfig struct {
 const DefaultConfirmWithin = 2 * time.Hour
 
 // NewService returns a service with no practitioner yet. EInvalid if
-// cfg.Secret is set but shorter than MinSecretLen.
+// cfg.Secret is set but shorter than MinSecretLen, or if cfg.Retention
+// sets a period shorter than MinRetention.
 func NewService(cfg ServiceConfig) (*Service, error) {
 	k, err := newKeys(cfg.Secret)
 	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Retention.Check(); err != nil {
 		return nil, err
 	}
 	s := &Service{
@@ -145,6 +156,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		intentGrace:     cfg.IntentGrace,
 		process:         cfg.Process,
 		limits:          cfg.Limits.withDefaults(),
+		retention:       cfg.Retention.WithDefaults(),
 		inlineDelivery:  cfg.InlineDelivery,
 		webhooks:        cfg.Webhooks,
 

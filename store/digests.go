@@ -44,6 +44,23 @@ func (s *SQLite) DigestSent(ctx context.Context, practitionerID string, day book
 	return nil
 }
 
+// PurgeDigests deletes the records of the digests of days before before
+// (retention: rdv.App runs it with booking.Service.Retain).
+func (s *SQLite) PurgeDigests(ctx context.Context, before booking.Date) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM digests WHERE day < ?`, before.String()); err != nil {
+		return wrapError(err, "cannot purge the digests")
+	}
+	return nil
+}
+
+// PurgeDigests: see SQLite.PurgeDigests.
+func (s *Postgres) PurgeDigests(ctx context.Context, before booking.Date) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM digests WHERE day < $1`, before.String()); err != nil {
+		return wrapPgError(err, "cannot purge the digests")
+	}
+	return nil
+}
+
 // ClaimDigest: see SQLite.ClaimDigest.
 func (s *Postgres) ClaimDigest(ctx context.Context, practitionerID string, day booking.Date, now, until time.Time) (bool, error) {
 	if !pgText(practitionerID) {

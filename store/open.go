@@ -21,6 +21,9 @@ type DB interface {
 	// by one replica.
 	ClaimDigest(ctx context.Context, practitionerID string, day booking.Date, now, until time.Time) (bool, error)
 	DigestSent(ctx context.Context, practitionerID string, day booking.Date, at time.Time) error
+	// PurgeDigests deletes the records of the digests of the days before
+	// before (they hold no patient data, only a practitioner and a day).
+	PurgeDigests(ctx context.Context, before booking.Date) error
 	// Ping reports whether the database can be read.
 	Ping(ctx context.Context) error
 	// Close closes the database.

@@ -184,7 +184,7 @@ func TestPostgresSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "created_at timestamp with time zone, end_at timestamp with time zone, " +
-		"start_at timestamp with time zone, updated_at timestamp with time zone"
+		"erased_at timestamp with time zone, start_at timestamp with time zone, updated_at timestamp with time zone"
 	if strings.Join(got, ", ") != want {
 		t.Errorf("columns %q, want %q", strings.Join(got, ", "), want)
 	}

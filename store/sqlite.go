@@ -183,6 +183,9 @@ func sqliteDSN(path string, writer bool) string {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	if writer {
 		q.Add("_pragma", "journal_mode(WAL)")
+		// Content deleted or overwritten (a patient's data erased) is
+		// zeroed in the file, not left in free space.
+		q.Add("_pragma", "secure_delete(1)")
 		q.Set("_txlock", "immediate")
 	} else {
 		q.Add("_pragma", "query_only(1)")

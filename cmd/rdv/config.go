@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,6 +44,9 @@ type Config struct {
 	// Limits bound what one patient, one client address and the public as a
 	// whole may do; see LimitsConfig and docs/limits.md.
 	Limits LimitsConfig `toml:"limits"`
+	// Retention says how long the patients' contact stays in rdv's store;
+	// see RetentionConfig and docs/privacy.md.
+	Retention RetentionConfig `toml:"retention"`
 	// TrustedProxies are the reverse proxies (addresses or networks) whose
 	// Forwarded or X-Forwarded-For header names the client, for the rate
 	// limits. Empty (the default): the peer of the connection is the client.
@@ -138,6 +142,75 @@ type BookingConfig struct {
 	// replica settles it: removes an event no one was given, or puts back
 	// one no patient was told of (booking.ServiceConfig.IntentGrace).
 	IntentGrace duration `toml:"intent_grace"`
+}
+
+// RetentionConfig says how long the patient's name, email and phone stay
+// in rdv's store (booking.Retention): after that, the booking's row stays,
+// anonymous, for counts, and its messages and idempotency records go. The
+// practitioner's calendar is never touched. Periods are days ("90d") or
+// Go durations ("2160h"), at least a day.
+type RetentionConfig struct {
+	// AfterVisit is how long after a visit's end (default 90d).
+	AfterVisit period `toml:"after_visit"`
+	// Cancelled is how long after a cancellation or an expiry, or after
+	// the visit's start if that comes first (default 30d).
+	Cancelled period `toml:"cancelled"`
+}
+
+// retention returns the booking.Retention of rc.
+func (rc RetentionConfig) retention() booking.Retention {
+	return booking.Retention{AfterVisit: rc.AfterVisit.Duration, Cancelled: rc.Cancelled.Duration}
+}
+
+// check refuses periods shorter than a day, negative ones included.
+func (rc RetentionConfig) check() error {
+	for _, f := range []struct {
+		key string
+		d   time.Duration
+	}{{"after_visit", rc.AfterVisit.Duration}, {"cancelled", rc.Cancelled.Duration}} {
+		if f.d != 0 && f.d < booking.MinRetention {
+			return fmt.Errorf("config: retention.%s %s: want at least 1d (0: the default)", f.key, period{f.d})
+		}
+	}
+	return nil
+}
+
+// period is a duration written as days ("90d") or as Go writes durations
+// ("2160h").
+type period struct{ time.Duration }
+
+// MarshalText writes p in days when it is a positive whole number of them ("90d"),
+// else as Go writes durations; UnmarshalText reads both.
+func (p period) MarshalText() ([]byte, error) {
+	const day = 24 * time.Hour
+	if p.Duration > 0 && p.Duration%day == 0 {
+		return []byte(strconv.FormatInt(int64(p.Duration/day), 10) + "d"), nil
+	}
+	return []byte(p.Duration.String()), nil
+}
+
+func (p *period) UnmarshalText(b []byte) error {
+	s := string(b)
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 0 || days > 36500 {
+			return fmt.Errorf("%q is not a number of days like \"90d\"", b)
+		}
+		p.Duration = time.Duration(days) * 24 * time.Hour
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a period like \"90d\" or \"2160h\"", b)
+	}
+	p.Duration = v
+	return nil
+}
+
+// String returns p as MarshalText writes it.
+func (p period) String() string {
+	b, _ := p.MarshalText()
+	return string(b)
 }
 
 // ChallengeConfig is the proof of work asked before each booking, in
@@ -498,6 +571,9 @@ func (c *Config) check() error {
 		if _, err := pc.CalendarEvent.template(c.CalendarEvent); err != nil {
 			return fmt.Errorf("config: practitioner %s: calendar_event: %w", pc.ID, err)
 		}
+	}
+	if err := c.Retention.check(); err != nil {
+		return err
 	}
 	if n := c.Challenge.MaxNumber; n != 0 && (n < 1000 || n > 10_000_000) {
 		return fmt.Errorf("config: challenge.max_number %d: want 1000 to 10000000 (0: the default, %d)", n, pow.DefaultMaxNumber)

@@ -31,6 +31,7 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 		IntentGrace:          c.Booking.IntentGrace.Duration,
 		JobsInterval:         c.Booking.JobsInterval.Duration,
 		SyncInterval:         c.Booking.SyncInterval.Duration,
+		Retention:            c.Retention.retention(),
 		Challenge: rdv.Challenge{
 			Enabled: c.Challenge.Enabled, MaxNumber: c.Challenge.MaxNumber, Expires: c.Challenge.Expires.Duration,
 		},

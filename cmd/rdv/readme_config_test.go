@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rdvlibre/rdv/ics"
 )
@@ -38,6 +39,9 @@ func TestREADMEConfig(t *testing.T) {
 	}
 	if cfg.CalendarEvent.Summary != ics.DefaultEventSummary || cfg.CalendarEvent.Description != ics.DefaultEventDescription {
 		t.Errorf("calendar_event read from the README is not the defaults: %+v", cfg.CalendarEvent)
+	}
+	if r := cfg.Retention.retention(); r.AfterVisit != 90*24*time.Hour || r.Cancelled != 30*24*time.Hour {
+		t.Errorf("retention read from the README: %+v", r)
 	}
 	if cfg.Limits.ActivePerContact != 2 || cfg.Limits.Book.Burst != 5 || cfg.Limits.Book.Every.Minutes() != 5 {
 		t.Errorf("limits read from the README: %+v", cfg.Limits)

@@ -29,6 +29,7 @@ type Store struct {
 	keys     map[string]*booking.IdempotencyRecord
 	intents  map[string]booking.Intent
 	closures map[string][]booking.Closure // by practitioner
+	erased   map[string]time.Time         // booking ids whose patient data was erased, and when
 }
 
 // outboxEntry is a message with its delivery state.
@@ -53,6 +54,7 @@ func (s *Store) init() {
 		s.keys = map[string]*booking.IdempotencyRecord{}
 		s.intents = map[string]booking.Intent{}
 		s.closures = map[string][]booking.Closure{}
+		s.erased = map[string]time.Time{}
 	}
 }
 
