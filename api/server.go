@@ -14,6 +14,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/internal/pow"
@@ -73,6 +74,13 @@ type Config struct {
 	// Practice is how the pages present the practice (name, logo, colour,
 	// contact, legal pages) and which sites may frame them.
 	Practice Practice
+	// Registry is where the server registers its metrics, which /metrics
+	// and MetricsHandler serve: a host registers its own collectors on it
+	// too (rdv.App adds the calendars', the sync's and the bookings').
+	// Default: a registry of the server's own, with the Go runtime and
+	// process collectors; never prometheus.DefaultRegisterer, so that
+	// several Servers in one process don't collide.
+	Registry *prometheus.Registry
 }
 
 // Server is the HTTP face of rdv: the JSON API, its OpenAPI document and
@@ -94,27 +102,29 @@ type Config struct {
 //	mux.Handle("/dav/", davHandler)
 //	mux.Handle("/", apiServer)
 type Server struct {
-	svc           *booking.Service
-	baseURL       string // without a trailing slash
-	basePath      string // path of baseURL without a trailing slash, "" at the root
-	log           *slog.Logger
-	ready         func(context.Context) error
-	maxBody       int64
-	now           func() time.Time
-	mux           *http.ServeMux
-	api           huma.API
-	pages         map[string]*template.Template
-	assets        *assetSet
-	docsPage      []byte // the HTML of GET /docs
-	docsETag      string
-	metrics       *metrics
-	limiter       *limiter // nil when the rate limits are off
-	origins       []string
-	cop           *http.CrossOriginProtection
-	publicMetrics bool
-	authLog       logThrottle
-	pow           *pow.Verifier // nil when Config.Challenge is off
-	practice      *practiceAssets
+	svc      *booking.Service
+	baseURL  string // without a trailing slash
+	basePath string // path of baseURL without a trailing slash, "" at the root
+	log      *slog.Logger
+	ready    func(context.Context) error
+	maxBody  int64
+	now      func() time.Time
+	mux      *http.ServeMux
+	api      huma.API
+	pages    map[string]*template.Template
+	assets   *assetSet
+	docsPage []byte // the HTML of GET /docs
+	docsETag string
+	metrics  *metrics
+	// metricsHandler serves the registry of metrics (metrics.go).
+	metricsHandler http.Handler
+	limiter        *limiter // nil when the rate limits are off
+	origins        []string
+	cop            *http.CrossOriginProtection
+	publicMetrics  bool
+	authLog        logThrottle
+	pow            *pow.Verifier // nil when Config.Challenge is off
+	practice       *practiceAssets
 	// adminTokenHash is the SHA-256 of Config.AdminToken, nil when the
 	// admin API is disabled.
 	adminTokenHash []byte
@@ -139,7 +149,6 @@ func New(cfg Config) (*Server, error) {
 		now:      cfg.Now,
 		mux:      http.NewServeMux(),
 	}
-	s.metrics = newMetrics(time.Now())
 	if !cfg.NoRateLimits {
 		s.limiter = newLimiter(cfg.RateLimits)
 	}
@@ -156,6 +165,10 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	if s.metrics, err = newMetrics(cfg.Registry, s.svc, s.log, time.Now()); err != nil {
+		return nil, fmt.Errorf("api: metrics: %w", err)
+	}
+	s.metricsHandler = newMetricsHandler(s.metrics, s.log)
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
 	}
