@@ -27,6 +27,7 @@ type App struct {
 	calendars map[string]*caldav.Calendar
 	handler   http.Handler
 	metrics   http.Handler // the metrics, for a listener of the host's own
+	m         *appMetrics
 	logger    *slog.Logger
 	jobs      time.Duration // Options.JobsInterval
 	sync      time.Duration // Options.SyncInterval
@@ -78,6 +79,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	var err error
+	if a.m, err = newAppMetrics(); err != nil {
+		return nil, err
 	}
 
 	addr := opts.Store
@@ -141,6 +146,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		NoRateLimits:  opts.NoRateLimits,
 		CORSOrigins:   opts.CORSOrigins,
 		PublicMetrics: opts.PublicMetrics,
+		Registry:      a.m.reg,
 		Practice:      opts.Practice,
 		Challenge: api.ChallengeConfig{
 			Enabled: opts.Challenge.Enabled, Key: challengeKey(key),
@@ -148,6 +154,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		},
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := a.m.reg.Register(&appCollector{a: a}); err != nil {
 		return nil, err
 	}
 	a.metrics = web.MetricsHandler()
@@ -246,7 +255,7 @@ func (a *App) mailer(opts Options) (*notify.Mailer, error) {
 // opts.Calendars, or one in the embedded server.
 func (a *App) calendar(ctx context.Context, opts Options, p booking.Practitioner, logger *slog.Logger) (*caldav.Calendar, error) {
 	c := opts.Calendars[p.ID]
-	cc := caldav.Config{Location: p.Location, Timeout: 10 * time.Second, BusyTimeout: 4 * time.Second, Logger: logger}
+	cc := caldav.Config{Location: p.Location, Timeout: 10 * time.Second, BusyTimeout: 4 * time.Second, Logger: logger, Observe: a.m.observeCalDAV(p.ID)}
 	if p.Email != "" {
 		cc.Self = []string{p.Email}
 	}
