@@ -61,7 +61,7 @@ func (s *Service) Sync(ctx context.Context) (int, error) {
 		}
 		if err != nil {
 			if ctx.Err() == nil && !errors.Is(err, ErrSyncHeld) { // a hold is logged with its counts
-				s.log.Warn("booking: calendar sync failed", "practitioner", e.p.ID, "err", err)
+				s.log.WarnContext(ctx, "booking: calendar sync failed", "practitioner", e.p.ID, "err", err)
 			}
 			if first == nil {
 				first = err
@@ -110,7 +110,7 @@ func (s *Service) sync(ctx context.Context, e *entry) (int, error) {
 	}
 	n, err := s.reconcileWindow(ctx, e, from, to)
 	if n > 0 {
-		s.log.Info("booking: calendar changes applied", "practitioner", e.p.ID, "changed", n)
+		s.log.InfoContext(ctx, "booking: calendar changes applied", "practitioner", e.p.ID, "changed", n)
 	}
 	return n, err
 }
