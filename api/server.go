@@ -18,6 +18,7 @@ import (
 
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/internal/pow"
+	"github.com/rdvlibre/rdv/internal/requestid"
 )
 
 // DefaultMaxBodyBytes is the largest request body accepted when
@@ -165,6 +166,8 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	// Every line of a request carries its id (requestid.Handler).
+	s.log = slog.New(requestid.NewHandler(s.log.Handler()))
 	if s.metrics, err = newMetrics(cfg.Registry, s.svc, s.log, time.Now()); err != nil {
 		return nil, fmt.Errorf("api: metrics: %w", err)
 	}
@@ -209,6 +212,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("/v1/", s.apiNoRoute)
 	s.mux.HandleFunc("GET /metrics", s.serveMetrics)
 	s.mux.HandleFunc("GET /docs", s.docs)
+	declareRequestID(s.api.OpenAPI())
 	if err := s.renderDocs(); err != nil {
 		return nil, err
 	}
@@ -221,11 +225,23 @@ func (s *Server) Handler() http.Handler { return s }
 // ServeHTTP routes the request, logs it (method, route pattern, status and
 // duration; never the path, which may hold a manage token, nor any patient
 // data), turns a panic into a 500 and compresses the response (compress.go).
+//
+// Each request has an id: the client's X-Request-Id when it is short and
+// safe (requestid.Valid), else a new random one. It is sent back in the
+// X-Request-Id header and the request_id member of problem+json errors,
+// carried by the request's context (RequestID) and added to every line
+// logged with that context, whichever package logs it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if !requestid.Valid(id) {
+		id = requestid.New()
+	}
+	r = r.WithContext(requestid.NewContext(r.Context(), id))
 	cw := newCompressWriter(w, r)
 	sw := &statusWriter{ResponseWriter: cw}
 	sw.Header().Set("X-Content-Type-Options", "nosniff")
+	sw.Header().Set("X-Request-Id", id)
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -251,6 +267,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The mux sets r.Pattern on r itself, which the log above reads.
 	s.mux.ServeHTTP(sw, r)
 }
+
+// RequestID returns the id of the request whose context is ctx (see
+// Server.ServeHTTP), "" outside a request.
+func RequestID(ctx context.Context) string { return requestid.FromContext(ctx) }
 
 // route returns the pattern that matched r, without its method.
 func route(r *http.Request) string {
