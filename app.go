@@ -14,6 +14,7 @@ import (
 	"github.com/rdvlibre/rdv/api"
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/caldav"
+	"github.com/rdvlibre/rdv/internal/requestid"
 	"github.com/rdvlibre/rdv/notify"
 	"github.com/rdvlibre/rdv/store"
 )
@@ -58,6 +59,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	// The lines logged with a request's context carry its id, in every package.
+	logger = slog.New(requestid.NewHandler(logger.Handler()))
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("rdv: data dir: %w", err)
 	}

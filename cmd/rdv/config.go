@@ -58,6 +58,11 @@ type Config struct {
 	// the admin token, unless PublicMetrics.
 	MetricsAddr   string `toml:"metrics_addr"`
 	PublicMetrics bool   `toml:"public_metrics"`
+	// LogFormat is how log lines are written to the standard error: "text"
+	// (logfmt, the default) or "json" (one object a line); LogLevel the
+	// least level written: debug, info (the default), warn or error.
+	LogFormat string `toml:"log_format"`
+	LogLevel  string `toml:"log_level"`
 	// Challenge asks for a proof of work before each booking (off by
 	// default).
 	Challenge ChallengeConfig `toml:"challenge"`
@@ -454,6 +459,9 @@ func (c *Config) check() error {
 		return fmt.Errorf("config: booking.sync_max_cancel_percent %d: want 1 to 100 (0: the default, %d)", p, booking.DefaultSyncMaxCancelPercent)
 	}
 	if err := c.Limits.check(); err != nil {
+		return err
+	}
+	if err := c.checkLog(); err != nil {
 		return err
 	}
 	if n := c.Challenge.MaxNumber; n != 0 && (n < 1000 || n > 10_000_000) {
