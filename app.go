@@ -29,6 +29,7 @@ type App struct {
 	handler   http.Handler
 	metrics   http.Handler // the metrics, for a listener of the host's own
 	m         *appMetrics
+	alerts    *alerter
 	logger    *slog.Logger
 	jobs      time.Duration // Options.JobsInterval
 	sync      time.Duration // Options.SyncInterval
@@ -79,6 +80,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		reconciled: make(chan struct{}),
 		digests:    opts.DailyDigest,
 		now:        opts.Now,
+		alerts:     newAlerter(opts.Alerts),
 	}
 	if a.now == nil {
 		a.now = time.Now

@@ -30,7 +30,9 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 		SyncMaxCancelPercent: c.Booking.SyncMaxCancelPercent,
 		IntentGrace:          c.Booking.IntentGrace.Duration,
 		JobsInterval:         c.Booking.JobsInterval.Duration,
-		SyncInterval:         c.Booking.SyncInterval.Duration,
+		Alerts: rdv.Alerts{Off: c.Alerts.Off, Failures: c.Alerts.Failures, After: c.Alerts.After.Duration,
+			Every: c.Alerts.Every.Duration, To: c.Alerts.To},
+		SyncInterval: c.Booking.SyncInterval.Duration,
 		Challenge: rdv.Challenge{
 			Enabled: c.Challenge.Enabled, MaxNumber: c.Challenge.MaxNumber, Expires: c.Challenge.Expires.Duration,
 		},
