@@ -94,8 +94,9 @@ type Config struct {
 // Config.Challenge is on, "/v1/challenge" included),
 // "/openapi.json" (and "/openapi.yaml",
 // "/openapi-3.0.json", "/openapi-3.0.yaml"), "/docs", "/healthz",
-// "/readyz" and "/metrics" (Prometheus text format: request counts and
-// durations by route pattern and status, nothing about patients). To serve other handlers beside it (the embedded CalDAV server at
+// "/readyz" and "/metrics" (Prometheus: request counts and durations by
+// route pattern and status, and whatever else is on Config.Registry;
+// nothing about patients: docs/operations.md). To serve other handlers beside it (the embedded CalDAV server at
 // "/dav/", metrics), register them and this handler on a ServeMux of your
 // own:
 //
