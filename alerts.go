@@ -72,6 +72,7 @@ type alertState struct {
 	active    bool      // the condition holds (told or not)
 	told      bool      // its alert was sent: its end will be too
 	firstSeen time.Time // when a check first saw the calendar failing
+	since     time.Time // when the condition told of began, for its end
 	lastSent  time.Time // of the last alert raised
 }
 
@@ -158,7 +159,7 @@ func (a *App) alert(ctx context.Context, st *alertState, on bool, al notify.Aler
 		if !a.sendAlert(ctx, al) {
 			return // tried again at the next check
 		}
-		st.active, st.told, st.lastSent = true, true, now
+		st.active, st.told, st.lastSent, st.since = true, true, now, al.Since
 		a.m.alerts.WithLabelValues(al.Condition, "raised").Inc()
 	case !on && st.active:
 		st.active = false
@@ -166,7 +167,7 @@ func (a *App) alert(ctx context.Context, st *alertState, on bool, al notify.Aler
 			return
 		}
 		st.told = false
-		al.Recovered, al.At = true, now
+		al.Recovered, al.At, al.Since = true, now, st.since
 		a.logger.Info("alert ended: "+al.Condition, "practitioner", id)
 		if a.sendAlert(ctx, al) {
 			a.m.alerts.WithLabelValues(al.Condition, "recovered").Inc()

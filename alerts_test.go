@@ -3,7 +3,9 @@ package rdv
 import (
 	"bytes"
 	"context"
+	"io"
 	"mime"
+	"mime/quotedprintable"
 	"net/mail"
 	"strings"
 	"sync"
@@ -14,10 +16,11 @@ import (
 )
 
 // mailRecorder is a notify.Sender that keeps the subject and recipient of
-// each message.
+// each message, and its bodies.
 type mailRecorder struct {
-	mu   sync.Mutex
-	sent []string // "to: subject"
+	mu     sync.Mutex
+	sent   []string // "to: subject"
+	bodies []string
 }
 
 func (r *mailRecorder) Send(_ context.Context, _ string, to []string, msg []byte) error {
@@ -26,8 +29,13 @@ func (r *mailRecorder) Send(_ context.Context, _ string, to []string, msg []byte
 		return err
 	}
 	s, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	body, err := io.ReadAll(quotedprintable.NewReader(m.Body))
+	if err != nil {
+		return err
+	}
 	r.mu.Lock()
 	r.sent = append(r.sent, strings.Join(to, ",")+": "+s)
+	r.bodies = append(r.bodies, string(body))
 	r.mu.Unlock()
 	return nil
 }
@@ -105,5 +113,12 @@ func TestAlertSyncHeld(t *testing.T) {
 	a.checkAlerts(ctx)
 	if got := rec.subjects("sync"); len(got) != 2 || got[1] != "martin@example.org: Calendar sync resumed for Dr Martin" {
 		t.Errorf("alerts: %q", got)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for i, b := range rec.bodies {
+		if strings.Contains(rec.sent[i], "Calendar sync") && !strings.Contains(b, " since "+time.Now().UTC().Format("Monday")) && !strings.Contains(b, " from "+time.Now().UTC().Format("Monday")) {
+			t.Errorf("%s: the message does not say since when:\n%s", rec.sent[i], b)
+		}
 	}
 }
