@@ -14,6 +14,7 @@ import (
 	"github.com/rdvlibre/rdv/api"
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/caldav"
+	"github.com/rdvlibre/rdv/internal/requestid"
 	"github.com/rdvlibre/rdv/notify"
 	"github.com/rdvlibre/rdv/store"
 )
@@ -27,6 +28,8 @@ type App struct {
 	calendars map[string]*caldav.Calendar
 	handler   http.Handler
 	metrics   http.Handler // the metrics, for a listener of the host's own
+	m         *appMetrics
+	alerts    *alerter
 	logger    *slog.Logger
 	jobs      time.Duration // Options.JobsInterval
 	sync      time.Duration // Options.SyncInterval
@@ -59,6 +62,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	// The lines logged with a request's context carry its id, in every package.
+	logger = slog.New(requestid.NewHandler(logger.Handler()))
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("rdv: data dir: %w", err)
 	}
@@ -78,9 +83,14 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		digests:    opts.DailyDigest,
 		retention:  opts.Retention,
 		now:        opts.Now,
+		alerts:     newAlerter(opts.Alerts),
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	var err error
+	if a.m, err = newAppMetrics(); err != nil {
+		return nil, err
 	}
 
 	addr := opts.Store
@@ -145,6 +155,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		NoRateLimits:  opts.NoRateLimits,
 		CORSOrigins:   opts.CORSOrigins,
 		PublicMetrics: opts.PublicMetrics,
+		Registry:      a.m.reg,
 		Practice:      opts.Practice,
 		Challenge: api.ChallengeConfig{
 			Enabled: opts.Challenge.Enabled, Key: challengeKey(key),
@@ -152,6 +163,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		},
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := a.m.reg.Register(&appCollector{a: a}); err != nil {
 		return nil, err
 	}
 	a.metrics = web.MetricsHandler()
@@ -253,7 +267,7 @@ func (a *App) mailer(opts Options) (*notify.Mailer, error) {
 // opts.Calendars, or one in the embedded server.
 func (a *App) calendar(ctx context.Context, opts Options, p booking.Practitioner, logger *slog.Logger) (*caldav.Calendar, error) {
 	c := opts.Calendars[p.ID]
-	cc := caldav.Config{Location: p.Location, Timeout: 10 * time.Second, BusyTimeout: 4 * time.Second, Logger: logger, Event: c.Event}
+	cc := caldav.Config{Location: p.Location, Timeout: 10 * time.Second, BusyTimeout: 4 * time.Second, Logger: logger, Event: c.Event, Observe: a.m.observeCalDAV(p.ID)}
 	if cc.Event == nil {
 		cc.Event = opts.CalendarEvent
 	}

@@ -96,6 +96,10 @@ type Options struct {
 	// the host's own.
 	PublicMetrics bool
 
+	// Alerts say when the practice and the host are told that a calendar
+	// can't be read or that its sync is held; on by default.
+	Alerts Alerts
+
 	// JobsInterval is how often Run expires pending bookings, settles the
 	// calendar writes a crash cut short, sends the outbox and purges old
 	// records (default 30s). SyncInterval is how often it checks the

@@ -144,6 +144,9 @@ func (a *App) runSync(ctx context.Context) {
 		pass, cancel := context.WithTimeout(ctx, min(reconcileTimeout, 4*interval))
 		_, _ = a.svc.Sync(pass)
 		cancel()
+		// Then tell of the calendars that can't be read and the syncs held
+		// (alerts.go).
+		a.checkAlerts(ctx)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/requestid"
 )
 
 // statusByCode is the one table from booking error codes to HTTP statuses.
@@ -70,28 +71,77 @@ func (s *Server) apiError(ctx context.Context, err error) error {
 // limits).
 type limitProblem struct {
 	huma.ErrorModel
-	Limit string `json:"limit,omitempty"`
+	Limit     string `json:"limit,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// problemDoc is a problem document with the id of the request, to quote
+// to the host: it finds the request's log lines by it.
+type problemDoc struct {
+	*huma.ErrorModel
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// declareRequestID adds request_id to the schema of the problem documents
+// in doc, which allows no other member.
+func declareRequestID(doc *huma.OpenAPI) {
+	sch := doc.Components.Schemas.Map()["ErrorModel"]
+	if sch == nil {
+		return
+	}
+	if sch.Properties == nil {
+		sch.Properties = map[string]*huma.Schema{}
+	}
+	sch.Properties["request_id"] = &huma.Schema{
+		Type:        "string",
+		Description: "The id of the request, also in the X-Request-Id response header: the host finds the request's log lines by it.",
+		Examples:    []any{"AF2SAXJTPBXXKX3HBSMA5CIDMU"},
+	}
 }
 
 // writeLimitProblem writes the 429 problem+json of the limit limit.
 func writeLimitProblem(w http.ResponseWriter, limit, detail string) {
+	id := w.Header().Get("X-Request-Id")
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(http.StatusTooManyRequests)
 	_ = json.NewEncoder(w).Encode(&limitProblem{
 		ErrorModel: huma.ErrorModel{Title: http.StatusText(http.StatusTooManyRequests), Status: http.StatusTooManyRequests, Detail: detail},
 		Limit:      limit,
+		RequestID:  id,
 	})
 }
 
 // sanitizeProblem is a huma transformer for the errors huma produces itself
 // (bad JSON, schema violations, body too large, wrong content type): it
 // gives them a useful detail, drops the echoed values (which may be patient
-// data) and makes sure no 500 carries the text of an unexpected error.
-func sanitizeProblem(_ huma.Context, _ string, v any) (any, error) {
+// data) and makes sure no 500 carries the text of an unexpected error. It
+// adds the request's id to every problem document.
+func sanitizeProblem(ctx huma.Context, _ string, v any) (any, error) {
+	id := ""
+	if ctx != nil {
+		id = requestid.FromContext(ctx.Context())
+	}
+	if lp, ok := v.(*limitProblem); ok {
+		lp.RequestID = id
+		return lp, nil
+	}
 	em, ok := v.(*huma.ErrorModel)
 	if !ok {
 		return v, nil
 	}
+	return withRequestID(cleanProblem(em), id), nil
+}
+
+// withRequestID returns em with the request id id, em itself if id is "".
+func withRequestID(em *huma.ErrorModel, id string) any {
+	if id == "" {
+		return em
+	}
+	return &problemDoc{ErrorModel: em, RequestID: id}
+}
+
+// cleanProblem is sanitizeProblem for an ErrorModel.
+func cleanProblem(em *huma.ErrorModel) *huma.ErrorModel {
 	for _, d := range em.Errors {
 		if d != nil {
 			d.Value = nil
@@ -116,7 +166,7 @@ func sanitizeProblem(_ huma.Context, _ string, v any) (any, error) {
 		}
 		em.Detail = "invalid request: " + strings.Join(parts, "; ")
 	}
-	return em, nil
+	return em
 }
 
 // jsonFormat is huma's JSON format with clearer messages for bodies that are
@@ -154,11 +204,12 @@ func writeProblem(w http.ResponseWriter, status int, detail string) {
 			detail = internalError
 		}
 	}
+	id := w.Header().Get("X-Request-Id")
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(&huma.ErrorModel{
+	_ = json.NewEncoder(w).Encode(withRequestID(&huma.ErrorModel{
 		Title:  http.StatusText(status),
 		Status: status,
 		Detail: detail,
-	})
+	}, id))
 }

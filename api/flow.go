@@ -179,6 +179,7 @@ func (s *Server) daysPage(w http.ResponseWriter, r *http.Request) {
 	src := &calendarSource{
 		loc: p.Location, t: tx, horizon: horizonOf(t), now: s.now(),
 		days: func(ctx context.Context, from, to booking.Date) ([]booking.Day, error) {
+			defer s.metrics.timeSlots(p.ID, "days", time.Now())
 			return s.svc.Days(ctx, p.ID, t.ID, from, to)
 		},
 		page: func(q map[string]string) string { return withQuery(base, q) },

@@ -1,66 +1,92 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"fmt"
-	"io"
-	"maps"
+	"log/slog"
 	"net/http"
-	"slices"
-	"strings"
-	"sync"
+	"strconv"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rdvlibre/rdv/booking"
 )
 
-// metrics counts HTTP requests by method, route pattern and status, and their
-// durations, for GET /metrics in the Prometheus text format (version 0.0.4).
-// Labels are route patterns, never paths: a path may hold a manage token, and
-// no label ever holds patient data.
+// metrics are the server's Prometheus metrics, on the registry of
+// Config.Registry: requests by method, route pattern and status, with
+// their durations; refusals by the rate limits and the checks against
+// robots; the time to compute slots; the outbox (outboxCollector). Labels
+// are route patterns, practitioner ids and words of this package, never
+// paths: a path may hold a manage token, and no label ever holds patient
+// data. docs/operations.md lists them.
 type metrics struct {
-	mu      sync.Mutex
-	started time.Time
-	series  map[seriesKey]*seriesValue
-	limits  map[string]uint64 // requests refused by the rate limits, by class
-	refusal map[refusalKey]uint64
-}
-
-// refusalKey is a request refused as a robot's: the check that failed
-// ("honeypot", "challenge") and why (a word of this package, never what
-// the client sent).
-type refusalKey struct{ check, reason string }
-
-type seriesKey struct {
-	method, route string
-	status        int
-}
-
-type seriesValue struct {
-	count   uint64
-	sum     float64  // seconds
-	buckets []uint64 // cumulative counts per durationBuckets upper bound
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	limits   *prometheus.CounterVec
+	refusals *prometheus.CounterVec
+	slots    *prometheus.HistogramVec
 }
 
 // durationBuckets are the upper bounds, in seconds, of the request duration histogram.
 var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
-func newMetrics(now time.Time) *metrics {
-	return &metrics{started: now, series: map[seriesKey]*seriesValue{}, limits: map[string]uint64{}, refusal: map[refusalKey]uint64{}}
+// newMetrics registers the server's metrics on reg, or on a registry of
+// its own, with the Go runtime and process collectors, when reg is nil.
+func newMetrics(reg *prometheus.Registry, svc *booking.Service, log *slog.Logger, now time.Time) (*metrics, error) {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		if err := registerRuntime(reg); err != nil {
+			return nil, err
+		}
+	}
+	m := &metrics{
+		reg: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rdv_http_requests_total", Help: "HTTP requests by method, route pattern and status.",
+		}, []string{"method", "route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "rdv_http_request_duration_seconds", Help: "Time to answer HTTP requests.", Buckets: durationBuckets,
+		}, []string{"method", "route", "status"}),
+		limits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rdv_http_rate_limited_total", Help: "Requests refused by the per-client rate limits, by kind of request.",
+		}, []string{"class"}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rdv_bot_refused_total", Help: "Requests refused as a robot's, by check (honeypot, challenge) and reason.",
+		}, []string{"check", "reason"}),
+		slots: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "rdv_slot_computation_seconds",
+			Help:    "Time to compute the free slots (query=slots) or days (query=days) of a request, calendar reads included, by practitioner.",
+			Buckets: durationBuckets,
+		}, []string{"practitioner", "query"}),
+	}
+	start := prometheus.NewGauge(prometheus.GaugeOpts{Name: "rdv_start_time_seconds", Help: "Start time of the process since the Unix epoch."})
+	start.Set(float64(now.Unix()))
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.limits, m.refusals, m.slots, start, &outboxCollector{svc: svc, log: log}} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// registerRuntime registers the Go runtime and process collectors on reg.
+func registerRuntime(reg *prometheus.Registry) error {
+	if err := reg.Register(collectors.NewGoCollector()); err != nil {
+		return err
+	}
+	return reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 
 // limited counts a request of class refused by the rate limits.
-func (m *metrics) limited(class string) {
-	m.mu.Lock()
-	m.limits[class]++
-	m.mu.Unlock()
-}
+func (m *metrics) limited(class string) { m.limits.WithLabelValues(class).Inc() }
 
 // refused counts a request refused by a check against robots.
-func (m *metrics) refused(check, reason string) {
-	m.mu.Lock()
-	m.refusal[refusalKey{check, reason}]++
-	m.mu.Unlock()
-}
+func (m *metrics) refused(check, reason string) { m.refusals.WithLabelValues(check, reason).Inc() }
 
 // observe records one request.
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
@@ -73,90 +99,54 @@ func (m *metrics) observe(method, route string, status int, d time.Duration) {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	k := seriesKey{method, route, status}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v := m.series[k]
-	if v == nil {
-		v = &seriesValue{buckets: make([]uint64, len(durationBuckets))}
-		m.series[k] = v
-	}
-	sec := d.Seconds()
-	v.count++
-	v.sum += sec
-	for i, le := range durationBuckets {
-		if sec <= le {
-			v.buckets[i]++
-		}
-	}
+	s := strconv.Itoa(status)
+	m.requests.WithLabelValues(method, route, s).Inc()
+	m.duration.WithLabelValues(method, route, s).Observe(d.Seconds())
 }
 
-// write writes the metrics in the Prometheus text format.
-func (m *metrics) write(w io.Writer) {
-	m.mu.Lock()
-	keys := make([]seriesKey, 0, len(m.series))
-	for k := range m.series {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b seriesKey) int {
-		if c := strings.Compare(a.route, b.route); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.method, b.method); c != 0 {
-			return c
-		}
-		return a.status - b.status
-	})
-	vals := make([]seriesValue, len(keys))
-	for i, k := range keys {
-		v := m.series[k]
-		vals[i] = seriesValue{count: v.count, sum: v.sum, buckets: slices.Clone(v.buckets)}
-	}
-	started := m.started
-	limits := make(map[string]uint64, len(m.limits))
-	for k, v := range m.limits {
-		limits[k] = v
-	}
-	refusals := make([]refusalKey, 0, len(m.refusal))
-	for k := range m.refusal {
-		refusals = append(refusals, k)
-	}
-	slices.SortFunc(refusals, func(a, b refusalKey) int {
-		return strings.Compare(a.check+" "+a.reason, b.check+" "+b.reason)
-	})
-	refusalCounts := make([]uint64, len(refusals))
-	for i, k := range refusals {
-		refusalCounts[i] = m.refusal[k]
-	}
-	m.mu.Unlock()
-
-	fmt.Fprintf(w, "# HELP rdv_start_time_seconds Start time of the process since the Unix epoch.\n# TYPE rdv_start_time_seconds gauge\nrdv_start_time_seconds %d\n", started.Unix())
-	fmt.Fprint(w, "# HELP rdv_http_requests_total HTTP requests by method, route pattern and status.\n# TYPE rdv_http_requests_total counter\n")
-	for i, k := range keys {
-		fmt.Fprintf(w, "rdv_http_requests_total{%s} %d\n", k.labels(), vals[i].count)
-	}
-	fmt.Fprint(w, "# HELP rdv_http_request_duration_seconds Time to answer HTTP requests.\n# TYPE rdv_http_request_duration_seconds histogram\n")
-	for i, k := range keys {
-		l := k.labels()
-		for j, le := range durationBuckets {
-			fmt.Fprintf(w, "rdv_http_request_duration_seconds_bucket{%s,le=\"%g\"} %d\n", l, le, vals[i].buckets[j])
-		}
-		fmt.Fprintf(w, "rdv_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %d\n", l, vals[i].count)
-		fmt.Fprintf(w, "rdv_http_request_duration_seconds_sum{%s} %g\n", l, vals[i].sum)
-		fmt.Fprintf(w, "rdv_http_request_duration_seconds_count{%s} %d\n", l, vals[i].count)
-	}
-	fmt.Fprint(w, "# HELP rdv_http_rate_limited_total Requests refused by the per-client rate limits, by kind of request.\n# TYPE rdv_http_rate_limited_total counter\n")
-	for _, c := range slices.Sorted(maps.Keys(limits)) {
-		fmt.Fprintf(w, "rdv_http_rate_limited_total{class=%q} %d\n", c, limits[c])
-	}
-	fmt.Fprint(w, "# HELP rdv_bot_refused_total Requests refused as a robot's, by check (honeypot, challenge) and reason.\n# TYPE rdv_bot_refused_total counter\n")
-	for i, k := range refusals {
-		fmt.Fprintf(w, "rdv_bot_refused_total{check=%q,reason=%q} %d\n", k.check, k.reason, refusalCounts[i])
-	}
+// timeSlots records the time since start of a slot query of practitioner.
+func (m *metrics) timeSlots(practitioner, query string, start time.Time) {
+	m.slots.WithLabelValues(practitioner, query).Observe(time.Since(start).Seconds())
 }
 
-func (k seriesKey) labels() string {
-	return fmt.Sprintf("method=%q,route=%q,status=\"%d\"", k.method, k.route, k.status)
+// outboxCollector reads the outbox at each scrape: the deliveries of this
+// process by outcome, and what waits (one count query to the store).
+type outboxCollector struct {
+	svc *booking.Service
+	log *slog.Logger
+}
+
+var (
+	outboxMessagesDesc = prometheus.NewDesc("rdv_outbox_messages_total",
+		"Notifications handled by this process, by outcome: sent, retried (to try again), given_up, dropped (superseded by a later change).",
+		[]string{"outcome"}, nil)
+	outboxWaitingDesc = prometheus.NewDesc("rdv_outbox_waiting",
+		"Notifications waiting in the outbox (all replicas), reminders not yet due included.", nil, nil)
+)
+
+func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxMessagesDesc
+	ch <- outboxWaitingDesc
+}
+
+// scrapeTimeout bounds the store queries of a scrape.
+const scrapeTimeout = 5 * time.Second
+
+func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	st, err := c.svc.DeliveryStats(ctx)
+	for _, o := range []struct {
+		outcome string
+		n       uint64
+	}{{"dropped", st.Dropped}, {"given_up", st.GivenUp}, {"retried", st.Retried}, {"sent", st.Sent}} {
+		ch <- prometheus.MustNewConstMetric(outboxMessagesDesc, prometheus.CounterValue, float64(o.n), o.outcome)
+	}
+	if err != nil {
+		c.log.WarnContext(ctx, "api: outbox not counted for the metrics", "err", err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(outboxWaitingDesc, prometheus.GaugeValue, float64(st.Waiting))
 }
 
 // serveMetrics answers GET /metrics: to anyone with Config.PublicMetrics,
@@ -179,31 +169,25 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.writeMetrics(w, r)
+	s.metricsHandler.ServeHTTP(w, r)
 }
 
 // MetricsHandler returns a handler that serves the metrics to anyone who
 // reaches it, for a listener of the host's own that the public can't
 // reach (rdv -metrics-addr).
-func (s *Server) MetricsHandler() http.Handler {
-	return http.HandlerFunc(s.writeMetrics)
-}
+func (s *Server) MetricsHandler() http.Handler { return s.metricsHandler }
 
-func (s *Server) writeMetrics(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	s.metrics.write(w)
-	st, err := s.svc.DeliveryStats(r.Context())
-	fmt.Fprint(w, "# HELP rdv_outbox_messages_total Notifications handled by this process, by outcome: sent, retried (to try again), given_up, dropped (superseded by a later change).\n# TYPE rdv_outbox_messages_total counter\n")
-	for _, c := range []struct {
-		outcome string
-		n       uint64
-	}{{"dropped", st.Dropped}, {"given_up", st.GivenUp}, {"retried", st.Retried}, {"sent", st.Sent}} {
-		fmt.Fprintf(w, "rdv_outbox_messages_total{outcome=%q} %d\n", c.outcome, c.n)
-	}
-	if err != nil {
-		s.log.WarnContext(r.Context(), "api: outbox not counted for the metrics", "err", err)
-		return
-	}
-	fmt.Fprintf(w, "# HELP rdv_outbox_waiting Notifications waiting in the outbox (all replicas), reminders not yet due included.\n# TYPE rdv_outbox_waiting gauge\nrdv_outbox_waiting %d\n", st.Waiting)
+// newMetricsHandler serves the registry of m in the Prometheus text format
+// (or OpenMetrics, as the scraper asks); the server compresses responses
+// itself (compress.go).
+func newMetricsHandler(m *metrics, log *slog.Logger) http.Handler {
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		ErrorLog:           slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorHandling:      promhttp.ContinueOnError,
+		DisableCompression: true,
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
 }

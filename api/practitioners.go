@@ -107,7 +107,9 @@ func (s *Server) slots(ctx context.Context, in *slotsInput) (*slotListOutput, er
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
+	start := time.Now()
 	slots, err := s.svc.Slots(ctx, p.ID, in.Type, from, to)
+	s.metrics.timeSlots(p.ID, "slots", start)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}

@@ -14,9 +14,11 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/internal/pow"
+	"github.com/rdvlibre/rdv/internal/requestid"
 )
 
 // DefaultMaxBodyBytes is the largest request body accepted when
@@ -73,6 +75,13 @@ type Config struct {
 	// Practice is how the pages present the practice (name, logo, colour,
 	// contact, legal pages) and which sites may frame them.
 	Practice Practice
+	// Registry is where the server registers its metrics, which /metrics
+	// and MetricsHandler serve: a host registers its own collectors on it
+	// too (rdv.App adds the calendars', the sync's and the bookings').
+	// Default: a registry of the server's own, with the Go runtime and
+	// process collectors; never prometheus.DefaultRegisterer, so that
+	// several Servers in one process don't collide.
+	Registry *prometheus.Registry
 }
 
 // Server is the HTTP face of rdv: the JSON API, its OpenAPI document and
@@ -85,8 +94,9 @@ type Config struct {
 // Config.Challenge is on, "/v1/challenge" included),
 // "/openapi.json" (and "/openapi.yaml",
 // "/openapi-3.0.json", "/openapi-3.0.yaml"), "/docs", "/healthz",
-// "/readyz" and "/metrics" (Prometheus text format: request counts and
-// durations by route pattern and status, nothing about patients). To serve other handlers beside it (the embedded CalDAV server at
+// "/readyz" and "/metrics" (Prometheus: request counts and durations by
+// route pattern and status, and whatever else is on Config.Registry;
+// nothing about patients: docs/operations.md). To serve other handlers beside it (the embedded CalDAV server at
 // "/dav/", metrics), register them and this handler on a ServeMux of your
 // own:
 //
@@ -94,27 +104,29 @@ type Config struct {
 //	mux.Handle("/dav/", davHandler)
 //	mux.Handle("/", apiServer)
 type Server struct {
-	svc           *booking.Service
-	baseURL       string // without a trailing slash
-	basePath      string // path of baseURL without a trailing slash, "" at the root
-	log           *slog.Logger
-	ready         func(context.Context) error
-	maxBody       int64
-	now           func() time.Time
-	mux           *http.ServeMux
-	api           huma.API
-	pages         map[string]*template.Template
-	assets        *assetSet
-	docsPage      []byte // the HTML of GET /docs
-	docsETag      string
-	metrics       *metrics
-	limiter       *limiter // nil when the rate limits are off
-	origins       []string
-	cop           *http.CrossOriginProtection
-	publicMetrics bool
-	authLog       logThrottle
-	pow           *pow.Verifier // nil when Config.Challenge is off
-	practice      *practiceAssets
+	svc      *booking.Service
+	baseURL  string // without a trailing slash
+	basePath string // path of baseURL without a trailing slash, "" at the root
+	log      *slog.Logger
+	ready    func(context.Context) error
+	maxBody  int64
+	now      func() time.Time
+	mux      *http.ServeMux
+	api      huma.API
+	pages    map[string]*template.Template
+	assets   *assetSet
+	docsPage []byte // the HTML of GET /docs
+	docsETag string
+	metrics  *metrics
+	// metricsHandler serves the registry of metrics (metrics.go).
+	metricsHandler http.Handler
+	limiter        *limiter // nil when the rate limits are off
+	origins        []string
+	cop            *http.CrossOriginProtection
+	publicMetrics  bool
+	authLog        logThrottle
+	pow            *pow.Verifier // nil when Config.Challenge is off
+	practice       *practiceAssets
 	// adminTokenHash is the SHA-256 of Config.AdminToken, nil when the
 	// admin API is disabled.
 	adminTokenHash []byte
@@ -139,7 +151,6 @@ func New(cfg Config) (*Server, error) {
 		now:      cfg.Now,
 		mux:      http.NewServeMux(),
 	}
-	s.metrics = newMetrics(time.Now())
 	if !cfg.NoRateLimits {
 		s.limiter = newLimiter(cfg.RateLimits)
 	}
@@ -156,6 +167,12 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	// Every line of a request carries its id (requestid.Handler).
+	s.log = slog.New(requestid.NewHandler(s.log.Handler()))
+	if s.metrics, err = newMetrics(cfg.Registry, s.svc, s.log, time.Now()); err != nil {
+		return nil, fmt.Errorf("api: metrics: %w", err)
+	}
+	s.metricsHandler = newMetricsHandler(s.metrics, s.log)
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
 	}
@@ -196,6 +213,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("/v1/", s.apiNoRoute)
 	s.mux.HandleFunc("GET /metrics", s.serveMetrics)
 	s.mux.HandleFunc("GET /docs", s.docs)
+	declareRequestID(s.api.OpenAPI())
 	if err := s.renderDocs(); err != nil {
 		return nil, err
 	}
@@ -208,11 +226,23 @@ func (s *Server) Handler() http.Handler { return s }
 // ServeHTTP routes the request, logs it (method, route pattern, status and
 // duration; never the path, which may hold a manage token, nor any patient
 // data), turns a panic into a 500 and compresses the response (compress.go).
+//
+// Each request has an id: the client's X-Request-Id when it is short and
+// safe (requestid.Valid), else a new random one. It is sent back in the
+// X-Request-Id header and the request_id member of problem+json errors,
+// carried by the request's context (RequestID) and added to every line
+// logged with that context, whichever package logs it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if !requestid.Valid(id) {
+		id = requestid.New()
+	}
+	r = r.WithContext(requestid.NewContext(r.Context(), id))
 	cw := newCompressWriter(w, r)
 	sw := &statusWriter{ResponseWriter: cw}
 	sw.Header().Set("X-Content-Type-Options", "nosniff")
+	sw.Header().Set("X-Request-Id", id)
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -238,6 +268,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The mux sets r.Pattern on r itself, which the log above reads.
 	s.mux.ServeHTTP(sw, r)
 }
+
+// RequestID returns the id of the request whose context is ctx (see
+// Server.ServeHTTP), "" outside a request.
+func RequestID(ctx context.Context) string { return requestid.FromContext(ctx) }
 
 // route returns the pattern that matched r, without its method.
 func route(r *http.Request) string {

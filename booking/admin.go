@@ -68,7 +68,7 @@ func (s *Service) PractitionerCancel(ctx context.Context, id string) (Appointmen
 		after.Sequence++
 		msgs, err := s.commit(ctx, e, a, &after, s.deleteCancelled, NotifyCancelled)
 		if err == nil {
-			s.log.Info("booking: cancelled by the practitioner", "booking", b.ID, "practitioner", e.p.ID)
+			s.log.InfoContext(ctx, "booking: cancelled by the practitioner", "booking", b.ID, "practitioner", e.p.ID)
 		}
 		return msgs, err
 	})
@@ -163,7 +163,7 @@ func (s *Service) AddClosure(ctx context.Context, practitionerID string, c Closu
 	if err := s.store.AddClosure(ctx, e.p.ID, c); err != nil {
 		return Closure{}, nil, err
 	}
-	s.log.Info("booking: closure added", "practitioner", e.p.ID, "closure", c.ID, "from", c.From.String(), "to", c.To.String())
+	s.log.InfoContext(ctx, "booking: closure added", "practitioner", e.p.ID, "closure", c.ID, "from", c.From.String(), "to", c.To.String())
 	loc := e.p.Location
 	rows, err := s.store.BookingsBetween(ctx, e.p.ID, c.From.Midnight(loc), c.To.AddDays(1).Midnight(loc))
 	if err != nil {
@@ -199,7 +199,7 @@ func (s *Service) RemoveClosure(ctx context.Context, practitionerID, id string) 
 		}
 		return err
 	}
-	s.log.Info("booking: closure removed", "practitioner", e.p.ID, "closure", id)
+	s.log.InfoContext(ctx, "booking: closure removed", "practitioner", e.p.ID, "closure", id)
 	return nil
 }
 

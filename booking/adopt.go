@@ -184,7 +184,7 @@ func (s *Service) Adopt(ctx context.Context, practitionerID string, dryRun bool)
 				}
 				a.Booking, a.Skipped = nil, "the store recorded this booking meanwhile"
 			} else {
-				s.log.Info("booking: adopted from the calendar", "booking", ev.Booking, "practitioner", e.p.ID, "status", a.Booking.Status)
+				s.log.InfoContext(ctx, "booking: adopted from the calendar", "booking", ev.Booking, "practitioner", e.p.ID, "status", a.Booking.Status)
 			}
 		}
 		if a.Booking == nil || dryRun {
@@ -254,7 +254,7 @@ func (s *Service) ResendLink(ctx context.Context, id string) (Appointment, error
 		}
 		after.Revision++
 		*a.Booking = after
-		s.log.Info("booking: new manage link sent", "booking", b.ID, "practitioner", e.p.ID)
+		s.log.InfoContext(ctx, "booking: new manage link sent", "booking", b.ID, "practitioner", e.p.ID)
 		return msgs, nil
 	})
 }

@@ -243,7 +243,7 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 		return nil, "", nil, err
 	}
 	s.step(StepBookAfterLedger)
-	s.log.Info("booking created", "booking", b.ID, "practitioner", e.p.ID, "type", t.ID, "status", b.Status)
+	s.log.InfoContext(ctx, "booking created", "booking", b.ID, "practitioner", e.p.ID, "type", t.ID, "status", b.Status)
 	return b, token, msgs, nil
 }
 
@@ -252,7 +252,7 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 // and the intent left for SettleIntents, which removes the event later.
 func (s *Service) removeEvent(ctx context.Context, e *entry, id string, ref EventRef, in *Intent) {
 	if err := e.cal.Delete(context.WithoutCancel(ctx), ref); err != nil {
-		s.log.Error("booking: event left without ledger row until its write intent is settled", "booking", id, "practitioner", e.p.ID, "err", err)
+		s.log.ErrorContext(ctx, "booking: event left without ledger row until its write intent is settled", "booking", id, "practitioner", e.p.ID, "err", err)
 		return
 	}
 	s.forget(ctx, in.ID)

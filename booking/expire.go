@@ -75,7 +75,7 @@ func (s *Service) expireFor(ctx context.Context, e *entry, ids []string) (int, e
 		}
 		m, err := s.expireLocked(ctx, e, a)
 		if err != nil {
-			s.log.Error("booking: pending booking not released", "booking", id, "practitioner", e.p.ID, "err", err)
+			s.log.ErrorContext(ctx, "booking: pending booking not released", "booking", id, "practitioner", e.p.ID, "err", err)
 			errs = append(errs, err)
 			continue
 		}

@@ -198,14 +198,14 @@ func (s *Service) replay(ctx context.Context, key *idempotencyKey) (*Booking, st
 		err = json.Unmarshal(plain, &r)
 	}
 	if err != nil {
-		s.log.Error("booking: idempotency record can't be opened", "booking", rec.BookingID, "err", err)
+		s.log.ErrorContext(ctx, "booking: idempotency record can't be opened", "booking", rec.BookingID, "err", err)
 		return nil, "", true, WrapError(EConflict, err, "this request was already made, but its result can't be given again: see the confirmation email")
 	}
 	loc := time.UTC
 	if pe := s.byID[r.Practitioner]; pe != nil {
 		loc = pe.p.Location
 	}
-	s.log.Info("booking replayed", "booking", r.ID, "practitioner", r.Practitioner)
+	s.log.InfoContext(ctx, "booking replayed", "booking", r.ID, "practitioner", r.Practitioner)
 	return &Booking{
 		ID: r.ID, PractitionerID: r.Practitioner, TypeID: r.Type, Status: r.Status,
 		Start: r.Start.In(loc), End: r.End.In(loc), TokenHash: HashToken(r.Token),

@@ -86,7 +86,7 @@ func (s *Service) intend(ctx context.Context, op IntentOp, after *Booking, href 
 // removes them later.
 func (s *Service) forget(ctx context.Context, ids ...string) {
 	if err := s.store.DeleteIntents(context.WithoutCancel(ctx), ids...); err != nil {
-		s.log.Warn("booking: write intent not removed; it is settled later", "err", err)
+		s.log.WarnContext(ctx, "booking: write intent not removed; it is settled later", "err", err)
 	}
 }
 
@@ -178,7 +178,7 @@ func (s *Service) settle(ctx context.Context, e *entry, now map[string]bool) (ma
 		}
 		changed, err := s.settleOne(ctx, e, in)
 		if err != nil {
-			s.log.Error("booking: interrupted calendar write not settled", "booking", in.BookingID, "practitioner", e.p.ID, "op", in.Op, "err", err)
+			s.log.ErrorContext(ctx, "booking: interrupted calendar write not settled", "booking", in.BookingID, "practitioner", e.p.ID, "op", in.Op, "err", err)
 			young[in.BookingID] = true // leave the booking alone meanwhile
 			if first == nil {
 				first = err
@@ -209,7 +209,7 @@ func (s *Service) settleOne(ctx context.Context, e *entry, in *Intent) (bool, er
 		return false, s.store.DeleteIntents(ctx, in.ID)
 	}
 	drop := func(why string) (bool, error) {
-		s.log.Info("booking: write intent settled: "+why, "booking", in.BookingID, "practitioner", e.p.ID, "op", in.Op, "by", in.Process)
+		s.log.InfoContext(ctx, "booking: write intent settled: "+why, "booking", in.BookingID, "practitioner", e.p.ID, "op", in.Op, "by", in.Process)
 		return false, s.store.DeleteIntents(ctx, in.ID)
 	}
 	if in.Href == "" {
@@ -233,7 +233,7 @@ func (s *Service) settleOne(ctx context.Context, e *entry, in *Intent) (bool, er
 		if err := e.cal.Delete(ctx, ev.Ref); err != nil {
 			return false, err
 		}
-		s.log.Warn("booking: event of an interrupted booking removed: no row, no patient was given it", "booking", in.BookingID, "practitioner", e.p.ID, "by", in.Process)
+		s.log.WarnContext(ctx, "booking: event of an interrupted booking removed: no row, no patient was given it", "booking", in.BookingID, "practitioner", e.p.ID, "by", in.Process)
 		return true, s.store.DeleteIntents(ctx, in.ID)
 	}
 
@@ -298,6 +298,6 @@ func (s *Service) settleOne(ctx context.Context, e *entry, in *Intent) (bool, er
 	if err := s.store.Record(ctx, Change{Booking: &after, Intents: []string{in.ID}}); err != nil {
 		return false, err
 	}
-	s.log.Warn("booking: interrupted change reverted: the event shows again what the patient was told", "booking", in.BookingID, "practitioner", e.p.ID, "op", in.Op, "status", row.Status, "by", in.Process)
+	s.log.WarnContext(ctx, "booking: interrupted change reverted: the event shows again what the patient was told", "booking", in.BookingID, "practitioner", e.p.ID, "op", in.Op, "status", row.Status, "by", in.Process)
 	return true, nil
 }

@@ -326,7 +326,7 @@ func (s *Service) commit(ctx context.Context, e *entry, a Appointment, after *Bo
 	}
 	after.Revision++ // as the store recorded it
 	s.step(commitSteps[kind][1])
-	s.log.Info("booking "+kind, "booking", after.ID, "practitioner", after.PractitionerID)
+	s.log.InfoContext(ctx, "booking "+kind, "booking", after.ID, "practitioner", after.PractitionerID)
 	*a.Booking = *after
 	return msgs, nil
 }
@@ -345,12 +345,12 @@ func (s *Service) restore(ctx context.Context, e *entry, a Appointment, after *B
 	if ErrorCode(recErr) == EConflict {
 		cur, err := s.store.Booking(ctx, after.ID)
 		if err != nil {
-			s.log.Error("booking: calendar and ledger disagree until the write intent is settled", "booking", after.ID, "err", err)
+			s.log.ErrorContext(ctx, "booking: calendar and ledger disagree until the write intent is settled", "booking", after.ID, "err", err)
 			return false
 		}
 		cur.Start, cur.End = cur.Start.In(e.p.Location), cur.End.In(e.p.Location)
 		row = cur
-		s.log.Warn("booking: changed by another process meanwhile; calendar set to the ledger's row", "booking", after.ID, "practitioner", e.p.ID, "revision", cur.Revision)
+		s.log.WarnContext(ctx, "booking: changed by another process meanwhile; calendar set to the ledger's row", "booking", after.ID, "practitioner", e.p.ID, "revision", cur.Revision)
 	}
 	want := Appointment{Booking: row, Practitioner: a.Practitioner, Type: a.Type}
 	shows := Appointment{Booking: after, Practitioner: a.Practitioner, Type: a.Type}
@@ -371,7 +371,7 @@ func (s *Service) restore(ctx context.Context, e *entry, a Appointment, after *B
 		_, err = s.updateEvent(ctx, e, shows, want, ref)
 	}
 	if err != nil {
-		s.log.Error("booking: calendar and ledger disagree until the write intent is settled", "booking", after.ID, "err", err)
+		s.log.ErrorContext(ctx, "booking: calendar and ledger disagree until the write intent is settled", "booking", after.ID, "err", err)
 		return false
 	}
 	return true

@@ -133,7 +133,7 @@ func (s *Service) deliverNow(ctx context.Context, msgs []OutboxMessage) {
 	now := s.now()
 	claimed, err := s.store.ClaimOutbox(ctx, now, now.Add(outboxLease), len(ids), ids...)
 	if err != nil {
-		s.log.Warn("booking: outbox not read; messages left for the dispatcher", "err", err)
+		s.log.WarnContext(ctx, "booking: outbox not read; messages left for the dispatcher", "err", err)
 		return
 	}
 	for _, m := range claimed {
@@ -195,25 +195,25 @@ func (s *Service) send(ctx context.Context, m OutboxMessage) int {
 		// it untrue, a visit begun or moved does.
 		why, err := s.staleReminder(ctx, m, now)
 		if err != nil {
-			s.log.Warn("booking: booking not read; reminder left for later", "booking", m.BookingID, "err", err)
+			s.log.WarnContext(ctx, "booking: booking not read; reminder left for later", "booking", m.BookingID, "err", err)
 			return sentLater
 		}
 		if why != "" {
 			if err := s.store.OutboxDrop(ctx, m.ID, now, why); err != nil {
-				s.log.Error("booking: outbox not updated", "booking", m.BookingID, "kind", m.Kind, "err", err)
+				s.log.ErrorContext(ctx, "booking: outbox not updated", "booking", m.BookingID, "kind", m.Kind, "err", err)
 				return sentLater
 			}
-			s.log.Info("booking: reminder dropped: "+why, "booking", m.BookingID)
+			s.log.InfoContext(ctx, "booking: reminder dropped: "+why, "booking", m.BookingID)
 			return sentDropped
 		}
 	} else if m.Kind == NotifyUndelivered || m.Kind == NotifyReminderSent {
 		// News of something that happened: no later change makes it untrue.
 	} else if dropped, err := s.store.OutboxSupersede(ctx, m, now); err != nil {
-		s.log.Warn("booking: outbox not read; message left for later", "booking", m.BookingID, "kind", m.Kind, "err", err)
+		s.log.WarnContext(ctx, "booking: outbox not read; message left for later", "booking", m.BookingID, "kind", m.Kind, "err", err)
 		return sentLater
 	} else if dropped {
 		s.counts.dropped.Add(1)
-		s.log.Info("booking: notification dropped, a later change supersedes it", "booking", m.BookingID, "kind", m.Kind)
+		s.log.InfoContext(ctx, "booking: notification dropped, a later change supersedes it", "booking", m.BookingID, "kind", m.Kind)
 		return sentDropped
 	}
 	n, err := s.notification(ctx, m)
@@ -244,7 +244,7 @@ func (s *Service) send(ctx context.Context, m OutboxMessage) int {
 		}
 	case permanent(err) || m.Attempts >= MaxAttempts:
 		s.counts.givenUp.Add(1)
-		s.log.Error("booking: notification given up", "booking", m.BookingID, "kind", m.Kind, "recipient", m.Recipient, "attempts", m.Attempts, "err", err)
+		s.log.ErrorContext(ctx, "booking: notification given up", "booking", m.BookingID, "kind", m.Kind, "recipient", m.Recipient, "attempts", m.Attempts, "err", err)
 		var then []OutboxMessage
 		if m.Recipient == RecipientPatient {
 			// The practice and the webhooks hear that the patient never
@@ -261,13 +261,13 @@ func (s *Service) send(ctx context.Context, m OutboxMessage) int {
 			wait = maxRetry
 		}
 		s.counts.retried.Add(1)
-		s.log.Warn("booking: notification not sent, will retry", "booking", m.BookingID, "kind", m.Kind, "attempts", m.Attempts, "retry_in", wait, "err", err)
+		s.log.WarnContext(ctx, "booking: notification not sent, will retry", "booking", m.BookingID, "kind", m.Kind, "attempts", m.Attempts, "retry_in", wait, "err", err)
 		rerr = s.store.OutboxRetry(ctx, m.ID, now.Add(wait), errorReason(err))
 	}
 	if rerr != nil {
 		// The lease runs out and the message is tried again: at worst sent
 		// twice, with the same Message-ID.
-		s.log.Error("booking: outbox not updated", "booking", m.BookingID, "kind", m.Kind, "err", rerr)
+		s.log.ErrorContext(ctx, "booking: outbox not updated", "booking", m.BookingID, "kind", m.Kind, "err", rerr)
 	}
 	if err != nil {
 		return sentLater

@@ -67,7 +67,7 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 		n += k
 		if err != nil {
 			if !errors.Is(err, ErrSyncHeld) { // logged with its counts
-				s.log.Error("booking: reconciliation failed", "practitioner", e.p.ID, "err", err)
+				s.log.ErrorContext(ctx, "booking: reconciliation failed", "practitioner", e.p.ID, "err", err)
 			}
 			errs = append(errs, err)
 		}
@@ -239,7 +239,7 @@ func (s *Service) readWindow(ctx context.Context, e *entry, from, to time.Time, 
 		ev, found, err := e.event(ctx, b.EventHref)
 		switch {
 		case errors.Is(err, ErrForeignEvent) || err == nil && found && ev.Booking != b.ID:
-			s.log.Warn("booking: the event of a booking is there but is not one rdv can read; booking left as it is", "booking", b.ID, "practitioner", e.p.ID)
+			s.log.WarnContext(ctx, "booking: the event of a booking is there but is not one rdv can read; booking left as it is", "booking", b.ID, "practitioner", e.p.ID)
 			continue
 		case err != nil:
 			w.errs = append(w.errs, err)
@@ -266,7 +266,7 @@ func (s *Service) reconcileBooking(ctx context.Context, e *entry, b *Booking, ev
 		// The patient was told it is off: so must the calendar show.
 		changed, err := s.putBack(ctx, e, a, ev, b.Status == StatusExpired || s.deleteCancelled)
 		if changed {
-			s.log.Warn("booking: event of an ended booking cancelled", "booking", b.ID, "status", b.Status)
+			s.log.WarnContext(ctx, "booking: event of an ended booking cancelled", "booking", b.ID, "status", b.Status)
 		}
 		return nil, changed, err
 
@@ -290,7 +290,7 @@ func (s *Service) reconcileBooking(ctx context.Context, e *entry, b *Booking, ev
 		if err := s.store.Record(ctx, c); err != nil {
 			return nil, false, err
 		}
-		s.log.Warn("booking: event gone or cancelled in the calendar; booking "+string(after.Status), "booking", b.ID)
+		s.log.WarnContext(ctx, "booking: event gone or cancelled in the calendar; booking "+string(after.Status), "booking", b.ID)
 		return msgs, true, nil
 
 	case matches(ev, b):
@@ -336,7 +336,7 @@ func (s *Service) reconcileBooking(ctx context.Context, e *entry, b *Booking, ev
 		if err := s.store.Record(ctx, c); err != nil {
 			return nil, false, err
 		}
-		s.log.Warn("booking: ledger updated from the calendar", "booking", b.ID)
+		s.log.WarnContext(ctx, "booking: ledger updated from the calendar", "booking", b.ID)
 		return msgs, true, nil
 	}
 }
@@ -360,7 +360,7 @@ func rewrites(b *Booking, ev BookingEvent) bool {
 func (s *Service) putBack(ctx context.Context, e *entry, a Appointment, ev BookingEvent, del bool) (bool, error) {
 	b := a.Booking
 	if ev.Ref.Href != b.EventHref {
-		s.log.Warn("booking: an event of this booking is not where rdv wrote it; left as it is", "booking", b.ID, "practitioner", e.p.ID)
+		s.log.WarnContext(ctx, "booking: an event of this booking is not where rdv wrote it; left as it is", "booking", b.ID, "practitioner", e.p.ID)
 		return false, nil
 	}
 	op := IntentUpdate

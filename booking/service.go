@@ -43,6 +43,7 @@ type Service struct {
 	webhooks        bool
 	inflight        sync.WaitGroup // deliveries in the background
 	counts          deliveryCounts
+	syncCounts      syncCounts
 	gatesMu         sync.Mutex
 	gates           map[string]*gate
 	unknown         unknownEvents

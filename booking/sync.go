@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -50,9 +51,17 @@ func (s *Service) Sync(ctx context.Context) (int, error) {
 	for _, e := range s.order {
 		k, err := s.sync(ctx, e)
 		n += k
+		switch {
+		case err == nil:
+			s.syncCounts.ok.Add(1)
+		case errors.Is(err, ErrSyncHeld):
+			s.syncCounts.held.Add(1)
+		default:
+			s.syncCounts.failed.Add(1)
+		}
 		if err != nil {
 			if ctx.Err() == nil && !errors.Is(err, ErrSyncHeld) { // a hold is logged with its counts
-				s.log.Warn("booking: calendar sync failed", "practitioner", e.p.ID, "err", err)
+				s.log.WarnContext(ctx, "booking: calendar sync failed", "practitioner", e.p.ID, "err", err)
 			}
 			if first == nil {
 				first = err
@@ -60,6 +69,23 @@ func (s *Service) Sync(ctx context.Context) (int, error) {
 		}
 	}
 	return n, first
+}
+
+// SyncStats counts the passes of Sync in this process, one per
+// practitioner and call, by outcome: OK (done, changes applied or none),
+// Held (by the guard against mass cancellation) and Failed (a calendar or
+// the store could not be read, or the pass was cut short).
+type SyncStats struct {
+	OK, Held, Failed uint64
+}
+
+type syncCounts struct {
+	ok, held, failed atomic.Uint64
+}
+
+// SyncStats returns the counts of the passes of Sync in this process.
+func (s *Service) SyncStats() SyncStats {
+	return SyncStats{OK: s.syncCounts.ok.Load(), Held: s.syncCounts.held.Load(), Failed: s.syncCounts.failed.Load()}
 }
 
 // sync is Sync for one practitioner.
@@ -84,7 +110,7 @@ func (s *Service) sync(ctx context.Context, e *entry) (int, error) {
 	}
 	n, err := s.reconcileWindow(ctx, e, from, to)
 	if n > 0 {
-		s.log.Info("booking: calendar changes applied", "practitioner", e.p.ID, "changed", n)
+		s.log.InfoContext(ctx, "booking: calendar changes applied", "practitioner", e.p.ID, "changed", n)
 	}
 	return n, err
 }

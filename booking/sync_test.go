@@ -257,6 +257,9 @@ func TestSyncGuards(t *testing.T) {
 		if hs := f.svc.SyncHolds(); len(hs) != 0 {
 			t.Errorf("still held: %+v", hs)
 		}
+		if st := f.svc.SyncStats(); st != (booking.SyncStats{OK: 1, Held: 1}) {
+			t.Errorf("SyncStats = %+v, want one pass held, one done (Reconcile is not a pass of Sync)", st)
+		}
 		if hs, err := f.svc.CheckSync(ctx); err != nil || len(hs) != 0 {
 			t.Errorf("CheckSync = %+v, %v", hs, err)
 		}

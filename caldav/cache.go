@@ -41,6 +41,8 @@ type calCache struct {
 	// ends, which every read that arrives meanwhile waits for.
 	flight, next *flight
 	failing      bool        // the last validation failed
+	failures     int         // validations failed in a row
+	failingSince time.Time   // when the first of them ended; zero if none
 	checkFailing atomic.Bool // the last Check of this calendar failed
 
 	// The memo: busy time of every object over [from, to), sorted by start
@@ -139,6 +141,14 @@ func (c *Calendar) finish(cc *calCache, f *flight, err error) {
 	recovered := err == nil && cc.failing
 	failed := err != nil
 	cc.failing = failed
+	if failed {
+		if cc.failures == 0 {
+			cc.failingSince = c.now()
+		}
+		cc.failures++
+	} else {
+		cc.failures, cc.failingSince = 0, time.Time{}
+	}
 	cc.mu.Unlock()
 	close(f.done)
 	switch {

@@ -72,6 +72,8 @@ type Config struct {
 	// written to the bookings calendar. Default (nil): ics's defaults,
 	// which name a type's motive only when it discloses it.
 	Event *ics.EventTemplate
+	// Observe, if set, is told of every request sent (for metrics).
+	Observe RequestObserver
 }
 
 // DefaultTimeout bounds each request when Config.Timeout is zero.
@@ -116,6 +118,7 @@ type Calendar struct {
 
 	busyTimeout   time.Duration // bounds a Busy or Events call
 	flightTimeout time.Duration // bounds a validation
+	stats         cacheCounts   // validations, by outcome (stats.go)
 }
 
 var _ booking.Calendar = (*Calendar)(nil)
@@ -231,6 +234,7 @@ type conn struct {
 	base       *url.URL
 	user, pass string
 	timeout    time.Duration
+	observe    RequestObserver // nil if none
 }
 
 func newConn(cfg Config) (*conn, error) {
@@ -238,7 +242,7 @@ func newConn(cfg Config) (*conn, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, booking.Errorf(booking.EInvalid, "caldav: the calendar URL must be an http or https URL")
 	}
-	c := &conn{user: cfg.Username, pass: cfg.Password, timeout: cfg.Timeout}
+	c := &conn{user: cfg.Username, pass: cfg.Password, timeout: cfg.Timeout, observe: cfg.Observe}
 	if u.User != nil {
 		// Credentials in the URL: use them, and keep them out of every URL
 		// that could reach a log.
@@ -322,7 +326,15 @@ func (c *conn) do(ctx context.Context, method string, u *url.URL, hdr http.Heade
 		if c.user != "" && u.Host == c.base.Host && u.Scheme == c.base.Scheme {
 			req.SetBasicAuth(c.user, c.pass)
 		}
+		start := time.Now()
 		resp, err := c.http.Do(req)
+		if c.observe != nil {
+			status := 0
+			if err == nil {
+				status = resp.StatusCode
+			}
+			c.observe(method, status, time.Since(start))
+		}
 		if err != nil {
 			cancel()
 			return nil, &transportError{method, u.Redacted(), err}

@@ -84,15 +84,24 @@ type fetched struct {
 func (c *Calendar) run(cc *calCache, f *flight) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.flightTimeout)
 	defer cancel()
-	err := c.refresh(ctx, cc)
+	changed, err := c.refresh(ctx, cc)
 	if err != nil {
 		err = c.conn.opError(err, false)
+	}
+	switch {
+	case err != nil:
+		c.stats.failed.Add(1)
+	case changed:
+		c.stats.changed.Add(1)
+	default:
+		c.stats.unchanged.Add(1)
 	}
 	c.finish(cc, f, err)
 }
 
-// refresh validates cc by the means of its mode and applies what changed.
-func (c *Calendar) refresh(ctx context.Context, cc *calCache) error {
+// refresh validates cc by the means of its mode and applies what changed;
+// it reports whether anything did.
+func (c *Calendar) refresh(ctx context.Context, cc *calCache) (bool, error) {
 	cc.mu.Lock()
 	s := snapshot{mode: cc.mode, ctag: cc.ctag, token: cc.token, noSync: cc.noSync}
 	cc.mu.Unlock()
@@ -122,15 +131,14 @@ func (c *Calendar) refresh(ctx context.Context, cc *calCache) error {
 		d, err = c.load(ctx, cc, s)
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
-	c.apply(cc, d)
-	return nil
+	return c.apply(cc, d), nil
 }
 
-// apply makes d part of cc. Validations run one at a time, each from the
-// state the previous one left.
-func (c *Calendar) apply(cc *calCache, d *delta) {
+// apply makes d part of cc and reports whether the cache changed.
+// Validations run one at a time, each from the state the previous one left.
+func (c *Calendar) apply(cc *calCache, d *delta) bool {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	changed := false
@@ -151,6 +159,7 @@ func (c *Calendar) apply(cc *calCache, d *delta) {
 	if changed {
 		cc.merged = nil
 	}
+	return changed
 }
 
 // load reads the whole calendar: its validators first, then every object

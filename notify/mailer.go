@@ -66,6 +66,7 @@ type Mailer struct {
 	templates map[string]*templateSet       // by "<lang>/<kind>"
 	practice  map[string]*template.Template // practice.tmpl, by language
 	digest    map[string]*template.Template // digest.tmpl, by language
+	alert     map[string]*template.Template // alert.tmpl, by language
 	sender    Sender
 	now       func() time.Time
 	alarm     time.Duration
@@ -116,6 +117,10 @@ func NewMailer(cfg MailerConfig) (*Mailer, error) {
 	if err != nil {
 		return nil, booking.WrapError(booking.EInvalid, err, "notify: the message templates can't be used")
 	}
+	alert, err := loadAlertTemplates(cfg.TemplatesDir)
+	if err != nil {
+		return nil, booking.WrapError(booking.EInvalid, err, "notify: the message templates can't be used")
+	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -128,6 +133,7 @@ func NewMailer(cfg MailerConfig) (*Mailer, error) {
 		templates: templates,
 		practice:  practice,
 		digest:    digest,
+		alert:     alert,
 		sender:    cfg.Sender,
 		now:       now,
 		alarm:     cfg.Alarm,

@@ -59,10 +59,13 @@ type Webhook struct {
 
 // WebhookEvents are the event types a Webhooks sends, one per notification
 // kind: "booking.<kind>" for a booking's changes, "message.undelivered"
-// when a message to the patient was given up.
+// when a message to the patient was given up; and the alerts (SendAlert):
+// "calendar.unreadable" and "calendar.recovered", "sync.held" and
+// "sync.resumed".
 var WebhookEvents = []string{
 	"booking.created", "booking.confirmed", "booking.rescheduled", "booking.cancelled",
 	"booking.expired", "booking.link", "booking.reminder_sent", "message.undelivered",
+	"calendar.unreadable", "calendar.recovered", "sync.held", "sync.resumed",
 }
 
 // WebhooksConfig configures a Webhooks.

@@ -63,6 +63,14 @@ type Config struct {
 	// the admin token, unless PublicMetrics.
 	MetricsAddr   string `toml:"metrics_addr"`
 	PublicMetrics bool   `toml:"public_metrics"`
+	// LogFormat is how log lines are written to the standard error: "text"
+	// (logfmt, the default) or "json" (one object a line); LogLevel the
+	// least level written: debug, info (the default), warn or error.
+	LogFormat string `toml:"log_format"`
+	LogLevel  string `toml:"log_level"`
+	// Alerts tell the practice and the host when a calendar can't be read
+	// or a sync is held (rdv.Alerts, docs/operations.md).
+	Alerts AlertsConfig `toml:"alerts"`
 	// Challenge asks for a proof of work before each booking (off by
 	// default).
 	Challenge ChallengeConfig `toml:"challenge"`
@@ -78,6 +86,28 @@ type Config struct {
 	Webhooks []WebhookConfig `toml:"webhooks"`
 
 	now func() time.Time // the clock, for tests; nil: time.Now
+}
+
+// AlertsConfig is the [alerts] section (rdv.Alerts): on by default.
+type AlertsConfig struct {
+	Off      bool     `toml:"off"`
+	Failures int      `toml:"failures"` // failed reads in a row (default 3)
+	After    duration `toml:"after"`    // or failing this long (default 5m)
+	Every    duration `toml:"every"`    // at most one alert per practitioner and condition this often (default 6h)
+	To       []string `toml:"to"`       // the host's addresses, told beside the practitioner's
+}
+
+// check checks the [alerts] section.
+func (a AlertsConfig) check() error {
+	if a.Failures < 0 || a.After.Duration < 0 || a.Every.Duration < 0 {
+		return fmt.Errorf("config: alerts: failures, after and every cannot be negative")
+	}
+	for _, addr := range a.To {
+		if _, err := mail.ParseAddress(addr); err != nil {
+			return fmt.Errorf("config: alerts.to: %q is not an email address", addr)
+		}
+	}
+	return nil
 }
 
 // PracticeConfig is how the patient pages present the practice (api.Practice).
@@ -573,6 +603,12 @@ func (c *Config) check() error {
 		}
 	}
 	if err := c.Retention.check(); err != nil {
+		return err
+	}
+	if err := c.checkLog(); err != nil {
+		return err
+	}
+	if err := c.Alerts.check(); err != nil {
 		return err
 	}
 	if n := c.Challenge.MaxNumber; n != 0 && (n < 1000 || n > 10_000_000) {

@@ -40,8 +40,8 @@ import (
 )
 
 func main() {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(context.Background(), os.Args[1:], os.Stdout, logger); err != nil {
+	// The logger is made from the configuration (log_format, log_level).
+	if err := run(context.Background(), os.Args[1:], os.Stdout, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "rdv:", err)
 		os.Exit(1)
 	}
@@ -98,6 +98,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	return o, nil
 }
 
+// run runs the command of args. A nil logger is the one of the
+// configuration, on the standard error.
 func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
 	o, err := parseOptions(args, os.Stderr)
 	if err != nil {
@@ -132,6 +134,9 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	}
 	if err := cfg.check(); err != nil {
 		return err
+	}
+	if logger == nil {
+		logger = cfg.newLogger(os.Stderr)
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

@@ -32,6 +32,8 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 		JobsInterval:         c.Booking.JobsInterval.Duration,
 		SyncInterval:         c.Booking.SyncInterval.Duration,
 		Retention:            c.Retention.retention(),
+		Alerts: rdv.Alerts{Off: c.Alerts.Off, Failures: c.Alerts.Failures, After: c.Alerts.After.Duration,
+			Every: c.Alerts.Every.Duration, To: c.Alerts.To},
 		Challenge: rdv.Challenge{
 			Enabled: c.Challenge.Enabled, MaxNumber: c.Challenge.MaxNumber, Expires: c.Challenge.Expires.Duration,
 		},
