@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/mail"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -293,7 +296,33 @@ func TestPrivacyLogsAndMetrics(t *testing.T) {
 			t.Fatalf("the logs do not name booking %s: the capture is broken?\n%s", id, lastLines(logText, 20))
 		}
 	}
-	for what, text := range map[string]string{"logs": logText, "metrics": string(metrics)} {
+	// Retention: four months later, the store holds none of the patients'
+	// values (the rows stay, anonymous); the export finds nothing.
+	clock.Set(time.Date(2027, 7, 1, 7, 0, 0, 0, parisLoc))
+	exportBody := jsonBody(map[string]any{"email": privacyPatient["email"]})
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		st, data = call("POST", "/v1/admin/patients/export", "application/json", exportBody, token)
+		expect("export", st, http.StatusOK, data)
+		var export struct {
+			Bookings []json.RawMessage `json:"bookings"`
+		}
+		if err := json.Unmarshal(data, &export); err != nil {
+			t.Fatalf("export: %v: %s", err, data)
+		}
+		if len(export.Bookings) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the retention period, the export still finds %d bookings", len(export.Bookings))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	store := storeText(t, filepath.Join(in.data, "rdv.db"))
+	if !strings.Contains(store, b.ID) {
+		t.Fatalf("the store dump lacks booking %s: the scan would prove nothing", b.ID)
+	}
+
+	for what, text := range map[string]string{"logs": logText, "metrics": string(metrics), "store after retention": store} {
 		lower := strings.ToLower(text)
 		for _, s := range patientTraces {
 			if i := strings.Index(lower, strings.ToLower(s)); i >= 0 {
@@ -301,4 +330,52 @@ func TestPrivacyLogsAndMetrics(t *testing.T) {
 			}
 		}
 	}
+}
+
+// storeText returns every value of every table of the SQLite store at path,
+// as text, read through SQL.
+func storeText(t *testing.T, path string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tables, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for tables.Next() {
+		var n string
+		if err := tables.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	tables.Close()
+	var out strings.Builder
+	for _, n := range names {
+		rows, err := db.Query(`SELECT * FROM "` + n + `"`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				fmt.Fprintf(&out, "%s\t", v)
+			}
+			out.WriteString("\n")
+		}
+		rows.Close()
+	}
+	return out.String()
 }
