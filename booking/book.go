@@ -37,8 +37,9 @@ type BookRequest struct {
 //
 // Errors: ENotFound (practitioner or type), EInvalid (patient fields, a start
 // that is not a slot of this type, an Idempotency-Key used for another
-// request), EConflict (the slot is no longer free, or full), EUnavailable
-// (calendar or store unreachable). On error nothing is left behind: no event
+// request), EConflict (the slot is no longer free, or full, or its day has
+// reached a quota: AppointmentType.MaxPerDay, Practitioner.MaxBookingsPerDay),
+// EUnavailable (calendar or store unreachable). On error nothing is left behind: no event
 // without a ledger row, no row without its event.
 func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, error) {
 	e, t, err := s.entryAndType(req.PractitionerID, req.TypeID)
@@ -76,15 +77,18 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 	if err := s.checkNewBooking(ctx, e, t, req.Patient); err != nil {
 		return nil, "", err
 	}
+	// The rows around the slot, and those of its whole local day, for its
+	// quotas.
+	dayFrom, dayTo := quotaWindow(e.p.Location, start, start)
 	around := func() ([]*Booking, error) {
-		return s.store.BookingsBetween(ctx, e.p.ID, start.Add(-24*time.Hour), start.Add(t.Duration+24*time.Hour))
+		return s.store.BookingsBetween(ctx, e.p.ID, minTime(dayFrom, start.Add(-24*time.Hour)), maxTime(dayTo, start.Add(t.Duration+24*time.Hour)))
 	}
 	rows, err := around()
 	if err != nil {
 		return nil, "", err
 	}
 	lost := func(rows []*Booking) error {
-		err := lostTo(q, start, rows)
+		err := lostTo(q, &e.p, start, rows)
 		if err != nil && key != nil {
 			// Perhaps to a twin request with the same key: its result then.
 			if _, _, found, rerr := s.replay(ctx, key); found || rerr != nil {
@@ -145,9 +149,11 @@ func (s *Service) lostAnswer(ctx context.Context, key *idempotencyKey, err error
 }
 
 // lostTo returns an EConflict error if the bookings rows leave no room for
-// the slot of q that starts at start, nil otherwise.
-func lostTo(q SlotQuery, start time.Time, rows []*Booking) error {
+// the slot of q that starts at start, with p, nil otherwise: the slot is
+// taken, or its day has reached a quota.
+func lostTo(q SlotQuery, p *Practitioner, start time.Time, rows []*Booking) error {
 	q.Busy, q.Held = splitBusy(nil, rows, q.Type.ID, "")
+	q.Quotas = quotas(p, q.Type, nil, rows, "")
 	if !IsSlot(q, start) {
 		return Errorf(EConflict, "the slot %s is no longer free", start.Format(time.RFC3339))
 	}

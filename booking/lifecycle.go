@@ -153,7 +153,8 @@ func (s *Service) Cancel(ctx context.Context, token string) (Appointment, error)
 // the patient is told.
 //
 // Errors: EInvalid when start is not a slot of the type; EConflict when the
-// slot is not free, the booking is not active, or the cut-off has passed;
+// slot is not free (its day's quotas included: a move to another day counts
+// there, a move within the day does not count twice), the booking is not active, or the cut-off has passed;
 // EUnavailable as for Book. Moving a booking to its own start is a no-op.
 func (s *Service) Reschedule(ctx context.Context, token string, start time.Time) (Appointment, error) {
 	return s.change(ctx, token, func(e *entry, a Appointment) ([]OutboxMessage, error) {

@@ -21,6 +21,10 @@ type Practitioner struct {
 	// shown when rdv refuses a change online, e.g. after the cancellation
 	// cut-off. May be empty.
 	Contact string
+	// MaxBookingsPerDay is the most bookings, of all types together, one
+	// local day of the practitioner may hold (see AppointmentType.MaxPerDay
+	// for how they are counted); 0 for no cap.
+	MaxBookingsPerDay int
 }
 
 // Type returns the appointment type with the given id, or nil.
@@ -46,6 +50,9 @@ func (p *Practitioner) Validate() error {
 	}
 	if len(p.Types) == 0 {
 		return Errorf(EInvalid, "practitioner %s: no appointment type", p.ID)
+	}
+	if p.MaxBookingsPerDay < 0 {
+		return Errorf(EInvalid, "practitioner %s: the maximum of bookings per day cannot be negative", p.ID)
 	}
 	seen := map[string]bool{}
 	for i := range p.Types {
@@ -116,6 +123,14 @@ type AppointmentType struct {
 	// some patients, such as a follow-up after surgery). The JSON API lists
 	// it, marked.
 	Unlisted bool
+	// MaxPerDay is the most bookings of this type one local day of the
+	// practitioner may hold (4 new-patient consultations a day); 0 for no
+	// cap. A day runs from midnight to midnight in the practitioner's zone
+	// (23 or 25 hours on a daylight-saving change) and a booking counts on
+	// the day it starts; only active bookings (pending or confirmed) count,
+	// one per booking, so a group session (Capacity > 1) counts its
+	// patients. A day that has reached it offers no slot of the type.
+	MaxPerDay int
 }
 
 // DefaultHorizon is the booking horizon of a type that sets none.
@@ -147,6 +162,8 @@ func (t *AppointmentType) Validate() error {
 		return Errorf(EInvalid, "appointment type %s: cancellation cut-off cannot be negative", t.ID)
 	case t.Capacity < 0 || t.Capacity > MaxCapacity:
 		return Errorf(EInvalid, "appointment type %s: capacity must be between 1 and %d", t.ID, MaxCapacity)
+	case t.MaxPerDay < 0:
+		return Errorf(EInvalid, "appointment type %s: the maximum per day cannot be negative", t.ID)
 	}
 	return checkReminders(t.ID, t.Reminders)
 }

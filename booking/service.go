@@ -376,6 +376,16 @@ func (s *Service) slotsAndOpen(ctx context.Context, e *entry, t *AppointmentType
 		From: from, To: to, Now: now,
 	}
 	q.Busy, q.Held = splitBusy(busy, nil, t.ID, exclude)
+	if t.MaxPerDay > 0 || e.p.MaxBookingsPerDay > 0 {
+		// The quotas count the whole days, earlier hours included, from
+		// the ledger: the calendar was read for the window only.
+		qfrom, qto := quotaWindow(e.p.Location, from, to)
+		rows, err := s.store.BookingsBetween(ctx, e.p.ID, qfrom, qto)
+		if err != nil {
+			return nil, nil, err
+		}
+		q.Quotas = quotas(&e.p, t, busy, rows, exclude)
+	}
 	slots := Slots(q)
 	if slots == nil {
 		slots = []Slot{}
@@ -423,8 +433,10 @@ func splitBusy(cal []BusyInterval, ledger []*Booking, typeID, exclude string) (b
 // a slot of t that starts at start: the calendar read again around it, and
 // the ledger's active bookings there added to it, so that an event the
 // calendar does not show (yet) can't let two bookings overlap; the open time
-// with the closures of the store (see AddClosure). The booking exclude (""
-// for none) counts for nothing.
+// with the closures of the store (see AddClosure); the daily quotas of the
+// day of start, counted from the ledger's rows of that whole day, so that
+// replicas sharing the store and the lock never both take a day's last
+// place. The booking exclude ("" for none) counts for nothing.
 func (s *Service) freshQuery(ctx context.Context, e *entry, t *AppointmentType, start time.Time, exclude string) (SlotQuery, error) {
 	day := DateOf(start.In(e.p.Location))
 	from, to := day.AddDays(-1).Midnight(e.p.Location), day.AddDays(2).Midnight(e.p.Location)
@@ -445,5 +457,6 @@ func (s *Service) freshQuery(ctx context.Context, e *entry, t *AppointmentType, 
 		Type: t, Now: s.now(),
 	}
 	q.Busy, q.Held = splitBusy(busy, rows, t.ID, exclude)
+	q.Quotas = quotas(&e.p, t, busy, rows, exclude)
 	return q, nil
 }

@@ -26,6 +26,29 @@ type SlotQuery struct {
 	// that slot stays free (the others that overlap it do not); once full it
 	// is busy like any other time. With a capacity of 1, Held is busy time.
 	Held []Interval
+	// Quotas cap the bookings of a local day (in Location): a slot that
+	// starts on a day that has reached the Max of one of them is not free.
+	// Their counts must hold every booking of the days the window touches,
+	// not only those in the window.
+	Quotas []DayQuota
+}
+
+// DayQuota caps how many bookings one local day may hold (the appointment
+// type's MaxPerDay, the practitioner's MaxBookingsPerDay), with how many
+// each day already holds.
+type DayQuota struct {
+	Max    int          // the most bookings a day may hold; 0 (or less) for no cap
+	Booked map[Date]int // the bookings that count against Max, by the local date of their start
+}
+
+// reached reports whether any of quotas is reached on day d.
+func reached(quotas []DayQuota, d Date) bool {
+	for _, q := range quotas {
+		if q.Max > 0 && q.Booked[d] >= q.Max {
+			return true
+		}
+	}
+	return false
 }
 
 // Slots returns the free slots of q, sorted by start.
@@ -34,7 +57,8 @@ type SlotQuery struct {
 // extra opening right after the weekly hours, an opening that runs past
 // midnight) form one open interval. A slot is free iff it lies inside one open
 // interval, the span [start−BufferBefore, end+BufferAfter) overlaps no busy
-// interval, start ≥ Now + MinNotice and start ≤ Now + Horizon. A slot whose
+// interval, start ≥ Now + MinNotice, start ≤ Now + Horizon, and no quota of
+// q is reached on the local day of start (see SlotQuery.Quotas). A slot whose
 // exact span is held by fewer bookings than the type's capacity is free as
 // far as those bookings go (see SlotQuery.Held).
 //
@@ -69,6 +93,7 @@ func Slots(q SlotQuery) []Slot {
 	out := make([]Slot, 0, maxSlots(open, from, to, step))
 	bi := 0              // busy[bi] is the first busy span that may still matter
 	var dayEnd time.Time // the local midnight that ends the day of the current anchor
+	var dayFull bool     // a quota of q is reached on that day
 	for _, run := range open {
 		runEnd := run.End.Sub(from)
 		if runEnd < t.Duration {
@@ -81,8 +106,13 @@ func Slots(q SlotQuery) []Slot {
 			if !anchor.Before(dayEnd) {
 				y, m, d := anchor.In(loc).Date()
 				dayEnd = time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+				dayFull = reached(q.Quotas, Date{y, m, d})
 			}
 			segEnd := Interval{anchor, run.End}.Intersect(Interval{anchor, dayEnd}).End // starts counted from anchor lie before segEnd
+			if dayFull {
+				anchor = segEnd
+				continue
+			}
 			start := anchor
 			if start.Before(from) {
 				late := from.Sub(start)
