@@ -302,8 +302,12 @@ type PractitionerConfig struct {
 	NotifyBookings bool `toml:"notify_bookings"`
 	// DailyDigest, "07:00", emails the practitioner's address (required)
 	// the day's bookings at this local time; none on a day without any.
-	DailyDigest string         `toml:"daily_digest"`
-	Calendar    CalendarConfig `toml:"calendar"`
+	DailyDigest string `toml:"daily_digest"`
+	// MaxPerDay is the most bookings, all types together, one local day
+	// of the practitioner may hold (booking.Practitioner.MaxBookingsPerDay);
+	// 0: no cap.
+	MaxPerDay int            `toml:"max_per_day"`
+	Calendar  CalendarConfig `toml:"calendar"`
 	// CalendarEvent overrides, key by key, the [calendar_event] of the
 	// configuration for this practitioner's events.
 	CalendarEvent CalendarEventConfig `toml:"calendar_event"`
@@ -391,6 +395,10 @@ type TypeConfig struct {
 	// Unlisted keeps the type off the pages' list of motives: patients
 	// reach it by its own link only (/p/PRACTITIONER/TYPE).
 	Unlisted bool `toml:"unlisted"`
+	// MaxPerDay is the most bookings of the type one local day of the
+	// practitioner may hold, a group session counting its patients
+	// (booking.AppointmentType.MaxPerDay); 0: no cap.
+	MaxPerDay int `toml:"max_per_day"`
 	// Reminders are when the patient is emailed before the visit, as
 	// offsets before its start (["48h", "2h"]; whole days are taken on the
 	// practitioner's wall clock). Absent: one, 24 hours before; an empty
@@ -522,6 +530,7 @@ func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
 		}
 		p.Schedule.Closures = append(p.Schedule.Closures, booking.Closure{From: from, To: to})
 	}
+	p.MaxBookingsPerDay = pc.MaxPerDay
 	p.Schedule.OpenOnHolidays = pc.OpenOnHolidays
 	p.Schedule.AlsaceMoselle = pc.AlsaceMoselle
 	for _, tc := range pc.Types {
@@ -531,6 +540,7 @@ func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
 			MinNotice: tc.MinNotice.Duration, Horizon: time.Duration(tc.HorizonDays) * 24 * time.Hour,
 			Location: tc.Location, RequireConfirmation: tc.RequireConfirmation,
 			ConfirmWithin: tc.ConfirmWithin.Duration, CancelCutoff: tc.CancelCutoff.Duration, Capacity: tc.Capacity, Unlisted: tc.Unlisted,
+			MaxPerDay:      tc.MaxPerDay,
 			DiscloseMotive: tc.Private != nil && !*tc.Private,
 			Reminders:      tc.reminders(),
 		})
