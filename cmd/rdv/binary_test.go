@@ -359,6 +359,10 @@ type procConfig struct {
 	// noLimitsTable leaves the [limits] table out, for a binary older
 	// than it (BenchmarkFlashCrowd's "before"), which had no limits.
 	noLimitsTable bool
+	// maxPerDay is martin's max_per_day, typeMaxPerDay those of the
+	// types, by id; 0 or absent for none.
+	maxPerDay     int
+	typeMaxPerDay map[string]int
 }
 
 // capacities are the capacities of the types of procConfig.
@@ -420,6 +424,9 @@ open_on_holidays = true
 	if c.contact != "" {
 		fmt.Fprintf(&b, "contact = %q\n", c.contact)
 	}
+	if c.maxPerDay != 0 {
+		fmt.Fprintf(&b, "max_per_day = %d\n", c.maxPerDay)
+	}
 	b.WriteString("[practitioners.hours]\n")
 	for _, d := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
 		fmt.Fprintf(&b, "%s = [\"08:00-18:00\"]\n", d)
@@ -428,31 +435,17 @@ open_on_holidays = true
 		fmt.Fprintf(&b, "[practitioners.calendar]\nurl = %q\nusername = %q\npassword = %q\nbookings = %q\n",
 			c.radicale.URL, c.radicale.User, c.radicale.Password, c.bookings)
 	}
-	b.WriteString(`[[practitioners.types]]
-id = "consultation"
-duration = "20m"
-step = "10m"
-horizon_days = 365
-[[practitioners.types]]
-id = "suivi"
-duration = "30m"
-step = "10m"
-horizon_days = 365
-require_confirmation = true
-[[practitioners.types]]
-id = "atelier"
-duration = "1h"
-step = "30m"
-horizon_days = 365
-capacity = 3
-[[practitioners.types]]
-id = "provisoire"
-duration = "20m"
-step = "10m"
-horizon_days = 365
-require_confirmation = true
-confirm_within = "2s"
-`)
+	for _, typ := range []struct{ id, keys string }{
+		{"consultation", "duration = \"20m\"\nstep = \"10m\"\n"},
+		{"suivi", "duration = \"30m\"\nstep = \"10m\"\nrequire_confirmation = true\n"},
+		{"atelier", "duration = \"1h\"\nstep = \"30m\"\ncapacity = 3\n"},
+		{"provisoire", "duration = \"20m\"\nstep = \"10m\"\nrequire_confirmation = true\nconfirm_within = \"2s\"\n"},
+	} {
+		fmt.Fprintf(&b, "[[practitioners.types]]\nid = %q\n%shorizon_days = 365\n", typ.id, typ.keys)
+		if n := c.typeMaxPerDay[typ.id]; n != 0 {
+			fmt.Fprintf(&b, "max_per_day = %d\n", n)
+		}
+	}
 	path := filepath.Join(dir, "rdv.toml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		tb.Fatal(err)
