@@ -243,3 +243,25 @@ func TestQuotaConcurrent(t *testing.T) {
 		t.Errorf("the store holds %d active bookings on the day, want 4", active)
 	}
 }
+
+// A day is midnight to midnight on the practitioner's wall clock: on 29
+// March 2026 in Paris, 23 hours. Neither a 24-hour day from midnight (it
+// would take in the next day's 00:20) nor the UTC day (it would leave out
+// the 00:20 of the day itself, still the 28th in UTC) would pass.
+func TestQuotaDSTDay(t *testing.T) {
+	f := quotaFixture(t, func(p *booking.Practitioner) {
+		setMaxPerDay(p, "consultation", 2)
+		p.Schedule.Weekly.Set(time.Sunday, booking.ClockRange{Start: 0, End: 24 * 60})
+		p.Schedule.Weekly.Set(time.Monday, booking.ClockRange{Start: 0, End: 24 * 60})
+	})
+	f.clock.Set(time.Date(2026, 3, 20, 10, 0, 0, 0, paris))
+	local := func(d, hh, mm int) time.Time { return time.Date(2026, 3, d, hh, mm, 0, 0, paris) }
+	f.book("consultation", local(29, 0, 20))
+	f.book("consultation", local(30, 0, 20))
+	f.book("consultation", local(29, 23, 20))
+	wantCode(t, f.bookAt("consultation", local(29, 12, 0)), booking.EConflict)
+	sun := booking.Date{Year: 2026, Month: time.March, Day: 29}
+	wantStates(t, "consultation", f.dayStates("consultation", sun, sun.AddDays(2)), booking.DayFull, booking.DayFree)
+	f.book("consultation", local(30, 10, 0))
+	wantStates(t, "consultation", f.dayStates("consultation", sun, sun.AddDays(2)), booking.DayFull, booking.DayFull)
+}
