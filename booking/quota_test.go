@@ -1,6 +1,8 @@
 package booking
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -118,4 +120,41 @@ func TestQuotaValidate(t *testing.T) {
 	if err := p.Validate(); err != nil {
 		t.Errorf("MaxBookingsPerDay 8: %v", err)
 	}
+}
+
+// BenchmarkSlotsQuotas is BenchmarkSlots with both quotas set (18 a day of
+// the type, 36 a day in all, for about 33 a day: some days are full): the 2,000 busy
+// intervals are bookings, half of them the type's, shown by the calendar
+// and the ledger alike, and counted in the loop as a query does.
+func BenchmarkSlotsQuotas(b *testing.B) {
+	w := hours(map[time.Weekday]string{
+		time.Monday: "08:30-12:00,14:00-18:30", time.Tuesday: "08:30-12:00,14:00-18:30",
+		time.Wednesday: "08:30-12:00,14:00-18:30", time.Thursday: "08:30-12:00,14:00-18:30",
+		time.Friday: "08:30-12:00,14:00-18:30", time.Saturday: "09:00-12:00",
+	})
+	now := at("2026-12-01 07:00")
+	rng := rand.New(rand.NewPCG(3, 4))
+	typ := &AppointmentType{ID: "c", Duration: 20 * time.Minute, BufferAfter: 5 * time.Minute, MaxPerDay: 18}
+	p := &Practitioner{ID: "demo", Location: paris, MaxBookingsPerDay: 36}
+	cal := make([]BusyInterval, 2000)
+	rows := make([]*Booking, 2000)
+	busy := make([]Interval, 2000)
+	for i := range cal {
+		s := now.Add(time.Duration(rng.IntN(60*24*60)) * time.Minute)
+		iv := Interval{s, s.Add(time.Duration(10+rng.IntN(80)) * time.Minute)}
+		id, typeID := fmt.Sprintf("b%d", i), []string{"c", "other"}[i%2]
+		cal[i] = BusyInterval{Interval: iv, Booking: id, Type: typeID}
+		rows[i] = &Booking{ID: id, TypeID: typeID, Start: iv.Start, End: iv.End, Status: StatusConfirmed}
+		busy[i] = iv
+	}
+	sched := Schedule{Weekly: w, OpenOnHolidays: true}
+	q := SlotQuery{Location: paris, Type: typ, Busy: busy, From: now, To: now.Add(60 * 24 * time.Hour), Now: now}
+	b.ReportAllocs()
+	var n int
+	for b.Loop() {
+		q.Open = sched.Open(paris, q.From, q.To)
+		q.Quotas = quotas(p, typ, cal, rows, "")
+		n = len(Slots(q))
+	}
+	b.ReportMetric(float64(n), "slots")
 }
