@@ -23,7 +23,7 @@ import (
 )
 
 // BenchmarkScale runs the app a host would run for a large centre: N
-// practitioners (RDV_SCALE_PRACTITIONERS, default 5 so that the test
+// practitioners (RDV_SCALE_PRACTITIONERS, default 2 so that the test
 // command's single run stays short; the figures of docs/BENCHMARKS.md are
 // for 100), each with testcal.Bench's 2,000 objects in their calendar on
 // the embedded CalDAV server, SQLite. It reports the cold start (New until
@@ -34,7 +34,7 @@ import (
 //
 //	RDV_SCALE_PRACTITIONERS=100 go test -run '^$' -bench Scale -benchtime 2000x .
 func BenchmarkScale(b *testing.B) {
-	n := 5
+	n := 2
 	if v := os.Getenv("RDV_SCALE_PRACTITIONERS"); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < 1 {
