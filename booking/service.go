@@ -22,7 +22,8 @@ import (
 // (changes the practitioner makes in the calendar), admin.go (the
 // practitioner's view: bookings, cancelling, closures), retention.go
 // (the patient's data erased after the visit, exported or erased on
-// request).
+// request), shared.go (a motive several practitioners offer together,
+// booked with the first available).
 type Service struct {
 	byID            map[string]*entry
 	order           []*entry
@@ -47,6 +48,8 @@ type Service struct {
 	gatesMu         sync.Mutex
 	gates           map[string]*gate
 	unknown         unknownEvents
+	shared          map[string]*SharedType // by id (shared.go)
+	sharedOrder     []*SharedType
 
 	// The guard against mass cancellation (sync.go).
 	syncMaxCancel        int
