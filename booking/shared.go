@@ -16,7 +16,7 @@ import (
 // only merges their slots (SharedSlots, SharedDays) and picks who takes a
 // booking (BookShared).
 type SharedType struct {
-	ID            string   // slug used in URLs, e.g. "generaliste"; distinct from every practitioner id
+	ID            string   // used in URLs, e.g. "generaliste"; distinct from every practitioner id
 	Name          string   // shown to patients, e.g. "Consultation de médecine générale"
 	TypeID        string   // the appointment type of each practitioner it stands for
 	Practitioners []string // practitioner ids, in the order that breaks ties (see BookShared)
@@ -265,13 +265,7 @@ func (s *Service) BookShared(ctx context.Context, req SharedBookRequest) (*Booki
 	var key *idempotencyKey
 	if req.IdempotencyKey != "" {
 		var err error
-		// Keyed as a request to the shared type: "\x01" starts no
-		// practitioner's id (a slug), so it is never one to a practitioner.
-		key, err = s.keys.idempotency(BookRequest{
-			PractitionerID: "\x01shared/" + st.ID, TypeID: st.TypeID, Start: start,
-			Patient: req.Patient, IdempotencyKey: req.IdempotencyKey,
-		}, start)
-		if err != nil {
+		if key, err = s.keys.sharedIdempotency(req, st, start); err != nil {
 			return nil, "", err
 		}
 		if b, token, found, err := s.replay(ctx, key); found || err != nil {
