@@ -207,6 +207,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerHealth()
 	s.registerPractitioners()
 	s.registerBookings()
+	s.registerShared()
 	s.registerChallenge()
 	s.registerAdmin()
 	s.registerPages()
