@@ -1,7 +1,9 @@
 package api
 
 import (
+	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -148,4 +150,64 @@ func TestSharedBooking(t *testing.T) {
 			wantProblem(t, w, tc.status, tc.detail)
 		})
 	}
+}
+
+// TestSharedPages walks a booking with the first available: the shared
+// motive first on the practice page, its merged days and times, the form,
+// and the done page naming the practitioner chosen.
+func TestSharedPages(t *testing.T) {
+	e := newSharedEnv(t)
+	body := wantPageLang(t, e.do(http.MethodGet, "/", nil), http.StatusOK, "fr",
+		"<h2>Sans préférence de praticien</h2>",
+		`<a class="choice" href="/s/generaliste"><strong>Consultation de médecine générale</strong><span class="hint">avec le premier praticien disponible · 20 à 30 min</span></a>`,
+		`href="/p/durand"`)
+	if strings.Index(body, "/s/generaliste") > strings.Index(body, "/p/demo") {
+		t.Error("the shared motive is not listed first")
+	}
+
+	// 09:30 is durand's only: the merged times hold it.
+	const durandOnly = "2026-12-01T09:30:00+01:00"
+	slot := "/book?" + (url.Values{"shared": {"generaliste"}, "start": {durandOnly}}).Encode()
+	body = wantPageLang(t, e.do(http.MethodGet, "/s/generaliste?day=2026-12-01", nil), http.StatusOK, "fr",
+		"Consultation de médecine générale <span class=\"sub\">avec le premier praticien disponible · 20 à 30 min</span>",
+		`href="`+template.HTMLEscapeString(slot)+`"`,
+		`<a href="/">Accueil</a>`)
+	if strings.Contains(body, "practitioner=") {
+		t.Error("the shared motive's times name a practitioner")
+	}
+	wantPageLang(t, e.do(http.MethodGet, "/s/generaliste?day=2026-12-01", nil, "Accept-Language", "en"), http.StatusOK, "en",
+		"with the first available practitioner · 20 to 30 min")
+	wantPageLang(t, e.do(http.MethodGet, "/s/nope", nil), http.StatusNotFound, "fr")
+
+	body = wantPageLang(t, e.do(http.MethodGet, slot, nil), http.StatusOK, "fr",
+		`<input type="hidden" name="shared" value="generaliste">`,
+		"<dd>le premier disponible (nommé après la réservation)</dd>",
+		"<dd>Consultation de médecine générale (20 à 30 min)</dd>",
+		`<a href="/s/generaliste">Consultation de médecine générale</a>`)
+	if strings.Contains(body, `name="practitioner"`) {
+		t.Error("the shared form names a practitioner")
+	}
+
+	form := url.Values{"shared": {"generaliste"}, "start": {durandOnly}, "name": {patientName}, "email": {patientEmail}, "key": {"form-1"}}
+	w := e.postForm("/book", form, "Origin", "http://example.com", "Sec-Fetch-Site", "same-origin")
+	if w.Code != http.StatusSeeOther || !strings.HasSuffix(w.Header().Get("Location"), "?done=assigned") {
+		t.Fatalf("POST /book = %d to %q:\n%s", w.Code, w.Header().Get("Location"), w.Body)
+	}
+	wantPageLang(t, e.do(http.MethodGet, w.Header().Get("Location"), nil), http.StatusOK, "fr",
+		"<p>Vous avez rendez-vous avec Dr Paul Durand, le premier praticien disponible à cette heure.</p>",
+		"<dd>Dr Paul Durand</dd>")
+	if e.durand.Len() != 1 || e.cal.Len() != 0 {
+		t.Errorf("events: durand %d, demo %d", e.durand.Len(), e.cal.Len())
+	}
+	// The same form again books nothing more; another patient finds the
+	// slot taken.
+	again := e.postForm("/book", form, "Origin", "http://example.com", "Sec-Fetch-Site", "same-origin")
+	if again.Header().Get("Location") != w.Header().Get("Location") || e.store.count() != 1 {
+		t.Errorf("resubmitted: %d to %q, %d bookings", again.Code, again.Header().Get("Location"), e.store.count())
+	}
+	form.Set("key", "form-2")
+	form.Set("email", "pierre@example.org")
+	form.Set("name", "Pierre Curie")
+	wantPageLang(t, e.postForm("/book", form, "Origin", "http://example.com", "Sec-Fetch-Site", "same-origin"), http.StatusConflict, "fr",
+		`href="/s/generaliste?day=2026-12-01"`)
 }
