@@ -250,6 +250,9 @@ func (s *Service) AddPractitioner(p Practitioner, cal Calendar) error {
 	if _, ok := s.byID[p.ID]; ok {
 		return Errorf(EInvalid, "practitioner %s: registered twice", p.ID)
 	}
+	if _, ok := s.shared[p.ID]; ok {
+		return Errorf(EInvalid, "practitioner %s: a shared type has this id", p.ID)
+	}
 	s.setTypeRefs(&p)
 	e := &entry{p: p, cal: cal}
 	s.byID[p.ID] = e

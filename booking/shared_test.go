@@ -147,6 +147,10 @@ func TestAddSharedTypeRefusesWhatItCantServe(t *testing.T) {
 			}
 		})
 	}
+	p := gp("generaliste", 20*time.Minute, weekdays(booking.ClockRange{Start: 9 * 60, End: 12 * 60}))
+	if err := c.svc.AddPractitioner(p, bookingtest.NewCalendar()); booking.ErrorCode(err) != booking.EInvalid {
+		t.Errorf("a practitioner with a shared type's id: %v, want EInvalid", err)
+	}
 	if got := len(c.svc.SharedTypes()); got != 1 {
 		t.Fatalf("%d shared types registered, want 1", got)
 	}
@@ -527,5 +531,30 @@ func TestBookSharedConcurrentNeverDoubleBooks(t *testing.T) {
 	}
 	if after, err := c.svc.SharedSlots(ctx, "generaliste", at(7, 0, 0), at(8, 0, 0)); err != nil || len(after) != 0 {
 		t.Errorf("after: %d slots still free (%v)", len(after), err)
+	}
+}
+
+// A booking made with the first available is its practitioner's: moving
+// it offers their slots only.
+func TestSharedBookingMovesWithItsPractitioner(t *testing.T) {
+	c := newCentre(t)
+	b, token, err := c.bookShared(at(7, 9, 0), patient, "")
+	if err != nil || b.PractitionerID != "martin" {
+		t.Fatalf("booked %+v, %v; want martin", b, err)
+	}
+	slots, err := c.svc.RescheduleSlots(ctx, token, at(7, 0, 0), at(8, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(slots) != 5 { // martin's 09:20 to 10:40
+		t.Errorf("%d slots to move to, want martin's 5: %v", len(slots), slots)
+	}
+	for _, sl := range slots {
+		if !sl.Start.Before(at(7, 12, 0)) {
+			t.Errorf("offered %s, outside martin's hours", sl.Start.Format("15:04"))
+		}
+	}
+	if _, err := c.svc.Reschedule(ctx, token, at(7, 14, 30)); err == nil {
+		t.Error("moved to durand's 14:30")
 	}
 }
