@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -131,13 +132,13 @@ func (s *Service) SharedSlots(ctx context.Context, sharedID string, from, to tim
 		return nil, Errorf(ENotFound, "no shared appointment type %q", sharedID)
 	}
 	es, ts := s.sharedEntries(st)
-	var all [][]Slot
-	for i, e := range es {
-		slots, err := s.slots(ctx, e, ts[i], from, to, "")
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, slots)
+	all := make([][]Slot, len(es))
+	err := each(len(es), func(i int) (err error) {
+		all[i], err = s.slots(ctx, es[i], ts[i], from, to, "")
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	out := []SharedSlot{}
 	for _, sl := range mergeSlots(all) {
@@ -187,21 +188,39 @@ func (s *Service) SharedDays(ctx context.Context, sharedID string, from, to Date
 		return nil, Errorf(ENotFound, "no shared appointment type %q", sharedID)
 	}
 	es, ts := s.sharedEntries(st)
-	var out []Day
-	for i, e := range es {
-		days, err := s.days(ctx, e, ts[i], from, to, "", time.Time{})
-		if err != nil {
-			return nil, err
-		}
-		if out == nil {
-			out = days
-			continue
-		}
+	all := make([][]Day, len(es))
+	err := each(len(es), func(i int) (err error) {
+		all[i], err = s.days(ctx, es[i], ts[i], from, to, "", time.Time{})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := all[0]
+	for _, days := range all[1:] {
 		for k := range out {
 			out[k] = mergeDay(out[k], days[k])
 		}
 	}
 	return out, nil
+}
+
+// each calls f(0) to f(n-1) at once, one goroutine each (the calendars of
+// a shared type's practitioners are read side by side), and returns the
+// error of the first that failed, by index.
+func each(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = f(i) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dayHope ranks the states of a day with no free slot for SharedDays.
@@ -301,15 +320,19 @@ type candidate struct {
 // is free.
 func (s *Service) candidates(ctx context.Context, st *SharedType, start time.Time) ([]candidate, error) {
 	es, ts := s.sharedEntries(st)
+	qs := make([]SlotQuery, len(es))
+	err := each(len(es), func(i int) (err error) {
+		qs[i], err = s.freshQuery(ctx, es[i], ts[i], start, "")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
 	var out []candidate
 	ruled := false
-	for i, e := range es {
-		q, err := s.freshQuery(ctx, e, ts[i], start, "")
-		if err != nil {
-			return nil, err
-		}
+	for i, q := range qs {
 		if IsSlot(q, start) {
-			out = append(out, candidate{e: e, t: ts[i]})
+			out = append(out, candidate{e: es[i], t: ts[i]})
 			continue
 		}
 		q.Busy, q.Held = nil, nil
