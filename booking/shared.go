@@ -263,7 +263,9 @@ type SharedBookRequest struct {
 //
 // An Idempotency-Key keys the request as made to the shared type, whoever
 // takes it: a retry gets the first booking again, even when it was
-// another practitioner's.
+// another practitioner's. A request that finds no one free while a twin
+// with its key may still be writing waits for it (awaitWrites) and gets
+// its booking rather than EConflict.
 //
 // Errors: ENotFound (shared type), EInvalid (patient fields, a start that
 // is no practitioner's slot, an Idempotency-Key used for another request),
@@ -291,6 +293,56 @@ func (s *Service) BookShared(ctx context.Context, req SharedBookRequest) (*Booki
 			return b, token, err
 		}
 	}
+	b, token, err := s.bookFirst(ctx, st, start, req, key)
+	if ErrorCode(err) == EConflict && key != nil {
+		// Perhaps lost to a twin request with the same key, still
+		// writing: once it is through, its result is the answer.
+		if werr := s.awaitWrites(ctx, st, start); werr != nil {
+			return nil, "", werr
+		}
+		if rb, rtoken, found, rerr := s.replay(ctx, key); found || rerr != nil {
+			return rb, rtoken, rerr
+		}
+	}
+	return b, token, err
+}
+
+// awaitWrites waits, for each practitioner of st who offers start by the
+// rules and whose ledger shows no booking there, for their lock to be
+// free once: a booking whose event already holds the slot there (a twin
+// request with the same Idempotency-Key, with another practitioner than
+// the one this request tried) is then recorded, or given up.
+func (s *Service) awaitWrites(ctx context.Context, st *SharedType, start time.Time) error {
+	es, ts := s.sharedEntries(st)
+	for i, e := range es {
+		t := ts[i]
+		open, err := s.rulesOpen(ctx, e, t, start)
+		if err != nil {
+			return err
+		}
+		q := SlotQuery{Location: e.p.Location, Open: open, Type: t, Now: s.now()}
+		if !IsSlot(q, start) {
+			continue
+		}
+		rows, err := s.store.BookingsBetween(ctx, e.p.ID, start.Add(-24*time.Hour), start.Add(t.Duration+24*time.Hour))
+		if err != nil {
+			return err
+		}
+		if lostTo(q, start, rows) != nil {
+			continue // taken for good
+		}
+		unlock, err := s.locker.Lock(ctx, e.p.ID)
+		if err != nil {
+			return err
+		}
+		unlock()
+	}
+	return nil
+}
+
+// bookFirst is BookShared once the request is checked: each candidate in
+// turn until one takes the slot.
+func (s *Service) bookFirst(ctx context.Context, st *SharedType, start time.Time, req SharedBookRequest, key *idempotencyKey) (*Booking, string, error) {
 	cands, err := s.candidates(ctx, st, start)
 	if err != nil {
 		return nil, "", err

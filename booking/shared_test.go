@@ -55,10 +55,16 @@ func weekdays(rs ...booking.ClockRange) map[time.Weekday][]booking.ClockRange {
 // practitioners in another order.
 func newCentre(t *testing.T, shared ...string) *centre {
 	t.Helper()
+	return newCentreHook(t, nil, shared...)
+}
+
+// newCentreHook is newCentre with the service's CrashTestHook.
+func newCentreHook(t *testing.T, hook func(step string), shared ...string) *centre {
+	t.Helper()
 	c := &centre{t: t, store: bookingtest.NewStore(), cals: map[string]*bookingtest.Calendar{}, logs: &bookingtest.LogBuffer{}}
 	svc, err := booking.NewService(booking.ServiceConfig{
 		Store: c.store, Notifier: &bookingtest.Notifier{}, Now: bookingtest.NewClock(testNow).Now,
-		Secret: secret, InlineDelivery: true, Limits: booking.NoLimits(),
+		Secret: secret, InlineDelivery: true, Limits: booking.NoLimits(), CrashTestHook: hook,
 		Logger: slog.New(slog.NewTextHandler(c.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
@@ -463,6 +469,62 @@ func TestBookSharedIdempotency(t *testing.T) {
 	}
 	if n := len(c.events("martin")) + len(c.events("durand")) + len(c.events("petit")); n != 2 {
 		t.Fatalf("%d events in the calendars, want 2", n)
+	}
+}
+
+// A twin request that finds the slot held by its twin's event, not yet
+// recorded, with a practitioner it did not try, waits for the twin and
+// gets its booking, not a 409.
+func TestBookSharedTwinStillWriting(t *testing.T) {
+	written, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	var hold bool
+	var mu sync.Mutex
+	c := newCentreHook(t, func(step string) {
+		mu.Lock()
+		h := hold
+		mu.Unlock()
+		if step == booking.StepBookAfterEvent && h {
+			once.Do(func() { close(written); <-release })
+		}
+	})
+	// petit is taken at 14:00 by another patient; durand is free.
+	if _, _, err := c.svc.Book(ctx, booking.BookRequest{PractitionerID: "petit", TypeID: "consultation", Start: at(7, 14, 0),
+		Patient: booking.Patient{Name: "Irène Joliot", Email: "irene@example.org"}}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	hold = true
+	mu.Unlock()
+	type answer struct {
+		b   *booking.Booking
+		err error
+	}
+	first := make(chan answer, 1)
+	go func() {
+		b, _, err := c.bookShared(at(7, 14, 0), patient, "twin-key")
+		first <- answer{b, err}
+	}()
+	<-written // the first twin's event is in durand's calendar, its row not yet in the ledger
+	second := make(chan answer, 1)
+	go func() {
+		b, _, err := c.bookShared(at(7, 14, 0), patient, "twin-key")
+		second <- answer{b, err}
+	}()
+	var early *answer
+	select {
+	case a := <-second:
+		early = &a
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	a1 := <-first
+	if early != nil {
+		t.Fatalf("the second twin answered while the first was writing: %+v, %v", early.b, early.err)
+	}
+	a2 := <-second
+	if a1.err != nil || a2.err != nil || a1.b.ID != a2.b.ID || a1.b.PractitionerID != "durand" {
+		t.Fatalf("twins: %+v %v; %+v %v", a1.b, a1.err, a2.b, a2.err)
 	}
 }
 
