@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -109,5 +111,33 @@ practitioners = ["durand", "petit"]`},
 				t.Errorf("shared types: %+v", o.SharedTypes)
 			}
 		})
+	}
+}
+
+// TestCheckSharedTypes: rdv check shows each shared motive, its
+// practitioners and its free starts.
+func TestCheckSharedTypes(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "rdv.toml")
+	if err := os.WriteFile(conf, []byte(centreTOML+`[[shared_types]]
+id = "generaliste"
+name = "Consultation de médecine générale"
+type = "consultation"
+practitioners = ["martin", "durand", "petit"]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLI(t, "check", "-config", conf, "-data", filepath.Join(dir, "data"))
+	if err != nil {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+	for _, w := range []string{
+		"shared motive generaliste (Consultation de médecine générale): consultation with martin, durand, petit",
+		"starts with a practitioner free in the next 14 days",
+		`shared_types[0].practitioners = ["martin", "durand", "petit"]`,
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
 	}
 }
