@@ -142,6 +142,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 			return nil, err
 		}
 	}
+	for _, st := range opts.SharedTypes {
+		if err := a.svc.AddSharedType(st); err != nil {
+			return nil, err
+		}
+	}
 
 	web, err := api.New(api.Config{
 		Service:    a.svc,

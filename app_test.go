@@ -36,6 +36,9 @@ func TestNewRefuses(t *testing.T) {
 		{name: "digest of no one", change: func(o *Options) { o.DailyDigest = map[string]booking.Clock{"dupont": 420} }, err: `no practitioner "dupont"`},
 		{name: "digest without email", change: func(o *Options) { o.DailyDigest = map[string]booking.Clock{"martin": 420} }, err: "needs the practitioner's email"},
 		{name: "retention too short", change: func(o *Options) { o.Retention.Cancelled = time.Hour }, err: "Options.Retention"},
+		{name: "shared type of one practitioner", change: func(o *Options) {
+			o.SharedTypes = []booking.SharedType{{ID: "generaliste", TypeID: "consultation", Practitioners: []string{"martin", "dupont"}}}
+		}, err: `no practitioner "dupont"`},
 		{name: "working hours on the embedded server", change: func(o *Options) {
 			o.Calendars = map[string]Calendar{"martin": {Availability: caldav.AvailabilityConfig{WorkingHours: true}}}
 		}, err: "working hours"},

@@ -48,6 +48,9 @@ type Options struct {
 
 	// Practitioners are the practitioners offered for booking.
 	Practitioners []booking.Practitioner
+	// SharedTypes are motives several of the Practitioners offer together,
+	// booked with the first available (booking.Service.AddSharedType).
+	SharedTypes []booking.SharedType
 	// DailyDigest emails practitioners, by ID, the day's bookings at this
 	// local time (patients' names and phones; motives only when their type
 	// discloses them), once whatever the number of replicas; none on a

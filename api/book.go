@@ -17,6 +17,7 @@ type formView struct {
 	Action         string
 	PractitionerID string
 	TypeID         string
+	SharedID       string // for a shared motive, in place of PractitionerID and TypeID
 	StartParam     string // RFC 3339, sent back as is
 	Practitioner   string
 	Type           string
@@ -39,6 +40,9 @@ type formView struct {
 	// Challenge is the URL of GET /v1/challenge when the form must carry a
 	// proof of work (challenge.js solves it), "" otherwise.
 	Challenge string
+
+	crumbs  []crumb // the steps back to the slot's
+	contact string  // the practitioner's contact, for a limit's page
 }
 
 // fieldProblem is a line of the error summary: a link to the field.
@@ -65,35 +69,54 @@ func (f *formView) fail(field, msg string) {
 }
 
 // slotForm reads the slot of a booking form from v (the query of GET /book,
-// the form of POST /book).
-func (s *Server) slotForm(tx *text, v url.Values) (*formView, *booking.Practitioner, *booking.AppointmentType, time.Time, error) {
+// the form of POST /book): a practitioner's, or a shared motive's
+// (sharedForm).
+func (s *Server) slotForm(tx *text, v url.Values) (*formView, time.Time, error) {
+	if v.Get("shared") != "" {
+		return s.sharedForm(tx, v)
+	}
 	p, err := s.svc.Practitioner(v.Get("practitioner"))
 	if err != nil {
-		return nil, nil, nil, time.Time{}, err
+		return nil, time.Time{}, err
 	}
 	t := p.Type(v.Get("type"))
 	if t == nil {
-		return nil, nil, nil, time.Time{}, booking.Errorf(booking.ENotFound, "no appointment type %q", v.Get("type"))
+		return nil, time.Time{}, booking.Errorf(booking.ENotFound, "no appointment type %q", v.Get("type"))
 	}
-	start, err := time.Parse(time.RFC3339, strings.Replace(v.Get("start"), " ", "+", 1))
+	start, err := formStart(v)
 	if err != nil {
-		return nil, nil, nil, time.Time{}, booking.Errorf(booking.EInvalid, "start must be an RFC 3339 instant")
+		return nil, time.Time{}, err
 	}
 	local := start.In(p.Location)
+	f := s.newFormView(tx, local, withQuery(s.typeHref(p, t), map[string]string{"day": booking.DateOf(local).String()}))
+	f.PractitionerID, f.TypeID = p.ID, t.ID
+	f.Practitioner, f.Type = p.Name, t.Name
+	f.Minutes, f.Place = fmt.Sprintf(tx.MinutesF, int(t.Duration/time.Minute)), t.Location
+	f.crumbs = s.crumbs(tx, p, t, true)
+	f.contact = p.Contact
+	return f, start, nil
+}
+
+// formStart reads the start of the slot of a booking form.
+func formStart(v url.Values) (time.Time, error) {
+	start, err := time.Parse(time.RFC3339, strings.Replace(v.Get("start"), " ", "+", 1))
+	if err != nil {
+		return time.Time{}, booking.Errorf(booking.EInvalid, "start must be an RFC 3339 instant")
+	}
+	return start, nil
+}
+
+// newFormView returns the form for the slot that starts at local (in the
+// zone of its practitioners), whose day and time step is back.
+func (s *Server) newFormView(tx *text, local time.Time, back string) *formView {
 	return &formView{
-		Action:         s.basePath + "/book",
-		PractitionerID: p.ID,
-		TypeID:         t.ID,
-		StartParam:     start.Format(time.RFC3339),
-		Practitioner:   p.Name,
-		Type:           t.Name,
-		Minutes:        fmt.Sprintf(tx.MinutesF, int(t.Duration/time.Minute)),
-		Place:          t.Location,
-		When:           locale.DateTime(tx.Lang, local),
-		Zone:           locale.Zone(tx.Lang, local),
-		Back:           withQuery(s.typeHref(p, t), map[string]string{"day": booking.DateOf(local).String()}),
-		Challenge:      s.challengeURL(),
-	}, p, t, start, nil
+		Action:     s.basePath + "/book",
+		StartParam: local.Format(time.RFC3339),
+		When:       locale.DateTime(tx.Lang, local),
+		Zone:       locale.Zone(tx.Lang, local),
+		Back:       back,
+		Challenge:  s.challengeURL(),
+	}
 }
 
 // slotError shows the page for a slot that can't be read from the request.
@@ -114,19 +137,19 @@ func (s *Server) slotError(w http.ResponseWriter, r *http.Request, err error) {
 
 func (s *Server) bookForm(w http.ResponseWriter, r *http.Request) {
 	tx := s.text(r)
-	f, p, t, _, err := s.slotForm(tx, r.URL.Query())
+	f, _, err := s.slotForm(tx, r.URL.Query())
 	if err != nil {
 		s.slotError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	f.Key = "form-" + booking.NewToken()
-	s.renderForm(w, r, http.StatusOK, tx, p, t, f)
+	s.renderForm(w, r, http.StatusOK, tx, f)
 }
 
 // renderForm writes the booking form f with status.
-func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, tx *text, p *booking.Practitioner, t *booking.AppointmentType, f *formView) {
-	crumbs := append(s.crumbs(tx, p, t, true), crumb{Href: f.Back, Label: f.When})
+func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, tx *text, f *formView) {
+	crumbs := append(f.crumbs, crumb{Href: f.Back, Label: f.When})
 	s.render(w, r, status, page{Name: "book", Title: tx.FormTitle, Crumbs: crumbs, Error: f.Failed(), View: f})
 }
 
@@ -134,7 +157,7 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, 
 // honeypot) for the patient, once the proof of work, if asked for, holds.
 func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 	tx := s.text(r)
-	f, p, t, start, err := s.slotForm(tx, r.PostForm)
+	f, start, err := s.slotForm(tx, r.PostForm)
 	if err != nil {
 		s.slotError(w, r, err)
 		return
@@ -155,7 +178,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 		default:
 			f.fail("", tx.ChallengeFailed)
 		}
-		s.renderForm(w, r, status, tx, p, t, f)
+		s.renderForm(w, r, status, tx, f)
 		return
 	}
 	patient := booking.Patient{Name: f.Name, Email: f.Email, Phone: f.Phone}
@@ -164,25 +187,38 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 			field, msg := formErrorText(tx, err, booking.ErrorMessage(err))
 			f.fail(field, msg)
 		}
-		s.renderForm(w, r, http.StatusUnprocessableEntity, tx, p, t, f)
+		s.renderForm(w, r, http.StatusUnprocessableEntity, tx, f)
 		return
 	}
-	_, token, err := s.svc.Book(r.Context(), booking.BookRequest{
-		IdempotencyKey: f.Key,
-		PractitionerID: f.PractitionerID,
-		TypeID:         f.TypeID,
-		Start:          start,
-		Patient:        patient,
-		Lang:           tx.Lang, // the emails speak the language of the pages
-	})
+	var token string
+	done := "booked"
+	if f.SharedID != "" {
+		_, token, err = s.svc.BookShared(r.Context(), booking.SharedBookRequest{
+			IdempotencyKey: f.Key,
+			SharedID:       f.SharedID,
+			Start:          start,
+			Patient:        patient,
+			Lang:           tx.Lang,
+		})
+		done = "assigned"
+	} else {
+		_, token, err = s.svc.Book(r.Context(), booking.BookRequest{
+			IdempotencyKey: f.Key,
+			PractitionerID: f.PractitionerID,
+			TypeID:         f.TypeID,
+			Start:          start,
+			Patient:        patient,
+			Lang:           tx.Lang, // the emails speak the language of the pages
+		})
+	}
 	if err != nil {
 		status, msg := s.problem(r.Context(), err)
 		switch status {
 		case http.StatusUnprocessableEntity:
 			f.fail(formErrorText(tx, err, msg))
-			s.renderForm(w, r, status, tx, p, t, f)
+			s.renderForm(w, r, status, tx, f)
 		case http.StatusTooManyRequests:
-			s.limitPage(w, r, err, p.Contact, nil)
+			s.limitPage(w, r, err, f.contact, nil)
 		case http.StatusConflict:
 			v := tx.Conflict["slot"]
 			v.LinkHref = f.Back
@@ -192,7 +228,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	s.redirect(w, r, s.basePath+"/manage/"+token+"?done=booked")
+	s.redirect(w, r, s.basePath+"/manage/"+token+"?done="+done)
 }
 
 // formErrorText returns the form field that err, an EInvalid error of

@@ -21,9 +21,10 @@ type patientJSON struct {
 }
 
 type newBookingJSON struct {
-	Practitioner string      `json:"practitioner" example:"demo" doc:"Practitioner id."`
-	Type         string      `json:"type" example:"consultation" doc:"Appointment type id."`
-	Start        time.Time   `json:"start" example:"2026-12-01T09:00:00+01:00" doc:"Start of the slot, RFC 3339, as listed by the slots operation."`
+	Practitioner string      `json:"practitioner,omitempty" example:"demo" doc:"Practitioner id. Give practitioner or shared, one of them."`
+	Shared       string      `json:"shared,omitempty" example:"generaliste" doc:"Shared motive id, to book with the first available of its practitioners (see GET /v1/shared): the least booked that day among those free at start, a tie to the first listed; the response names who. Give practitioner or shared, one of them."`
+	Type         string      `json:"type,omitempty" example:"consultation" doc:"Appointment type id: required with practitioner; with shared, optional (the shared motive's own)."`
+	Start        time.Time   `json:"start" example:"2026-12-01T09:00:00+01:00" doc:"Start of the slot, RFC 3339, as listed by the slots operation (of the practitioner, or of the shared motive)."`
 	Patient      patientJSON `json:"patient"`
 	Lang         string      `json:"lang,omitempty" enum:"fr,en" example:"fr" doc:"Language of the emails sent to the patient about this booking. Optional: when absent, the first of fr and en in the request's Accept-Language, else the server's default."`
 }
@@ -41,12 +42,14 @@ type createBookingInput struct {
 type createdBookingJSON struct {
 	ID           string `json:"id" format:"uuid" doc:"Booking id."`
 	Status       string `json:"status" enum:"pending,confirmed,cancelled,expired" doc:"pending until the patient confirms by email (when the type asks for it), then confirmed; cancelled or expired at the end."`
-	Practitioner string `json:"practitioner" example:"demo" doc:"Practitioner id."`
-	Type         string `json:"type" example:"consultation" doc:"Appointment type id."`
-	Start        string `json:"start" format:"date-time" example:"2026-12-01T09:00:00+01:00" doc:"Start of the visit, RFC 3339 in the practitioner's time zone."`
-	End          string `json:"end" format:"date-time" example:"2026-12-01T09:20:00+01:00" doc:"End of the visit, RFC 3339 in the practitioner's time zone."`
-	ManageToken  string `json:"manage_token" example:"q3Jt0m8xVb6yC1qk9dPz2w" doc:"Secret that opens the booking; given only once, here and in the confirmation email."`
-	ManageURL    string `json:"manage_url" format:"uri" doc:"Page where the patient sees, confirms or cancels the booking."`
+	Practitioner string `json:"practitioner" example:"demo" doc:"Practitioner id: the one chosen, for a booking with a shared motive."`
+	// PractitionerName names the practitioner to the patient.
+	PractitionerName string `json:"practitioner_name" example:"Dr Anne Martin" doc:"The practitioner's display name."`
+	Type             string `json:"type" example:"consultation" doc:"Appointment type id."`
+	Start            string `json:"start" format:"date-time" example:"2026-12-01T09:00:00+01:00" doc:"Start of the visit, RFC 3339 in the practitioner's time zone."`
+	End              string `json:"end" format:"date-time" example:"2026-12-01T09:20:00+01:00" doc:"End of the visit, RFC 3339 in the practitioner's time zone."`
+	ManageToken      string `json:"manage_token" example:"q3Jt0m8xVb6yC1qk9dPz2w" doc:"Secret that opens the booking; given only once, here and in the confirmation email."`
+	ManageURL        string `json:"manage_url" format:"uri" doc:"Page where the patient sees, confirms or cancels the booking."`
 }
 
 // bookingJSON is the booking as the holder of its token sees it.
@@ -91,7 +94,8 @@ func (s *Server) registerBookings() {
 		Method:      http.MethodPost,
 		Path:        "/v1/bookings",
 		Summary:     "Book a slot",
-		Description: "Takes a free slot for a patient. 409 when the slot is no longer free (or, for a group session, full), " +
+		Description: "Takes a free slot for a patient, with a practitioner or, for a shared motive, with the first available " +
+			"of its practitioners (the response names who). 409 when the slot is no longer free (or, for a group session, full), " +
 			"422 for invalid input, an Idempotency-Key already used with another body, or a missing, invalid, expired or " +
 			"reused proof of work when the server asks for one (see GET /v1/challenge); 429 when a limit is reached (too many " +
 			"requests from this address, or too many bookings for this patient or this practitioner: the detail says which, " +
@@ -167,33 +171,51 @@ func (s *Server) createBooking(ctx context.Context, in *createBookingInput) (*cr
 	if reason, msg := s.checkChallenge(in.Altcha); reason != "" {
 		return nil, challengeError(reason, msg)
 	}
-	b, token, err := s.svc.Book(ctx, booking.BookRequest{
-		IdempotencyKey: in.IdempotencyKey,
-		PractitionerID: in.Body.Practitioner,
-		TypeID:         in.Body.Type,
-		Start:          in.Body.Start,
-		Patient: booking.Patient{
-			Name:  in.Body.Patient.Name,
-			Email: in.Body.Patient.Email,
-			Phone: in.Body.Patient.Phone,
-		},
-		Lang: bookingLang(in.Body.Lang, in.AcceptLanguage),
-	})
+	patient := booking.Patient{
+		Name:  in.Body.Patient.Name,
+		Email: in.Body.Patient.Email,
+		Phone: in.Body.Patient.Phone,
+	}
+	var b *booking.Booking
+	var token string
+	var err error
+	switch {
+	case (in.Body.Practitioner == "") == (in.Body.Shared == ""):
+		err = booking.Errorf(booking.EInvalid, "give practitioner or shared (the first available of a shared motive), one of them")
+	case in.Body.Shared != "":
+		b, token, err = s.bookShared(ctx, in, patient)
+	case in.Body.Type == "":
+		err = booking.Errorf(booking.EInvalid, "type is required with practitioner")
+	default:
+		b, token, err = s.svc.Book(ctx, booking.BookRequest{
+			IdempotencyKey: in.IdempotencyKey,
+			PractitionerID: in.Body.Practitioner,
+			TypeID:         in.Body.Type,
+			Start:          in.Body.Start,
+			Patient:        patient,
+			Lang:           bookingLang(in.Body.Lang, in.AcceptLanguage),
+		})
+	}
 	if err != nil {
 		return nil, s.apiError(ctx, err)
+	}
+	name := b.PractitionerID
+	if p, err := s.svc.Practitioner(b.PractitionerID); err == nil {
+		name = p.Name
 	}
 	return &createBookingOutput{
 		Location:     s.baseURL + "/v1/bookings/" + token,
 		CacheControl: "no-store",
 		Body: createdBookingJSON{
-			ID:           b.ID,
-			Status:       string(b.Status),
-			Practitioner: b.PractitionerID,
-			Type:         b.TypeID,
-			Start:        b.Start.Format(time.RFC3339),
-			End:          b.End.Format(time.RFC3339),
-			ManageToken:  token,
-			ManageURL:    s.manageURL(token),
+			ID:               b.ID,
+			Status:           string(b.Status),
+			Practitioner:     b.PractitionerID,
+			PractitionerName: name,
+			Type:             b.TypeID,
+			Start:            b.Start.Format(time.RFC3339),
+			End:              b.End.Format(time.RFC3339),
+			ManageToken:      token,
+			ManageURL:        s.manageURL(token),
 		},
 	}, nil
 }

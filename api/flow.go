@@ -12,6 +12,7 @@ import (
 
 // practiceStep is the first step: the practitioners.
 type practiceStep struct {
+	Shared        []sharedItem // the shared motives, listed first
 	Practitioners []practitionerItem
 }
 
@@ -84,11 +85,16 @@ func (s *Server) practicePage(w http.ResponseWriter, r *http.Request) {
 		s.found(w, r, target)
 		return
 	}
-	if len(ps) == 1 {
+	sts := s.svc.SharedTypes()
+	if len(ps) == 1 && len(sts) == 0 {
 		s.found(w, r, s.practitionerHref(&ps[0]))
 		return
 	}
 	var v practiceStep
+	for i := range sts {
+		st := &sts[i]
+		v.Shared = append(v.Shared, sharedItem{Name: st.Name, Href: s.sharedHref(st), Minutes: s.sharedMinutes(tx, st)})
+	}
 	for i := range ps {
 		p := &ps[i]
 		it := practitionerItem{Name: p.Name, Href: s.practitionerHref(p)}
@@ -190,6 +196,12 @@ func (s *Server) daysPage(w http.ResponseWriter, r *http.Request) {
 		},
 	}
 	v := daysStep{Practitioner: p.Name, Type: t.Name, Minutes: fmt.Sprintf(tx.MinutesF, int(t.Duration/time.Minute)), Place: t.Location}
+	s.calendarPage(w, r, tx, src, base, t.Name, s.crumbs(tx, p, t, false), v)
+}
+
+// calendarPage writes the day and time step v, its calendar read from src;
+// base is the step's own address, name its title.
+func (s *Server) calendarPage(w http.ResponseWriter, r *http.Request, tx *text, src *calendarSource, base, name string, crumbs []crumb, v daysStep) {
 	q := r.URL.Query()
 	cal, err := src.calendar(r.Context(), q.Get("month"), q.Get("day"))
 	if err != nil {
@@ -205,16 +217,16 @@ func (s *Server) daysPage(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "60")
 		w.Header().Set("Cache-Control", "no-store")
 		v.Calendar = cal
-		s.render(w, r, status, page{Name: "days", Title: t.Name, Crumbs: s.crumbs(tx, p, t, false), Error: true, View: v})
+		s.render(w, r, status, page{Name: "days", Title: name, Crumbs: crumbs, Error: true, View: v})
 		return
 	}
 	v.Calendar = cal
 	w.Header().Set("Cache-Control", "no-cache")
-	title := t.Name
+	title := name
 	if cal.Selected != "" {
 		title += " — " + cal.Selected
 	}
-	s.render(w, r, http.StatusOK, page{Name: "days", Title: title, Crumbs: s.crumbs(tx, p, t, false), View: v})
+	s.render(w, r, http.StatusOK, page{Name: "days", Title: title, Crumbs: crumbs, View: v})
 }
 
 // horizonOf is how far ahead t can be booked.

@@ -34,6 +34,7 @@ type manageView struct {
 	// After a change (?done=): what happened.
 	Banner    string
 	Booked    bool   // just booked: the email sent, the link to keep
+	Assigned  string // just booked with the first available: who it is
 	EmailSent string // "We sent an email to m***@example.org…"
 	Link      string // the manage link itself
 }
@@ -98,9 +99,12 @@ func (s *Server) manage(w http.ResponseWriter, r *http.Request) {
 	if v.Active && !v.Changeable {
 		v.CutoffNote = cutoffNote(tx, a)
 	}
-	switch r.URL.Query().Get("done") {
-	case "booked":
+	switch done := r.URL.Query().Get("done"); done {
+	case "booked", "assigned":
 		if v.Active {
+			if done == "assigned" {
+				v.Assigned = fmt.Sprintf(tx.AssignedF, a.Practitioner.Name)
+			}
 			v.Booked = true
 			v.Banner = tx.BookedHeading
 			if v.Pending {

@@ -60,7 +60,7 @@ func newMetrics(reg *prometheus.Registry, svc *booking.Service, log *slog.Logger
 		}, []string{"check", "reason"}),
 		slots: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "rdv_slot_computation_seconds",
-			Help:    "Time to compute the free slots (query=slots) or days (query=days) of a request, calendar reads included, by practitioner.",
+			Help:    "Time to compute the free slots (query=slots) or days (query=days) of a request, calendar reads included, by practitioner; for a shared motive (query=shared, shared-days) its id is the practitioner label.",
 			Buckets: durationBuckets,
 		}, []string{"practitioner", "query"}),
 	}

@@ -27,6 +27,7 @@ func (s *Server) registerPages() {
 	s.mux.HandleFunc("GET /{$}", s.practicePage)
 	s.mux.HandleFunc("GET /p/{practitioner}", s.practitionerPage)
 	s.mux.HandleFunc("GET /p/{practitioner}/{type}", s.daysPage)
+	s.mux.HandleFunc("GET /s/{shared}", s.sharedDaysPage)
 	s.mux.HandleFunc("GET /book", s.bookForm)
 	s.mux.HandleFunc("POST /book", s.pageForm(s.book))
 	s.mux.HandleFunc("GET /manage/{token}", s.manage)

@@ -122,7 +122,8 @@ func classify(r *http.Request) int {
 		switch {
 		case strings.HasPrefix(p, "/v1/bookings/") || strings.HasPrefix(p, "/manage/") || p == "/v1/challenge":
 			return classLookup
-		case strings.HasPrefix(p, "/v1/practitioners") || p == "/" || strings.HasPrefix(p, "/p/") || p == "/book":
+		case strings.HasPrefix(p, "/v1/practitioners") || strings.HasPrefix(p, "/v1/shared") || p == "/" ||
+			strings.HasPrefix(p, "/p/") || strings.HasPrefix(p, "/s/") || p == "/book":
 			return classRead
 		}
 	}

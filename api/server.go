@@ -89,7 +89,8 @@ type Config struct {
 // http.Handler, safe for concurrent use.
 //
 // It owns these paths: "/" (the practice page), "/p/" (practitioners,
-// motives, days and times), "/book", "/manage/", "/favicon.ico",
+// motives, days and times), "/s/" (a shared motive's days and times),
+// "/book", "/manage/", "/favicon.ico",
 // "/static/", "/v1/" (the admin API under "/v1/admin/" and, when
 // Config.Challenge is on, "/v1/challenge" included),
 // "/openapi.json" (and "/openapi.yaml",
@@ -207,6 +208,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerHealth()
 	s.registerPractitioners()
 	s.registerBookings()
+	s.registerShared()
 	s.registerChallenge()
 	s.registerAdmin()
 	s.registerPages()

@@ -18,6 +18,10 @@ type text struct {
 
 	BookTitle, PractitionersHeading, NoPractitioner string
 	TypesHeading, NoTypeF, MinutesF, PlaceLabel     string
+	// A shared motive (booking.SharedType): its heading on the practice
+	// page, who it is with (on its steps and the form), and whom the
+	// booking went to (the done page).
+	SharedHeading, FirstAvailable, AnyPractitioner, MinutesRangeF, AssignedF string
 
 	DaysTitle, DayHeading, TimesHeadingF, ZoneNoteF, HorizonF   string
 	PrevMonth, NextMonth, PrevWeek, NextWeek, MonthNav, WeekNav string
@@ -78,6 +82,9 @@ var textFR = text{
 	TypesHeading:   "Pour quel motif ?",
 	NoTypeF:        "Ce praticien ne propose pas de rendez-vous en ligne pour le moment%s.",
 	MinutesF:       "%d min", PlaceLabel: "Lieu",
+	SharedHeading: "Sans préférence de praticien", FirstAvailable: "avec le premier praticien disponible",
+	AnyPractitioner: "le premier disponible (nommé après la réservation)",
+	MinutesRangeF:   "%d à %d min", AssignedF: "Vous avez rendez-vous avec %s, le premier praticien disponible à cette heure.",
 
 	DaysTitle: "Choisir un jour", DayHeading: "Choisissez un jour", TimesHeadingF: "Heures libres le %s",
 	ZoneNoteF: "Heures indiquées en %s.", HorizonF: "Les rendez-vous s'ouvrent %d jours à l'avance.",
@@ -201,6 +208,9 @@ var textEN = text{
 	TypesHeading:   "What for?",
 	NoTypeF:        "This practitioner takes no appointments online at the moment%s.",
 	MinutesF:       "%d min", PlaceLabel: "Place",
+	SharedHeading: "No preference of practitioner", FirstAvailable: "with the first available practitioner",
+	AnyPractitioner: "the first available (named once booked)",
+	MinutesRangeF:   "%d to %d min", AssignedF: "Your appointment is with %s, the first practitioner available at that time.",
 
 	DaysTitle: "Choose a day", DayHeading: "Choose a day", TimesHeadingF: "Free times on %s",
 	ZoneNoteF: "Times are %s.", HorizonF: "Appointments open %d days ahead.",

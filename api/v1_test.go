@@ -210,7 +210,7 @@ func TestBookingLifecycle(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, created[k], want)
 		}
 	}
-	if _, ok := created["patient"]; ok || len(created) != 8 {
+	if _, ok := created["patient"]; ok || len(created) != 9 || created["practitioner_name"] != "Dr Anne Martin" {
 		t.Errorf("created booking has fields %v", created)
 	}
 	if e.cal.Len() != 1 || e.store.count() != 1 {

@@ -62,6 +62,13 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 			return b, token, err
 		}
 	}
+	return s.take(ctx, e, t, start, req.Patient, req.Lang, key)
+}
+
+// take is Book once the request is checked and its Idempotency-Key, if
+// any, derived and not yet recorded: the slot of t at start taken with
+// e's practitioner. BookShared calls it for each practitioner it tries.
+func (s *Service) take(ctx context.Context, e *entry, t *AppointmentType, start time.Time, patient Patient, lang string, key *idempotencyKey) (*Booking, string, error) {
 	// The open time of the local days the slot lies on.
 	open, err := s.rulesOpen(ctx, e, t, start)
 	if err != nil {
@@ -74,7 +81,7 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 
 	// Answered without waiting for the lock: a patient past a limit, and a
 	// slot the ledger already shows taken. Both are checked again under it.
-	if err := s.checkNewBooking(ctx, e, t, req.Patient); err != nil {
+	if err := s.checkNewBooking(ctx, e, t, patient); err != nil {
 		return nil, "", err
 	}
 	// The rows around the slot, and those of its whole local day, for its
@@ -121,7 +128,7 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 		g.leave(nil)
 		return nil, "", err
 	}
-	b, token, msgs, err := s.bookLocked(ctx, e, t, start, req.Patient, req.Lang, key)
+	b, token, msgs, err := s.bookLocked(ctx, e, t, start, patient, lang, key)
 	unlock()
 	if err != nil {
 		g.leave(nil)

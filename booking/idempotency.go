@@ -124,7 +124,25 @@ type idempotencyKey struct {
 // idempotency checks the Idempotency-Key of req, whose patient is validated
 // and whose start is start, and derives its keys.
 func (k keys) idempotency(req BookRequest, start time.Time) (*idempotencyKey, error) {
-	key := req.IdempotencyKey
+	return k.idempotencyOf(req.IdempotencyKey, "rdv/idempotency/request/v1", []string{
+		req.PractitionerID, req.TypeID, start.UTC().Format(time.RFC3339Nano),
+		req.Patient.Name, req.Patient.Email, req.Patient.Phone,
+	})
+}
+
+// sharedIdempotency is idempotency for a request to the shared type st:
+// its fingerprint, under a label of its own, is never that of a request to
+// a practitioner.
+func (k keys) sharedIdempotency(req SharedBookRequest, st *SharedType, start time.Time) (*idempotencyKey, error) {
+	return k.idempotencyOf(req.IdempotencyKey, "rdv/idempotency/shared-request/v1", []string{
+		st.ID, st.TypeID, start.UTC().Format(time.RFC3339Nano),
+		req.Patient.Name, req.Patient.Email, req.Patient.Phone,
+	})
+}
+
+// idempotencyOf checks the Idempotency-Key key and derives its keys, the
+// request's fingerprint under label from the fields of the request.
+func (k keys) idempotencyOf(key, label string, request []string) (*idempotencyKey, error) {
 	if len(key) > MaxIdempotencyKeyLen {
 		return nil, FieldError(FieldIdempotencyKey, ReasonInvalid, "the Idempotency-Key must have at most %d characters", MaxIdempotencyKeyLen)
 	}
@@ -134,13 +152,10 @@ func (k keys) idempotency(req BookRequest, start time.Time) (*idempotencyKey, er
 		}
 	}
 	sealKey := mac(k.secret, "rdv/idempotency/seal/v1", key)
-	canonical := strings.Join([]string{
-		req.PractitionerID, req.TypeID, start.UTC().Format(time.RFC3339Nano),
-		req.Patient.Name, req.Patient.Email, req.Patient.Phone,
-	}, "\x00")
+	canonical := strings.Join(request, "\x00")
 	return &idempotencyKey{
 		id:          hex.EncodeToString(mac(k.secret, "rdv/idempotency/id/v1", key)),
-		requestHash: hex.EncodeToString(mac(sealKey, "rdv/idempotency/request/v1", canonical)),
+		requestHash: hex.EncodeToString(mac(sealKey, label, canonical)),
 		aead:        newAEAD(sealKey),
 	}, nil
 }

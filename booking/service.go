@@ -22,7 +22,8 @@ import (
 // (changes the practitioner makes in the calendar), admin.go (the
 // practitioner's view: bookings, cancelling, closures), retention.go
 // (the patient's data erased after the visit, exported or erased on
-// request).
+// request), shared.go (a motive several practitioners offer together,
+// booked with the first available).
 type Service struct {
 	byID            map[string]*entry
 	order           []*entry
@@ -47,6 +48,8 @@ type Service struct {
 	gatesMu         sync.Mutex
 	gates           map[string]*gate
 	unknown         unknownEvents
+	shared          map[string]*SharedType // by id (shared.go)
+	sharedOrder     []*SharedType
 
 	// The guard against mass cancellation (sync.go).
 	syncMaxCancel        int
@@ -246,6 +249,9 @@ func (s *Service) AddPractitioner(p Practitioner, cal Calendar) error {
 	}
 	if _, ok := s.byID[p.ID]; ok {
 		return Errorf(EInvalid, "practitioner %s: registered twice", p.ID)
+	}
+	if _, ok := s.shared[p.ID]; ok {
+		return Errorf(EInvalid, "practitioner %s: a shared type has this id", p.ID)
 	}
 	s.setTypeRefs(&p)
 	e := &entry{p: p, cal: cal}

@@ -31,13 +31,14 @@ import (
 type ledgerRow struct {
 	ID, Type, Status string
 	Start, End       time.Time
+	Practitioner     string
 }
 
 // readLedger reads every booking of the ledger, straight from the
 // database: store is a postgres:// URL or the path of a SQLite file.
 func readLedger(tb testing.TB, store string) map[string]ledgerRow {
 	tb.Helper()
-	const q = `SELECT id, type_id, status, start_at, end_at FROM bookings`
+	const q = `SELECT id, type_id, status, start_at, end_at, practitioner_id FROM bookings`
 	out := map[string]ledgerRow{}
 	if strings.HasPrefix(store, "postgres://") {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -53,7 +54,7 @@ func readLedger(tb testing.TB, store string) map[string]ledgerRow {
 		}
 		for rows.Next() {
 			var r ledgerRow
-			if err := rows.Scan(&r.ID, &r.Type, &r.Status, &r.Start, &r.End); err != nil {
+			if err := rows.Scan(&r.ID, &r.Type, &r.Status, &r.Start, &r.End, &r.Practitioner); err != nil {
 				tb.Fatal(err)
 			}
 			out[r.ID] = r
@@ -76,7 +77,7 @@ func readLedger(tb testing.TB, store string) map[string]ledgerRow {
 	for rows.Next() {
 		var r ledgerRow
 		var start, end string
-		if err := rows.Scan(&r.ID, &r.Type, &r.Status, &start, &end); err != nil {
+		if err := rows.Scan(&r.ID, &r.Type, &r.Status, &start, &end, &r.Practitioner); err != nil {
 			tb.Fatal(err)
 		}
 		// The SQLite store keeps instants as fixed-width UTC text.

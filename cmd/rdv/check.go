@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
@@ -85,6 +86,17 @@ func check(ctx context.Context, cfg *Config, stdout io.Writer, logger *slog.Logg
 			}
 			fmt.Fprintln(stdout)
 		}
+	}
+	for _, st := range app.Service().SharedTypes() {
+		fmt.Fprintf(stdout, "\nshared motive %s (%s): %s with %s\n", st.ID, st.Name, st.TypeID, strings.Join(st.Practitioners, ", "))
+		now := time.Now()
+		slots, err := app.Service().SharedSlots(ctx, st.ID, now, now.Add(14*24*time.Hour))
+		if err != nil {
+			failed++
+			fmt.Fprintf(stdout, "  cannot compute slots: %v\n", err)
+			continue
+		}
+		fmt.Fprintf(stdout, "  %d starts with a practitioner free in the next 14 days\n", len(slots))
 	}
 	if syncErr != nil {
 		fmt.Fprintf(stdout, "\ncalendar sync: not fully checked: %v\n", syncErr)

@@ -81,6 +81,9 @@ type Config struct {
 	CalendarEvent CalendarEventConfig `toml:"calendar_event"`
 	// Practitioners; none means the demo practitioner on the embedded calendar.
 	Practitioners []PractitionerConfig `toml:"practitioners"`
+	// SharedTypes are motives several practitioners offer together, booked
+	// with the first available (docs/booking.md, "Shared motives").
+	SharedTypes []SharedTypeConfig `toml:"shared_types"`
 	// Webhooks are the host's endpoints told of every change of a booking
 	// (docs/notify.md).
 	Webhooks []WebhookConfig `toml:"webhooks"`
@@ -671,8 +674,58 @@ func (c *Config) check() error {
 			return err
 		}
 	}
+	return c.checkShared()
+}
+
+// SharedTypeConfig is a [[shared_types]] table (booking.SharedType): a
+// motive offered by several practitioners, each with their own type Type.
+type SharedTypeConfig struct {
+	ID            string   `toml:"id"`
+	Name          string   `toml:"name"`
+	Type          string   `toml:"type"`          // the id of each practitioner's own type
+	Practitioners []string `toml:"practitioners"` // in the order that breaks ties
+}
+
+// SharedType returns the booking.SharedType of sc.
+func (sc SharedTypeConfig) SharedType() booking.SharedType {
+	return booking.SharedType{ID: sc.ID, Name: sc.Name, TypeID: sc.Type, Practitioners: sc.Practitioners}
+}
+
+// checkShared checks the shared types against the practitioners, as
+// booking.Service.AddSharedType will.
+func (c *Config) checkShared() error {
+	if len(c.SharedTypes) == 0 {
+		return nil
+	}
+	svc, err := booking.NewService(booking.ServiceConfig{})
+	if err != nil {
+		return err
+	}
+	for i := range c.Practitioners {
+		p, err := c.Practitioners[i].Practitioner()
+		if err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+		if err := svc.AddPractitioner(p, noCalendar{}); err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+	}
+	for i, sc := range c.SharedTypes {
+		if sc.ID == "" {
+			return fmt.Errorf("config: shared type #%d has no id", i+1)
+		}
+		if sc.Name == "" {
+			return fmt.Errorf("config: shared type %s has no name", sc.ID)
+		}
+		if err := svc.AddSharedType(sc.SharedType()); err != nil {
+			return fmt.Errorf("config: %s", booking.ErrorMessage(err))
+		}
+	}
 	return nil
 }
+
+// noCalendar stands for the calendars checkShared never reads.
+type noCalendar struct{ booking.Calendar }
 
 // secret returns a password given inline or in a file.
 func secret(inline, file string) (string, error) {

@@ -73,6 +73,9 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 		o.Webhooks = append(o.Webhooks, notify.Webhook{URL: w.URL, Secret: sec, Events: w.Events})
 	}
 
+	for _, sc := range c.SharedTypes {
+		o.SharedTypes = append(o.SharedTypes, sc.SharedType())
+	}
 	practitioners := c.Practitioners
 	if len(practitioners) == 0 {
 		practitioners = []PractitionerConfig{demoPractitioner()}
