@@ -251,6 +251,9 @@ func (src *calendarSource) nextFree(ctx context.Context, from, last booking.Date
 
 // nextFreeIn is nextFree, looking first in days (already read).
 func (src *calendarSource) nextFreeIn(ctx context.Context, days []booking.Day, from, last booking.Date) (*booking.Date, error) {
+	if len(days) > 0 && from.Before(days[0].Date) {
+		days = nil // they start after from: the days between are not read
+	}
 	for i := range days {
 		if !days[i].Date.Before(from) && days[i].State == booking.DayFree {
 			return &days[i].Date, nil

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -603,5 +604,44 @@ func TestBasePath(t *testing.T) {
 	}
 	if _, err := New(Config{BaseURL: baseURL}); err == nil {
 		t.Error("no service accepted")
+	}
+}
+
+// calendarOf is a calendarSource at testNow in Paris with a 60-day horizon
+// whose only free days are free.
+func calendarOf(free ...booking.Date) *calendarSource {
+	return &calendarSource{
+		loc: paris, t: &textFR, horizon: 60 * 24 * time.Hour, now: testNow,
+		days: func(_ context.Context, from, to booking.Date) ([]booking.Day, error) {
+			var out []booking.Day
+			for d := from; d.Before(to); d = d.AddDays(1) {
+				day := booking.Day{Date: d, State: booking.DayClosed}
+				for _, f := range free {
+					if f == d {
+						start := time.Date(d.Year, d.Month, d.Day, 9, 0, 0, 0, paris)
+						day.State, day.Slots = booking.DayFree, []booking.Slot{{Start: start, End: start.Add(20 * time.Minute)}}
+					}
+				}
+				out = append(out, day)
+			}
+			return out, nil
+		},
+		page: func(q map[string]string) string { return withQuery("/p/demo/consultation", q) },
+		slot: func(booking.Slot) string { return "/book" },
+	}
+}
+
+// TestCalendarNextFreeBeforeShownMonth: a later month without a free day
+// leads to the free day of an earlier month, instead of saying that no day
+// within the horizon is free.
+func TestCalendarNextFreeBeforeShownMonth(t *testing.T) {
+	// 29 December is in January's grid, but 10 December comes first.
+	src := calendarOf(booking.Date{Year: 2026, Month: 12, Day: 10}, booking.Date{Year: 2026, Month: 12, Day: 29})
+	v, err := src.calendar(context.Background(), "2027-01", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.NoFree != "" || v.NextFree != "/p/demo/consultation?day=2026-12-10" {
+		t.Errorf("January without a free day: NextFree = %q, NoFree = %q; want the link to 10 December", v.NextFree, v.NoFree)
 	}
 }
