@@ -65,6 +65,12 @@ func (s *Server) switchHref(r *http.Request, lang string) string {
 				q.Set(k, v)
 			}
 		}
+		switch r.Pattern {
+		case "POST /manage/{token}/confirm", "POST /manage/{token}/reschedule":
+			// No page has these addresses: the booking's page instead.
+			u.Path = s.basePath + "/manage/" + r.PathValue("token")
+			q = url.Values{"lang": {lang}}
+		}
 		u.RawQuery = q.Encode()
 	}
 	return u.String()

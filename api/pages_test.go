@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -643,5 +644,31 @@ func TestCalendarNextFreeBeforeShownMonth(t *testing.T) {
 	}
 	if v.NoFree != "" || v.NextFree != "/p/demo/consultation?day=2026-12-10" {
 		t.Errorf("January without a free day: NextFree = %q, NoFree = %q; want the link to 10 December", v.NextFree, v.NoFree)
+	}
+}
+
+// TestSwitchAfterRefusedAction: the language switch of the page that
+// answers a refused confirm or reschedule (routes with no GET) leads to a
+// page, not to "this page does not allow this action".
+func TestSwitchAfterRefusedAction(t *testing.T) {
+	e := newEnv(t)
+	token := e.book("consultation", slotStart)
+	manage := "/manage/" + token
+	if w := e.postForm(manage+"/cancel", nil); w.Code != http.StatusSeeOther {
+		t.Fatalf("cancel = %d", w.Code)
+	}
+	for _, action := range []string{"/reschedule", "/confirm"} { // both refused: the booking is cancelled
+		w := e.postForm(manage+action, url.Values{})
+		if w.Code < 400 {
+			t.Fatalf("POST %s = %d, want a refusal", action, w.Code)
+		}
+		m := regexp.MustCompile(`<a href="([^"]*)" lang="en"`).FindStringSubmatch(w.Body.String())
+		if m == nil {
+			t.Fatalf("POST %s: no language switch:\n%s", action, w.Body)
+		}
+		href := strings.ReplaceAll(m[1], "&amp;", "&")
+		if got := e.do(http.MethodGet, href, nil); got.Code != http.StatusOK {
+			t.Errorf("POST %s: the switch %s answers %d", action, href, got.Code)
+		}
 	}
 }
