@@ -99,3 +99,30 @@ func TestRescheduleDays(t *testing.T) {
 		t.Errorf("unknown token: %v, want ENotFound", err)
 	}
 }
+
+// TestDaysOverToday: a day whose open hours are over, or inside the
+// minimum notice, is past, not closed; a day without open hours stays
+// closed.
+func TestDaysOverToday(t *testing.T) {
+	f := newFixture(t)
+	// Monday 30 November 17:30: open until 17:00.
+	f.clock.Set(at(0, 17, 30))
+	today := booking.DateOf(at(0, 12, 0))
+	days, err := f.svc.Days(ctx, "demo", "consultation", today, today.AddDays(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if days[0].State != booking.DayPast {
+		t.Errorf("30 November after closing time: %s, want past", days[0].State)
+	}
+	// Saturday 5 December 10:00: no open hours at all.
+	f.clock.Set(at(5, 10, 0))
+	sat := booking.DateOf(at(5, 12, 0))
+	days, err = f.svc.Days(ctx, "demo", "consultation", sat, sat.AddDays(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if days[0].State != booking.DayClosed {
+		t.Errorf("Saturday 5 December: %s, want closed", days[0].State)
+	}
+}
