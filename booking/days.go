@@ -86,6 +86,8 @@ func (s *Service) days(ctx context.Context, e *entry, t *AppointmentType, from, 
 			day.State = DayFull
 		case overlapsAny(open, start, lo):
 			day.State = DayPast // its open hours are over, or inside the notice
+		case overlapsAny(open, maxTime(start, latest), end):
+			day.State = DayLater // its open hours come after the horizon's end
 		default:
 			day.State = DayClosed
 		}

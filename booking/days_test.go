@@ -2,6 +2,7 @@ package booking_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/rdvlibre/rdv/booking"
 )
@@ -124,5 +125,25 @@ func TestDaysOverToday(t *testing.T) {
 	}
 	if days[0].State != booking.DayClosed {
 		t.Errorf("Saturday 5 December: %s, want closed", days[0].State)
+	}
+}
+
+// TestDaysHorizonCutsDay: the last day of the horizon, whose open hours
+// all come after the horizon's end, is not open yet, not closed.
+func TestDaysHorizonCutsDay(t *testing.T) {
+	f := newFixture(t)
+	// Monday 30 November 08:00: the 60 days end on Friday 29 January at
+	// 08:00, before its opening at 09:00.
+	f.clock.Set(at(0, 8, 0))
+	last := booking.DateOf(at(0, 12, 0).AddDate(0, 0, 60))
+	if last.Weekday() != time.Friday {
+		t.Fatalf("%s is not a Friday", last)
+	}
+	days, err := f.svc.Days(ctx, "demo", "consultation", last, last.AddDays(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if days[0].State != booking.DayLater {
+		t.Errorf("%s, open after the horizon's end: %s, want later", last, days[0].State)
 	}
 }
