@@ -182,7 +182,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 			f.fail(formErrorText(tx, err, msg))
 			s.renderForm(w, r, status, tx, p, t, f)
 		case http.StatusTooManyRequests:
-			s.limitPage(w, r, err, p.Contact, nil)
+			s.limitPage(w, r, tx.Lang, err, p.Contact, nil)
 		case http.StatusConflict:
 			v := tx.Conflict["slot"]
 			v.LinkHref = f.Back

@@ -672,3 +672,32 @@ func TestSwitchAfterRefusedAction(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitPageInBookingLanguage: the page refusing one move too many of a
+// booking made in English is in English, as the booking's other pages,
+// whatever the browser.
+func TestLimitPageInBookingLanguage(t *testing.T) {
+	e := newEnv(t)
+	svc := mustNewService(t, booking.ServiceConfig{Store: e.store, Notifier: e.notes, Now: func() time.Time { return testNow },
+		Logger: e.srv.log, Limits: booking.Limits{MovesPerBooking: 3}})
+	if err := svc.AddPractitioner(demoPractitioner(), e.cal); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{Service: svc, BaseURL: baseURL, Logger: e.srv.log, Now: func() time.Time { return testNow }, NoRateLimits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = srv
+	w := e.postForm("/book", bookForm("consultation", slotStart, patientName, patientEmail, ""), "Accept-Language", "en")
+	manage := "/manage/" + tokenOf(t, w.Header().Get("Location"))
+	for i, to := range []string{"2026-12-08T10:00:00+01:00", "2026-12-08T10:20:00+01:00", "2026-12-08T10:40:00+01:00"} {
+		if w := e.postForm(manage+"/reschedule", url.Values{"start": {to}}, "Accept-Language", "fr"); w.Code != http.StatusSeeOther {
+			t.Fatalf("move %d = %d:\n%s", i+1, w.Code, w.Body)
+		}
+	}
+	w = e.postForm(manage+"/reschedule", url.Values{"start": {"2026-12-08T11:00:00+01:00"}}, "Accept-Language", "fr")
+	body := wantPageLang(t, w, http.StatusTooManyRequests, "en", "This appointment can no longer be moved online", "Back to the appointment")
+	if strings.Contains(body, "rendez-vous") {
+		t.Errorf("French in the English page:\n%s", body)
+	}
+}
