@@ -701,3 +701,26 @@ func TestLimitPageInBookingLanguage(t *testing.T) {
 		t.Errorf("French in the English page:\n%s", body)
 	}
 }
+
+// TestCalendarShortHorizon: a horizon of a day is not "1 jours", nor one
+// of half a day "0 jours".
+func TestCalendarShortHorizon(t *testing.T) {
+	for _, h := range []time.Duration{24 * time.Hour, 12 * time.Hour} {
+		for _, tx := range []*text{&textFR, &textEN} {
+			src := calendarOf()
+			src.horizon, src.t = h, tx
+			v, err := src.calendar(context.Background(), "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range []string{v.Horizon, v.NoFree} {
+				if strings.Contains(s, " 1 jours") || strings.Contains(s, " 1 prochains") || strings.Contains(s, " 1 days") || strings.Contains(s, " 0 ") {
+					t.Errorf("horizon %s in %s: %q", h, tx.Lang, s)
+				}
+			}
+			if v.NoFree == "" {
+				t.Errorf("horizon %s in %s: no free day, and nothing says so", h, tx.Lang)
+			}
+		}
+	}
+}
