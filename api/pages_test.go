@@ -238,6 +238,7 @@ func TestPracticeIdentity(t *testing.T) {
 
 	for _, bad := range []Practice{
 		{Color: "#ffff00"}, // white on yellow can't be read
+		{Color: "#767676"}, // 4.5:1 with white, but the free days are this colour on light grey
 		{Color: "blue"},
 		{LegalURL: "javascript:alert(1)"},
 		{Logo: []byte("x"), LogoType: "text/html"},
