@@ -264,6 +264,15 @@ func TestFrameAncestors(t *testing.T) {
 	if !strings.Contains(w.Body.String(), `<body class="embedded">`) {
 		t.Error("in an iframe, the page is not in its embedded form")
 	}
+	// The language switch stays: the cookie may be blocked in a frame,
+	// and the switch then works page by page.
+	if body := w.Body.String(); strings.Contains(body, `class="brand"`) || !strings.Contains(body, `hreflang="en">English</a>`) {
+		t.Errorf("in an iframe, the page has the brand or lacks the language switch:\n%s", body)
+	}
+	css := e.do(http.MethodGet, staticPath(t, "style.css"), nil).Body.String()
+	if regexp.MustCompile(`body\.embedded header\.site[^{]*\{[^}]*display:\s*none`).MatchString(css) {
+		t.Error("the style sheet hides the header, and the language switch, in a frame")
+	}
 }
 
 // TestLanguage serves the pages in English from Accept-Language or the
