@@ -734,3 +734,27 @@ func TestCalendarShortHorizon(t *testing.T) {
 		}
 	}
 }
+
+// TestManageFormsKeepLanguage: a form of a booking's pages, sent back
+// refused (here by its honeypot, as a browser's autofill may fill it), is
+// answered in the language of the page it was on: the booking's, whatever
+// the browser's.
+func TestManageFormsKeepLanguage(t *testing.T) {
+	e := newEnv(t)
+	w := e.postForm("/book", bookForm("suivi", "2026-12-02T14:30:00+01:00", patientName, patientEmail, ""), "Accept-Language", "en")
+	manage := "/manage/" + tokenOf(t, w.Header().Get("Location"))
+	hidden := regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+	for _, page := range []string{manage, manage + "/cancel", manage + "/move?start=" + url.QueryEscape("2026-12-08T10:00:00+01:00")} {
+		body := wantPageLang(t, e.do(http.MethodGet, page, nil, "Accept-Language", "fr"), http.StatusOK, "en")
+		action := regexp.MustCompile(`<form method="post" action="([^"]+)">`).FindStringSubmatch(body)
+		if action == nil {
+			t.Fatalf("%s: no form", page)
+		}
+		form := url.Values{honeypotField: {"https://example.org"}}
+		for _, m := range hidden.FindAllStringSubmatch(body, -1) {
+			form.Set(m[1], strings.ReplaceAll(m[2], "&#43;", "+"))
+		}
+		w := e.postForm(action[1], form, "Accept-Language", "fr")
+		wantPageLang(t, w, http.StatusBadRequest, "en", "Form not sent")
+	}
+}
