@@ -97,3 +97,16 @@ func TestBookPageLang(t *testing.T) {
 		})
 	}
 }
+
+// TestSwitchEscapedBasePath: the language switch of a site under a path
+// with a character that must be escaped is that path, escaped once.
+func TestSwitchEscapedBasePath(t *testing.T) {
+	e := newEnv(t)
+	srv, err := New(Config{Service: e.svc, BaseURL: "https://example.org/réservation/", Logger: e.srv.log, Now: e.srv.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = srv
+	wantPage(t, e.do(http.MethodGet, "/p/demo/consultation", nil), http.StatusOK,
+		`href="/r%C3%A9servation/p/demo"`, `<a href="/r%C3%A9servation/p/demo/consultation?lang=en" lang="en"`)
+}
