@@ -55,8 +55,10 @@ func (s *Server) rememberLang(w http.ResponseWriter, r *http.Request) {
 func (s *Server) switchHref(r *http.Request, lang string) string {
 	q := r.URL.Query()
 	q.Set("lang", lang)
-	// basePath is already escaped; the request's path is not.
-	u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+	// basePath is already escaped; the request's path is not. A path
+	// //host/… (refused before any route cleans it) must not become a
+	// link to another site.
+	u := url.URL{Path: "/" + strings.TrimLeft(r.URL.Path, "/"), RawQuery: q.Encode()}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		// A form sent back with an error: the same form, in the other
 		// language, without what the patient typed.

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -109,4 +110,17 @@ func TestSwitchEscapedBasePath(t *testing.T) {
 	e.srv = srv
 	wantPage(t, e.do(http.MethodGet, "/p/demo/consultation", nil), http.StatusOK,
 		`href="/r%C3%A9servation/p/demo"`, `<a href="/r%C3%A9servation/p/demo/consultation?lang=en" lang="en"`)
+}
+
+// TestSwitchNotOffSite: a page answering a request for //elsewhere/x (here
+// refused as posted from another site, before any route) has a language
+// switch to this site, not to //elsewhere.
+func TestSwitchNotOffSite(t *testing.T) {
+	e := newEnv(t)
+	w := e.do(http.MethodPost, "//evil.example/x", strings.NewReader("a=b"), "Content-Type", "application/x-www-form-urlencoded", "Sec-Fetch-Site", "cross-site")
+	body := wantPage(t, w, http.StatusForbidden)
+	m := regexp.MustCompile(`<a href="([^"]*)" lang="en"`).FindStringSubmatch(body)
+	if m == nil || !strings.HasPrefix(m[1], "/") || strings.HasPrefix(m[1], "//") {
+		t.Errorf("the language switch is %q, want a path of this site", m)
+	}
 }
