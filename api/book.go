@@ -218,7 +218,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 			f.fail(formErrorText(tx, err, msg))
 			s.renderForm(w, r, status, tx, f)
 		case http.StatusTooManyRequests:
-			s.limitPage(w, r, err, f.contact, nil)
+			s.limitPage(w, r, tx.Lang, err, f.contact, nil)
 		case http.StatusConflict:
 			v := tx.Conflict["slot"]
 			v.LinkHref = f.Back

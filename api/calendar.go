@@ -86,10 +86,9 @@ func (src *calendarSource) calendar(ctx context.Context, monthParam, dayParam st
 	t, loc := src.t, src.loc
 	today := booking.DateOf(src.now.In(loc))
 	last := booking.DateOf(src.now.Add(src.horizon).In(loc))
-	horizonDays := int(src.horizon / (24 * time.Hour))
 	v := &calendarView{
 		ZoneNote: fmt.Sprintf(t.ZoneNoteF, locale.Zone(t.Lang, src.now.In(loc))),
-		Horizon:  fmt.Sprintf(t.HorizonF, horizonDays),
+		Horizon:  fmt.Sprintf(t.HorizonF, locale.Duration(t.Lang, src.horizon)),
 	}
 
 	var sel *booking.Date
@@ -218,7 +217,7 @@ func (src *calendarSource) calendar(ctx context.Context, monthParam, dayParam st
 			v.NextFree = src.page(map[string]string{"day": next.String()})
 			v.NextLabel = fmt.Sprintf(t.NextFreeF, locale.WeekdayDayMonth(t.Lang, noon))
 		} else if after == today {
-			v.NoFree = fmt.Sprintf(t.NoFreeF, horizonDays, "")
+			v.NoFree = fmt.Sprintf(t.NoFreeF, locale.Duration(t.Lang, src.horizon), "")
 		}
 	}
 	return v, nil
@@ -251,6 +250,9 @@ func (src *calendarSource) nextFree(ctx context.Context, from, last booking.Date
 
 // nextFreeIn is nextFree, looking first in days (already read).
 func (src *calendarSource) nextFreeIn(ctx context.Context, days []booking.Day, from, last booking.Date) (*booking.Date, error) {
+	if len(days) > 0 && from.Before(days[0].Date) {
+		days = nil // they start after from: the days between are not read
+	}
 	for i := range days {
 		if !days[i].Date.Before(from) && days[i].State == booking.DayFree {
 			return &days[i].Date, nil

@@ -55,7 +55,10 @@ func (s *Server) rememberLang(w http.ResponseWriter, r *http.Request) {
 func (s *Server) switchHref(r *http.Request, lang string) string {
 	q := r.URL.Query()
 	q.Set("lang", lang)
-	u := url.URL{Path: s.basePath + r.URL.Path, RawQuery: q.Encode()}
+	// basePath is already escaped; the request's path is not. A path
+	// //host/… (refused before any route cleans it) must not become a
+	// link to another site.
+	u := url.URL{Path: "/" + strings.TrimLeft(r.URL.Path, "/"), RawQuery: q.Encode()}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		// A form sent back with an error: the same form, in the other
 		// language, without what the patient typed.
@@ -65,7 +68,13 @@ func (s *Server) switchHref(r *http.Request, lang string) string {
 				q.Set(k, v)
 			}
 		}
+		switch r.Pattern {
+		case "POST /manage/{token}/confirm", "POST /manage/{token}/reschedule":
+			// No page has these addresses: the booking's page instead.
+			u.Path = "/manage/" + r.PathValue("token")
+			q = url.Values{"lang": {lang}}
+		}
 		u.RawQuery = q.Encode()
 	}
-	return u.String()
+	return s.basePath + u.String()
 }

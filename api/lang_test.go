@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -95,5 +96,31 @@ func TestBookPageLang(t *testing.T) {
 				t.Errorf("Lang = %q, want %q", b.Lang, tt.want)
 			}
 		})
+	}
+}
+
+// TestSwitchEscapedBasePath: the language switch of a site under a path
+// with a character that must be escaped is that path, escaped once.
+func TestSwitchEscapedBasePath(t *testing.T) {
+	e := newEnv(t)
+	srv, err := New(Config{Service: e.svc, BaseURL: "https://example.org/réservation/", Logger: e.srv.log, Now: e.srv.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = srv
+	wantPage(t, e.do(http.MethodGet, "/p/demo/consultation", nil), http.StatusOK,
+		`href="/r%C3%A9servation/p/demo"`, `<a href="/r%C3%A9servation/p/demo/consultation?lang=en" lang="en"`)
+}
+
+// TestSwitchNotOffSite: a page answering a request for //elsewhere/x (here
+// refused as posted from another site, before any route) has a language
+// switch to this site, not to //elsewhere.
+func TestSwitchNotOffSite(t *testing.T) {
+	e := newEnv(t)
+	w := e.do(http.MethodPost, "//evil.example/x", strings.NewReader("a=b"), "Content-Type", "application/x-www-form-urlencoded", "Sec-Fetch-Site", "cross-site")
+	body := wantPage(t, w, http.StatusForbidden)
+	m := regexp.MustCompile(`<a href="([^"]*)" lang="en"`).FindStringSubmatch(body)
+	if m == nil || !strings.HasPrefix(m[1], "/") || strings.HasPrefix(m[1], "//") {
+		t.Errorf("the language switch is %q, want a path of this site", m)
 	}
 }

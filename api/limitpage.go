@@ -8,10 +8,14 @@ import (
 )
 
 // limitPage shows the page of an ELimit error err (the business limits,
-// booking.Limits), with the practice's contact when it has one, and a
-// Retry-After header when waiting helps.
-func (s *Server) limitPage(w http.ResponseWriter, r *http.Request, err error, contact string, back *errorView) {
-	tx := s.text(r)
+// booking.Limits) in language lang ("" for the request's), with the
+// practice's contact when it has one, and a Retry-After header when
+// waiting helps.
+func (s *Server) limitPage(w http.ResponseWriter, r *http.Request, lang string, err error, contact string, back *errorView) {
+	if lang == "" {
+		lang = s.langOf(r, "")
+	}
+	tx := textOf(lang)
 	limit, wait := booking.ErrorLimit(err)
 	v, ok := tx.Limits[limit]
 	if !ok {
@@ -26,5 +30,5 @@ func (s *Server) limitPage(w http.ResponseWriter, r *http.Request, err error, co
 	if wait > 0 {
 		w.Header().Set("Retry-After", retryAfter(wait))
 	}
-	s.errorPage(w, r, http.StatusTooManyRequests, &v)
+	s.errorPageIn(w, r, lang, http.StatusTooManyRequests, &v)
 }

@@ -340,7 +340,7 @@ func (s *Server) manageError(w http.ResponseWriter, r *http.Request, err error, 
 		if aerr == nil {
 			contact = a.Practitioner.Contact
 		}
-		s.limitPage(w, r, err, contact, &errorView{LinkHref: back, LinkText: tx.BackToBooking})
+		s.limitPage(w, r, tx.Lang, err, contact, &errorView{LinkHref: back, LinkText: tx.BackToBooking})
 		return
 	}
 	v := tx.Errors[status]

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -236,6 +238,7 @@ func TestPracticeIdentity(t *testing.T) {
 
 	for _, bad := range []Practice{
 		{Color: "#ffff00"}, // white on yellow can't be read
+		{Color: "#767676"}, // 4.5:1 with white, but the free days are this colour on light grey
 		{Color: "blue"},
 		{LegalURL: "javascript:alert(1)"},
 		{Logo: []byte("x"), LogoType: "text/html"},
@@ -260,6 +263,15 @@ func TestFrameAncestors(t *testing.T) {
 	}
 	if !strings.Contains(w.Body.String(), `<body class="embedded">`) {
 		t.Error("in an iframe, the page is not in its embedded form")
+	}
+	// The language switch stays: the cookie may be blocked in a frame,
+	// and the switch then works page by page.
+	if body := w.Body.String(); strings.Contains(body, `class="brand"`) || !strings.Contains(body, `hreflang="en">English</a>`) {
+		t.Errorf("in an iframe, the page has the brand or lacks the language switch:\n%s", body)
+	}
+	css := e.do(http.MethodGet, staticPath(t, "style.css"), nil).Body.String()
+	if regexp.MustCompile(`body\.embedded header\.site[^{]*\{[^}]*display:\s*none`).MatchString(css) {
+		t.Error("the style sheet hides the header, and the language switch, in a frame")
 	}
 }
 
@@ -603,5 +615,146 @@ func TestBasePath(t *testing.T) {
 	}
 	if _, err := New(Config{BaseURL: baseURL}); err == nil {
 		t.Error("no service accepted")
+	}
+}
+
+// calendarOf is a calendarSource at testNow in Paris with a 60-day horizon
+// whose only free days are free.
+func calendarOf(free ...booking.Date) *calendarSource {
+	return &calendarSource{
+		loc: paris, t: &textFR, horizon: 60 * 24 * time.Hour, now: testNow,
+		days: func(_ context.Context, from, to booking.Date) ([]booking.Day, error) {
+			var out []booking.Day
+			for d := from; d.Before(to); d = d.AddDays(1) {
+				day := booking.Day{Date: d, State: booking.DayClosed}
+				for _, f := range free {
+					if f == d {
+						start := time.Date(d.Year, d.Month, d.Day, 9, 0, 0, 0, paris)
+						day.State, day.Slots = booking.DayFree, []booking.Slot{{Start: start, End: start.Add(20 * time.Minute)}}
+					}
+				}
+				out = append(out, day)
+			}
+			return out, nil
+		},
+		page: func(q map[string]string) string { return withQuery("/p/demo/consultation", q) },
+		slot: func(booking.Slot) string { return "/book" },
+	}
+}
+
+// TestCalendarNextFreeBeforeShownMonth: a later month without a free day
+// leads to the free day of an earlier month, instead of saying that no day
+// within the horizon is free.
+func TestCalendarNextFreeBeforeShownMonth(t *testing.T) {
+	// 29 December is in January's grid, but 10 December comes first.
+	src := calendarOf(booking.Date{Year: 2026, Month: 12, Day: 10}, booking.Date{Year: 2026, Month: 12, Day: 29})
+	v, err := src.calendar(context.Background(), "2027-01", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.NoFree != "" || v.NextFree != "/p/demo/consultation?day=2026-12-10" {
+		t.Errorf("January without a free day: NextFree = %q, NoFree = %q; want the link to 10 December", v.NextFree, v.NoFree)
+	}
+}
+
+// TestSwitchAfterRefusedAction: the language switch of the page that
+// answers a refused confirm or reschedule (routes with no GET) leads to a
+// page, not to "this page does not allow this action".
+func TestSwitchAfterRefusedAction(t *testing.T) {
+	e := newEnv(t)
+	token := e.book("consultation", slotStart)
+	manage := "/manage/" + token
+	if w := e.postForm(manage+"/cancel", nil); w.Code != http.StatusSeeOther {
+		t.Fatalf("cancel = %d", w.Code)
+	}
+	for _, action := range []string{"/reschedule", "/confirm"} { // both refused: the booking is cancelled
+		w := e.postForm(manage+action, url.Values{})
+		if w.Code < 400 {
+			t.Fatalf("POST %s = %d, want a refusal", action, w.Code)
+		}
+		m := regexp.MustCompile(`<a href="([^"]*)" lang="en"`).FindStringSubmatch(w.Body.String())
+		if m == nil {
+			t.Fatalf("POST %s: no language switch:\n%s", action, w.Body)
+		}
+		href := strings.ReplaceAll(m[1], "&amp;", "&")
+		if got := e.do(http.MethodGet, href, nil); got.Code != http.StatusOK {
+			t.Errorf("POST %s: the switch %s answers %d", action, href, got.Code)
+		}
+	}
+}
+
+// TestLimitPageInBookingLanguage: the page refusing one move too many of a
+// booking made in English is in English, as the booking's other pages,
+// whatever the browser.
+func TestLimitPageInBookingLanguage(t *testing.T) {
+	e := newEnv(t)
+	svc := mustNewService(t, booking.ServiceConfig{Store: e.store, Notifier: e.notes, Now: func() time.Time { return testNow },
+		Logger: e.srv.log, Limits: booking.Limits{MovesPerBooking: 3}})
+	if err := svc.AddPractitioner(demoPractitioner(), e.cal); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{Service: svc, BaseURL: baseURL, Logger: e.srv.log, Now: func() time.Time { return testNow }, NoRateLimits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = srv
+	w := e.postForm("/book", bookForm("consultation", slotStart, patientName, patientEmail, ""), "Accept-Language", "en")
+	manage := "/manage/" + tokenOf(t, w.Header().Get("Location"))
+	for i, to := range []string{"2026-12-08T10:00:00+01:00", "2026-12-08T10:20:00+01:00", "2026-12-08T10:40:00+01:00"} {
+		if w := e.postForm(manage+"/reschedule", url.Values{"start": {to}}, "Accept-Language", "fr"); w.Code != http.StatusSeeOther {
+			t.Fatalf("move %d = %d:\n%s", i+1, w.Code, w.Body)
+		}
+	}
+	w = e.postForm(manage+"/reschedule", url.Values{"start": {"2026-12-08T11:00:00+01:00"}}, "Accept-Language", "fr")
+	body := wantPageLang(t, w, http.StatusTooManyRequests, "en", "This appointment can no longer be moved online", "Back to the appointment")
+	if strings.Contains(body, "rendez-vous") {
+		t.Errorf("French in the English page:\n%s", body)
+	}
+}
+
+// TestCalendarShortHorizon: a horizon of a day is not "1 jours", nor one
+// of half a day "0 jours".
+func TestCalendarShortHorizon(t *testing.T) {
+	for _, h := range []time.Duration{24 * time.Hour, 12 * time.Hour} {
+		for _, tx := range []*text{&textFR, &textEN} {
+			src := calendarOf()
+			src.horizon, src.t = h, tx
+			v, err := src.calendar(context.Background(), "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range []string{v.Horizon, v.NoFree} {
+				if strings.Contains(s, " 1 jours") || strings.Contains(s, " 1 prochains") || strings.Contains(s, " 1 days") || strings.Contains(s, " 0 ") {
+					t.Errorf("horizon %s in %s: %q", h, tx.Lang, s)
+				}
+			}
+			if v.NoFree == "" {
+				t.Errorf("horizon %s in %s: no free day, and nothing says so", h, tx.Lang)
+			}
+		}
+	}
+}
+
+// TestManageFormsKeepLanguage: a form of a booking's pages, sent back
+// refused (here by its honeypot, as a browser's autofill may fill it), is
+// answered in the language of the page it was on: the booking's, whatever
+// the browser's.
+func TestManageFormsKeepLanguage(t *testing.T) {
+	e := newEnv(t)
+	w := e.postForm("/book", bookForm("suivi", "2026-12-02T14:30:00+01:00", patientName, patientEmail, ""), "Accept-Language", "en")
+	manage := "/manage/" + tokenOf(t, w.Header().Get("Location"))
+	hidden := regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+	for _, page := range []string{manage, manage + "/cancel", manage + "/move?start=" + url.QueryEscape("2026-12-08T10:00:00+01:00")} {
+		body := wantPageLang(t, e.do(http.MethodGet, page, nil, "Accept-Language", "fr"), http.StatusOK, "en")
+		action := regexp.MustCompile(`<form method="post" action="([^"]+)">`).FindStringSubmatch(body)
+		if action == nil {
+			t.Fatalf("%s: no form", page)
+		}
+		form := url.Values{honeypotField: {"https://example.org"}}
+		for _, m := range hidden.FindAllStringSubmatch(body, -1) {
+			form.Set(m[1], strings.ReplaceAll(m[2], "&#43;", "+"))
+		}
+		w := e.postForm(action[1], form, "Accept-Language", "fr")
+		wantPageLang(t, w, http.StatusBadRequest, "en", "Form not sent")
 	}
 }

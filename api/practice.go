@@ -25,7 +25,8 @@ type Practice struct {
 	Logo     []byte
 	LogoType string
 	// Color is the practice's colour, #rrggbb, for the header and buttons.
-	// It must keep white text readable (contrast at least 4.5:1).
+	// It must keep white text on it, and it as text on the light grey
+	// #f2f2f2 of the free days, readable (contrast at least 4.5:1).
 	Color string
 	// Phone and Address are shown on every page. MapURL is a link to a map
 	// of the address; by default one to OpenStreetMap's search for it (a
@@ -54,8 +55,11 @@ func (p *Practice) check() error {
 	if p.Color != "" {
 		if !colorRE.MatchString(p.Color) {
 			errs = append(errs, fmt.Errorf("api: practice color %q is not #rrggbb", p.Color))
-		} else if c := contrastWithWhite(p.Color); c < 4.5 {
-			errs = append(errs, fmt.Errorf("api: practice color %s is too light for white text (contrast %.1f:1, at least 4.5:1 needed)", p.Color, c))
+		} else if c := contrastWithSoft(p.Color); c < 4.5 {
+			// The colour is the background of white text (buttons) and
+			// the text of the free days on the light grey --soft of
+			// style.css: the grey, darker, is the harder of the two.
+			errs = append(errs, fmt.Errorf("api: practice color %s is too light for white text and for text on light grey #f2f2f2 (contrast %.1f:1 with the grey, at least 4.5:1 needed)", p.Color, c))
 		}
 	}
 	if len(p.Logo) > maxLogoBytes {
@@ -85,9 +89,10 @@ func (p *Practice) check() error {
 	return errors.Join(errs...)
 }
 
-// contrastWithWhite is the WCAG contrast ratio of white on the colour
-// #rrggbb.
-func contrastWithWhite(hexColor string) float64 {
+// contrastWithSoft is the WCAG contrast ratio of the colour #rrggbb with
+// #f2f2f2, the --soft background of style.css (its relative luminance is
+// 0.8879).
+func contrastWithSoft(hexColor string) float64 {
 	b, _ := hex.DecodeString(hexColor[1:])
 	lum := 0.0
 	for i, w := range []float64{0.2126, 0.7152, 0.0722} {
@@ -99,7 +104,7 @@ func contrastWithWhite(hexColor string) float64 {
 		}
 		lum += w * c
 	}
-	return 1.05 / (lum + 0.05)
+	return (0.8879 + 0.05) / (lum + 0.05)
 }
 
 // practiceView is what every page shows of the practice.

@@ -334,14 +334,14 @@ func TestLimitErrorPages(t *testing.T) {
 	e := newEnv(t)
 	err := &booking.Error{Code: booking.ELimit, Message: "m", Limit: booking.LimitNew, RetryAfter: time.Minute}
 	w := httptest.NewRecorder()
-	e.srv.limitPage(w, httptest.NewRequest(http.MethodPost, "/book", nil), err, "01 23 45 67 89", nil)
+	e.srv.limitPage(w, httptest.NewRequest(http.MethodPost, "/book", nil), "", err, "01 23 45 67 89", nil)
 	body := wantPage(t, w, http.StatusTooManyRequests, "Beaucoup de demandes")
 	if w.Header().Get("Retry-After") != "60" || strings.Contains(body, "01 23") {
 		t.Errorf("Retry-After %q; page %s", w.Header().Get("Retry-After"), body)
 	}
 	w = httptest.NewRecorder()
 	err = &booking.Error{Code: booking.ELimit, Message: "m", Limit: booking.LimitActive}
-	e.srv.limitPage(w, httptest.NewRequest(http.MethodPost, "/book", nil), err, "01 23 45 67 89", nil)
+	e.srv.limitPage(w, httptest.NewRequest(http.MethodPost, "/book", nil), "", err, "01 23 45 67 89", nil)
 	wantPage(t, w, http.StatusTooManyRequests, "déjà des rendez-vous", "01 23 45 67 89")
 	if w.Header().Get("Retry-After") != "" {
 		t.Error("Retry-After on a limit that waiting does not lift")

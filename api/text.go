@@ -87,11 +87,11 @@ var textFR = text{
 	MinutesRangeF:   "%d à %d min", AssignedF: "Vous avez rendez-vous avec %s, le premier praticien disponible à cette heure.",
 
 	DaysTitle: "Choisir un jour", DayHeading: "Choisissez un jour", TimesHeadingF: "Heures libres le %s",
-	ZoneNoteF: "Heures indiquées en %s.", HorizonF: "Les rendez-vous s'ouvrent %d jours à l'avance.",
+	ZoneNoteF: "Heures indiquées en %s.", HorizonF: "Les rendez-vous s'ouvrent %s à l'avance.",
 	PrevMonth: "Mois précédent", NextMonth: "Mois suivant", PrevWeek: "Semaine précédente", NextWeek: "Semaine suivante",
 	MonthNav: "Changer de mois", WeekNav: "Changer de semaine",
 	NextFreeF:   "Prochaine disponibilité : %s",
-	NoFreeF:     "Aucun créneau libre dans les %d prochains jours. Appelez le cabinet%s.",
+	NoFreeF:     "Aucun créneau libre dans les %s à venir. Appelez le cabinet%s.",
 	Unavailable: "L'agenda de ce praticien ne répond pas pour le moment. Réessayez dans quelques minutes.",
 	SlotLabelF:  "Réserver le %s", SlotsF: "%d libres",
 	States: map[booking.DayState]string{
@@ -213,11 +213,11 @@ var textEN = text{
 	MinutesRangeF:   "%d to %d min", AssignedF: "Your appointment is with %s, the first practitioner available at that time.",
 
 	DaysTitle: "Choose a day", DayHeading: "Choose a day", TimesHeadingF: "Free times on %s",
-	ZoneNoteF: "Times are %s.", HorizonF: "Appointments open %d days ahead.",
+	ZoneNoteF: "Times are %s.", HorizonF: "Appointments open %s ahead.",
 	PrevMonth: "Previous month", NextMonth: "Next month", PrevWeek: "Previous week", NextWeek: "Next week",
 	MonthNav: "Change month", WeekNav: "Change week",
 	NextFreeF:   "Next availability: %s",
-	NoFreeF:     "No free slot in the next %d days. Please call the practice%s.",
+	NoFreeF:     "No free slot in the next %s. Please call the practice%s.",
 	Unavailable: "This practitioner's calendar does not answer at the moment. Try again in a few minutes.",
 	SlotLabelF:  "Book %s", SlotsF: "%d free",
 	States: map[booking.DayState]string{

@@ -59,7 +59,7 @@ func (s *Service) days(ctx context.Context, e *entry, t *AppointmentType, from, 
 	}
 	now := s.now()
 	earliest, latest := now.Add(t.MinNotice), now.Add(t.horizon()).Add(time.Nanosecond)
-	slots, open, err := s.slotsAndOpen(ctx, e, t, from.Midnight(loc), to.Midnight(loc), exclude)
+	slots, open, err := s.slotsAndOpen(ctx, e, t, from.Midnight(loc), to.Midnight(loc), exclude, true)
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +84,10 @@ func (s *Service) days(ctx context.Context, e *entry, t *AppointmentType, from, 
 			day.State = DayLater
 		case lo.Before(hi) && overlapsAny(open, lo, hi):
 			day.State = DayFull
+		case overlapsAny(open, start, lo):
+			day.State = DayPast // its open hours are over, or inside the notice
+		case overlapsAny(open, maxTime(start, latest), end):
+			day.State = DayLater // its open hours come after the horizon's end
 		default:
 			day.State = DayClosed
 		}

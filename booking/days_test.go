@@ -2,6 +2,7 @@ package booking_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/rdvlibre/rdv/booking"
 )
@@ -97,5 +98,52 @@ func TestRescheduleDays(t *testing.T) {
 	}
 	if _, err := f.svc.RescheduleDays(ctx, "bad-token", d, d.AddDays(1)); booking.ErrorCode(err) != booking.ENotFound {
 		t.Errorf("unknown token: %v, want ENotFound", err)
+	}
+}
+
+// TestDaysOverToday: a day whose open hours are over, or inside the
+// minimum notice, is past, not closed; a day without open hours stays
+// closed.
+func TestDaysOverToday(t *testing.T) {
+	f := newFixture(t)
+	// Monday 30 November 17:30: open until 17:00.
+	f.clock.Set(at(0, 17, 30))
+	today := booking.DateOf(at(0, 12, 0))
+	days, err := f.svc.Days(ctx, "demo", "consultation", today, today.AddDays(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if days[0].State != booking.DayPast {
+		t.Errorf("30 November after closing time: %s, want past", days[0].State)
+	}
+	// Saturday 5 December 10:00: no open hours at all.
+	f.clock.Set(at(5, 10, 0))
+	sat := booking.DateOf(at(5, 12, 0))
+	days, err = f.svc.Days(ctx, "demo", "consultation", sat, sat.AddDays(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if days[0].State != booking.DayClosed {
+		t.Errorf("Saturday 5 December: %s, want closed", days[0].State)
+	}
+}
+
+// TestDaysHorizonCutsDay: the last day of the horizon, whose open hours
+// all come after the horizon's end, is not open yet, not closed.
+func TestDaysHorizonCutsDay(t *testing.T) {
+	f := newFixture(t)
+	// Monday 30 November 08:00: the 60 days end on Friday 29 January at
+	// 08:00, before its opening at 09:00.
+	f.clock.Set(at(0, 8, 0))
+	last := booking.DateOf(at(0, 12, 0).AddDate(0, 0, 60))
+	if last.Weekday() != time.Friday {
+		t.Fatalf("%s is not a Friday", last)
+	}
+	days, err := f.svc.Days(ctx, "demo", "consultation", last, last.AddDays(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if days[0].State != booking.DayLater {
+		t.Errorf("%s, open after the horizon's end: %s, want later", last, days[0].State)
 	}
 }

@@ -344,13 +344,13 @@ func (s *Service) RescheduleSlots(ctx context.Context, token string, from, to ti
 // slots lists the free slots of t in [from, to); the event of the booking
 // exclude ("" for none) is not busy.
 func (s *Service) slots(ctx context.Context, e *entry, t *AppointmentType, from, to time.Time, exclude string) ([]Slot, error) {
-	slots, _, err := s.slotsAndOpen(ctx, e, t, from, to, exclude)
+	slots, _, err := s.slotsAndOpen(ctx, e, t, from, to, exclude, false)
 	return slots, err
 }
 
-// slotsAndOpen is slots, with the open time of the practitioner in the part
-// of [from, to) that can be booked (nil when none can).
-func (s *Service) slotsAndOpen(ctx context.Context, e *entry, t *AppointmentType, from, to time.Time, exclude string) ([]Slot, []Interval, error) {
+// slotsAndOpen is slots, with, if open, the open time of the practitioner
+// in [from, to) (nil when none of it can be booked).
+func (s *Service) slotsAndOpen(ctx context.Context, e *entry, t *AppointmentType, from, to time.Time, exclude string, open bool) ([]Slot, []Interval, error) {
 	if !from.Before(to) {
 		return nil, nil, Errorf(EInvalid, "the window is empty: 'to' must be after 'from'")
 	}
@@ -358,6 +358,7 @@ func (s *Service) slotsAndOpen(ctx context.Context, e *entry, t *AppointmentType
 		return nil, nil, Errorf(EInvalid, "the window is too long: at most %d days", int(MaxWindow.Hours()/24))
 	}
 	now := s.now()
+	wantFrom, wantTo := from, to
 	// Clamp the window to what can be booked, so that no calendar is read for
 	// time that can't hold a slot anyway.
 	if earliest := now.Add(t.MinNotice); from.Before(earliest) {
@@ -396,7 +397,14 @@ func (s *Service) slotsAndOpen(ctx context.Context, e *entry, t *AppointmentType
 	if slots == nil {
 		slots = []Slot{}
 	}
-	return slots, q.Open, nil
+	if !open {
+		return slots, nil, nil
+	}
+	// The open time of the whole window: Days tells a day whose open hours
+	// are over from one that has none. The schedule holds the closures and
+	// open time of the days around the clamped window, so of the days cut
+	// by the notice or the horizon.
+	return slots, sch.Open(e.p.Location, wantFrom, wantTo), nil
 }
 
 // splitBusy sorts the busy time of the calendar and the active bookings of

@@ -119,7 +119,8 @@ type PracticeConfig struct {
 	// Logo is an image file (PNG, JPEG, WebP or SVG, at most 256 KiB),
 	// read at start and served by rdv.
 	Logo string `toml:"logo"`
-	// Color is #rrggbb, dark enough for white text (contrast 4.5:1).
+	// Color is #rrggbb, dark enough for white text and as text on light
+	// grey #f2f2f2 (contrast 4.5:1).
 	Color   string `toml:"color"`
 	Phone   string `toml:"phone"`
 	Address string `toml:"address"`
