@@ -67,6 +67,9 @@ type calendarSource struct {
 	page func(q map[string]string) string
 	// slot is the address a free slot leads to.
 	slot func(booking.Slot) string
+	// contact is how to reach the practice when nothing is free ("" for
+	// none).
+	contact string
 }
 
 // monthStart returns the first day of d's month.
@@ -182,7 +185,11 @@ func (src *calendarSource) calendar(ctx context.Context, monthParam, dayParam st
 		v.Strip.Days = cells[week*7 : week*7+7]
 		ws := from.AddDays(week * 7)
 		if today.Before(ws) {
-			v.Strip.Prev = src.page(map[string]string{"day": ws.AddDays(-7).String()})
+			prev := ws.AddDays(-7)
+			if prev.Before(today) {
+				prev = today // the week of today, from today: not a past day
+			}
+			v.Strip.Prev = src.page(map[string]string{"day": prev.String()})
 		}
 		if ws.AddDays(7).Before(last) || ws.AddDays(7) == last {
 			v.Strip.Next = src.page(map[string]string{"day": ws.AddDays(7).String()})
@@ -217,7 +224,11 @@ func (src *calendarSource) calendar(ctx context.Context, monthParam, dayParam st
 			v.NextFree = src.page(map[string]string{"day": next.String()})
 			v.NextLabel = fmt.Sprintf(t.NextFreeF, locale.WeekdayDayMonth(t.Lang, noon))
 		} else if after == today {
-			v.NoFree = fmt.Sprintf(t.NoFreeF, locale.Duration(t.Lang, src.horizon), "")
+			contact := ""
+			if src.contact != "" {
+				contact = fmt.Sprintf(t.CutoffContactF, src.contact)
+			}
+			v.NoFree = fmt.Sprintf(t.NoFreeF, locale.Duration(t.Lang, src.horizon), contact)
 		}
 	}
 	return v, nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
@@ -67,6 +68,9 @@ func (s *Server) found(w http.ResponseWriter, r *http.Request, path string) {
 	w.Header().Set("Cache-Control", "no-cache")
 	if l := r.URL.Query().Get("lang"); l == "fr" || l == "en" {
 		s.rememberLang(w, r)
+		// Carried on too: in a frame whose cookies the browser blocks,
+		// the next page would forget it.
+		path = withLang(path, l)
 	}
 	http.Redirect(w, r, path, http.StatusFound)
 }
@@ -183,7 +187,7 @@ func (s *Server) daysPage(w http.ResponseWriter, r *http.Request) {
 	}
 	base := s.typeHref(p, t)
 	src := &calendarSource{
-		loc: p.Location, t: tx, horizon: horizonOf(t), now: s.now(),
+		loc: p.Location, t: tx, horizon: horizonOf(t), now: s.now(), contact: p.Contact,
 		days: func(ctx context.Context, from, to booking.Date) ([]booking.Day, error) {
 			defer s.metrics.timeSlots(p.ID, "days", time.Now())
 			return s.svc.Days(ctx, p.ID, t.ID, from, to)
@@ -247,4 +251,13 @@ func withQuery(path string, q map[string]string) string {
 		return path
 	}
 	return path + "?" + v.Encode()
+}
+
+// withLang adds lang=l to the query of path.
+func withLang(path, l string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + "lang=" + l
 }

@@ -256,7 +256,7 @@ func (s *Server) movePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	src := &calendarSource{
-		loc: loc, t: tx, horizon: horizonOf(a.Type), now: now,
+		loc: loc, t: tx, horizon: horizonOf(a.Type), now: now, contact: a.Practitioner.Contact,
 		days: func(ctx context.Context, from, to booking.Date) ([]booking.Day, error) {
 			return s.svc.RescheduleDays(ctx, token, from, to)
 		},

@@ -758,3 +758,43 @@ func TestManageFormsKeepLanguage(t *testing.T) {
 		wantPageLang(t, w, http.StatusBadRequest, "en", "Form not sent")
 	}
 }
+
+// TestCalendarStripPrevNotPast: on a Wednesday, the week strip of next
+// week links back to today, not to this week's Monday, which is past.
+func TestCalendarStripPrevNotPast(t *testing.T) {
+	src := calendarOf(booking.Date{Year: 2026, Month: 12, Day: 9})
+	src.now = testNow.AddDate(0, 0, 2) // Wednesday 2 December
+	v, err := src.calendar(context.Background(), "", "2026-12-09")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Strip.Prev != "/p/demo/consultation?day=2026-12-02" {
+		t.Errorf("previous week = %q, want today (2 December)", v.Strip.Prev)
+	}
+}
+
+// TestCalendarNoFreeSaysHowToCall: with no free day within the horizon,
+// the page gives the practice's phone.
+func TestCalendarNoFreeSaysHowToCall(t *testing.T) {
+	src := calendarOf()
+	src.contact = "01 23 45 67 89"
+	v, err := src.calendar(context.Background(), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(v.NoFree, "Appelez le cabinet : 01 23 45 67 89.") {
+		t.Errorf("NoFree = %q, want the practice's phone", v.NoFree)
+	}
+}
+
+// TestRedirectKeepsLang: a step skipped carries the language asked for,
+// for a frame whose cookies the browser blocks.
+func TestRedirectKeepsLang(t *testing.T) {
+	e := newEnv(t)
+	if w := e.do(http.MethodGet, "/?lang=en", nil); w.Header().Get("Location") != "/p/demo?lang=en" {
+		t.Errorf("/?lang=en sends to %q", w.Header().Get("Location"))
+	}
+	if w := e.do(http.MethodGet, "/?p=demo&type=consultation&lang=fr", nil); w.Header().Get("Location") != "/p/demo/consultation?lang=fr" {
+		t.Errorf("the former slots page sends to %q", w.Header().Get("Location"))
+	}
+}

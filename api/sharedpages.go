@@ -104,7 +104,7 @@ func (s *Server) sharedDaysPage(w http.ResponseWriter, r *http.Request) {
 	}
 	base := s.sharedHref(st)
 	src := &calendarSource{
-		loc: loc, t: tx, horizon: s.sharedHorizon(st), now: s.now(),
+		loc: loc, t: tx, horizon: s.sharedHorizon(st), now: s.now(), contact: s.practice.view.Phone,
 		days: func(ctx context.Context, from, to booking.Date) ([]booking.Day, error) {
 			defer s.metrics.timeSlots(st.ID, "shared-days", time.Now())
 			return s.svc.SharedDays(ctx, st.ID, from, to)

@@ -23,12 +23,11 @@ type text struct {
 	// booking went to (the done page).
 	SharedHeading, FirstAvailable, AnyPractitioner, MinutesRangeF, AssignedF string
 
-	DaysTitle, DayHeading, TimesHeadingF, ZoneNoteF, HorizonF   string
+	DayHeading, TimesHeadingF, ZoneNoteF, HorizonF              string
 	PrevMonth, NextMonth, PrevWeek, NextWeek, MonthNav, WeekNav string
 	NextFreeF, NoFreeF, Unavailable, SlotLabelF, SlotsF         string
 	States                                                      map[booking.DayState]string
 	DayEmpty                                                    map[booking.DayState]string
-	Weekdays                                                    string // caption of the week-day header row
 
 	FormTitle, Practitioner, Motive, When, Place, Name, Email, EmailHint, Phone string
 	Required, Optional, Submit, NotBookedHeading, OtherSlot, NoScript           string
@@ -86,7 +85,7 @@ var textFR = text{
 	AnyPractitioner: "le premier disponible (nommé après la réservation)",
 	MinutesRangeF:   "%d à %d min", AssignedF: "Vous avez rendez-vous avec %s, le premier praticien disponible à cette heure.",
 
-	DaysTitle: "Choisir un jour", DayHeading: "Choisissez un jour", TimesHeadingF: "Heures libres le %s",
+	DayHeading: "Choisissez un jour", TimesHeadingF: "Heures libres le %s",
 	ZoneNoteF: "Heures indiquées en %s.", HorizonF: "Les rendez-vous s'ouvrent %s à l'avance.",
 	PrevMonth: "Mois précédent", NextMonth: "Mois suivant", PrevWeek: "Semaine précédente", NextWeek: "Semaine suivante",
 	MonthNav: "Changer de mois", WeekNav: "Changer de semaine",
@@ -103,7 +102,6 @@ var textFR = text{
 		booking.DayPast:   "Ce jour est passé, ou trop proche pour prendre rendez-vous en ligne.",
 		booking.DayLater:  "Les rendez-vous de ce jour ne sont pas encore ouverts.",
 	},
-	Weekdays: "Jours de la semaine",
 
 	FormTitle: "Vos coordonnées", Practitioner: "Praticien", Motive: "Motif", When: "Date et heure", Place: "Lieu",
 	Name: "Nom et prénom", Email: "Adresse e-mail", Phone: "Téléphone",
@@ -212,7 +210,7 @@ var textEN = text{
 	AnyPractitioner: "the first available (named once booked)",
 	MinutesRangeF:   "%d to %d min", AssignedF: "Your appointment is with %s, the first practitioner available at that time.",
 
-	DaysTitle: "Choose a day", DayHeading: "Choose a day", TimesHeadingF: "Free times on %s",
+	DayHeading: "Choose a day", TimesHeadingF: "Free times on %s",
 	ZoneNoteF: "Times are %s.", HorizonF: "Appointments open %s ahead.",
 	PrevMonth: "Previous month", NextMonth: "Next month", PrevWeek: "Previous week", NextWeek: "Next week",
 	MonthNav: "Change month", WeekNav: "Change week",
@@ -229,7 +227,6 @@ var textEN = text{
 		booking.DayPast:   "That day is over, or too close to book online.",
 		booking.DayLater:  "Appointments on that day are not open yet.",
 	},
-	Weekdays: "Days of the week",
 
 	FormTitle: "Your details", Practitioner: "Practitioner", Motive: "Reason", When: "Date and time", Place: "Place",
 	Name: "Full name", Email: "Email address", Phone: "Phone",
