@@ -216,6 +216,10 @@ func (s *Server) calendarPage(w http.ResponseWriter, r *http.Request, tx *text, 
 			s.errorPage(w, r, http.StatusUnprocessableEntity, &ev)
 			return
 		}
+		if status != http.StatusServiceUnavailable {
+			s.errorPage(w, r, status, nil)
+			return
+		}
 		// The calendar can't be read: say so on the step itself.
 		cal = &calendarView{Unavailable: true}
 		w.Header().Set("Retry-After", "60")

@@ -275,6 +275,11 @@ func (s *Server) movePage(w http.ResponseWriter, r *http.Request) {
 			s.errorPageIn(w, r, tx.Lang, status, &ev)
 			return
 		}
+		if status != http.StatusServiceUnavailable {
+			// The booking gone meanwhile, or anything but the calendar.
+			s.manageError(w, r, err, "")
+			return
+		}
 		v.Calendar = &calendarView{Unavailable: true}
 		w.Header().Set("Retry-After", "60")
 		s.render(w, r, status, page{Name: "move", Title: tx.MoveTitle, Lang: tx.Lang, Crumbs: crumbs, Error: true, View: v})

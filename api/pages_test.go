@@ -798,3 +798,18 @@ func TestRedirectKeepsLang(t *testing.T) {
 		t.Errorf("the former slots page sends to %q", w.Header().Get("Location"))
 	}
 }
+
+// TestMovePageCalendarErrors: an unreachable calendar is said so on the
+// move step (503); any other failure is an error page, not a calendar
+// said to be unavailable.
+func TestMovePageCalendarErrors(t *testing.T) {
+	e := newEnv(t)
+	token := e.book("consultation", slotStart)
+	setBusyErr(e.cal, booking.WrapError(booking.EUnavailable, errors.New("dial tcp: i/o timeout"), "the calendar can't be reached"))
+	wantPage(t, e.do(http.MethodGet, "/manage/"+token+"/move", nil), http.StatusServiceUnavailable, "ne répond pas pour le moment")
+	setBusyErr(e.cal, booking.WrapError(booking.EInternal, errors.New("disk full"), "store broken"))
+	body := wantPage(t, e.do(http.MethodGet, "/manage/"+token+"/move", nil), http.StatusInternalServerError, "Erreur interne")
+	if strings.Contains(body, "ne répond pas") || strings.Contains(body, "disk full") {
+		t.Errorf("an internal error shown as an unreachable calendar, or its cause shown:\n%s", body)
+	}
+}
