@@ -185,16 +185,24 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// waitHealthy waits until p answers /healthz. The answer counts only once
+// p has said it listens ("rdv is running", printed after its listener is
+// open): the port was free when chosen, but another process of a test
+// running beside this one may have taken it meanwhile, and answer for p.
 func (p *rdvProcess) waitHealthy(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		resp, err := http.Get(p.base + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			switch {
+			case resp.StatusCode != http.StatusOK:
+				err = fmt.Errorf("/healthz: %s", resp.Status)
+			case !strings.Contains(p.logs.String(), "rdv is running"):
+				err = fmt.Errorf("/healthz answered, but %s has not said it listens", p.name)
+			default:
 				return nil
 			}
-			err = fmt.Errorf("/healthz: %s", resp.Status)
 		}
 		if p.exited() {
 			return fmt.Errorf("exited: %v", p.state)
