@@ -387,7 +387,8 @@ func (s *Service) candidates(ctx context.Context, st *SharedType, start time.Tim
 			out = append(out, candidate{e: es[i], t: ts[i]})
 			continue
 		}
-		q.Busy, q.Held = nil, nil
+		// By the rules alone: a day at its quota is full, not closed.
+		q.Busy, q.Held, q.Quotas = nil, nil, nil
 		ruled = ruled || IsSlot(q, start)
 	}
 	if len(out) == 0 {
