@@ -15,6 +15,7 @@ type practitionerJSON struct {
 	Name             string                `json:"name" example:"Dr Anne Martin" doc:"Display name."`
 	Timezone         string                `json:"timezone" example:"Europe/Paris" doc:"IANA time zone of the practitioner: the default of the slots' tz."`
 	AppointmentTypes []appointmentTypeJSON `json:"appointment_types" doc:"The appointment types (motives) that can be booked."`
+	MaxPerDay        int                   `json:"max_per_day,omitempty" example:"20" doc:"The most bookings, of all types together, one local day of the practitioner holds; absent for no cap."`
 }
 
 type appointmentTypeJSON struct {
@@ -25,6 +26,7 @@ type appointmentTypeJSON struct {
 	CancelCutoff    int    `json:"cancel_cutoff_minutes" example:"1440" doc:"Cancelling or moving a booking online closes this many minutes before its start (0: until the start)."`
 	RequireConfirm  bool   `json:"require_confirmation" doc:"A new booking stays pending until the patient confirms it from the email, and is released if not confirmed in time."`
 	Unlisted        bool   `json:"unlisted,omitempty" doc:"Not on the booking pages' list of motives: offered to patients by its own link only."`
+	MaxPerDay       int    `json:"max_per_day,omitempty" example:"4" doc:"The most bookings of this type one local day of the practitioner holds (a group session counts its patients); absent for no cap. A day at its cap offers no slot of the type."`
 }
 
 type practitionerListJSON struct {
@@ -131,12 +133,13 @@ func newPractitionerJSON(p *booking.Practitioner) practitionerJSON {
 		Name:             p.Name,
 		Timezone:         p.Location.String(),
 		AppointmentTypes: make([]appointmentTypeJSON, len(p.Types)),
+		MaxPerDay:        p.MaxBookingsPerDay,
 	}
 	for i, t := range p.Types {
 		out.AppointmentTypes[i] = appointmentTypeJSON{
 			ID: t.ID, Name: t.Name, DurationMinutes: int(t.Duration / time.Minute),
 			Capacity: max(t.Capacity, 1), CancelCutoff: int(t.CancelCutoff / time.Minute),
-			RequireConfirm: t.RequireConfirmation, Unlisted: t.Unlisted,
+			RequireConfirm: t.RequireConfirmation, Unlisted: t.Unlisted, MaxPerDay: t.MaxPerDay,
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -27,6 +28,32 @@ func TestDailyQuota(t *testing.T) {
 		c.Service = svc
 	})
 	e.store, e.cal = store, cal
+
+	// The caps are in the practitioners' list; a type without one has none.
+	var list struct {
+		Practitioners []struct {
+			MaxPerDay *int `json:"max_per_day"`
+			Types     []struct {
+				ID        string `json:"id"`
+				MaxPerDay *int   `json:"max_per_day"`
+			} `json:"appointment_types"`
+		} `json:"practitioners"`
+	}
+	if w := e.do(http.MethodGet, "/v1/practitioners", nil); w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &list) != nil || len(list.Practitioners) != 1 {
+		t.Fatalf("practitioners: %d %s", w.Code, w.Body)
+	}
+	if p := list.Practitioners[0]; p.MaxPerDay != nil {
+		t.Errorf("practitioner's max_per_day = %d, want none", *p.MaxPerDay)
+	}
+	for _, ty := range list.Practitioners[0].Types {
+		switch {
+		case ty.ID == "consultation" && (ty.MaxPerDay == nil || *ty.MaxPerDay != 1):
+			t.Errorf("consultation's max_per_day = %v, want 1", ty.MaxPerDay)
+		case ty.ID != "consultation" && ty.MaxPerDay != nil:
+			t.Errorf("%s's max_per_day = %d, want none", ty.ID, *ty.MaxPerDay)
+		}
+	}
+
 	e.book("consultation", slotStart)
 
 	// suivi: 09:00 is the consultation's.
