@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 	"strings"
+
+	"github.com/rdvlibre/rdv/internal/requestid"
 )
 
 // The patient web pages: server-rendered HTML in French and English,
@@ -49,6 +51,10 @@ type errorView struct {
 	Message  string
 	LinkHref string // "" for the home page
 	LinkText string
+	// Reference is the request's id on a server-side failure (5xx), for
+	// the patient to quote to the practice and the host to find in the
+	// logs; "" otherwise.
+	Reference string
 }
 
 // errorPage writes the error page for status; v, if not nil, replaces the
@@ -72,6 +78,9 @@ func (s *Server) errorPageIn(w http.ResponseWriter, r *http.Request, lang string
 	}
 	if view.LinkText == "" || view.LinkHref == "" {
 		view.LinkHref, view.LinkText = s.basePath+"/", t.BackToList
+	}
+	if status >= 500 {
+		view.Reference = requestid.FromContext(r.Context())
 	}
 	s.render(w, r, status, page{Name: "error", Title: view.Heading, Lang: lang, Error: true, View: view})
 }

@@ -808,8 +808,17 @@ func TestMovePageCalendarErrors(t *testing.T) {
 	setBusyErr(e.cal, booking.WrapError(booking.EUnavailable, errors.New("dial tcp: i/o timeout"), "the calendar can't be reached"))
 	wantPage(t, e.do(http.MethodGet, "/manage/"+token+"/move", nil), http.StatusServiceUnavailable, "ne répond pas pour le moment")
 	setBusyErr(e.cal, booking.WrapError(booking.EInternal, errors.New("disk full"), "store broken"))
-	body := wantPage(t, e.do(http.MethodGet, "/manage/"+token+"/move", nil), http.StatusInternalServerError, "Erreur interne")
+	w := e.do(http.MethodGet, "/manage/"+token+"/move", nil)
+	body := wantPage(t, w, http.StatusInternalServerError, "Erreur interne")
 	if strings.Contains(body, "ne répond pas") || strings.Contains(body, "disk full") {
 		t.Errorf("an internal error shown as an unreachable calendar, or its cause shown:\n%s", body)
+	}
+	// The failure's reference, for the patient to quote: the request id
+	// of the logs. A page of the patient's own doing (404) has none.
+	if id := w.Header().Get("X-Request-Id"); id == "" || !strings.Contains(body, "<code>"+id+"</code>") {
+		t.Errorf("the error page doesn't give the request id %q:\n%s", id, body)
+	}
+	if body := wantPage(t, e.do(http.MethodGet, "/manage/nope", nil), http.StatusNotFound); strings.Contains(body, "référence") {
+		t.Errorf("a 404 page gives a reference:\n%s", body)
 	}
 }

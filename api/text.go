@@ -54,6 +54,8 @@ type text struct {
 	Conflict   map[string]errorView // "slot" (taken), "booking" (can't change), "offered" (not a slot of the type), "none" (no slot chosen)
 	Honeypot   errorView
 	BackToList string
+	// ErrorReference introduces the request id on a 5xx page.
+	ErrorReference string
 }
 
 // texts holds each language's text.
@@ -189,7 +191,8 @@ var textFR = text{
 	},
 	Honeypot: errorView{Heading: "Formulaire non envoyé", Message: "Un champ qui doit rester vide a été rempli, peut-être par le remplissage automatique de votre navigateur. " +
 		"Revenez à la page précédente, rechargez-la et envoyez le formulaire sans compléter automatiquement les champs."},
-	BackToList: "Retour à la liste des créneaux",
+	BackToList:     "Retour à la liste des créneaux",
+	ErrorReference: "Si vous contactez le cabinet à ce sujet, donnez cette référence :",
 }
 
 var textEN = text{
@@ -314,5 +317,6 @@ var textEN = text{
 	},
 	Honeypot: errorView{Heading: "Form not sent", Message: "A field that must stay empty was filled in, perhaps by your browser's autofill. " +
 		"Go back to the previous page, reload it and send the form without autofilling the fields."},
-	BackToList: "Back to the list of slots",
+	BackToList:     "Back to the list of slots",
+	ErrorReference: "If you contact the practice about this, give this reference:",
 }
