@@ -54,7 +54,9 @@ func (s *Service) days(ctx context.Context, e *entry, t *AppointmentType, from, 
 		return nil, Errorf(EInvalid, "the span of days is empty: 'to' must be after 'from'")
 	}
 	loc := e.p.Location
-	if to.Midnight(loc).Sub(from.Midnight(loc)) > MaxDays*24*time.Hour+time.Hour {
+	// Counted in days: a day lasts 23 to 25 hours, 22 to 26 where the
+	// clocks change by two (Antarctica/Troll).
+	if from.AddDays(MaxDays).Before(to) {
 		return nil, Errorf(EInvalid, "the span of days is too long: at most %d days", MaxDays)
 	}
 	now := s.now()

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/bookingtest"
 )
 
 // TestDays sorts the days of a fortnight: past, free, full, closed by the
@@ -145,5 +146,40 @@ func TestDaysHorizonCutsDay(t *testing.T) {
 	}
 	if days[0].State != booking.DayLater {
 		t.Errorf("%s, open after the horizon's end: %s, want later", last, days[0].State)
+	}
+}
+
+// TestDaysLongestSpanAcrossDSTShift: the longest span is counted in days,
+// not hours. In Antarctica/Troll the clocks change by two hours, so 42
+// local days around the change in October last 42 × 24 h + 2 h; they are
+// still 42 days.
+func TestDaysLongestSpanAcrossDSTShift(t *testing.T) {
+	troll, err := time.LoadLocation("Antarctica/Troll")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := booking.NewService(booking.ServiceConfig{
+		Store: bookingtest.NewStore(), Notifier: &bookingtest.Notifier{}, Secret: secret,
+		Now: bookingtest.NewClock(time.Date(2026, 10, 1, 8, 0, 0, 0, time.UTC)).Now, Limits: booking.NoLimits(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := gp("troll", 30*time.Minute, weekdays(booking.ClockRange{Start: 9 * 60, End: 12 * 60}))
+	p.Location = troll
+	if err := svc.AddPractitioner(p, bookingtest.NewCalendar()); err != nil {
+		t.Fatal(err)
+	}
+	from := booking.Date{Year: 2026, Month: time.October, Day: 5}
+	to := from.AddDays(booking.MaxDays)
+	if span := to.Midnight(troll).Sub(from.Midnight(troll)); span != booking.MaxDays*24*time.Hour+2*time.Hour {
+		t.Fatalf("the span lasts %v: not across Troll's two-hour change", span)
+	}
+	days, err := svc.Days(ctx, "troll", "consultation", from, to)
+	if err != nil || len(days) != booking.MaxDays {
+		t.Fatalf("%d days, %v; want %d", len(days), err, booking.MaxDays)
+	}
+	if _, err := svc.Days(ctx, "troll", "consultation", from, to.AddDays(1)); booking.ErrorCode(err) != booking.EInvalid {
+		t.Errorf("%d days: %v, want refused as too long", booking.MaxDays+1, err)
 	}
 }
