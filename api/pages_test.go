@@ -495,6 +495,12 @@ func TestManagePage(t *testing.T) {
 	if strings.Contains(body, "<form") || strings.Contains(body, "event.ics") {
 		t.Error("a cancelled booking still has forms, or a file to add to a calendar")
 	}
+	// The file stays served, for a patient who added the visit to their
+	// calendar: importing it again marks the same event (same UID, later
+	// SEQUENCE) cancelled.
+	if w := e.do(http.MethodGet, manage+"/event.ics", nil); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "STATUS:CANCELLED") || !strings.Contains(w.Body.String(), "TRANSP:TRANSPARENT") {
+		t.Errorf("event.ics of a cancelled booking = %d:\n%s", w.Code, w.Body)
+	}
 	// Confirming a cancelled booking is refused; so is the cancel step.
 	wantPage(t, e.postForm(manage+"/confirm", nil), http.StatusConflict, "Action impossible", `href="`+manage+`"`)
 	wantPage(t, e.do(http.MethodGet, manage+"/cancel", nil), http.StatusConflict, "Action impossible")
