@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"math/bits"
 	"net/http"
 	"path"
 	"strings"
@@ -104,7 +105,10 @@ func loadAssets(fsys fs.FS, dir string) (*assetSet, error) {
 
 func brotliBest(b []byte) []byte {
 	var buf bytes.Buffer
-	w := brotli.NewWriterLevel(&buf, brotli.BestCompression)
+	// A window just large enough for b: the default (4 MiB) made the
+	// encoder allocate 32 MB for each of these few-kilobyte files at
+	// start, for the same output.
+	w := brotli.NewWriterOptions(&buf, brotli.WriterOptions{Quality: brotli.BestCompression, LGWin: min(max(bits.Len(uint(len(b))), 10), 24)})
 	_, _ = w.Write(b) // a bytes.Buffer does not fail
 	_ = w.Close()
 	return buf.Bytes()
