@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -119,6 +120,22 @@ func BenchmarkScale(b *testing.B) {
 	b.ReportMetric(float64(coldStart.Milliseconds()), "ms-cold-start")
 	b.ReportMetric(float64(firsts[len(firsts)/2].Microseconds())/1000, "ms-first-query-p50")
 	b.ReportMetric(float64(rssKiB(b))/1024, "MiB-RSS")
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "MiB-heap-inuse")
+	// RDV_SCALE_HEAP=FILE writes the live heap of the running app, for
+	// go tool pprof -sample_index=inuse_space.
+	if p := os.Getenv("RDV_SCALE_HEAP"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // rssKiB is the resident memory of this process, from /proc/self/status.
