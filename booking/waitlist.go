@@ -517,7 +517,7 @@ func (w *Waitlist) alertGroup(ctx context.Context, pid, tid string, entries []*W
 		slot  int64
 	}
 	told := map[key]bool{}
-	lastOfSlot := map[int64]time.Time{}  // the latest alert of a slot start
+	lastOfSlot := map[int64]time.Time{}   // the latest alert of a slot start
 	lastOfEntry := map[string]time.Time{} // the latest alert to an entry
 	for _, m := range past {
 		told[key{m.EntryID, m.Slot.UnixNano()}] = true
