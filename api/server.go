@@ -75,6 +75,10 @@ type Config struct {
 	// Practice is how the pages present the practice (name, logo, colour,
 	// contact, legal pages) and which sites may frame them.
 	Practice Practice
+	// Waitlist is the waiting list the server exposes (POST /v1/waitlist,
+	// the form under /p/{practitioner}/{type}/waitlist, the links under
+	// /waitlist/); nil: those answer 404.
+	Waitlist *booking.Waitlist
 	// Registry is where the server registers its metrics, which /metrics
 	// and MetricsHandler serve: a host registers its own collectors on it
 	// too (rdv.App adds the calendars', the sync's and the bookings').
@@ -106,6 +110,7 @@ type Config struct {
 //	mux.Handle("/", apiServer)
 type Server struct {
 	svc      *booking.Service
+	waitlist *booking.Waitlist // nil when off
 	baseURL  string // without a trailing slash
 	basePath string // path of baseURL without a trailing slash, "" at the root
 	log      *slog.Logger
@@ -144,6 +149,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		svc:      cfg.Service,
+		waitlist: cfg.Waitlist,
 		baseURL:  strings.TrimSuffix(cfg.BaseURL, "/"),
 		basePath: strings.TrimSuffix(u.EscapedPath(), "/"),
 		log:      cfg.Logger,
@@ -209,6 +215,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerPractitioners()
 	s.registerBookings()
 	s.registerShared()
+	s.registerWaitlist()
 	s.registerChallenge()
 	s.registerAdmin()
 	s.registerPages()
