@@ -24,6 +24,7 @@ import (
 // concurrent use.
 type App struct {
 	svc       *booking.Service
+	waitlist  *booking.Waitlist // nil when off
 	store     store.DB
 	calendars map[string]*caldav.Calendar
 	handler   http.Handler
@@ -148,8 +149,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		}
 	}
 
+	if opts.Waitlist != nil {
+		a.waitlist = booking.NewWaitlist(a.svc, st, a.mail, *opts.Waitlist)
+	}
 	web, err := api.New(api.Config{
 		Service:    a.svc,
+		Waitlist:   a.waitlist,
 		BaseURL:    opts.BaseURL,
 		Logger:     logger,
 		Ready:      a.Ready,

@@ -77,7 +77,7 @@ func (a *App) reconcile(ctx context.Context) {
 // calendar writes a crash cut short (booking.Service.SettleIntents),
 // sending the notifications left in the outbox, purging old
 // idempotency keys and messages, sending the daily digests that are
-// due (digest.go), and, every retainEvery, erasing the patient data past
+// due (digest.go), alerting the waiting list (waitlist.go), and, every retainEvery, erasing the patient data past
 // its retention.
 func (a *App) runJobs(ctx context.Context) {
 	interval := a.jobs
@@ -112,6 +112,7 @@ func (a *App) runJobs(ctx context.Context) {
 			logger.Error("purging the outbox and idempotency keys", "err", err)
 		}
 		a.sendDigests(ctx)
+		a.runWaitlist(ctx)
 		if now := a.now(); a.retained.IsZero() || now.Sub(a.retained) >= retainEvery {
 			a.retain(ctx)
 			a.retained = now

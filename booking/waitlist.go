@@ -331,6 +331,14 @@ func (w *Waitlist) Join(ctx context.Context, req JoinRequest) (*WaitEntry, error
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "waiting-list entry added", "entry", en.ID, "practitioner", en.PractitionerID)
+	// The confirmation leaves at once, as a booking's email does; what
+	// fails is sent by the next Deliver.
+	ctx = context.WithoutCancel(ctx)
+	if s.inlineDelivery {
+		w.deliverQuietly(ctx)
+	} else {
+		s.inflight.Go(func() { w.deliverQuietly(ctx) })
+	}
 	return en, nil
 }
 
@@ -638,6 +646,12 @@ func (w *Waitlist) Deliver(ctx context.Context) (int, error) {
 				sent++
 			}
 		}
+	}
+}
+
+func (w *Waitlist) deliverQuietly(ctx context.Context) {
+	if _, err := w.Deliver(ctx); err != nil {
+		w.svc.log.WarnContext(ctx, "waiting-list messages left for the jobs", "err", err)
 	}
 }
 
