@@ -111,8 +111,8 @@ type Config struct {
 type Server struct {
 	svc      *booking.Service
 	waitlist *booking.Waitlist // nil when off
-	baseURL  string // without a trailing slash
-	basePath string // path of baseURL without a trailing slash, "" at the root
+	baseURL  string            // without a trailing slash
+	basePath string            // path of baseURL without a trailing slash, "" at the root
 	log      *slog.Logger
 	ready    func(context.Context) error
 	maxBody  int64

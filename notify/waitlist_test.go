@@ -24,7 +24,7 @@ func TestWaitlistMessages(t *testing.T) {
 				a := appointment(t, booking.StatusConfirmed)
 				e := &booking.WaitEntry{ID: "e1", PractitionerID: "demo", TypeID: "consultation", Lang: lang,
 					Patient: booking.Patient{Name: "Marie Curie", Email: "marie@example.org"},
-					Window: booking.Window{From: booking.Date{Year: 2026, Month: 12, Day: 1}, Until: booking.Date{Year: 2026, Month: 12, Day: 4}, Part: booking.PartAny}}
+					Window:  booking.Window{From: booking.Date{Year: 2026, Month: 12, Day: 1}, Until: booking.Date{Year: 2026, Month: 12, Day: 4}, Part: booking.PartAny}}
 				rec := &recorder{}
 				err := newMailer(t, "fr", rec).NotifyWait(context.Background(), booking.WaitNotification{
 					ID: "e1-7", Kind: kind, Entry: e, Practitioner: a.Practitioner, Type: a.Type, Token: token,
