@@ -41,7 +41,7 @@ type smtpBoxSession struct {
 }
 
 func (b *smtpBox) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpBoxSession{box: b}, nil }
-func (s *smtpBoxSession) Mail(string, *smtp.MailOptions) error  { return nil }
+func (s *smtpBoxSession) Mail(string, *smtp.MailOptions) error { return nil }
 func (s *smtpBoxSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.to = to
 	return nil
