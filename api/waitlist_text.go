@@ -3,20 +3,20 @@ package api
 // waitText is what the waiting list's pages say, in one language. Fields
 // ending in F are fmt formats.
 type waitText struct {
-	Link                             string // on the day step
+	Link                              string // on the day step
 	Title, Intro, Window, From, Until string
-	Part, PartAny, PartMorning       string
-	PartAfternoon, Weekdays          string
-	WeekdaysHint, Submit, NotJoined  string
-	WindowError, TooMany             string
-	FreeHeading, FreeF, FreeLink     string
-	JoinedHeading, JoinedF           string
-	ConfirmTitle, ConfirmQuestionF   string
-	ConfirmButton, ConfirmedHeading  string
-	ConfirmedF, LeaveTitle           string
-	LeaveQuestion, LeaveButton       string
-	LeftHeading, Left, Ended         string
-	NotFound, BookLink               string
+	Part, PartAny, PartMorning        string
+	PartAfternoon, Weekdays           string
+	WeekdaysHint, Submit, NotJoined   string
+	WindowError, TooMany              string
+	FreeHeading, FreeF, FreeLink      string
+	JoinedHeading, JoinedF            string
+	ConfirmTitle, ConfirmQuestionF    string
+	ConfirmButton, ConfirmedHeading   string
+	ConfirmedF, LeaveTitle            string
+	LeaveQuestion, LeaveButton        string
+	LeftHeading, Left, Ended          string
+	NotFound, BookLink                string
 }
 
 var waitTexts = map[string]*waitText{
