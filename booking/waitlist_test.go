@@ -1,8 +1,10 @@
 package booking_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -322,4 +324,85 @@ func TestWaitlistJoin(t *testing.T) {
 			t.Fatalf("third join: %v, want the per-email limit", err)
 		}
 	})
+}
+
+// TestWaitlistTwoAlerters: two processes alert at once, sharing the store
+// and the lock: each alert is recorded once, and one batch only.
+func TestWaitlistTwoAlerters(t *testing.T) {
+	f := newWaitFixture(t, booking.WaitlistConfig{Batch: 2})
+	var es []*booking.WaitEntry
+	for i := range 4 {
+		e, _ := f.joinActive(i, win1)
+		es = append(es, e)
+	}
+	f.free(at(1, 9, 0), at(1, 9, 20))
+	locker := &booking.MutexLocker{}
+	var lists []*booking.Waitlist
+	for range 2 {
+		svc := f.service(booking.ServiceConfig{Store: f.store, Notifier: f.notes, Now: f.clock.Now, Secret: secret, Locker: locker, Limits: booking.NoLimits()})
+		lists = append(lists, booking.NewWaitlist(svc, f.ws, f.wn, booking.WaitlistConfig{Batch: 2}))
+	}
+	// The lock is the replicas': while another holds it, Alert waits.
+	unlock, err := locker.Lock(ctx, "rdv/waitlist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if n, err := lists[0].Alert(cancelled); err == nil || n != 0 {
+		t.Fatalf("Alert while another holds the lock: %d, %v", n, err)
+	}
+	unlock()
+	var wg sync.WaitGroup
+	counts := make([]int, len(lists))
+	for i, wl := range lists {
+		wg.Go(func() {
+			n, err := wl.Alert(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			counts[i] = n
+		})
+	}
+	wg.Wait()
+	if counts[0]+counts[1] != 2 {
+		t.Fatalf("recorded %v, want 2 in all", counts)
+	}
+	for _, wl := range lists {
+		if _, err := wl.Deliver(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, n := range f.wn.Take() {
+		got = append(got, n.Entry.ID)
+	}
+	if !sameIDs(got, es[0], es[1]) {
+		t.Fatalf("alerted %v, want the first two once each", got)
+	}
+}
+
+// TestWaitlistRetain: an entry's contact is erased the retention of
+// cancelled bookings after it ended, not before.
+func TestWaitlistRetain(t *testing.T) {
+	f := newWaitFixture(t, booking.WaitlistConfig{})
+	e, token := f.joinActive(1, win1)
+	if _, err := f.wl.Leave(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(booking.DefaultRetainCancelled - time.Minute)
+	if n, err := f.wl.Retain(ctx); err != nil || n != 0 {
+		t.Fatalf("Retain before its time: %d, %v", n, err)
+	}
+	f.clock.Add(2 * time.Minute)
+	if n, err := f.wl.Retain(ctx); err != nil || n != 1 {
+		t.Fatalf("Retain: %d, %v", n, err)
+	}
+	got, err := f.ws.WaitEntry(ctx, e.ID)
+	if err != nil || got.Patient != (booking.Patient{}) || got.EmailKey != "" || got.TokenHash != "" {
+		t.Fatalf("after Retain: %+v, %v", got, err)
+	}
+	if _, err := f.wl.Entry(ctx, token); booking.ErrorCode(err) != booking.ENotFound {
+		t.Fatalf("the token still opens the entry: %v", err)
+	}
 }
