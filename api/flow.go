@@ -203,7 +203,7 @@ func (s *Server) daysPage(w http.ResponseWriter, r *http.Request) {
 		},
 	}
 	v := daysStep{Practitioner: p.Name, Type: t.Name, Minutes: fmt.Sprintf(tx.MinutesF, int(t.Duration/time.Minute)), Place: t.Location}
-	if s.waitlist != nil {
+	if s.waitlist != nil && !t.NoWaitlist {
 		q := map[string]string{}
 		if d := r.URL.Query().Get("day"); d != "" {
 			if _, err := booking.ParseDate(d); err == nil {

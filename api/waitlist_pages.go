@@ -88,7 +88,7 @@ func (s *Server) newWaitForm(w http.ResponseWriter, r *http.Request, tx *text) *
 		return nil
 	}
 	t := p.Type(r.PathValue("type"))
-	if t == nil {
+	if t == nil || t.NoWaitlist {
 		v := tx.NotFound["type"]
 		s.errorPage(w, r, http.StatusNotFound, &v)
 		return nil

@@ -276,7 +276,7 @@ func (e *FreeSlotsError) Error() string {
 
 // Join puts a patient on the waiting list, pending until they confirm from
 // the email it sends. Errors: ENotFound for an unknown practitioner or
-// type; EInvalid (with its Field) for a patient or a window that breaks the
+// type, or a type with NoWaitlist; EInvalid (with its Field) for a patient or a window that breaks the
 // rules; ELimit (LimitWaitPerEmail) when the address holds MaxPerEmail live
 // entries; EConflict with a *FreeSlotsError cause when a free slot already
 // lies in the window; EUnavailable when the calendar or the store can't be
@@ -286,6 +286,9 @@ func (w *Waitlist) Join(ctx context.Context, req JoinRequest) (*WaitEntry, error
 	e, t, err := s.entryAndType(req.PractitionerID, req.TypeID)
 	if err != nil {
 		return nil, err
+	}
+	if t.NoWaitlist {
+		return nil, Errorf(ENotFound, "appointment type %q has no waiting list", t.ID)
 	}
 	p := req.Patient
 	if err := p.Validate(false); err != nil {
@@ -486,7 +489,7 @@ func (w *Waitlist) Alert(ctx context.Context) (int, error) {
 func (w *Waitlist) alertGroup(ctx context.Context, pid, tid string, entries []*WaitEntry, now time.Time) (int, error) {
 	s := w.svc
 	e, t, err := s.entryAndType(pid, tid)
-	if err != nil {
+	if err != nil || t.NoWaitlist {
 		return 0, nil // a type no longer offered: its entries expire
 	}
 	loc := e.p.Location

@@ -406,3 +406,18 @@ func TestWaitlistRetain(t *testing.T) {
 		t.Fatalf("the token still opens the entry: %v", err)
 	}
 }
+
+func TestWaitlistTypeOptOut(t *testing.T) {
+	f := newWaitFixture(t, booking.WaitlistConfig{})
+	p := testPractitioner()
+	p.ID = "other"
+	p.Types[0].NoWaitlist = true
+	if err := f.svc.AddPractitioner(p, f.cal); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.wl.Join(ctx, booking.JoinRequest{PractitionerID: "other", TypeID: "consultation", Window: win1,
+		Patient: booking.Patient{Name: "Ada Lovelace", Email: "ada@example.org"}})
+	if booking.ErrorCode(err) != booking.ENotFound {
+		t.Fatalf("Join of a type that opts out: %v", err)
+	}
+}

@@ -438,6 +438,9 @@ type TypeConfig struct {
 	// Unlisted keeps the type off the pages' list of motives: patients
 	// reach it by its own link only (/p/PRACTITIONER/TYPE).
 	Unlisted bool `toml:"unlisted"`
+	// NoWaitlist keeps the type off the waiting list (docs/waitlist.md),
+	// when [waitlist] is on.
+	NoWaitlist bool `toml:"no_waitlist"`
 	// MaxPerDay is the most bookings of the type one local day of the
 	// practitioner may hold, a group session counting its patients
 	// (booking.AppointmentType.MaxPerDay); 0: no cap.
@@ -582,7 +585,7 @@ func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
 			BufferBefore: tc.BufferBefore.Duration, BufferAfter: tc.BufferAfter.Duration,
 			MinNotice: tc.MinNotice.Duration, Horizon: time.Duration(tc.HorizonDays) * 24 * time.Hour,
 			Location: tc.Location, RequireConfirmation: tc.RequireConfirmation,
-			ConfirmWithin: tc.ConfirmWithin.Duration, CancelCutoff: tc.CancelCutoff.Duration, Capacity: tc.Capacity, Unlisted: tc.Unlisted,
+			ConfirmWithin: tc.ConfirmWithin.Duration, CancelCutoff: tc.CancelCutoff.Duration, Capacity: tc.Capacity, Unlisted: tc.Unlisted, NoWaitlist: tc.NoWaitlist,
 			MaxPerDay:      tc.MaxPerDay,
 			DiscloseMotive: tc.Private != nil && !*tc.Private,
 			Reminders:      tc.reminders(),
