@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
@@ -130,6 +131,15 @@ func testWaitlistEndToEnd(t *testing.T, store string) {
 	o.Mail.SMTP = notify.SMTPConfig{Addr: serveSMTPBox(t, box), TLS: notify.TLSNone, Timeout: 5 * time.Second}
 	o.Mail.From = "Cabinet Martin <rdv@cabinet.example>"
 	o.Waitlist = &booking.WaitlistConfig{Batch: 1, Interval: 30 * time.Minute}
+	logs := &bookingtest.LogBuffer{}
+	o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	defer func() {
+		for _, secret := range []string{"example.org", "Lovelace", "Curie"} {
+			if strings.Contains(logs.String(), secret) {
+				t.Errorf("the logs hold patient data %q:\n%s", secret, logs)
+			}
+		}
+	}()
 	a, err := New(ctx, o)
 	if err != nil {
 		t.Fatal(err)
