@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -61,6 +62,11 @@ func newWaitFixture(t *testing.T, cfg booking.WaitlistConfig) *waitFixture {
 	f := &waitFixture{fixture: newFixture(t), ws: bookingtest.NewWaitStore(), wn: &bookingtest.WaitNotifier{}}
 	f.wl = booking.NewWaitlist(f.svc, f.ws, f.wn, cfg)
 	f.cal.PutForeign(busyHref, at(1, 0, 0), at(2, 0, 0))
+	t.Cleanup(func() {
+		if logs := f.logs.String(); strings.Contains(logs, "@example.org") || strings.Contains(logs, "Lovelace") {
+			t.Errorf("logs contain patient data:\n%s", logs)
+		}
+	})
 	return f
 }
 
