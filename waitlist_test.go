@@ -233,4 +233,15 @@ func testWaitlistEndToEnd(t *testing.T, store string) {
 	if to := alerted(); len(to) != 0 {
 		t.Fatalf("everyone told: alerted %v", to)
 	}
+	// Counts only: 2 alerts recorded; 3 confirmations and 2 alerts sent.
+	rec := httptest.NewRecorder()
+	a.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{`rdv_waitlist_messages_total{outcome="alerted"} 2`, `rdv_waitlist_messages_total{outcome="sent"} 5`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if strings.Contains(rec.Body.String(), "example.org") {
+		t.Error("the metrics show an address")
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -237,10 +238,24 @@ const maxWaitAttempts = 10
 
 // Waitlist runs the waiting list of a Service's practitioners.
 type Waitlist struct {
-	svc *Service
-	st  WaitStore
-	n   WaitNotifier
-	cfg WaitlistConfig
+	svc   *Service
+	st    WaitStore
+	n     WaitNotifier
+	cfg   WaitlistConfig
+	stats [4]atomic.Int64 // by WaitStats field, in order
+}
+
+// WaitStats counts what a Waitlist did in this process: counts only.
+type WaitStats struct {
+	Alerts  int64 // alerts recorded
+	Sent    int64 // messages sent
+	Dropped int64 // messages dropped unsent: their entry ended
+	Failed  int64 // messages given up
+}
+
+// Stats returns what w did so far in this process.
+func (w *Waitlist) Stats() WaitStats {
+	return WaitStats{Alerts: w.stats[0].Load(), Sent: w.stats[1].Load(), Dropped: w.stats[2].Load(), Failed: w.stats[3].Load()}
 }
 
 // NewWaitlist returns the waiting list of svc, kept in st, whose emails n
@@ -566,6 +581,7 @@ func (w *Waitlist) alertGroup(ctx context.Context, pid, tid string, entries []*W
 		return 0, nil
 	}
 	n, err := w.st.RecordWaitAlerts(ctx, out)
+	w.stats[0].Add(int64(n))
 	if err == nil && n > 0 {
 		s.log.InfoContext(ctx, "waiting-list alerts recorded", "practitioner", pid, "alerts", n)
 	}
@@ -676,6 +692,7 @@ func (w *Waitlist) deliver(ctx context.Context, m WaitMessage) (bool, error) {
 	}
 	e, t, terr := s.entryAndType(en.PractitionerID, en.TypeID)
 	if en.State(now) != want || en.TokenHash == "" || terr != nil || (m.Kind == WaitAlert && !m.Slot.After(now)) {
+		w.stats[2].Add(1)
 		return false, done(false)
 	}
 	p := e.p
@@ -690,12 +707,14 @@ func (w *Waitlist) deliver(ctx context.Context, m WaitMessage) (bool, error) {
 		code := ErrorCode(err)
 		if code == EInvalid || code == EInternal || m.Attempts >= maxWaitAttempts {
 			s.log.ErrorContext(ctx, "waiting-list message given up", "entry", en.ID, "kind", m.Kind, "err", err)
+			w.stats[3].Add(1)
 			return false, done(true)
 		}
 		s.log.WarnContext(ctx, "waiting-list message not sent, will retry", "entry", en.ID, "kind", m.Kind, "err", err)
 		return false, err
 	}
 	s.log.InfoContext(ctx, "waiting-list message sent", "entry", en.ID, "kind", m.Kind)
+	w.stats[1].Add(1)
 	return true, done(false)
 }
 
