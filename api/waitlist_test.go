@@ -139,3 +139,34 @@ func TestWaitlistAPIOff(t *testing.T) {
 
 // day returns December d of 2026 at hh:00 in Paris.
 func day(d, hh int) time.Time { return time.Date(2026, 12, d, hh, 0, 0, 0, paris) }
+
+// TestWaitlistAdminPatient: the admin export lists a patient's waiting-list
+// entries, and the erasure erases them, live ones included.
+func TestWaitlistAdminPatient(t *testing.T) {
+	w := newWaitEnv(t, func(c *Config) { c.AdminToken = adminToken })
+	if r := w.postJSON("/v1/waitlist", joinBody("2026-12-01", "2026-12-01", patientEmail)); r.Code != http.StatusCreated {
+		t.Fatalf("join: %d %s", r.Code, r.Body)
+	}
+	token := w.token()
+	r := w.admin(http.MethodPost, "/v1/admin/patients/export", `{"email":"`+patientEmail+`"}`)
+	if r.Code != http.StatusOK {
+		t.Fatalf("export: %d %s", r.Code, r.Body)
+	}
+	list, _ := decode(t, r)["waitlist"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["patient"].(map[string]any)["email"] != patientEmail ||
+		list[0].(map[string]any)["status"] != "pending" || list[0].(map[string]any)["from"] != "2026-12-01" {
+		t.Fatalf("export's waitlist: %v", list)
+	}
+	r = w.admin(http.MethodPost, "/v1/admin/patients/erase", `{"email":"`+patientEmail+`"}`)
+	if r.Code != http.StatusOK {
+		t.Fatalf("erase: %d %s", r.Code, r.Body)
+	}
+	if erased, _ := decode(t, r)["waitlist"].([]any); len(erased) != 1 {
+		t.Fatalf("erased: %s", r.Body)
+	}
+	wantProblem(t, w.postJSON("/v1/waitlist/"+token+"/confirm", ""), http.StatusNotFound, "")
+	r = w.admin(http.MethodPost, "/v1/admin/patients/export", `{"email":"`+patientEmail+`"}`)
+	if list, _ := decode(t, r)["waitlist"].([]any); len(list) != 0 {
+		t.Fatalf("export after the erasure: %s", r.Body)
+	}
+}

@@ -48,6 +48,7 @@ type Service struct {
 	gatesMu         sync.Mutex
 	gates           map[string]*gate
 	unknown         unknownEvents
+	wait            *Waitlist              // the waiting list attached by NewWaitlist, nil if none
 	shared          map[string]*SharedType // by id (shared.go)
 	sharedOrder     []*SharedType
 

@@ -181,6 +181,10 @@ type WaitStore interface {
 	// WaitRecords returns the entries, erased ones aside, whose EmailKey is
 	// emailKey, oldest first.
 	WaitRecords(ctx context.Context, emailKey string) ([]*WaitEntry, error)
+	// EraseWaitEntriesOf erases at at, as EraseWaitEntries does, every
+	// entry whose EmailKey is emailKey, live ones too (a pending or active
+	// one becomes left), and returns their ids; none for an emailKey of "".
+	EraseWaitEntriesOf(ctx context.Context, emailKey string, at time.Time) ([]string, error)
 }
 
 // WaitNotification is a waiting-list email to send.
@@ -259,7 +263,9 @@ func (w *Waitlist) Stats() WaitStats {
 }
 
 // NewWaitlist returns the waiting list of svc, kept in st, whose emails n
-// sends.
+// sends, and attaches it to svc: its entries are then part of the
+// patient's export and erasure (Service.PatientExport, ErasePatient). Call
+// it before svc takes requests.
 func NewWaitlist(svc *Service, st WaitStore, n WaitNotifier, cfg WaitlistConfig) *Waitlist {
 	if cfg.Batch <= 0 {
 		cfg.Batch = DefaultWaitBatch
@@ -270,7 +276,9 @@ func NewWaitlist(svc *Service, st WaitStore, n WaitNotifier, cfg WaitlistConfig)
 	if cfg.MaxPerEmail <= 0 {
 		cfg.MaxPerEmail = DefaultWaitPerEmail
 	}
-	return &Waitlist{svc: svc, st: st, n: n, cfg: cfg}
+	w := &Waitlist{svc: svc, st: st, n: n, cfg: cfg}
+	svc.wait = w
+	return w
 }
 
 // JoinRequest asks for a place on the waiting list.

@@ -328,17 +328,35 @@ func (s *SQLite) WaitMessageRetry(ctx context.Context, seq int64, at time.Time) 
 
 // EraseWaitEntries: see booking.WaitStore.
 func (s *SQLite) EraseWaitEntries(ctx context.Context, before time.Time, limit int) ([]string, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, wrapError(err, "cannot erase waiting-list entries")
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	rows, err := tx.QueryContext(ctx, `UPDATE waitlist_entries SET name = '', email = '', phone = '', email_key = '',
+	return s.eraseWaitEntries(ctx, `UPDATE waitlist_entries SET name = '', email = '', phone = '', email_key = '',
 		token_hash = NULL, erased_at = ?
 		WHERE id IN (SELECT id FROM waitlist_entries WHERE erased_at IS NULL
 			AND CASE WHEN status IN ('booked', 'left') THEN updated_at ELSE expires_at END < ?
 			ORDER BY created_at, id LIMIT ?)
 		RETURNING id`, formatBound(before), formatBound(before), limit)
+}
+
+// EraseWaitEntriesOf: see booking.WaitStore.
+func (s *SQLite) EraseWaitEntriesOf(ctx context.Context, emailKey string, at time.Time) ([]string, error) {
+	if emailKey == "" {
+		return nil, nil
+	}
+	return s.eraseWaitEntries(ctx, `UPDATE waitlist_entries SET name = '', email = '', phone = '', email_key = '',
+		token_hash = NULL, erased_at = ?1,
+		status = CASE WHEN status IN ('pending', 'active') THEN 'left' ELSE status END,
+		updated_at = CASE WHEN status IN ('pending', 'active') THEN ?1 ELSE updated_at END
+		WHERE email_key = ?2 RETURNING id`, formatBound(at), emailKey)
+}
+
+// eraseWaitEntries runs q, an UPDATE that erases entries and returns their
+// ids, and deletes their messages, in one transaction.
+func (s *SQLite) eraseWaitEntries(ctx context.Context, q string, args ...any) ([]string, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, wrapError(err, "cannot erase waiting-list entries")
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, wrapError(err, "cannot erase waiting-list entries")
 	}

@@ -99,6 +99,25 @@ func testWaitEntries(t *testing.T, be backend) {
 	if ms, _ := s.ClaimWaitMessages(ctx, later, later.Add(time.Minute), 10); len(ms) != 1 || ms[0].EntryID != e1.ID {
 		t.Fatalf("messages after erasing: %+v, want e1's confirmation only", ms)
 	}
+
+	// Erased on request, live or not: e1 is active, and becomes left.
+	if ids, err := s.EraseWaitEntriesOf(ctx, "", later); err != nil || len(ids) != 0 {
+		t.Fatalf("EraseWaitEntriesOf no one: %v, %v", ids, err)
+	}
+	ids, err = s.EraseWaitEntriesOf(ctx, e1.EmailKey, later)
+	if err != nil || len(ids) != 1 || ids[0] != e1.ID {
+		t.Fatalf("EraseWaitEntriesOf: %v, %v", ids, err)
+	}
+	erased, err = s.WaitEntry(ctx, e1.ID)
+	if err != nil || erased.Patient != (booking.Patient{}) || erased.TokenHash != "" || erased.Status != booking.WaitLeft || !erased.UpdatedAt.Equal(later) {
+		t.Fatalf("entry erased on request: %+v, %v", erased, err)
+	}
+	if ms, _ := s.ClaimWaitMessages(ctx, later.Add(time.Hour), later.Add(2*time.Hour), 10); len(ms) != 0 {
+		t.Fatalf("messages after erasing on request: %+v", ms)
+	}
+	if recs, _ := s.WaitRecords(ctx, e1.EmailKey); len(recs) != 0 {
+		t.Fatalf("WaitRecords after the erasure: %+v", recs)
+	}
 }
 
 func TestWaitMessages(t *testing.T) { forEachBackend(t, testWaitMessages) }

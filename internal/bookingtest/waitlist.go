@@ -228,6 +228,26 @@ func (s *WaitStore) EraseWaitEntries(_ context.Context, before time.Time, limit 
 	return ids, nil
 }
 
+// EraseWaitEntriesOf implements booking.WaitStore.
+func (s *WaitStore) EraseWaitEntriesOf(_ context.Context, emailKey string, at time.Time) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for _, id := range s.order {
+		e := s.entries[id]
+		if emailKey == "" || e.EmailKey != emailKey {
+			continue
+		}
+		if e.Status == booking.WaitPending || e.Status == booking.WaitActive {
+			e.Status, e.UpdatedAt = booking.WaitLeft, at.UTC()
+		}
+		e.Patient, e.EmailKey, e.TokenHash = booking.Patient{}, "", ""
+		s.msgs = slices.DeleteFunc(s.msgs, func(m *waitMsg) bool { return m.m.EntryID == id })
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
 // WaitRecords implements booking.WaitStore.
 func (s *WaitStore) WaitRecords(_ context.Context, emailKey string) ([]*booking.WaitEntry, error) {
 	s.mu.Lock()
