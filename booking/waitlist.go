@@ -237,7 +237,8 @@ const waitLock = "rdv/waitlist"
 const waitLease = 2 * time.Minute
 
 // maxWaitAttempts is how many times a message is claimed before it is
-// given up.
+// given up; after its n-th failed attempt, it waits n minutes (about an
+// hour in all).
 const maxWaitAttempts = 10
 
 // Waitlist runs the waiting list of a Service's practitioners.
@@ -647,9 +648,11 @@ func minDate(a, b Date) Date {
 
 // Deliver sends the waiting list's messages that wait, in the order they
 // were recorded, and returns how many it sent. A confirmation whose entry
-// is no longer pending, or an alert whose entry is no longer active, is
-// dropped unsent. A message the mail server refuses for now is tried again
-// at the next round, and the messages after it wait for it.
+// is no longer pending, or an alert whose entry is no longer active or
+// whose slot has begun, is dropped unsent. A message the mail server
+// refuses for now is tried again after a backoff (a minute per attempt),
+// with the messages claimed after it, which wait for it; it is given up
+// after maxWaitAttempts attempts.
 func (w *Waitlist) Deliver(ctx context.Context) (int, error) {
 	sent := 0
 	for {
@@ -661,9 +664,10 @@ func (w *Waitlist) Deliver(ctx context.Context) (int, error) {
 		for i, m := range ms {
 			ok, err := w.deliver(ctx, m)
 			if err != nil {
-				// The others are released so that the order holds.
+				// The others wait as long, so that the order holds.
+				retry := now.Add(time.Duration(min(m.Attempts, maxWaitAttempts)) * time.Minute)
 				for _, o := range ms[i:] {
-					if rerr := w.st.WaitMessageRetry(ctx, o.Seq, now); rerr != nil {
+					if rerr := w.st.WaitMessageRetry(ctx, o.Seq, retry); rerr != nil {
 						err = errors.Join(err, rerr)
 					}
 				}

@@ -259,8 +259,36 @@ func TestWaitlistNoAlertAfterLeaving(t *testing.T) {
 	if _, err := f.wl.Leave(ctx, token); err != nil {
 		t.Fatal(err)
 	}
+	f.clock.Add(time.Minute) // past the backoff
 	if got := f.round(); len(got) != 0 {
 		t.Fatalf("entry left, alerted %v", got)
+	}
+}
+
+// TestWaitlistRetry: an alert the mail server refuses for now is sent
+// after its backoff, once.
+func TestWaitlistRetry(t *testing.T) {
+	f := newWaitFixture(t, booking.WaitlistConfig{})
+	e, _ := f.joinActive(1, win1)
+	f.free(at(1, 16, 0), at(1, 16, 20))
+	f.wn.SetFail(booking.Errorf(booking.EUnavailable, "mail server down"))
+	if _, err := f.wl.Alert(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.wl.Deliver(ctx); err == nil {
+		t.Fatal("Deliver with the mail server down: no error")
+	}
+	f.wn.SetFail(nil)
+	if got := f.round(); len(got) != 0 {
+		t.Fatalf("sent before the backoff: %v", got)
+	}
+	f.clock.Add(time.Minute)
+	if got := f.round(); !sameIDs(got, e) {
+		t.Fatalf("after the backoff: %v, want %s", got, e.ID)
+	}
+	f.clock.Add(time.Hour)
+	if got := f.round(); len(got) != 0 {
+		t.Fatalf("sent again: %v", got)
 	}
 }
 
