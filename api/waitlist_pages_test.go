@@ -112,3 +112,12 @@ func TestWaitlistPagesOff(t *testing.T) {
 	}
 	wantPage(t, e.do(http.MethodGet, "/p/demo/consultation/waitlist", nil), http.StatusNotFound)
 }
+
+func TestWaitlistFormTooLarge(t *testing.T) {
+	w := newWaitEnv(t, nil)
+	form := waitForm(strings.Repeat("a", 10<<20), patientEmail, "2026-12-01", "2026-12-01")
+	wantPage(t, w.postForm("/p/demo/consultation/waitlist", form), http.StatusRequestEntityTooLarge)
+	if _, err := w.wl.Deliver(t.Context()); err != nil || len(w.wn.Take()) != 0 {
+		t.Fatalf("a refused form sent something (%v)", err)
+	}
+}
