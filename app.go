@@ -25,6 +25,7 @@ import (
 type App struct {
 	svc       *booking.Service
 	waitlist  *booking.Waitlist // nil when off
+	nudge     chan struct{}     // wakes runNudged; nil when the waiting list is off
 	store     store.DB
 	calendars map[string]*caldav.Calendar
 	handler   http.Handler
@@ -113,6 +114,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	notifier, err := a.notifier(opts)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Waitlist != nil {
+		// A slot freed (a cancellation, an expiry, a move) wakes the
+		// waiting list's job (waitlist.go).
+		a.nudge = make(chan struct{}, 1)
+		notifier = &nudgeNotifier{Notifier: notifier, nudge: a.nudge}
 	}
 	a.svc, err = booking.NewService(booking.ServiceConfig{
 		Store: st, Notifier: notifier, Logger: logger, Now: opts.Now,

@@ -25,6 +25,9 @@ const reconcileTimeout = time.Minute
 // returned: Run returns nil once every job has stopped, or an error at
 // once if the App is closed or already running.
 //
+// With the waiting list on, its job also runs each time this process
+// cancels, expires or moves a booking (waitlist.go).
+//
 // Run it in its own goroutine beside the HTTP server; Reconciled tells when
 // the reconciliation is over, for a host that takes no request before.
 func (a *App) Run(ctx context.Context) error {
@@ -49,6 +52,9 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.runJobs(ctx) })
 	wg.Go(func() { a.runSync(ctx) })
 	wg.Go(func() { a.warm(ctx) })
+	if a.waitlist != nil {
+		wg.Go(func() { a.runNudged(ctx) })
+	}
 	wg.Wait()
 	return nil
 }

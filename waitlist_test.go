@@ -245,3 +245,71 @@ func testWaitlistEndToEnd(t *testing.T, store string) {
 		t.Error("the metrics show an address")
 	}
 }
+
+// TestWaitlistNudged: with the jobs' round an hour away, a cancellation
+// alerts the waiting list at once.
+func TestWaitlistNudged(t *testing.T) {
+	ctx := context.Background()
+	box := &smtpBox{}
+	clock := bookingtest.NewClock(time.Date(2026, time.November, 30, 8, 0, 0, 0, time.UTC))
+	o := testOptions(t)
+	o.Now, o.NoRateLimits = clock.Now, true
+	o.JobsInterval, o.SyncInterval = time.Hour, time.Hour
+	o.Practitioners[0].Schedule = booking.Schedule{}
+	o.Practitioners[0].Schedule.Weekly.Set(time.Tuesday, booking.ClockRange{Start: 9 * 60, End: 9*60 + 20})
+	o.Mail.SMTP = notify.SMTPConfig{Addr: serveSMTPBox(t, box), TLS: notify.TLSNone, Timeout: 5 * time.Second}
+	o.Waitlist = &booking.WaitlistConfig{}
+	a, err := New(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	start := time.Date(2026, time.December, 8, 9, 0, 0, 0, time.UTC)
+	_, manage, err := a.Service().Book(ctx, booking.BookRequest{PractitionerID: "martin", TypeID: "consultation", Start: start,
+		Patient: booking.Patient{Name: "Pierre Curie", Email: "pierre@example.org"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := booking.Date{Year: 2026, Month: time.December, Day: 8}
+	if _, err := a.waitlist.Join(ctx, booking.JoinRequest{PractitionerID: "martin", TypeID: "consultation",
+		Patient: booking.Patient{Name: "Ada Lovelace", Email: "ada@example.org"},
+		Window:  booking.Window{From: day, Until: day, Part: booking.PartAny}}); err != nil {
+		t.Fatal(err)
+	}
+	a.Service().Flush()
+	var token string
+	for _, m := range box.take() {
+		if l := waitLink.FindStringSubmatch(m.body); l != nil {
+			token = l[1]
+		}
+	}
+	if _, err := a.waitlist.Confirm(ctx, token); err != nil {
+		t.Fatalf("confirm %q: %v", token, err)
+	}
+
+	run, stop := context.WithCancel(ctx)
+	done := make(chan error)
+	go func() { done <- a.Run(run) }()
+	defer func() {
+		stop()
+		<-done
+	}()
+	<-a.Reconciled()
+	if _, err := a.Service().Cancel(ctx, manage); err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the alert: nothing else would send it within the hour.
+	giveUp := time.After(30 * time.Second)
+	for {
+		for _, m := range box.take() {
+			if m.to == "ada@example.org" && strings.Contains(m.body, "day=2026-12-08") {
+				return
+			}
+		}
+		select {
+		case <-time.After(20 * time.Millisecond):
+		case <-giveUp:
+			t.Fatal("no alert after the cancellation")
+		}
+	}
+}
