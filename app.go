@@ -26,6 +26,7 @@ type App struct {
 	svc       *booking.Service
 	waitlist  *booking.Waitlist // nil when off
 	nudge     chan struct{}     // wakes runNudged; nil when the waiting list is off
+	waitMu    sync.Mutex        // one runWaitlist at a time in this process, so that its messages leave in order
 	store     store.DB
 	calendars map[string]*caldav.Calendar
 	handler   http.Handler

@@ -49,6 +49,8 @@ func (a *App) runWaitlist(ctx context.Context) {
 	if a.waitlist == nil {
 		return
 	}
+	a.waitMu.Lock()
+	defer a.waitMu.Unlock()
 	pass, cancel := context.WithTimeout(ctx, reconcileTimeout)
 	defer cancel()
 	if n, err := a.waitlist.Alert(pass); err != nil && ctx.Err() == nil {
