@@ -24,6 +24,9 @@ import (
 // concurrent use.
 type App struct {
 	svc       *booking.Service
+	waitlist  *booking.Waitlist // nil when off
+	nudge     chan struct{}     // wakes runNudged; nil when the waiting list is off
+	waitMu    sync.Mutex        // one runWaitlist at a time in this process, so that its messages leave in order
 	store     store.DB
 	calendars map[string]*caldav.Calendar
 	handler   http.Handler
@@ -113,6 +116,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Waitlist != nil {
+		// A slot freed (a cancellation, an expiry, a move) wakes the
+		// waiting list's job (waitlist.go).
+		a.nudge = make(chan struct{}, 1)
+		notifier = &nudgeNotifier{Notifier: notifier, nudge: a.nudge}
+	}
 	a.svc, err = booking.NewService(booking.ServiceConfig{
 		Store: st, Notifier: notifier, Logger: logger, Now: opts.Now,
 		Webhooks:        a.webhooks != nil,
@@ -148,8 +157,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		}
 	}
 
+	if opts.Waitlist != nil {
+		a.waitlist = booking.NewWaitlist(a.svc, st, a.mail, *opts.Waitlist)
+	}
 	web, err := api.New(api.Config{
 		Service:    a.svc,
+		Waitlist:   a.waitlist,
 		BaseURL:    opts.BaseURL,
 		Logger:     logger,
 		Ready:      a.Ready,

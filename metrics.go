@@ -113,6 +113,9 @@ var (
 	syncPassesDesc = prometheus.NewDesc("rdv_sync_passes_total",
 		"Passes of the calendar sync in this process, one per practitioner, by outcome: ok, held (by the guard against mass cancellation), failed.",
 		[]string{"outcome"}, nil)
+	waitlistDesc = prometheus.NewDesc("rdv_waitlist_messages_total",
+		"The waiting list's messages in this process, by outcome: alerted (an alert recorded), sent, dropped (its entry ended), given_up.",
+		[]string{"outcome"}, nil)
 	syncHeldDesc = prometheus.NewDesc("rdv_sync_held",
 		"1 while the practitioner's calendar sync is held by the guard against mass cancellation, else 0.",
 		[]string{"practitioner"}, nil)
@@ -122,7 +125,7 @@ var (
 )
 
 func (c *appCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{validationsDesc, failuresDesc, brokenDesc, syncPassesDesc, syncHeldDesc, bookingsDesc} {
+	for _, d := range []*prometheus.Desc{validationsDesc, failuresDesc, brokenDesc, syncPassesDesc, syncHeldDesc, bookingsDesc, waitlistDesc} {
 		ch <- d
 	}
 }
@@ -155,6 +158,15 @@ func (c *appCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(syncPassesDesc, prometheus.CounterValue, float64(ss.Held), "held")
 	ch <- prometheus.MustNewConstMetric(syncPassesDesc, prometheus.CounterValue, float64(ss.Failed), "failed")
 
+	if a.waitlist != nil {
+		ws := a.waitlist.Stats()
+		for _, o := range []struct {
+			name string
+			n    int64
+		}{{"alerted", ws.Alerts}, {"sent", ws.Sent}, {"dropped", ws.Dropped}, {"given_up", ws.Failed}} {
+			ch <- prometheus.MustNewConstMetric(waitlistDesc, prometheus.CounterValue, float64(o.n), o.name)
+		}
+	}
 	counts, err := c.bookings()
 	if err != nil {
 		a.logger.Warn("bookings not counted for the metrics", "err", err)

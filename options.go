@@ -56,6 +56,10 @@ type Options struct {
 	// discloses them), once whatever the number of replicas; none on a
 	// day without bookings. The practitioner's Email is required.
 	DailyDigest map[string]booking.Clock
+	// Waitlist turns the waiting list on (docs/waitlist.md): patients for
+	// whom no slot suits leave a window, and are emailed when a slot in it
+	// frees up. Nil (the default): off, and its endpoints answer 404.
+	Waitlist *booking.WaitlistConfig
 	// CalendarEvent makes the SUMMARY and DESCRIPTION of the events rdv
 	// writes in the practitioners' calendars (ics.NewEventTemplate), for
 	// those whose Calendar sets no Event. Nil: ics's defaults, which name

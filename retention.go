@@ -28,6 +28,13 @@ func (a *App) retain(ctx context.Context) {
 	if st, err := a.svc.Retain(ctx); err != nil && ctx.Err() == nil {
 		a.logger.Error("erasing patient data past its retention", "erased", st.Bookings, "err", err)
 	}
+	if a.waitlist != nil {
+		if n, err := a.waitlist.Retain(ctx); err != nil && ctx.Err() == nil {
+			a.logger.Error("erasing waiting-list entries past their retention", "erased", n, "err", err)
+		} else if n > 0 {
+			a.logger.Info("waiting-list entries erased", "erased", n)
+		}
+	}
 	ended := a.retention.Cutoffs(a.now()).Ended
 	if err := a.store.PurgeDigests(ctx, booking.DateOf(ended.UTC())); err != nil && ctx.Err() == nil {
 		a.logger.Error("purging the digests' records", "err", err)

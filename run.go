@@ -25,6 +25,9 @@ const reconcileTimeout = time.Minute
 // returned: Run returns nil once every job has stopped, or an error at
 // once if the App is closed or already running.
 //
+// With the waiting list on, its job also runs each time this process
+// cancels, expires or moves a booking (waitlist.go).
+//
 // Run it in its own goroutine beside the HTTP server; Reconciled tells when
 // the reconciliation is over, for a host that takes no request before.
 func (a *App) Run(ctx context.Context) error {
@@ -49,6 +52,9 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.runJobs(ctx) })
 	wg.Go(func() { a.runSync(ctx) })
 	wg.Go(func() { a.warm(ctx) })
+	if a.waitlist != nil {
+		wg.Go(func() { a.runNudged(ctx) })
+	}
 	wg.Wait()
 	return nil
 }
@@ -77,7 +83,7 @@ func (a *App) reconcile(ctx context.Context) {
 // calendar writes a crash cut short (booking.Service.SettleIntents),
 // sending the notifications left in the outbox, purging old
 // idempotency keys and messages, sending the daily digests that are
-// due (digest.go), and, every retainEvery, erasing the patient data past
+// due (digest.go), alerting the waiting list (waitlist.go), and, every retainEvery, erasing the patient data past
 // its retention.
 func (a *App) runJobs(ctx context.Context) {
 	interval := a.jobs
@@ -112,6 +118,7 @@ func (a *App) runJobs(ctx context.Context) {
 			logger.Error("purging the outbox and idempotency keys", "err", err)
 		}
 		a.sendDigests(ctx)
+		a.runWaitlist(ctx)
 		if now := a.now(); a.retained.IsZero() || now.Sub(a.retained) >= retainEvery {
 			a.retain(ctx)
 			a.retained = now

@@ -59,7 +59,21 @@ type patientExportJSON struct {
 	Bookings []patientBookingJSON `json:"bookings" doc:"The patient's bookings, by start, with their contact as given, whatever their status. Bookings already erased hold nothing of the patient and are not listed."`
 	Messages []patientMessageJSON `json:"messages" doc:"The notifications about those bookings that rdv still keeps (sent ones are kept 7 days): what and when, never their content nor their manage link."`
 	Keys     []patientKeyJSON     `json:"idempotency_records" doc:"The records of the booking requests' Idempotency-Keys (kept 24 hours): hashes and a result rdv can't read without the key the patient's client sent."`
+	Waitlist []patientWaitJSON    `json:"waitlist" doc:"The patient's waiting-list entries (docs/waitlist.md), erased ones aside; empty without a waiting list."`
 	Calendar string               `json:"calendar" doc:"What rdv holds elsewhere, and this export does not show."`
+}
+
+// patientWaitJSON is a waiting-list entry as the patient's export shows it.
+type patientWaitJSON struct {
+	ID           string      `json:"id" format:"uuid" doc:"Entry id."`
+	Status       string      `json:"status" enum:"pending,active,booked,left,expired" doc:"Where the entry is in its life."`
+	Practitioner string      `json:"practitioner" example:"demo" doc:"Practitioner id."`
+	Type         string      `json:"type" example:"consultation" doc:"Appointment type id."`
+	From         string      `json:"from" format:"date" doc:"First day of the window."`
+	Until        string      `json:"until" format:"date" doc:"Last day of the window, included."`
+	Patient      patientJSON `json:"patient" doc:"The patient and how to reach them, as given when joining."`
+	CreatedAt    string      `json:"created_at" format:"date-time" doc:"When the patient joined, RFC 3339 (UTC)."`
+	ExpiresAt    string      `json:"expires_at" format:"date-time" doc:"When the entry ends, RFC 3339 (UTC)."`
 }
 
 type patientExportOutput struct {
@@ -76,6 +90,7 @@ type patientEraseInput struct {
 type patientErasureJSON struct {
 	Erased    []string `json:"erased" doc:"The bookings whose patient data was erased: name, email and phone gone, manage link dead, messages and idempotency records deleted. Their rows stay, anonymous, for counts."`
 	Cancelled []string `json:"cancelled" doc:"With cancel: the active bookings cancelled before their erasure."`
+	Waitlist  []string `json:"waitlist" doc:"The waiting-list entries erased (live ones are left first): contact gone, links dead, messages deleted."`
 }
 
 type patientEraseOutput struct {
@@ -128,8 +143,17 @@ func (s *Server) adminExportPatient(ctx context.Context, in *patientExportInput)
 		Bookings: make([]patientBookingJSON, len(recs.Bookings)),
 		Messages: make([]patientMessageJSON, len(recs.Messages)),
 		Keys:     make([]patientKeyJSON, len(recs.Keys)),
+		Waitlist: make([]patientWaitJSON, len(recs.Waitlist)),
 		Calendar: calendarNote,
 	}}
+	for i, e := range recs.Waitlist {
+		out.Body.Waitlist[i] = patientWaitJSON{
+			ID: e.ID, Status: string(e.State(s.now())), Practitioner: e.PractitionerID, Type: e.TypeID,
+			From: e.Window.From.String(), Until: e.Window.Until.String(),
+			Patient:   patientJSON{Name: e.Patient.Name, Email: e.Patient.Email, Phone: e.Patient.Phone},
+			CreatedAt: utc(e.CreatedAt), ExpiresAt: utc(e.ExpiresAt),
+		}
+	}
 	for i, b := range recs.Bookings {
 		loc := b.Start.Location()
 		out.Body.Bookings[i] = patientBookingJSON{
@@ -167,7 +191,10 @@ func (s *Server) adminErasePatient(ctx context.Context, in *patientEraseInput) (
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	out := &patientEraseOutput{Body: patientErasureJSON{Erased: e.Erased, Cancelled: e.Cancelled}}
+	out := &patientEraseOutput{Body: patientErasureJSON{Erased: e.Erased, Cancelled: e.Cancelled, Waitlist: e.Waitlist}}
+	if out.Body.Waitlist == nil {
+		out.Body.Waitlist = []string{}
+	}
 	if out.Body.Erased == nil {
 		out.Body.Erased = []string{}
 	}

@@ -37,6 +37,9 @@ type typeItem struct {
 type daysStep struct {
 	Practitioner, Type, Minutes, Place string
 	Calendar                           *calendarView
+	// WaitHref is the waiting-list form ("" when there is no waiting
+	// list), which WaitLabel names.
+	WaitHref, WaitLabel string
 }
 
 // visibleTypes returns the types of p listed on the pages.
@@ -200,6 +203,15 @@ func (s *Server) daysPage(w http.ResponseWriter, r *http.Request) {
 		},
 	}
 	v := daysStep{Practitioner: p.Name, Type: t.Name, Minutes: fmt.Sprintf(tx.MinutesF, int(t.Duration/time.Minute)), Place: t.Location}
+	if s.waitlist != nil && !t.NoWaitlist {
+		q := map[string]string{}
+		if d := r.URL.Query().Get("day"); d != "" {
+			if _, err := booking.ParseDate(d); err == nil {
+				q["day"] = d
+			}
+		}
+		v.WaitHref, v.WaitLabel = withQuery(base+"/waitlist", q), waitTextOf(tx.Lang).Link
+	}
 	s.calendarPage(w, r, tx, src, base, t.Name, s.crumbs(tx, p, t, false), v)
 }
 

@@ -39,6 +39,7 @@ func (s *Server) registerPages() {
 	s.mux.HandleFunc("POST /manage/{token}/confirm", s.pageForm(s.confirm))
 	s.mux.HandleFunc("POST /manage/{token}/cancel", s.pageForm(s.cancel))
 	s.mux.HandleFunc("POST /manage/{token}/reschedule", s.pageForm(s.reschedule))
+	s.registerWaitlistPages()
 	s.mux.HandleFunc("GET /static/{file}", s.serveStatic)
 	s.mux.HandleFunc("GET /favicon.ico", s.favicon)
 	s.practice.register(s.mux)

@@ -113,14 +113,17 @@ func classify(r *http.Request) int {
 	switch r.Method {
 	case http.MethodPost:
 		switch {
-		case p == "/v1/bookings" || p == "/book":
+		case p == "/v1/bookings" || p == "/book" || p == "/v1/waitlist" ||
+			(strings.HasPrefix(p, "/p/") && strings.HasSuffix(p, "/waitlist")):
 			return classBook
-		case strings.HasPrefix(p, "/v1/bookings/") || strings.HasPrefix(p, "/manage/"):
+		case strings.HasPrefix(p, "/v1/bookings/") || strings.HasPrefix(p, "/manage/") ||
+			strings.HasPrefix(p, "/v1/waitlist/") || strings.HasPrefix(p, "/waitlist/"):
 			return classChange
 		}
 	case http.MethodGet, http.MethodHead:
 		switch {
-		case strings.HasPrefix(p, "/v1/bookings/") || strings.HasPrefix(p, "/manage/") || p == "/v1/challenge":
+		case strings.HasPrefix(p, "/v1/bookings/") || strings.HasPrefix(p, "/manage/") || p == "/v1/challenge" ||
+			strings.HasPrefix(p, "/waitlist/"):
 			return classLookup
 		case strings.HasPrefix(p, "/v1/practitioners") || strings.HasPrefix(p, "/v1/shared") || p == "/" ||
 			strings.HasPrefix(p, "/p/") || strings.HasPrefix(p, "/s/") || p == "/book":

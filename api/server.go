@@ -75,6 +75,10 @@ type Config struct {
 	// Practice is how the pages present the practice (name, logo, colour,
 	// contact, legal pages) and which sites may frame them.
 	Practice Practice
+	// Waitlist is the waiting list the server exposes (POST /v1/waitlist,
+	// the form under /p/{practitioner}/{type}/waitlist, the links under
+	// /waitlist/); nil: those answer 404.
+	Waitlist *booking.Waitlist
 	// Registry is where the server registers its metrics, which /metrics
 	// and MetricsHandler serve: a host registers its own collectors on it
 	// too (rdv.App adds the calendars', the sync's and the bookings').
@@ -90,7 +94,7 @@ type Config struct {
 //
 // It owns these paths: "/" (the practice page), "/p/" (practitioners,
 // motives, days and times), "/s/" (a shared motive's days and times),
-// "/book", "/manage/", "/favicon.ico",
+// "/book", "/manage/", "/waitlist/" (the waiting list's links), "/favicon.ico",
 // "/static/", "/v1/" (the admin API under "/v1/admin/" and, when
 // Config.Challenge is on, "/v1/challenge" included),
 // "/openapi.json" (and "/openapi.yaml",
@@ -106,8 +110,9 @@ type Config struct {
 //	mux.Handle("/", apiServer)
 type Server struct {
 	svc      *booking.Service
-	baseURL  string // without a trailing slash
-	basePath string // path of baseURL without a trailing slash, "" at the root
+	waitlist *booking.Waitlist // nil when off
+	baseURL  string            // without a trailing slash
+	basePath string            // path of baseURL without a trailing slash, "" at the root
 	log      *slog.Logger
 	ready    func(context.Context) error
 	maxBody  int64
@@ -144,6 +149,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		svc:      cfg.Service,
+		waitlist: cfg.Waitlist,
 		baseURL:  strings.TrimSuffix(cfg.BaseURL, "/"),
 		basePath: strings.TrimSuffix(u.EscapedPath(), "/"),
 		log:      cfg.Logger,
@@ -209,6 +215,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerPractitioners()
 	s.registerBookings()
 	s.registerShared()
+	s.registerWaitlist()
 	s.registerChallenge()
 	s.registerAdmin()
 	s.registerPages()

@@ -14,7 +14,7 @@ var templateFS embed.FS
 // pageNames are the pages, each templates/NAME.html on templates/layout.html
 // (with templates/parts.html: the honeypot field, the booking summary and
 // the day and time step).
-var pageNames = []string{"practice", "practitioner", "days", "book", "manage", "cancel", "move", "moveconfirm", "error"}
+var pageNames = []string{"practice", "practitioner", "days", "book", "manage", "cancel", "move", "moveconfirm", "error", "waitlist", "waitnotice"}
 
 // parsePages parses the pages with funcs, the functions bound to a Server
 // (templateFuncs), and dict.
@@ -135,6 +135,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, p pa
 	})
 	s.setPageHeaders(w.Header())
 	s.rememberLang(w, r)
+	if f, ok := p.View.(*waitFormView); ok && f.Challenge != "" {
+		w.Header().Set("Content-Security-Policy", pageCSP+challengeCSP+"; "+s.practice.frameCSP)
+	}
 	if f, ok := p.View.(*formView); ok && f.Challenge != "" {
 		w.Header().Set("Content-Security-Policy", pageCSP+challengeCSP+"; "+s.practice.frameCSP)
 	}

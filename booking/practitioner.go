@@ -123,6 +123,9 @@ type AppointmentType struct {
 	// some patients, such as a follow-up after surgery). The JSON API lists
 	// it, marked.
 	Unlisted bool
+	// NoWaitlist keeps the type off the waiting list: Join refuses it
+	// (ENotFound) and its entries get no alert.
+	NoWaitlist bool
 	// MaxPerDay is the most bookings of this type one local day of the
 	// practitioner may hold (4 new-patient consultations a day); 0 for no
 	// cap. A day runs from midnight to midnight in the practitioner's zone

@@ -107,6 +107,9 @@ type PatientRecords struct {
 	Bookings []*Booking
 	Messages []MessageRecord
 	Keys     []KeyRecord
+	// Waitlist are the patient's waiting-list entries (WaitStore.WaitRecords),
+	// when the service has a waiting list.
+	Waitlist []*WaitEntry
 }
 
 // MessageRecord is an outbox message as the patient's export shows it:
@@ -197,6 +200,11 @@ func (s *Service) PatientExport(ctx context.Context, email string) (PatientRecor
 			b.Start, b.End = b.Start.In(e.p.Location), b.End.In(e.p.Location)
 		}
 	}
+	if s.wait != nil {
+		if recs.Waitlist, err = s.wait.st.WaitRecords(ctx, key); err != nil {
+			return PatientRecords{}, err
+		}
+	}
 	s.log.Info("booking: patient data exported", "bookings", len(recs.Bookings), "messages", len(recs.Messages))
 	return recs, nil
 }
@@ -208,6 +216,9 @@ type Erasure struct {
 	// Cancelled are the ids of the active bookings cancelled first (with
 	// cancel set).
 	Cancelled []string
+	// Waitlist are the ids of the waiting-list entries erased, live ones
+	// included (they are left first).
+	Waitlist []string
 }
 
 // ErrActiveBooking is the cause of the EConflict error of ErasePatient
@@ -274,7 +285,12 @@ func (s *Service) ErasePatient(ctx context.Context, email string, cancel bool) (
 		}
 		ids = ids[n:]
 	}
-	s.log.Info("booking: patient data erased on request", "bookings", len(out.Erased), "cancelled", len(out.Cancelled))
+	if s.wait != nil {
+		if out.Waitlist, err = s.wait.st.EraseWaitEntriesOf(ctx, key, s.now()); err != nil {
+			return out, err
+		}
+	}
+	s.log.Info("booking: patient data erased on request", "bookings", len(out.Erased), "cancelled", len(out.Cancelled), "waitlist", len(out.Waitlist))
 	if len(out.Erased) < len(recs.Bookings) {
 		return out, WrapError(EConflict, ErrActiveBooking, "a booking of the patient could not be erased: it is active and to come")
 	}

@@ -23,7 +23,8 @@ import (
 // practitioner's view: bookings, cancelling, closures), retention.go
 // (the patient's data erased after the visit, exported or erased on
 // request), shared.go (a motive several practitioners offer together,
-// booked with the first available).
+// booked with the first available), waitlist.go and waitalert.go (the
+// waiting list, a Waitlist of its own attached to the service).
 type Service struct {
 	byID            map[string]*entry
 	order           []*entry
@@ -48,6 +49,7 @@ type Service struct {
 	gatesMu         sync.Mutex
 	gates           map[string]*gate
 	unknown         unknownEvents
+	wait            *Waitlist              // the waiting list attached by NewWaitlist, nil if none
 	shared          map[string]*SharedType // by id (shared.go)
 	sharedOrder     []*SharedType
 

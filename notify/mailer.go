@@ -67,6 +67,7 @@ type Mailer struct {
 	practice  map[string]*template.Template // practice.tmpl, by language
 	digest    map[string]*template.Template // digest.tmpl, by language
 	alert     map[string]*template.Template // alert.tmpl, by language
+	waitlist  map[string]*template.Template // waitlist.tmpl, by language
 	sender    Sender
 	now       func() time.Time
 	alarm     time.Duration
@@ -121,6 +122,10 @@ func NewMailer(cfg MailerConfig) (*Mailer, error) {
 	if err != nil {
 		return nil, booking.WrapError(booking.EInvalid, err, "notify: the message templates can't be used")
 	}
+	waitlist, err := loadWaitTemplates(cfg.TemplatesDir)
+	if err != nil {
+		return nil, booking.WrapError(booking.EInvalid, err, "notify: the message templates can't be used")
+	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -134,6 +139,7 @@ func NewMailer(cfg MailerConfig) (*Mailer, error) {
 		practice:  practice,
 		digest:    digest,
 		alert:     alert,
+		waitlist:  waitlist,
 		sender:    cfg.Sender,
 		now:       now,
 		alarm:     cfg.Alarm,

@@ -12,6 +12,8 @@ import (
 // probe and Close. *SQLite and *Postgres implement it; Open chooses one.
 type DB interface {
 	booking.Store
+	// The waiting list and its messages (migration 0011).
+	booking.WaitStore
 	// BookingsBetween returns the bookings of the practitioner whose
 	// [Start, End) overlaps [from, to), whatever their status, ordered by
 	// start then id. EInvalid if to is before from.

@@ -47,6 +47,8 @@ type Config struct {
 	// Retention says how long the patients' contact stays in rdv's store;
 	// see RetentionConfig and docs/privacy.md.
 	Retention RetentionConfig `toml:"retention"`
+	// Waitlist is the waiting list (docs/waitlist.md); off by default.
+	Waitlist WaitlistConfig `toml:"waitlist"`
 	// TrustedProxies are the reverse proxies (addresses or networks) whose
 	// Forwarded or X-Forwarded-For header names the client, for the rate
 	// limits. Empty (the default): the peer of the connection is the client.
@@ -207,6 +209,43 @@ func (rc RetentionConfig) check() error {
 		}
 	}
 	return nil
+}
+
+// WaitlistConfig is the waiting list (booking.WaitlistConfig): patients
+// for whom no slot suits leave a window of days, and are emailed, in the
+// order they joined, when a slot in it frees up. Off unless Enabled: a host
+// opts in, since it sends emails of a new kind and keeps contacts for it.
+type WaitlistConfig struct {
+	Enabled bool `toml:"enabled"`
+	// Batch is how many entries are told of one free slot at a time
+	// (default 3).
+	Batch int `toml:"batch"`
+	// Interval is how long before the next batch is told of the same slot,
+	// and the least time between two alerts to one entry (default 30m).
+	Interval duration `toml:"interval"`
+	// MaxPerEmail is how many live entries one address may hold (default 3).
+	MaxPerEmail int `toml:"max_per_email"`
+}
+
+// check refuses what the waiting list can't use.
+func (wc WaitlistConfig) check() error {
+	switch {
+	case wc.Batch < 0 || wc.Batch > 100:
+		return fmt.Errorf("config: waitlist.batch %d: want 1 to 100 (0: the default)", wc.Batch)
+	case wc.Interval.Duration < 0 || (wc.Interval.Duration != 0 && wc.Interval.Duration < time.Minute):
+		return fmt.Errorf("config: waitlist.interval %s: want at least 1m (0: the default)", wc.Interval.Duration)
+	case wc.MaxPerEmail < 0 || wc.MaxPerEmail > 100:
+		return fmt.Errorf("config: waitlist.max_per_email %d: want 1 to 100 (0: the default)", wc.MaxPerEmail)
+	}
+	return nil
+}
+
+// options returns the waiting list's configuration, nil when it is off.
+func (wc WaitlistConfig) options() *booking.WaitlistConfig {
+	if !wc.Enabled {
+		return nil
+	}
+	return &booking.WaitlistConfig{Batch: wc.Batch, Interval: wc.Interval.Duration, MaxPerEmail: wc.MaxPerEmail}
 }
 
 // period is a duration written as days ("90d") or as Go writes durations
@@ -399,6 +438,9 @@ type TypeConfig struct {
 	// Unlisted keeps the type off the pages' list of motives: patients
 	// reach it by its own link only (/p/PRACTITIONER/TYPE).
 	Unlisted bool `toml:"unlisted"`
+	// NoWaitlist keeps the type off the waiting list (docs/waitlist.md),
+	// when [waitlist] is on.
+	NoWaitlist bool `toml:"no_waitlist"`
 	// MaxPerDay is the most bookings of the type one local day of the
 	// practitioner may hold, a group session counting its patients
 	// (booking.AppointmentType.MaxPerDay); 0: no cap.
@@ -543,7 +585,7 @@ func (pc *PractitionerConfig) Practitioner() (booking.Practitioner, error) {
 			BufferBefore: tc.BufferBefore.Duration, BufferAfter: tc.BufferAfter.Duration,
 			MinNotice: tc.MinNotice.Duration, Horizon: time.Duration(tc.HorizonDays) * 24 * time.Hour,
 			Location: tc.Location, RequireConfirmation: tc.RequireConfirmation,
-			ConfirmWithin: tc.ConfirmWithin.Duration, CancelCutoff: tc.CancelCutoff.Duration, Capacity: tc.Capacity, Unlisted: tc.Unlisted,
+			ConfirmWithin: tc.ConfirmWithin.Duration, CancelCutoff: tc.CancelCutoff.Duration, Capacity: tc.Capacity, Unlisted: tc.Unlisted, NoWaitlist: tc.NoWaitlist,
 			MaxPerDay:      tc.MaxPerDay,
 			DiscloseMotive: tc.Private != nil && !*tc.Private,
 			Reminders:      tc.reminders(),
@@ -617,6 +659,9 @@ func (c *Config) check() error {
 		}
 	}
 	if err := c.Retention.check(); err != nil {
+		return err
+	}
+	if err := c.Waitlist.check(); err != nil {
 		return err
 	}
 	if err := c.checkLog(); err != nil {

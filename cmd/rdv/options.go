@@ -32,6 +32,7 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 		JobsInterval:         c.Booking.JobsInterval.Duration,
 		SyncInterval:         c.Booking.SyncInterval.Duration,
 		Retention:            c.Retention.retention(),
+		Waitlist:             c.Waitlist.options(),
 		Alerts: rdv.Alerts{Off: c.Alerts.Off, Failures: c.Alerts.Failures, After: c.Alerts.After.Duration,
 			Every: c.Alerts.Every.Duration, To: c.Alerts.To},
 		Challenge: rdv.Challenge{

@@ -1,0 +1,123 @@
+package api
+
+import (
+	"html"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/rdvlibre/rdv/booking"
+)
+
+func waitForm(name, email, from, until string) url.Values {
+	return url.Values{"name": {name}, "email": {email}, "from": {from}, "until": {until}, "part": {"morning"}, "weekday": {"2"}}
+}
+
+// TestWaitlistTexts: every text of the waiting list is there in each
+// language.
+func TestWaitlistTexts(t *testing.T) {
+	for lang, wt := range waitTexts {
+		v := reflect.ValueOf(wt).Elem()
+		for i := range v.NumField() {
+			if v.Field(i).String() == "" {
+				t.Errorf("%s: %s is empty", lang, v.Type().Field(i).Name)
+			}
+		}
+	}
+}
+
+func TestWaitlistPages(t *testing.T) {
+	for _, lang := range []string{"fr", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			w := newWaitEnv(t, nil)
+			wt := escaped(waitTexts[lang])
+			q := "?lang=" + lang
+
+			// The day step links to the form, with its day.
+			wantPageLang(t, w.do(http.MethodGet, "/p/demo/consultation?day=2026-12-01&lang="+lang, nil), http.StatusOK, lang,
+				`<a href="/p/demo/consultation/waitlist?day=2026-12-01">`+wt.Link)
+
+			body := wantPageLang(t, w.do(http.MethodGet, "/p/demo/consultation/waitlist?day=2026-12-01&lang="+lang, nil), http.StatusOK, lang,
+				`novalidate`, `<label for="name">`, `<label for="email">`, `<label for="from">`, `<label for="until">`,
+				`value="2026-12-01"`, `value="2026-12-14"`, `min="2026-11-30"`, `aria-describedby="email-hint"`, `name="website"`, wt.Intro)
+			if strings.Contains(body, "error-summary") {
+				t.Error("a fresh form shows errors")
+			}
+
+			// Refused: every field's error in the summary, which takes the
+			// focus, and on its field.
+			form := waitForm("<b>", "nope", "2026-12-02", "2026-12-01")
+			form.Set("lang", lang)
+			wantPageLang(t, w.postForm("/p/demo/consultation/waitlist", form), http.StatusUnprocessableEntity, lang,
+				`class="error-summary" tabindex="-1" autofocus`, `<a href="#name">`, `<a href="#email">`,
+				`aria-describedby="name-error"`, `email-error`, `aria-invalid="true"`, wt.NotJoined)
+			form = waitForm(patientName, patientEmail, "2026-12-02", "2026-12-01")
+			form.Set("lang", lang)
+			wantPageLang(t, w.postForm("/p/demo/consultation/waitlist", form), http.StatusUnprocessableEntity, lang,
+				`<a href="#from">`+wt.WindowError, `id="from-error"`)
+
+			// A free slot in the window: where to book it.
+			form = waitForm(patientName, patientEmail, "2026-12-01", "2026-12-02")
+			form.Set("lang", lang)
+			form.Del("weekday") // Wednesday 2 has slots
+			wantPageLang(t, w.postForm("/p/demo/consultation/waitlist", form), http.StatusConflict, lang,
+				wt.FreeHeading, `<a href="/p/demo/consultation?day=2026-12-02">`+wt.FreeLink)
+
+			// Joined: the notice; the email's link asks before it confirms.
+			form = waitForm(patientName, patientEmail, "2026-12-01", "2026-12-01")
+			form.Set("lang", lang)
+			wantPageLang(t, w.postForm("/p/demo/consultation/waitlist", form), http.StatusOK, lang, wt.JoinedHeading)
+			token := w.token()
+			wantPageLang(t, w.do(http.MethodGet, "/waitlist/confirm/"+token+q, nil), http.StatusOK, lang,
+				`<form method="post" action="/waitlist/confirm/`+token+`">`, wt.ConfirmButton)
+			if e, _ := w.wl.Entry(t.Context(), token); e.Status != booking.WaitPending {
+				t.Fatalf("opening the link confirmed: %s", e.Status)
+			}
+			wantPageLang(t, w.postForm("/waitlist/confirm/"+token+q, url.Values{"lang": {lang}}), http.StatusOK, lang, wt.ConfirmedHeading)
+			if e, _ := w.wl.Entry(t.Context(), token); e.Status != booking.WaitActive {
+				t.Fatalf("after confirming: %s", e.Status)
+			}
+			wantPageLang(t, w.do(http.MethodGet, "/waitlist/leave/"+token+q, nil), http.StatusOK, lang, wt.LeaveButton)
+			wantPageLang(t, w.postForm("/waitlist/leave/"+token+q, url.Values{"lang": {lang}}), http.StatusOK, lang, wt.LeftHeading)
+			wantPageLang(t, w.do(http.MethodGet, "/waitlist/confirm/"+token+q, nil), http.StatusOK, lang, wt.Ended)
+			wantPageLang(t, w.do(http.MethodGet, "/waitlist/confirm/AAAAAAAAAAAAAAAAAAAAAA"+q, nil), http.StatusNotFound, lang, wt.NotFound)
+
+			// A filled honeypot joins nothing.
+			form = waitForm(patientName, "other@example.org", "2026-12-01", "2026-12-01")
+			form.Set("website", "spam")
+			if r := w.postForm("/p/demo/consultation/waitlist", form); r.Code != http.StatusBadRequest {
+				t.Errorf("honeypot: %d", r.Code)
+			}
+		})
+	}
+}
+
+// escaped returns wt with its texts as html/template writes them.
+func escaped(wt *waitText) *waitText {
+	c := *wt
+	v := reflect.ValueOf(&c).Elem()
+	for i := range v.NumField() {
+		v.Field(i).SetString(html.EscapeString(v.Field(i).String()))
+	}
+	return &c
+}
+
+func TestWaitlistPagesOff(t *testing.T) {
+	e := newEnv(t)
+	body := wantPage(t, e.do(http.MethodGet, "/p/demo/consultation?day=2026-12-01", nil), http.StatusOK)
+	if strings.Contains(body, "/waitlist") {
+		t.Error("the day step links to a waiting list that is off")
+	}
+	wantPage(t, e.do(http.MethodGet, "/p/demo/consultation/waitlist", nil), http.StatusNotFound)
+}
+
+func TestWaitlistFormTooLarge(t *testing.T) {
+	w := newWaitEnv(t, nil)
+	form := waitForm(strings.Repeat("a", 10<<20), patientEmail, "2026-12-01", "2026-12-01")
+	wantPage(t, w.postForm("/p/demo/consultation/waitlist", form), http.StatusRequestEntityTooLarge)
+	if _, err := w.wl.Deliver(t.Context()); err != nil || len(w.wn.Take()) != 0 {
+		t.Fatalf("a refused form sent something (%v)", err)
+	}
+}

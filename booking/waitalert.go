@@ -1,0 +1,288 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// The waiting list's jobs: the alerts of free slots, the delivery of its
+// messages, the retention of its entries (waitlist.go has the entries).
+
+// Alert records, under a lock shared by the replicas, the alerts of the
+// free slots that lie in the windows of the active entries: for each free
+// slot, by start, at most Batch entries of its window that were not told of
+// it yet, in the order they joined; none while a batch told of it less than
+// Interval ago; none to an entry told of any slot less than Interval ago.
+// An entry whose patient booked the type in its window meanwhile is marked
+// booked instead. Each alert is recorded once (Deliver sends it). It
+// returns how many it recorded. A practitioner whose calendar can't be read
+// is left for the next round.
+func (w *Waitlist) Alert(ctx context.Context) (int, error) {
+	unlock, err := w.svc.locker.Lock(ctx, waitLock)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	now := w.svc.now()
+	entries, err := w.st.ActiveWaitEntries(ctx, now)
+	if err != nil {
+		return 0, err
+	}
+	type group struct{ p, t string }
+	var order []group
+	byGroup := map[group][]*WaitEntry{}
+	for _, en := range entries {
+		g := group{en.PractitionerID, en.TypeID}
+		if byGroup[g] == nil {
+			order = append(order, g)
+		}
+		byGroup[g] = append(byGroup[g], en)
+	}
+	total := 0
+	var errs []error
+	for _, g := range order {
+		n, err := w.alertGroup(ctx, g.p, g.t, byGroup[g], now)
+		total += n
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return total, errors.Join(errs...)
+}
+
+// alertGroup records the alerts of the entries of one practitioner's type.
+func (w *Waitlist) alertGroup(ctx context.Context, pid, tid string, entries []*WaitEntry, now time.Time) (int, error) {
+	s := w.svc
+	e, t, err := s.entryAndType(pid, tid)
+	if err != nil || t.NoWaitlist {
+		return 0, nil // a type no longer offered: its entries expire
+	}
+	loc := e.p.Location
+	from, until := entries[0].Window.From, entries[0].Window.Until
+	for _, en := range entries {
+		from = minDate(from, en.Window.From)
+		if until.Before(en.Window.Until) {
+			until = en.Window.Until
+		}
+	}
+	start, end := from.Midnight(loc), until.AddDays(1).Midnight(loc)
+	entries, err = w.dropBooked(ctx, pid, tid, entries, start, end, loc, now)
+	if err != nil {
+		return 0, err
+	}
+	if len(entries) == 0 {
+		return 0, nil
+	}
+	if start.Before(now) {
+		start = now
+	}
+	slots, err := s.slots(ctx, e, t, start, end, "")
+	if err != nil {
+		return 0, err
+	}
+	ids := make([]string, len(entries))
+	for i, en := range entries {
+		ids[i] = en.ID
+	}
+	past, err := w.st.WaitAlerts(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	type key struct {
+		entry string
+		slot  int64
+	}
+	told := map[key]bool{}
+	lastOfSlot := map[int64]time.Time{}   // the latest alert of a slot start
+	lastOfEntry := map[string]time.Time{} // the latest alert to an entry
+	for _, m := range past {
+		told[key{m.EntryID, m.Slot.UnixNano()}] = true
+		if m.CreatedAt.After(lastOfSlot[m.Slot.UnixNano()]) {
+			lastOfSlot[m.Slot.UnixNano()] = m.CreatedAt
+		}
+		if m.CreatedAt.After(lastOfEntry[m.EntryID]) {
+			lastOfEntry[m.EntryID] = m.CreatedAt
+		}
+	}
+	var out []WaitMessage
+	for _, sl := range slots {
+		k := sl.Start.UnixNano()
+		if last, ok := lastOfSlot[k]; ok && now.Sub(last) < w.cfg.Interval {
+			continue
+		}
+		n := 0
+		for _, en := range entries {
+			if n == w.cfg.Batch {
+				break
+			}
+			if told[key{en.ID, k}] || !en.Window.Matches(sl.Start, loc) {
+				continue
+			}
+			if last, ok := lastOfEntry[en.ID]; ok && now.Sub(last) < w.cfg.Interval {
+				continue
+			}
+			out = append(out, WaitMessage{EntryID: en.ID, Kind: WaitAlert, Slot: sl.Start, CreatedAt: now})
+			told[key{en.ID, k}] = true
+			lastOfEntry[en.ID] = now
+			n++
+		}
+	}
+	if len(out) == 0 {
+		return 0, nil
+	}
+	n, err := w.st.RecordWaitAlerts(ctx, out)
+	w.stats[0].Add(int64(n))
+	if err == nil && n > 0 {
+		s.log.InfoContext(ctx, "waiting-list alerts recorded", "practitioner", pid, "alerts", n)
+	}
+	return n, err
+}
+
+// dropBooked marks booked the entries whose patient holds an active booking
+// of the type in the entry's window, and returns the others.
+func (w *Waitlist) dropBooked(ctx context.Context, pid, tid string, entries []*WaitEntry, from, to time.Time, loc *time.Location, now time.Time) ([]*WaitEntry, error) {
+	bs, err := w.svc.store.BookingsBetween(ctx, pid, from, to)
+	if err != nil {
+		return nil, err
+	}
+	booked := map[string][]*Booking{}
+	for _, b := range bs {
+		if b.TypeID == tid && b.Status.Active() && b.Patient.Email != "" {
+			k := EmailKey(b.Patient.Email)
+			booked[k] = append(booked[k], b)
+		}
+	}
+	var out []*WaitEntry
+	for _, en := range entries {
+		hit := false
+		for _, b := range booked[en.EmailKey] {
+			if en.Window.Matches(b.Start, loc) {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			out = append(out, en)
+			continue
+		}
+		if _, err := w.st.SetWaitStatus(ctx, en.ID, WaitActive, WaitBooked, time.Time{}, now); err != nil {
+			return nil, err
+		}
+		w.svc.log.InfoContext(ctx, "waiting-list entry booked", "entry", en.ID)
+	}
+	return out, nil
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func minDate(a, b Date) Date {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// Deliver sends the waiting list's messages that wait, in the order they
+// were recorded, and returns how many it sent. A confirmation whose entry
+// is no longer pending, or an alert whose entry is no longer active or
+// whose slot has begun, is dropped unsent. A message the mail server
+// refuses for now is tried again after a backoff (a minute per attempt),
+// with the messages claimed after it, which wait for it; it is given up
+// after maxWaitAttempts attempts.
+func (w *Waitlist) Deliver(ctx context.Context) (int, error) {
+	sent := 0
+	for {
+		now := w.svc.now()
+		ms, err := w.st.ClaimWaitMessages(ctx, now, now.Add(waitLease), 20)
+		if err != nil || len(ms) == 0 {
+			return sent, err
+		}
+		for i, m := range ms {
+			ok, err := w.deliver(ctx, m)
+			if err != nil {
+				// The others wait as long, so that the order holds.
+				retry := now.Add(time.Duration(min(m.Attempts, maxWaitAttempts)) * time.Minute)
+				for _, o := range ms[i:] {
+					if rerr := w.st.WaitMessageRetry(ctx, o.Seq, retry); rerr != nil {
+						err = errors.Join(err, rerr)
+					}
+				}
+				return sent, err
+			}
+			if ok {
+				sent++
+			}
+		}
+	}
+}
+
+func (w *Waitlist) deliverQuietly(ctx context.Context) {
+	if _, err := w.Deliver(ctx); err != nil {
+		w.svc.log.WarnContext(ctx, "waiting-list messages left for the jobs", "err", err)
+	}
+}
+
+// deliver sends m if it still applies, and marks it done; it reports
+// whether it was sent. An error means m waits for another attempt.
+func (w *Waitlist) deliver(ctx context.Context, m WaitMessage) (bool, error) {
+	s := w.svc
+	done := func(failed bool) error { return w.st.WaitMessageDone(ctx, m.Seq, s.now(), failed) }
+	en, err := w.st.WaitEntry(ctx, m.EntryID)
+	if ErrorCode(err) == ENotFound {
+		return false, done(true)
+	} else if err != nil {
+		return false, err
+	}
+	now := s.now()
+	want := WaitActive
+	if m.Kind == WaitConfirm {
+		want = WaitPending
+	}
+	e, t, terr := s.entryAndType(en.PractitionerID, en.TypeID)
+	if en.State(now) != want || en.TokenHash == "" || terr != nil || (m.Kind == WaitAlert && !m.Slot.After(now)) {
+		w.stats[2].Add(1)
+		return false, done(false)
+	}
+	p := e.p
+	n := WaitNotification{
+		ID: fmt.Sprintf("%s-%d", en.ID, m.Seq), Kind: m.Kind, Entry: en, Practitioner: &p, Type: t,
+		Token: w.token(en.ID),
+	}
+	if m.Kind == WaitAlert {
+		n.Slot = Interval{Start: m.Slot, End: m.Slot.Add(t.Duration)}
+	}
+	if err := w.n.NotifyWait(ctx, n); err != nil {
+		code := ErrorCode(err)
+		if code == EInvalid || code == EInternal || m.Attempts >= maxWaitAttempts {
+			s.log.ErrorContext(ctx, "waiting-list message given up", "entry", en.ID, "kind", m.Kind, "err", err)
+			w.stats[3].Add(1)
+			return false, done(true)
+		}
+		s.log.WarnContext(ctx, "waiting-list message not sent, will retry", "entry", en.ID, "kind", m.Kind, "err", err)
+		return false, err
+	}
+	s.log.InfoContext(ctx, "waiting-list message sent", "entry", en.ID, "kind", m.Kind)
+	w.stats[1].Add(1)
+	return true, done(false)
+}
+
+// Retain erases the contact of the entries that ended more than the
+// retention of cancelled bookings ago (Retention.Cancelled).
+func (w *Waitlist) Retain(ctx context.Context) (int, error) {
+	before := w.svc.now().Add(-w.svc.retention.WithDefaults().Cancelled)
+	total := 0
+	for {
+		ids, err := w.st.EraseWaitEntries(ctx, before, 500)
+		total += len(ids)
+		if err != nil || len(ids) < 500 {
+			return total, err
+		}
+	}
+}
