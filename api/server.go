@@ -75,6 +75,9 @@ type Config struct {
 	// Practice is how the pages present the practice (name, logo, colour,
 	// contact, legal pages) and which sites may frame them.
 	Practice Practice
+	// Desk configures the practice's desk pages under /desk/ (docs/desk.md),
+	// served when AdminToken is set.
+	Desk DeskConfig
 	// Registry is where the server registers its metrics, which /metrics
 	// and MetricsHandler serve: a host registers its own collectors on it
 	// too (rdv.App adds the calendars', the sync's and the bookings').
@@ -131,6 +134,9 @@ type Server struct {
 	// adminTokenHash is the SHA-256 of Config.AdminToken, nil when the
 	// admin API is disabled.
 	adminTokenHash []byte
+	// desk is the state of the desk pages (desk.go), nil without them.
+	desk      *desk
+	deskPages map[string]*template.Template
 }
 
 // New returns a Server for cfg.
@@ -211,6 +217,9 @@ func New(cfg Config) (*Server, error) {
 	s.registerShared()
 	s.registerChallenge()
 	s.registerAdmin()
+	if err := s.registerDesk(cfg); err != nil {
+		return nil, err
+	}
 	s.registerPages()
 	s.mux.HandleFunc("/v1/", s.apiNoRoute)
 	s.mux.HandleFunc("GET /metrics", s.serveMetrics)

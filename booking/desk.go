@@ -116,3 +116,18 @@ type DeskSessions interface {
 	// were last seen before idleBefore.
 	PurgeDeskSessions(ctx context.Context, now, idleBefore time.Time) error
 }
+
+// DeskBooking returns the booking with this id, with its practitioner and
+// type, its times in the practitioner's zone: for the practice only.
+// Errors: ENotFound for an unknown booking, EUnavailable when the store
+// can't be read.
+func (s *Service) DeskBooking(ctx context.Context, id string) (Appointment, error) {
+	b, err := s.store.Booking(ctx, id)
+	if err != nil {
+		if ErrorCode(err) == ENotFound {
+			return Appointment{}, Errorf(ENotFound, "no booking %s", id)
+		}
+		return Appointment{}, err
+	}
+	return s.appointment(b)
+}
