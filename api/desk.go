@@ -241,13 +241,16 @@ func (s *Server) deskPost(next func(http.ResponseWriter, *http.Request, *deskSes
 
 // sameOrigin reports whether r comes from a page of this site: its
 // Sec-Fetch-Site, when the browser sends one, is same-origin, and its
-// Origin, when there is one, is the site's.
+// Origin, when there is one, is the site's. An Origin of "null" is what
+// browsers send from a page with Referrer-Policy: no-referrer, as the
+// desk's are: it passes only with Sec-Fetch-Site: same-origin.
 func (s *Server) sameOrigin(r *http.Request) bool {
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
+	site := r.Header.Get("Sec-Fetch-Site")
+	if site != "" && site != "same-origin" {
 		return false
 	}
 	origin := r.Header.Get("Origin")
-	if origin == "" {
+	if origin == "" || (origin == "null" && site == "same-origin") {
 		return true
 	}
 	if origin == s.desk.origin {

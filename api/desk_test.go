@@ -206,6 +206,8 @@ func TestDeskCrossSite(t *testing.T) {
 		{"Sec-Fetch-Site cross-site", form, []string{"Sec-Fetch-Site", "cross-site"}},
 		{"Sec-Fetch-Site same-site", form, []string{"Sec-Fetch-Site", "same-site"}},
 		{"foreign Origin", form, []string{"Sec-Fetch-Site", "", "Origin", "https://evil.example"}},
+		{"foreign Origin, same-origin fetch", form, []string{"Origin", "https://evil.example"}},
+		{"Origin null without Sec-Fetch-Site", form, []string{"Sec-Fetch-Site", "", "Origin", "null"}},
 		{"no CSRF token", url.Values{"practitioner": {"demo"}, "from": {"2026-12-24"}, "to": {"2026-12-26"}}, nil},
 		{"wrong CSRF token", url.Values{"csrf": {csrf + "x"}, "practitioner": {"demo"}, "from": {"2026-12-24"}, "to": {"2026-12-26"}}, nil},
 	} {
