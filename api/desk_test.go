@@ -205,6 +205,7 @@ func TestDeskCrossSite(t *testing.T) {
 	}{
 		{"Sec-Fetch-Site cross-site", form, []string{"Sec-Fetch-Site", "cross-site"}},
 		{"Sec-Fetch-Site same-site", form, []string{"Sec-Fetch-Site", "same-site"}},
+		{"Sec-Fetch-Site none", form, []string{"Sec-Fetch-Site", "none"}},
 		{"foreign Origin", form, []string{"Sec-Fetch-Site", "", "Origin", "https://evil.example"}},
 		{"foreign Origin, same-origin fetch", form, []string{"Origin", "https://evil.example"}},
 		{"Origin null without Sec-Fetch-Site", form, []string{"Sec-Fetch-Site", "", "Origin", "null"}},
