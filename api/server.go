@@ -93,7 +93,8 @@ type Config struct {
 //
 // It owns these paths: "/" (the practice page), "/p/" (practitioners,
 // motives, days and times), "/s/" (a shared motive's days and times),
-// "/book", "/manage/", "/favicon.ico",
+// "/book", "/manage/", "/favicon.ico", "/desk/" (the practice's desk,
+// with an admin token: docs/desk.md),
 // "/static/", "/v1/" (the admin API under "/v1/admin/" and, when
 // Config.Challenge is on, "/v1/challenge" included),
 // "/openapi.json" (and "/openapi.yaml",
