@@ -40,6 +40,10 @@ type DeskConfig struct {
 	// Max ends a session this long after the login, however used;
 	// DefaultDeskMax if 0.
 	Max time.Duration
+	// Users may log in with a name and a password, each seeing the
+	// practitioners it is given; the admin token always logs in too, and
+	// sees everything.
+	Users []DeskUser
 }
 
 // Default lifetimes of a desk session.
@@ -61,6 +65,7 @@ type desk struct {
 	secure   bool   // served over HTTPS
 	print    string // fingerprint of the admin token
 	origin   string // scheme://host of Config.BaseURL
+	users    map[string]*deskUser
 	failures *clientTable
 	clients  *limiter // reads the client of a request, for failures
 	authLog  logThrottle
@@ -69,7 +74,13 @@ type desk struct {
 // deskSession is the session of a request.
 type deskSession struct {
 	booking.DeskSession
-	print string // for the logs: a fingerprint of the session, not its id
+	print string          // for the logs: a fingerprint of the session, not its id
+	scope map[string]bool // the practitioners it sees; nil for all
+}
+
+// may reports whether the session may see and act for the practitioner.
+func (s *deskSession) may(practitionerID string) bool {
+	return s.scope == nil || s.scope[practitionerID]
 }
 
 // registerDesk serves the desk pages when the admin token is set.
@@ -91,6 +102,12 @@ func (s *Server) registerDesk(cfg Config) error {
 		clients:  &limiter{proxies: cfg.RateLimits.TrustedProxies, forwarded: strings.EqualFold(cfg.RateLimits.ForwardedHeader, "Forwarded")},
 	}
 	d.authLog.every = time.Minute
+	if d.users, err = deskUsers(cfg.Desk.Users, func(id string) bool {
+		_, err := s.svc.Practitioner(id)
+		return err == nil
+	}); err != nil {
+		return err
+	}
 	if d.sessions == nil {
 		d.sessions = NewMemoryDeskSessions()
 	}
@@ -168,7 +185,14 @@ func (s *Server) session(r *http.Request) (*deskSession, bool) {
 		return nil, false
 	}
 	now := s.now()
-	if subtle.ConstantTimeCompare([]byte(ds.TokenPrint), []byte(d.print)) != 1 ||
+	want, scope := d.print, map[string]bool(nil)
+	if ds.User != "" {
+		want = "" // a user no longer configured
+		if u := d.users[ds.User]; u != nil {
+			want, scope = u.print, u.scope
+		}
+	}
+	if want == "" || subtle.ConstantTimeCompare([]byte(ds.TokenPrint), []byte(want)) != 1 ||
 		!now.Before(ds.Expires) || !now.Before(ds.LastSeen.Add(d.idle)) {
 		if err := d.sessions.DeleteDeskSession(ctx, hash[:]); err != nil {
 			s.log.ErrorContext(ctx, "desk: session not deleted", "err", err)
@@ -181,7 +205,7 @@ func (s *Server) session(r *http.Request) (*deskSession, bool) {
 		}
 	}
 	print := sha256.Sum256(append([]byte("rdv desk log\x00"), hash[:]...))
-	return &deskSession{DeskSession: ds, print: hex.EncodeToString(print[:6])}, true
+	return &deskSession{DeskSession: ds, print: hex.EncodeToString(print[:6]), scope: scope}, true
 }
 
 // deskGet guards a desk page: without a session, the browser is sent to
@@ -263,7 +287,7 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 // deskLog logs a desk action with the session's fingerprint and ids; the
 // request's id is added by the logger. Never pass patient data in args.
 func (s *Server) deskLog(ctx context.Context, sess *deskSession, action string, args ...any) {
-	s.log.InfoContext(ctx, "desk: "+action, append([]any{"session", sess.print}, args...)...)
+	s.log.InfoContext(ctx, "desk: "+action, append([]any{"session", sess.print, "user", sess.User}, args...)...)
 }
 
 // deskLoginPage is the login form; with a valid session, the agenda.
@@ -273,11 +297,15 @@ func (s *Server) deskLoginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, s.deskPath(""), http.StatusFound)
 		return
 	}
-	s.deskRender(w, r, http.StatusOK, nil, deskPage{Name: "login", Title: s.deskText(r).LoginTitle, View: &loginView{}})
+	s.deskRender(w, r, http.StatusOK, nil, deskPage{Name: "login", Title: s.deskText(r).LoginTitle, View: &loginView{Users: len(s.desk.users) > 0}})
 }
 
-// loginView is the login form, after a refusal with its error.
-type loginView struct{ Error string }
+// loginView is the login form, after a refusal with its error; Users
+// shows the user's name field.
+type loginView struct {
+	Error, User string
+	Users       bool
+}
 
 // deskLogin opens a session for the admin token of the form. Failed tries
 // are limited per client (deskLoginRate); the token typed is never logged.
@@ -296,13 +324,22 @@ func (s *Server) deskLogin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	sum := sha256.Sum256([]byte(r.PostForm.Get("token")))
-	if subtle.ConstantTimeCompare(sum[:], s.adminTokenHash) != 1 {
+	user, print, ok := r.PostForm.Get("user"), d.print, false
+	if user == "" {
+		sum := sha256.Sum256([]byte(r.PostForm.Get("token")))
+		ok = subtle.ConstantTimeCompare(sum[:], s.adminTokenHash) == 1
+	} else if u := d.users[user]; u != nil {
+		ok, print = u.hash.matches(r.PostForm.Get("token")), u.print
+	} else {
+		dummyHash.matches(r.PostForm.Get("token")) // as long as a known name
+	}
+	if !ok {
 		if hasClient {
 			d.failures.get(client).AllowN(now, 1)
 		}
 		d.authLog.warn(r.Context(), s.log, now, "desk: login refused")
-		s.deskRender(w, r, http.StatusUnauthorized, nil, deskPage{Name: "login", Title: dt.LoginTitle, Error: true, View: &loginView{Error: dt.LoginWrong}})
+		v := &loginView{Error: dt.LoginWrong, Users: len(d.users) > 0, User: user}
+		s.deskRender(w, r, http.StatusUnauthorized, nil, deskPage{Name: "login", Title: dt.LoginTitle, Error: true, View: v})
 		return
 	}
 	id, csrf := make([]byte, 32), make([]byte, 32)
@@ -310,7 +347,7 @@ func (s *Server) deskLogin(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(csrf)
 	hash := sha256.Sum256(id)
 	ds := booking.DeskSession{
-		IDHash: hash[:], CSRF: base64.RawURLEncoding.EncodeToString(csrf), TokenPrint: d.print,
+		IDHash: hash[:], CSRF: base64.RawURLEncoding.EncodeToString(csrf), User: user, TokenPrint: print,
 		Created: now, LastSeen: now, Expires: now.Add(d.max),
 	}
 	ctx := r.Context()
@@ -322,8 +359,8 @@ func (s *Server) deskLogin(w http.ResponseWriter, r *http.Request) {
 		s.deskError(w, r, http.StatusServiceUnavailable, "")
 		return
 	}
-	print := sha256.Sum256(append([]byte("rdv desk log\x00"), hash[:]...))
-	s.log.InfoContext(ctx, "desk: login", "session", hex.EncodeToString(print[:6]))
+	logPrint := sha256.Sum256(append([]byte("rdv desk log\x00"), hash[:]...))
+	s.log.InfoContext(ctx, "desk: login", "session", hex.EncodeToString(logPrint[:6]), "user", user)
 	http.SetCookie(w, s.deskCookie(base64.RawURLEncoding.EncodeToString(id), int(d.max/time.Second)))
 	http.Redirect(w, r, s.deskPath(""), http.StatusSeeOther)
 }

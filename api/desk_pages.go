@@ -53,6 +53,7 @@ type deskData struct {
 	T                                    *text
 	D                                    *deskText
 	LoggedIn                             bool
+	Everyone                             bool // the session sees every practitioner
 	View                                 any
 }
 
@@ -67,7 +68,7 @@ func (s *Server) deskRender(w http.ResponseWriter, r *http.Request, status int, 
 	data := deskData{Title: title + " · " + dt.Brand, Base: s.basePath, Lang: lang, Nav: p.Nav, T: tx, D: dt, View: p.View,
 		Switch: s.deskSwitch(r, tx.OtherLang)}
 	if sess != nil {
-		data.CSRF, data.LoggedIn = sess.CSRF, true
+		data.CSRF, data.LoggedIn, data.Everyone = sess.CSRF, true, sess.scope == nil
 	}
 	var buf bytes.Buffer
 	err := s.deskPages[p.Name].ExecuteTemplate(&buf, "layout", data)
@@ -137,10 +138,22 @@ type option struct {
 	Selected     bool
 }
 
-// practitionerOptions are the practitioners, sel selected.
-func (s *Server) practitionerOptions(sel string) []option {
-	var out []option
+// deskPractitioners are the practitioners the session sees.
+func (s *Server) deskPractitioners(sess *deskSession) []booking.Practitioner {
+	var out []booking.Practitioner
 	for _, p := range s.svc.Practitioners() {
+		if sess.may(p.ID) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// practitionerOptions are the practitioners the session sees, sel
+// selected.
+func (s *Server) practitionerOptions(sess *deskSession, sel string) []option {
+	var out []option
+	for _, p := range s.deskPractitioners(sess) {
 		out = append(out, option{Value: p.ID, Label: p.Name, Selected: p.ID == sel})
 	}
 	return out
@@ -193,7 +206,7 @@ func (s *Server) deskAgenda(w http.ResponseWriter, r *http.Request, sess *deskSe
 	q := r.URL.Query()
 	pid := q.Get("p")
 	if pid != "" {
-		if _, err := s.svc.Practitioner(pid); err != nil {
+		if _, err := s.svc.Practitioner(pid); err != nil || !sess.may(pid) {
 			s.deskError(w, r, http.StatusNotFound, "")
 			return
 		}
@@ -211,7 +224,7 @@ func (s *Server) deskAgenda(w http.ResponseWriter, r *http.Request, sess *deskSe
 	}
 	monday := day.AddDays(-((int(day.Midnight(loc).Weekday()) + 6) % 7))
 	from, to := monday.Midnight(loc), monday.AddDays(7).Midnight(loc)
-	v := &agendaView{Practitioners: s.practitionerOptions(pid), All: pid == "", PractitionerID: pid,
+	v := &agendaView{Practitioners: s.practitionerOptions(sess, pid), All: pid == "", PractitionerID: pid,
 		Week: fmt.Sprintf(dt.WeekOfF, locale.DayMonth(tx.Lang, from)), Done: dt.Done[q.Get("done")]}
 	link := func(d booking.Date) string {
 		vals := url.Values{"week": {d.String()}}
@@ -222,7 +235,7 @@ func (s *Server) deskAgenda(w http.ResponseWriter, r *http.Request, sess *deskSe
 	}
 	v.Prev, v.Next, v.This = link(monday.AddDays(-7)), link(monday.AddDays(7)), link(today)
 	byDay := map[booking.Date][]agendaRow{}
-	for _, p := range s.svc.Practitioners() {
+	for _, p := range s.deskPractitioners(sess) {
 		if pid != "" && p.ID != pid {
 			continue
 		}
@@ -310,10 +323,11 @@ func (v *bookView) fail(field, msg string) {
 	v.Summary = append(v.Summary, fieldProblem{Field: field, Message: msg})
 }
 
-// deskMotive reads a motive "PRACTITIONER/TYPE".
-func (s *Server) deskMotive(v string) (*booking.Practitioner, *booking.AppointmentType, bool) {
+// deskMotive reads a motive "PRACTITIONER/TYPE" of a practitioner the
+// session sees.
+func (s *Server) deskMotive(sess *deskSession, v string) (*booking.Practitioner, *booking.AppointmentType, bool) {
 	pid, tid, ok := strings.Cut(v, "/")
-	if !ok {
+	if !ok || !sess.may(pid) {
 		return nil, nil, false
 	}
 	p, err := s.svc.Practitioner(pid)
@@ -325,10 +339,10 @@ func (s *Server) deskMotive(v string) (*booking.Practitioner, *booking.Appointme
 }
 
 // bookView returns the phone booking form for the values of a GET or POST.
-func (s *Server) deskBookView(r *http.Request, vals url.Values) *bookView {
+func (s *Server) deskBookView(r *http.Request, sess *deskSession, vals url.Values) *bookView {
 	tx := s.text(r)
 	v := &bookView{Motive: vals.Get("motive"), Day: vals.Get("day")}
-	for _, p := range s.svc.Practitioners() {
+	for _, p := range s.deskPractitioners(sess) {
 		g := motiveGroup{Label: p.Name}
 		for _, t := range p.Types {
 			val := p.ID + "/" + t.ID
@@ -336,7 +350,7 @@ func (s *Server) deskBookView(r *http.Request, vals url.Values) *bookView {
 		}
 		v.Groups = append(v.Groups, g)
 	}
-	p, t, ok := s.deskMotive(v.Motive)
+	p, t, ok := s.deskMotive(sess, v.Motive)
 	if v.Day == "" {
 		v.Day = booking.DateOf(s.now().In(s.deskZone(""))).String()
 	}
@@ -361,7 +375,7 @@ func (s *Server) deskBookView(r *http.Request, vals url.Values) *bookView {
 }
 
 func (s *Server) deskBookPage(w http.ResponseWriter, r *http.Request, sess *deskSession) {
-	v := s.deskBookView(r, r.URL.Query())
+	v := s.deskBookView(r, sess, r.URL.Query())
 	v.Key = "desk-" + booking.NewToken()
 	s.deskRender(w, r, http.StatusOK, sess, deskPage{Name: "book", Title: s.deskText(r).BookTitle, Nav: "book", View: v})
 }
@@ -370,13 +384,13 @@ func (s *Server) deskBookPage(w http.ResponseWriter, r *http.Request, sess *desk
 // rules apply as for a patient (a confirmation email when it asks for one).
 func (s *Server) deskBook(w http.ResponseWriter, r *http.Request, sess *deskSession) {
 	tx, dt := s.text(r), s.deskText(r)
-	v := s.deskBookView(r, r.PostForm)
+	v := s.deskBookView(r, sess, r.PostForm)
 	v.Name, v.Email, v.Phone = r.PostForm.Get("name"), r.PostForm.Get("email"), r.PostForm.Get("phone")
 	v.Key = r.PostForm.Get("key")
 	if len(v.Key) > booking.MaxIdempotencyKeyLen {
 		v.Key = ""
 	}
-	p, t, ok := s.deskMotive(v.Motive)
+	p, t, ok := s.deskMotive(sess, v.Motive)
 	if !ok {
 		s.deskError(w, r, http.StatusNotFound, "")
 		return
@@ -404,7 +418,7 @@ func (s *Server) deskBook(w http.ResponseWriter, r *http.Request, sess *deskSess
 		switch status {
 		case http.StatusConflict:
 			v.fail("time", dt.Problems["taken"])
-			v = s.refreshTimes(r, v)
+			v = s.refreshTimes(r, sess, v)
 			again(status)
 		case http.StatusUnprocessableEntity:
 			v.fail(formErrorText(tx, err, msg))
@@ -419,8 +433,8 @@ func (s *Server) deskBook(w http.ResponseWriter, r *http.Request, sess *deskSess
 }
 
 // refreshTimes lists the day's free times again in v (one was just taken).
-func (s *Server) refreshTimes(r *http.Request, v *bookView) *bookView {
-	fresh := s.deskBookView(r, url.Values{"motive": {v.Motive}, "day": {v.Day}})
+func (s *Server) refreshTimes(r *http.Request, sess *deskSession, v *bookView) *bookView {
+	fresh := s.deskBookView(r, sess, url.Values{"motive": {v.Motive}, "day": {v.Day}})
 	v.Times, v.Unavailable = fresh.Times, fresh.Unavailable
 	return v
 }
@@ -441,10 +455,13 @@ type bookingView struct {
 	Summary                                         []fieldProblem
 }
 
-// deskAppointment reads the booking of the path; when it can't, it has
-// written the error page.
-func (s *Server) deskAppointment(w http.ResponseWriter, r *http.Request) (booking.Appointment, *bookingView, bool) {
+// deskAppointment reads the booking of the path, of a practitioner the
+// session sees; when it can't, it has written the error page.
+func (s *Server) deskAppointment(w http.ResponseWriter, r *http.Request, sess *deskSession) (booking.Appointment, *bookingView, bool) {
 	a, err := s.svc.DeskBooking(r.Context(), r.PathValue("id"))
+	if err == nil && !sess.may(a.Practitioner.ID) {
+		err = booking.Errorf(booking.ENotFound, "no booking %s", r.PathValue("id"))
+	}
 	if err != nil {
 		s.deskFailure(w, r, err)
 		return booking.Appointment{}, nil, false
@@ -476,7 +493,7 @@ func (s *Server) deskMoveTimes(r *http.Request, a booking.Appointment, v *bookin
 }
 
 func (s *Server) deskMovePage(w http.ResponseWriter, r *http.Request, sess *deskSession) {
-	a, v, ok := s.deskAppointment(w, r)
+	a, v, ok := s.deskAppointment(w, r, sess)
 	if !ok {
 		return
 	}
@@ -490,7 +507,7 @@ func (s *Server) deskMovePage(w http.ResponseWriter, r *http.Request, sess *desk
 
 func (s *Server) deskMove(w http.ResponseWriter, r *http.Request, sess *deskSession) {
 	dt := s.deskText(r)
-	a, v, ok := s.deskAppointment(w, r)
+	a, v, ok := s.deskAppointment(w, r, sess)
 	if !ok {
 		return
 	}
@@ -521,7 +538,7 @@ func (s *Server) deskMove(w http.ResponseWriter, r *http.Request, sess *deskSess
 
 func (s *Server) deskCancelPage(w http.ResponseWriter, r *http.Request, sess *deskSession) {
 	dt := s.deskText(r)
-	a, v, ok := s.deskAppointment(w, r)
+	a, v, ok := s.deskAppointment(w, r, sess)
 	if !ok {
 		return
 	}
@@ -548,6 +565,9 @@ func (s *Server) deskCancel(w http.ResponseWriter, r *http.Request, sess *deskSe
 		s.deskError(w, r, http.StatusUnprocessableEntity, "")
 		return
 	}
+	if _, _, ok := s.deskAppointment(w, r, sess); !ok {
+		return
+	}
 	a, err := s.svc.PractitionerCancel(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.deskFailure(w, r, err)
@@ -559,6 +579,9 @@ func (s *Server) deskCancel(w http.ResponseWriter, r *http.Request, sess *deskSe
 
 // deskResendLink sends the patient a new manage link.
 func (s *Server) deskResendLink(w http.ResponseWriter, r *http.Request, sess *deskSession) {
+	if _, _, ok := s.deskAppointment(w, r, sess); !ok {
+		return
+	}
 	a, err := s.svc.ResendLink(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.deskFailure(w, r, err)
@@ -586,10 +609,10 @@ type closureRow struct {
 	Configured                            bool
 }
 
-func (s *Server) deskClosuresView(r *http.Request, pid string) *closuresView {
+func (s *Server) deskClosuresView(r *http.Request, sess *deskSession, pid string) *closuresView {
 	tx := s.text(r)
-	v := &closuresView{Practitioners: s.practitionerOptions(pid), Done: s.deskText(r).Done[r.URL.Query().Get("done")]}
-	for _, p := range s.svc.Practitioners() {
+	v := &closuresView{Practitioners: s.practitionerOptions(sess, pid), Done: s.deskText(r).Done[r.URL.Query().Get("done")]}
+	for _, p := range s.deskPractitioners(sess) {
 		today := booking.DateOf(s.now().In(p.Location))
 		cs, err := s.svc.Closures(r.Context(), p.ID, today, today.AddDays(366*3))
 		if err != nil {
@@ -610,7 +633,7 @@ func (s *Server) deskClosuresView(r *http.Request, pid string) *closuresView {
 }
 
 func (s *Server) deskClosuresPage(w http.ResponseWriter, r *http.Request, sess *deskSession) {
-	v := s.deskClosuresView(r, r.URL.Query().Get("p"))
+	v := s.deskClosuresView(r, sess, r.URL.Query().Get("p"))
 	s.deskRender(w, r, http.StatusOK, sess, deskPage{Name: "closures", Title: s.deskText(r).ClosuresTitle, Nav: "closures", View: v})
 }
 
@@ -620,7 +643,7 @@ func (s *Server) deskAddClosure(w http.ResponseWriter, r *http.Request, sess *de
 	tx, dt := s.text(r), s.deskText(r)
 	pid := r.PostForm.Get("practitioner")
 	p, err := s.svc.Practitioner(pid)
-	if err != nil {
+	if err != nil || !sess.may(pid) {
 		s.deskError(w, r, http.StatusNotFound, "")
 		return
 	}
@@ -641,14 +664,14 @@ func (s *Server) deskAddClosure(w http.ResponseWriter, r *http.Request, sess *de
 			s.deskError(w, r, status, "")
 			return
 		}
-		v := s.deskClosuresView(r, pid)
+		v := s.deskClosuresView(r, sess, pid)
 		v.From, v.To, v.Label = r.PostForm.Get("from"), r.PostForm.Get("to"), r.PostForm.Get("label")
 		v.Summary = []fieldProblem{{Field: "from", Message: dt.Problems["dates"]}}
 		s.deskRender(w, r, status, sess, deskPage{Name: "closures", Title: dt.ClosuresTitle, Nav: "closures", Error: true, View: v})
 		return
 	}
 	s.deskLog(r.Context(), sess, "closure added", "practitioner", pid, "closure", c.ID, "affected", len(affected))
-	v := s.deskClosuresView(r, pid)
+	v := s.deskClosuresView(r, sess, pid)
 	v.Added = fmt.Sprintf(dt.ClosureAddedF, len(affected))
 	for _, b := range affected {
 		v.Affected = append(v.Affected, s.agendaRow(tx, dt, p, b))
@@ -658,6 +681,10 @@ func (s *Server) deskAddClosure(w http.ResponseWriter, r *http.Request, sess *de
 
 func (s *Server) deskRemoveClosure(w http.ResponseWriter, r *http.Request, sess *deskSession) {
 	pid, id := r.PathValue("practitioner"), r.PathValue("id")
+	if !sess.may(pid) {
+		s.deskError(w, r, http.StatusNotFound, "")
+		return
+	}
 	if err := s.svc.RemoveClosure(r.Context(), pid, id); err != nil {
 		s.deskFailure(w, r, err)
 		return
@@ -683,10 +710,10 @@ type unknownRow struct {
 	When, Motive, Status, Name, Email, Outcome string
 }
 
-func (s *Server) deskUnknownView(r *http.Request) (*unknownView, error) {
+func (s *Server) deskUnknownView(r *http.Request, sess *deskSession) (*unknownView, error) {
 	v := &unknownView{}
 	tx, dt := s.text(r), s.deskText(r)
-	for _, p := range s.svc.Practitioners() {
+	for _, p := range s.deskPractitioners(sess) {
 		evs, err := s.svc.UnknownEvents(p.ID)
 		if err != nil {
 			return nil, err
@@ -711,7 +738,7 @@ func (s *Server) unknownRow(tx *text, dt *deskText, p *booking.Practitioner, ev 
 }
 
 func (s *Server) deskUnknownPage(w http.ResponseWriter, r *http.Request, sess *deskSession) {
-	v, err := s.deskUnknownView(r)
+	v, err := s.deskUnknownView(r, sess)
 	if err != nil {
 		s.deskFailure(w, r, err)
 		return
@@ -725,7 +752,7 @@ func (s *Server) deskAdopt(w http.ResponseWriter, r *http.Request, sess *deskSes
 	tx, dt := s.text(r), s.deskText(r)
 	pid := r.PathValue("practitioner")
 	p, err := s.svc.Practitioner(pid)
-	if err != nil {
+	if err != nil || !sess.may(pid) {
 		s.deskError(w, r, http.StatusNotFound, "")
 		return
 	}
@@ -735,7 +762,7 @@ func (s *Server) deskAdopt(w http.ResponseWriter, r *http.Request, sess *deskSes
 		s.deskFailure(w, r, err)
 		return
 	}
-	v, err := s.deskUnknownView(r)
+	v, err := s.deskUnknownView(r, sess)
 	if err != nil {
 		s.deskFailure(w, r, err)
 		return
@@ -773,7 +800,13 @@ type messagesView struct{ Rows []messageRow }
 
 type messageRow struct{ FailedAt, Kind, Booking, Reason string }
 
+// deskMessagesPage lists the messages given up, for a session that sees
+// every practitioner (the messages don't say whose they are).
 func (s *Server) deskMessagesPage(w http.ResponseWriter, r *http.Request, sess *deskSession) {
+	if sess.scope != nil {
+		s.deskError(w, r, http.StatusNotFound, "")
+		return
+	}
 	tx := s.text(r)
 	now := s.now()
 	ms, err := s.svc.FailedMessages(r.Context(), now.Add(-30*24*time.Hour), 200)

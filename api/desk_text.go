@@ -12,6 +12,7 @@ type deskText struct {
 	Brand, Nav, Logout                                             string
 	LoginTitle, LoginIntro, TokenLabel, TokenHint, LoginButton     string
 	LoginWrong, LoginLimited                                       string
+	UserLabel, UserHint, PasswordLabel, PasswordHint               string
 	AgendaTitle, AllPractitioners, Show, Today, WeekOfF, Time      string
 	PrevWeek, NextWeek, ThisWeek, NoBookings, Actions, Contact     string
 	MoveAction, CancelAction, LinkAction, ActionsForF              string
@@ -41,7 +42,9 @@ var deskTexts = map[string]*deskText{
 		Brand: "Accueil du cabinet", Nav: "Accueil du cabinet", Logout: "Se déconnecter",
 		LoginTitle: "Connexion à l'accueil", LoginIntro: "Cet espace est réservé au cabinet.",
 		TokenLabel: "Jeton d'administration", TokenHint: "Le jeton de la configuration (admin_token_file).",
-		LoginButton: "Se connecter", LoginWrong: "Ce jeton n'est pas le bon.",
+		LoginButton: "Se connecter", LoginWrong: "Ce nom, ce mot de passe ou ce jeton n'est pas le bon.",
+		UserLabel: "Nom d'utilisateur", UserHint: "Laissez vide pour vous connecter avec le jeton d'administration.",
+		PasswordLabel: "Mot de passe ou jeton d'administration", PasswordHint: "Votre mot de passe, ou le jeton de la configuration si le nom est vide.",
 		LoginLimited: "Trop d'essais depuis votre adresse : réessayez dans quelques minutes.",
 		AgendaTitle:  "Agenda", AllPractitioners: "Tous les praticiens", Show: "Afficher",
 		Today: "aujourd'hui", WeekOfF: "Semaine du %s", Time: "Heure",
@@ -88,7 +91,9 @@ var deskTexts = map[string]*deskText{
 		Brand: "Practice desk", Nav: "Practice desk", Logout: "Log out",
 		LoginTitle: "Log in to the desk", LoginIntro: "This area is for the practice only.",
 		TokenLabel: "Admin token", TokenHint: "The token of the configuration (admin_token_file).",
-		LoginButton: "Log in", LoginWrong: "This token is not the right one.",
+		LoginButton: "Log in", LoginWrong: "This name, password or token is not the right one.",
+		UserLabel: "User name", UserHint: "Leave empty to log in with the admin token.",
+		PasswordLabel: "Password or admin token", PasswordHint: "Your password, or the token of the configuration when the name is empty.",
 		LoginLimited: "Too many tries from your address: try again in a few minutes.",
 		AgendaTitle:  "Agenda", AllPractitioners: "All practitioners", Show: "Show",
 		Today: "today", WeekOfF: "Week of %s", Time: "Time",

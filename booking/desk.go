@@ -90,8 +90,12 @@ type DeskSession struct {
 	IDHash []byte
 	// CSRF is the token every form of the session carries.
 	CSRF string
-	// TokenPrint is a fingerprint of the admin token the session was opened
-	// with: a session opened with another token is no longer valid.
+	// User is the name of the desk user who logged in, "" for the admin
+	// token.
+	User string
+	// TokenPrint is a fingerprint of the admin token, or of the user's
+	// password hash, the session was opened with: a session opened with
+	// another one is no longer valid.
 	TokenPrint string
 	// Created, LastSeen and Expires are when the session was opened, last
 	// used, and when it ends whatever its use.

@@ -37,9 +37,9 @@ func (s *SQLite) CreateDeskSession(ctx context.Context, d booking.DeskSession) e
 	if err := checkDeskSession(d); err != nil {
 		return err
 	}
-	const q = `INSERT INTO desk_sessions (id_hash, csrf, token_print, created_at, last_seen_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?)`
-	_, err := s.w.ExecContext(ctx, q, hex.EncodeToString(d.IDHash), d.CSRF, d.TokenPrint,
+	const q = `INSERT INTO desk_sessions (id_hash, csrf, user_name, token_print, created_at, last_seen_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	_, err := s.w.ExecContext(ctx, q, hex.EncodeToString(d.IDHash), d.CSRF, d.User, d.TokenPrint,
 		formatTime(d.Created), formatTime(d.LastSeen), formatTime(d.Expires))
 	if err != nil {
 		if code, ok := sqliteCode(err); ok && (code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || code == sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
@@ -52,10 +52,10 @@ func (s *SQLite) CreateDeskSession(ctx context.Context, d booking.DeskSession) e
 
 // DeskSession returns the session whose id has this hash, or ENotFound.
 func (s *SQLite) DeskSession(ctx context.Context, idHash []byte) (booking.DeskSession, error) {
-	const q = `SELECT csrf, token_print, created_at, last_seen_at, expires_at FROM desk_sessions WHERE id_hash = ?`
+	const q = `SELECT csrf, user_name, token_print, created_at, last_seen_at, expires_at FROM desk_sessions WHERE id_hash = ?`
 	d := booking.DeskSession{IDHash: idHash}
 	var created, seen, expires string
-	err := s.r.QueryRowContext(ctx, q, hex.EncodeToString(idHash)).Scan(&d.CSRF, &d.TokenPrint, &created, &seen, &expires)
+	err := s.r.QueryRowContext(ctx, q, hex.EncodeToString(idHash)).Scan(&d.CSRF, &d.User, &d.TokenPrint, &created, &seen, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return booking.DeskSession{}, booking.Errorf(booking.ENotFound, "store: no such desk session")
 	}

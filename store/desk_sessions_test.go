@@ -24,7 +24,7 @@ func testDeskSessions(t *testing.T, be backend) {
 	}
 	now := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
 	mk := func(b byte, created time.Time) booking.DeskSession {
-		return booking.DeskSession{IDHash: bytes.Repeat([]byte{b}, 32), CSRF: "csrf-" + string(rune('a'+b)), TokenPrint: "print",
+		return booking.DeskSession{IDHash: bytes.Repeat([]byte{b}, 32), CSRF: "csrf-" + string(rune('a'+b)), User: "Sophie", TokenPrint: "print",
 			Created: created, LastSeen: created, Expires: created.Add(7 * 24 * time.Hour)}
 	}
 	a := mk(1, now)
@@ -36,7 +36,7 @@ func testDeskSessions(t *testing.T, be backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.CSRF != a.CSRF || got.TokenPrint != a.TokenPrint || !got.Created.Equal(a.Created) || !got.LastSeen.Equal(a.LastSeen) || !got.Expires.Equal(a.Expires) {
+	if got.CSRF != a.CSRF || got.User != a.User || got.TokenPrint != a.TokenPrint || !got.Created.Equal(a.Created) || !got.LastSeen.Equal(a.LastSeen) || !got.Expires.Equal(a.Expires) {
 		t.Errorf("session = %+v, want %+v", got, a)
 	}
 	_, err = s.DeskSession(ctx, bytes.Repeat([]byte{9}, 32))

@@ -17,12 +17,12 @@ func (s *Postgres) CreateDeskSession(ctx context.Context, d booking.DeskSession)
 	if err := checkDeskSession(d); err != nil {
 		return err
 	}
-	if !pgText(d.CSRF) || !pgText(d.TokenPrint) {
+	if !pgText(d.CSRF) || !pgText(d.TokenPrint) || !pgText(d.User) {
 		return booking.Errorf(booking.EInvalid, "store: desk session with a NUL byte or invalid UTF-8")
 	}
-	const q = `INSERT INTO desk_sessions (id_hash, csrf, token_print, created_at, last_seen_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`
-	_, err := s.pool.Exec(ctx, q, hex.EncodeToString(d.IDHash), d.CSRF, d.TokenPrint,
+	const q = `INSERT INTO desk_sessions (id_hash, csrf, user_name, token_print, created_at, last_seen_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`
+	_, err := s.pool.Exec(ctx, q, hex.EncodeToString(d.IDHash), d.CSRF, d.User, d.TokenPrint,
 		d.Created.UTC(), d.LastSeen.UTC(), d.Expires.UTC())
 	if err != nil {
 		var pe *pgconn.PgError
@@ -36,9 +36,9 @@ func (s *Postgres) CreateDeskSession(ctx context.Context, d booking.DeskSession)
 
 // DeskSession: see SQLite.DeskSession. Its times are to the microsecond.
 func (s *Postgres) DeskSession(ctx context.Context, idHash []byte) (booking.DeskSession, error) {
-	const q = `SELECT csrf, token_print, created_at, last_seen_at, expires_at FROM desk_sessions WHERE id_hash = $1`
+	const q = `SELECT csrf, user_name, token_print, created_at, last_seen_at, expires_at FROM desk_sessions WHERE id_hash = $1`
 	d := booking.DeskSession{IDHash: idHash}
-	err := s.pool.QueryRow(ctx, q, hex.EncodeToString(idHash)).Scan(&d.CSRF, &d.TokenPrint, &d.Created, &d.LastSeen, &d.Expires)
+	err := s.pool.QueryRow(ctx, q, hex.EncodeToString(idHash)).Scan(&d.CSRF, &d.User, &d.TokenPrint, &d.Created, &d.LastSeen, &d.Expires)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return booking.DeskSession{}, booking.Errorf(booking.ENotFound, "store: no such desk session")
 	}

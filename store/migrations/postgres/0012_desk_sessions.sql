@@ -3,6 +3,7 @@
 CREATE TABLE desk_sessions (
     id_hash      text        NOT NULL PRIMARY KEY,
     csrf         text        NOT NULL,
+    user_name    text        NOT NULL,
     token_print  text        NOT NULL,
     created_at   timestamptz NOT NULL,
     last_seen_at timestamptz NOT NULL,
