@@ -155,7 +155,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Ready:      a.Ready,
 		Now:        opts.Now,
 		AdminToken: opts.AdminToken,
-		Desk:       api.DeskConfig{Sessions: deskSessions(st), Idle: opts.Desk.Idle, Max: opts.Desk.Max},
+		Desk:       api.DeskConfig{Sessions: deskSessions(st), Idle: opts.Desk.Idle, Max: opts.Desk.Max, Users: opts.Desk.Users},
 		// What the public may do.
 		RateLimits:    opts.RateLimits,
 		NoRateLimits:  opts.NoRateLimits,

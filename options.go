@@ -189,7 +189,9 @@ const (
 )
 
 // Desk is how long a session of the desk lasts: Idle without use
-// (api.DefaultDeskIdle if 0), Max after the login (api.DefaultDeskMax if 0).
+// (api.DefaultDeskIdle if 0), Max after the login (api.DefaultDeskMax if 0);
+// and who may log in with a password (api.DeskConfig.Users).
 type Desk struct {
 	Idle, Max time.Duration
+	Users     []api.DeskUser
 }

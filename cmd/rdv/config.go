@@ -99,6 +99,29 @@ type Config struct {
 type DeskConfig struct {
 	SessionIdle duration `toml:"session_idle"` // ends a session unused this long (default 12h)
 	SessionMax  duration `toml:"session_max"`  // ends a session this long after the login (default 168h)
+	// Users may log in with a name and a password instead of the admin
+	// token ([[desk.users]]).
+	Users []DeskUserConfig `toml:"users"`
+}
+
+// DeskUserConfig is a [[desk.users]] entry (api.DeskUser).
+type DeskUserConfig struct {
+	Name string `toml:"name"`
+	// PasswordHash is the Argon2id PHC string that rdv desk-password
+	// prints.
+	PasswordHash string `toml:"password_hash"`
+	// Practitioners are the ids of the practitioners the user sees; none:
+	// all of them.
+	Practitioners []string `toml:"practitioners"`
+}
+
+// users returns the desk users of the section.
+func (d DeskConfig) users() []api.DeskUser {
+	var out []api.DeskUser
+	for _, u := range d.Users {
+		out = append(out, api.DeskUser{Name: u.Name, PasswordHash: u.PasswordHash, Practitioners: u.Practitioners})
+	}
+	return out
 }
 
 // check checks the [desk] section.
