@@ -22,6 +22,10 @@ func TestBrowserDesk(t *testing.T) {
 	in := startEmbeddedConfig(t, func(c *Config) {
 		c.BaseURL = "http://" + c.Addr
 		c.AdminToken = token
+		// A desk user: the login form asks for a name too (left empty
+		// here, for the admin token).
+		c.Desk.Users = []DeskUserConfig{{Name: "Sophie", Practitioners: []string{"demo"},
+			PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"}}
 	})
 	p := startBrowser(t, in.base)
 	p.viewport(desktop.w, desktop.h, desktop.mobile)
@@ -33,6 +37,9 @@ func TestBrowserDesk(t *testing.T) {
 
 	p.open(in.base+"/desk/", 200)
 	p.checkPath("/desk/login")
+	if n := p.evalInt(`document.querySelectorAll('#user, #token').length`); n != 2 {
+		t.Errorf("the login form has %d of the name and password fields, want 2", n)
+	}
 	check("login")
 
 	p.typeIn("#token", token)
