@@ -153,11 +153,12 @@ func (s *Server) registerDesk(cfg Config) error {
 // framed (whatever Practice.FrameAncestors allows the patient pages), no
 // referrer.
 func (s *Server) deskHeaders(h http.Header) {
-	s.setPageHeaders(h)
 	h.Set("Content-Security-Policy", pageCSP+"; frame-ancestors 'none'")
 	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Vary", "Accept-Language, Cookie")
 }
 
 // deskPath is the address of a desk page.
