@@ -672,7 +672,10 @@ func (s *Server) deskAddClosure(w http.ResponseWriter, r *http.Request, sess *de
 	}
 	s.deskLog(r.Context(), sess, "closure added", "practitioner", pid, "closure", c.ID, "affected", len(affected))
 	v := s.deskClosuresView(r, sess, pid)
-	v.Added = fmt.Sprintf(dt.ClosureAddedF, len(affected))
+	v.Added = dt.ClosureAdded
+	if len(affected) > 0 {
+		v.Added = fmt.Sprintf(dt.ClosureAddedF, len(affected))
+	}
 	for _, b := range affected {
 		v.Affected = append(v.Affected, s.agendaRow(tx, dt, p, b))
 	}

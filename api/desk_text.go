@@ -23,7 +23,7 @@ type deskText struct {
 	Reasons                                                        map[string]string
 	ClosuresTitle, ClosuresCaption, FromLabel, ToLabel, LabelLabel string
 	AddClosure, RemoveAction, NoClosures, Configured               string
-	ClosureAddedF, AffectedHeading                                 string
+	ClosureAdded, ClosureAddedF, AffectedHeading                   string
 	UnknownTitle, UnknownIntro, NoUnknown, DryRun, AdoptConfirm    string
 	AdoptedF, WouldAdopt, Skipped, Kind, Reason, FailedAt          string
 	MessagesTitle, MessagesIntro, NoMessages, Booking              string
@@ -63,6 +63,7 @@ var deskTexts = map[string]*deskText{
 		ClosuresTitle: "Fermetures", ClosuresCaption: "Fermetures à venir", FromLabel: "Du", ToLabel: "Au",
 		LabelLabel: "Libellé (pour le cabinet)", AddClosure: "Ajouter la fermeture", RemoveAction: "Supprimer",
 		NoClosures: "Aucune fermeture à venir.", Configured: "configuration",
+		ClosureAdded:    "Fermeture ajoutée. Aucun rendez-vous n'est prévu ces jours-là.",
 		ClosureAddedF:   "Fermeture ajoutée. %d rendez-vous restent prévus ces jours-là : prévenez les patients.",
 		AffectedHeading: "Rendez-vous pendant la fermeture",
 		UnknownTitle:    "Rendez-vous inconnus", UnknownIntro: "Rendez-vous de l'agenda dont cette installation n'a pas trace (docs/calendar-safety.md).",
@@ -112,6 +113,7 @@ var deskTexts = map[string]*deskText{
 		ClosuresTitle: "Closures", ClosuresCaption: "Closures to come", FromLabel: "From", ToLabel: "To",
 		LabelLabel: "Label (for the practice)", AddClosure: "Add the closure", RemoveAction: "Remove",
 		NoClosures: "No closure to come.", Configured: "configuration",
+		ClosureAdded:    "Closure added. No appointment is planned on those days.",
 		ClosureAddedF:   "Closure added. %d appointments are still planned on those days: tell the patients.",
 		AffectedHeading: "Appointments during the closure",
 		UnknownTitle:    "Unknown appointments", UnknownIntro: "Appointments of the calendar this install has no record of (docs/calendar-safety.md).",
