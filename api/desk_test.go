@@ -339,6 +339,12 @@ func TestDeskActions(t *testing.T) {
 	if b, _ := d.store.Booking(t.Context(), id); b.Status != booking.StatusCancelled {
 		t.Errorf("status after cancel = %s", b.Status)
 	}
+	en := d.get("/desk/closures?lang=en", cookie)
+	for _, want := range []string{`<html lang="en">`, "<h1>Closures</h1>", "Book by phone", `href="/desk/closures?lang=fr"`} {
+		if !strings.Contains(en.Body.String(), want) {
+			t.Errorf("the desk in English lacks %q", want)
+		}
+	}
 	logs := d.logs.String()
 	for _, want := range []string{"desk: book", "desk: move", "desk: resend link", "desk: closure added", "desk: cancel", "reason=patient", "booking=" + id, "request_id="} {
 		if !strings.Contains(logs, want) {
