@@ -392,3 +392,36 @@ func TestDeskHostilePatient(t *testing.T) {
 		t.Errorf("%d bookings made from hostile forms", n)
 	}
 }
+
+// The desk lists the booking events unknown to this install, shows what
+// adopting them would do, then adopts them.
+func TestDeskAdopt(t *testing.T) {
+	d := newDeskEnv(t, nil)
+	cal := unknownCalendar{d.cal}
+	cal.put(lostID, "consultation", time.Date(2026, 12, 1, 10, 0, 0, 0, paris), booking.StatusConfirmed, 2,
+		booking.Patient{Name: "Irène Joliot", Email: "irene@example.org"})
+	if _, err := d.svc.Reconcile(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	cookie, csrf := d.login()
+	if body := d.get("/desk/unknown", cookie).Body.String(); !strings.Contains(body, "Irène Joliot") || !strings.Contains(body, `name="dry" value="1"`) {
+		t.Fatalf("unknown events page:\n%s", body)
+	}
+	w := d.post("/desk/unknown/demo/adopt", url.Values{"csrf": {csrf}, "dry": {"1"}}, cookie)
+	if body := w.Body.String(); w.Code != http.StatusOK || !strings.Contains(body, "serait adopté") || !strings.Contains(body, `name="dry" value="0"`) {
+		t.Fatalf("dry run: %d\n%s", w.Code, body)
+	}
+	if _, err := d.store.Booking(t.Context(), lostID); booking.ErrorCode(err) != booking.ENotFound {
+		t.Fatalf("the dry run recorded the booking: %v", err)
+	}
+	w = d.post("/desk/unknown/demo/adopt", url.Values{"csrf": {csrf}, "dry": {"0"}}, cookie)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "1 rendez-vous adoptés") {
+		t.Errorf("adopt: %d\n%s", w.Code, w.Body)
+	}
+	if b, err := d.store.Booking(t.Context(), lostID); err != nil || b.Status != booking.StatusConfirmed {
+		t.Errorf("adopted booking: %v %v", b, err)
+	}
+	if logs := d.logs.String(); !strings.Contains(logs, "desk: adopt") || strings.Contains(logs, "Irène") || strings.Contains(logs, "irene@") {
+		t.Errorf("adoption not logged, or logged with the patient:\n%s", logs)
+	}
+}
