@@ -339,6 +339,9 @@ func TestDeskActions(t *testing.T) {
 	if b, _ := d.store.Booking(t.Context(), id); b.Status != booking.StatusCancelled {
 		t.Errorf("status after cancel = %s", b.Status)
 	}
+	if w := d.get("/desk/messages", cookie); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Messages non remis") {
+		t.Errorf("messages page: %d", w.Code)
+	}
 	en := d.get("/desk/closures?lang=en", cookie)
 	for _, want := range []string{`<html lang="en">`, "<h1>Closures</h1>", "Book by phone", `href="/desk/closures?lang=fr"`} {
 		if !strings.Contains(en.Body.String(), want) {
