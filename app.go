@@ -168,6 +168,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Ready:      a.Ready,
 		Now:        opts.Now,
 		AdminToken: opts.AdminToken,
+		Desk:       api.DeskConfig{Sessions: deskSessions(st), Idle: opts.Desk.Idle, Max: opts.Desk.Max, Users: opts.Desk.Users},
 		// What the public may do.
 		RateLimits:    opts.RateLimits,
 		NoRateLimits:  opts.NoRateLimits,
@@ -403,4 +404,13 @@ func (a *App) Close() error {
 	// or left in the outbox) before the store closes.
 	a.svc.Flush()
 	return a.store.Close()
+}
+
+// deskSessions returns where the desk keeps its sessions: the store, which
+// every replica shares (store.SQLite and store.Postgres keep them).
+func deskSessions(db store.DB) booking.DeskSessions {
+	if ds, ok := db.(booking.DeskSessions); ok {
+		return ds
+	}
+	return nil
 }

@@ -32,6 +32,10 @@ type Options struct {
 	// AdminToken is the bearer token of the admin API under /v1/admin/, at
 	// least api.MinAdminTokenLen characters; empty disables it.
 	AdminToken string
+	// Desk sets how long a session of the practice's desk pages (under
+	// /desk/, served when AdminToken is set; docs/desk.md) lasts. Its
+	// sessions are kept in the Store, so that every replica knows them.
+	Desk Desk
 	// Mail says how patients are emailed.
 	Mail Mail
 	// Webhooks are the host's endpoints told of every change of a
@@ -187,3 +191,11 @@ const (
 	DefaultJobsInterval = 30 * time.Second
 	DefaultSyncInterval = 2 * time.Minute
 )
+
+// Desk is how long a session of the desk lasts: Idle without use
+// (api.DefaultDeskIdle if 0), Max after the login (api.DefaultDeskMax if 0);
+// and who may log in with a password (api.DeskConfig.Users).
+type Desk struct {
+	Idle, Max time.Duration
+	Users     []api.DeskUser
+}

@@ -79,6 +79,9 @@ type Config struct {
 	// the form under /p/{practitioner}/{type}/waitlist, the links under
 	// /waitlist/); nil: those answer 404.
 	Waitlist *booking.Waitlist
+	// Desk configures the practice's desk pages under /desk/ (docs/desk.md),
+	// served when AdminToken is set.
+	Desk DeskConfig
 	// Registry is where the server registers its metrics, which /metrics
 	// and MetricsHandler serve: a host registers its own collectors on it
 	// too (rdv.App adds the calendars', the sync's and the bookings').
@@ -95,6 +98,7 @@ type Config struct {
 // It owns these paths: "/" (the practice page), "/p/" (practitioners,
 // motives, days and times), "/s/" (a shared motive's days and times),
 // "/book", "/manage/", "/waitlist/" (the waiting list's links), "/favicon.ico",
+// "/desk/" (the practice's desk, with an admin token: docs/desk.md),
 // "/static/", "/v1/" (the admin API under "/v1/admin/" and, when
 // Config.Challenge is on, "/v1/challenge" included),
 // "/openapi.json" (and "/openapi.yaml",
@@ -136,6 +140,9 @@ type Server struct {
 	// adminTokenHash is the SHA-256 of Config.AdminToken, nil when the
 	// admin API is disabled.
 	adminTokenHash []byte
+	// desk is the state of the desk pages (desk.go), nil without them.
+	desk      *desk
+	deskPages map[string]*template.Template
 }
 
 // New returns a Server for cfg.
@@ -218,6 +225,9 @@ func New(cfg Config) (*Server, error) {
 	s.registerWaitlist()
 	s.registerChallenge()
 	s.registerAdmin()
+	if err := s.registerDesk(cfg); err != nil {
+		return nil, err
+	}
 	s.registerPages()
 	s.mux.HandleFunc("/v1/", s.apiNoRoute)
 	s.mux.HandleFunc("GET /metrics", s.serveMetrics)

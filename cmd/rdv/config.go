@@ -76,6 +76,9 @@ type Config struct {
 	// Challenge asks for a proof of work before each booking (off by
 	// default).
 	Challenge ChallengeConfig `toml:"challenge"`
+	// Desk is the practice's desk pages under /desk/ (docs/desk.md),
+	// served when an admin token is set.
+	Desk DeskConfig `toml:"desk"`
 	// Practice is how the patient pages present the practice.
 	Practice PracticeConfig `toml:"practice"`
 	// CalendarEvent sets what the events rdv writes in the practitioners'
@@ -91,6 +94,45 @@ type Config struct {
 	Webhooks []WebhookConfig `toml:"webhooks"`
 
 	now func() time.Time // the clock, for tests; nil: time.Now
+}
+
+// DeskConfig is the [desk] section (api.DeskConfig): how long a session
+// of the desk lasts.
+type DeskConfig struct {
+	SessionIdle duration `toml:"session_idle"` // ends a session unused this long (default 12h)
+	SessionMax  duration `toml:"session_max"`  // ends a session this long after the login (default 168h)
+	// Users may log in with a name and a password instead of the admin
+	// token ([[desk.users]]).
+	Users []DeskUserConfig `toml:"users"`
+}
+
+// DeskUserConfig is a [[desk.users]] entry (api.DeskUser).
+type DeskUserConfig struct {
+	Name string `toml:"name"`
+	// PasswordHash is the Argon2id PHC string that rdv desk-password
+	// prints.
+	PasswordHash string `toml:"password_hash"`
+	// Practitioners are the ids of the practitioners the user sees; none:
+	// all of them.
+	Practitioners []string `toml:"practitioners"`
+}
+
+// users returns the desk users of the section.
+func (d DeskConfig) users() []api.DeskUser {
+	var out []api.DeskUser
+	for _, u := range d.Users {
+		out = append(out, api.DeskUser{Name: u.Name, PasswordHash: u.PasswordHash, Practitioners: u.Practitioners})
+	}
+	return out
+}
+
+// check checks the [desk] section.
+func (d DeskConfig) check() error {
+	idle, max := d.SessionIdle.Duration, d.SessionMax.Duration
+	if idle < 0 || max < 0 || (idle != 0 && idle < time.Minute) || (max != 0 && max < time.Minute) {
+		return fmt.Errorf("config: desk.session_idle and desk.session_max: want 1m or more (0: the defaults, %s and %s)", api.DefaultDeskIdle, api.DefaultDeskMax)
+	}
+	return nil
 }
 
 // AlertsConfig is the [alerts] section (rdv.Alerts): on by default.
@@ -668,6 +710,9 @@ func (c *Config) check() error {
 		return err
 	}
 	if err := c.Alerts.check(); err != nil {
+		return err
+	}
+	if err := c.Desk.check(); err != nil {
 		return err
 	}
 	if n := c.Challenge.MaxNumber; n != 0 && (n < 1000 || n > 10_000_000) {

@@ -62,7 +62,7 @@ type options struct {
 }
 
 // commands are the subcommands; the first is the default.
-var commands = []string{"serve", "check", "adopt", "openapi", "version"}
+var commands = []string{"serve", "check", "adopt", "openapi", "version", "desk-password"}
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
 	o := options{command: "serve"}
@@ -71,6 +71,15 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	}
 	fs := flag.NewFlagSet("rdv "+o.command, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	if o.command == "desk-password" {
+		if err := fs.Parse(args); err != nil {
+			return o, err
+		}
+		if fs.NArg() > 0 {
+			return o, fmt.Errorf("unexpected argument %q: the password is read from the standard input", fs.Arg(0))
+		}
+		return o, nil
+	}
 	if o.command == "version" {
 		fs.BoolVar(&o.json, "json", false, "print the build information as JSON")
 		if err := fs.Parse(args); err != nil {
@@ -107,6 +116,9 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	}
 	if o.command == "version" {
 		return printVersion(stdout, o.json)
+	}
+	if o.command == "desk-password" {
+		return deskPassword(os.Stdin, stdout)
 	}
 	cfg := &Config{}
 	if o.config != "" {

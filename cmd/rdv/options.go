@@ -38,6 +38,7 @@ func (c *Config) options(logger *slog.Logger) (rdv.Options, error) {
 		Challenge: rdv.Challenge{
 			Enabled: c.Challenge.Enabled, MaxNumber: c.Challenge.MaxNumber, Expires: c.Challenge.Expires.Duration,
 		},
+		Desk:          rdv.Desk{Idle: c.Desk.SessionIdle.Duration, Max: c.Desk.SessionMax.Duration, Users: c.Desk.users()},
 		Logger:        logger,
 		Now:           c.now,
 		CrashTestHook: stepHook, // nil but in the crash tests' build (fault.go)

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserDesk drives the practice's desk in headless Chromium, in one
+// browser session: /desk/ without a session lands on the login page; the
+// login; a phone booking, seen in the agenda; its move page; cancelling it
+// with a reason; a closure added; the unknown events and undelivered
+// messages. axe-core (WCAG 2.2 AA) runs on every desk page, and nothing is
+// fetched from another site.
+func TestBrowserDesk(t *testing.T) {
+	needChromium(t)
+	needAxe(t)
+	const token = "desk-browser-test-admin-token-0123456789"
+	in := startEmbeddedConfig(t, func(c *Config) {
+		c.BaseURL = "http://" + c.Addr
+		c.AdminToken = token
+		// A desk user: the login form asks for a name too (left empty
+		// here, for the admin token).
+		c.Desk.Users = []DeskUserConfig{{Name: "Sophie", Practitioners: []string{"demo"},
+			PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"}}
+	})
+	p := startBrowser(t, in.base)
+	p.viewport(desktop.w, desktop.h, desktop.mobile)
+	check := func(label string) {
+		p.t.Helper()
+		p.axe("desk " + label)
+		p.shot("desk-" + label)
+	}
+
+	p.open(in.base+"/desk/", 200)
+	p.checkPath("/desk/login")
+	if n := p.evalInt(`document.querySelectorAll('#user, #token').length`); n != 2 {
+		t.Errorf("the login form has %d of the name and password fields, want 2", n)
+	}
+	check("login")
+
+	p.typeIn("#token", token)
+	p.click(`form[action$="/desk/login"] button[type=submit]`, 200)
+	p.checkPath("/desk/")
+	check("agenda")
+
+	// A weekday at least two days ahead, for the phone booking.
+	day := time.Now().In(mustParis(t)).AddDate(0, 0, 2)
+	for day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
+		day = day.AddDate(0, 0, 1)
+	}
+	p.open(in.base+"/desk/book?"+url.Values{"motive": {"demo/consultation"}, "day": {day.Format(time.DateOnly)}}.Encode(), 200)
+	check("book")
+	p.do(chromedp.Click(chromedp.CSS(`input[name=start]`)))
+	p.typeIn("#name", "Jeanne Dupont")
+	p.typeIn("#email", "jeanne.dupont@example.org")
+	p.typeIn("#phone", "06 11 22 33 44")
+	p.click(`form[method=post][action$="/desk/book"] button[type=submit]`, 200)
+	p.checkPath("/desk/")
+	if got := p.text(`p.banner`); got != "Rendez-vous réservé." {
+		t.Errorf("after the phone booking, banner %q", got)
+	}
+	if got := p.text(`table.agenda tbody`); !strings.Contains(got, "Jeanne Dupont") || !strings.Contains(got, "06 11 22 33 44") {
+		t.Errorf("the agenda does not show the booking with its contact: %q", got)
+	}
+	check("agenda-booked")
+	agenda := p.location()
+
+	p.click(`a[href$="/move"]`, 200)
+	check("move")
+	p.open(agenda, 200)
+
+	p.click(`a[href$="/cancel"]`, 200)
+	check("cancel")
+	p.eval(`document.querySelector("#reason").value = "patient"`)
+	p.click(`form[action$="/cancel"] button[type=submit]`, 200)
+	if got := p.text(`p.banner`); got != "Rendez-vous annulé." {
+		t.Errorf("after cancelling, banner %q", got)
+	}
+	if n := p.evalInt(`document.querySelectorAll('table.agenda tr.cancelled').length`); n != 1 {
+		t.Errorf("%d cancelled rows in the agenda, want 1", n)
+	}
+
+	p.open(in.base+"/desk/closures", 200)
+	check("closures")
+	p.eval(`document.querySelector("#from").value = ` + jsString(day.Format(time.DateOnly)))
+	p.eval(`document.querySelector("#to").value = ` + jsString(day.AddDate(0, 0, 1).Format(time.DateOnly)))
+	p.typeIn("#label", "Formation")
+	p.click(`form[action$="/desk/closures"] button[type=submit]`, 200)
+	if got := p.text(`div.banner`); !strings.Contains(got, "Fermeture ajoutée") {
+		t.Errorf("after adding a closure, banner %q", got)
+	}
+	if got := p.text(`table tbody`); !strings.Contains(got, "Formation") {
+		t.Errorf("the closure is not listed: %q", got)
+	}
+	check("closure-added")
+
+	p.open(in.base+"/desk/unknown", 200)
+	check("unknown")
+	p.open(in.base+"/desk/messages", 200)
+	check("messages")
+	p.checkSameOrigin()
+}
