@@ -412,6 +412,7 @@ func (s *Server) deskBook(w http.ResponseWriter, r *http.Request, sess *deskSess
 	}
 	b, _, err := s.svc.Book(r.Context(), booking.BookRequest{
 		IdempotencyKey: v.Key, PractitionerID: p.ID, TypeID: t.ID, Start: start, Patient: patient, Lang: tx.Lang,
+		ByPractice: true,
 	})
 	if err != nil {
 		status, msg := s.problem(r.Context(), err)

@@ -24,6 +24,13 @@ type BookRequest struct {
 	// most MaxIdempotencyKeyLen printable ASCII characters; clients should
 	// use a random UUID per booking attempt.
 	IdempotencyKey string
+	// ByPractice marks a booking the practice makes for the patient (the
+	// desk's phone booking): it is confirmed at once, whatever the type's
+	// RequireConfirmation, since the practice spoke with the patient, and
+	// the patients' limits (Limits: upcoming bookings per contact, pending
+	// ones, new bookings per minute, messages per hour), which hold back
+	// strangers, do not apply.
+	ByPractice bool
 }
 
 // Book takes the slot that starts at req.Start, for the patient.
@@ -62,13 +69,13 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (*Booking, string, 
 			return b, token, err
 		}
 	}
-	return s.take(ctx, e, t, start, req.Patient, req.Lang, key)
+	return s.take(ctx, e, t, start, req.Patient, req.Lang, key, req.ByPractice)
 }
 
 // take is Book once the request is checked and its Idempotency-Key, if
 // any, derived and not yet recorded: the slot of t at start taken with
 // e's practitioner. BookShared calls it for each practitioner it tries.
-func (s *Service) take(ctx context.Context, e *entry, t *AppointmentType, start time.Time, patient Patient, lang string, key *idempotencyKey) (*Booking, string, error) {
+func (s *Service) take(ctx context.Context, e *entry, t *AppointmentType, start time.Time, patient Patient, lang string, key *idempotencyKey, byPractice bool) (*Booking, string, error) {
 	// The open time of the local days the slot lies on.
 	open, err := s.rulesOpen(ctx, e, t, start)
 	if err != nil {
@@ -81,8 +88,10 @@ func (s *Service) take(ctx context.Context, e *entry, t *AppointmentType, start 
 
 	// Answered without waiting for the lock: a patient past a limit, and a
 	// slot the ledger already shows taken. Both are checked again under it.
-	if err := s.checkNewBooking(ctx, e, t, patient); err != nil {
-		return nil, "", err
+	if !byPractice {
+		if err := s.checkNewBooking(ctx, e, t, patient); err != nil {
+			return nil, "", err
+		}
 	}
 	// The rows around the slot, and those of its whole local day, for its
 	// quotas.
@@ -128,7 +137,7 @@ func (s *Service) take(ctx context.Context, e *entry, t *AppointmentType, start 
 		g.leave(nil)
 		return nil, "", err
 	}
-	b, token, msgs, err := s.bookLocked(ctx, e, t, start, patient, lang, key)
+	b, token, msgs, err := s.bookLocked(ctx, e, t, start, patient, lang, key, byPractice)
 	unlock()
 	if err != nil {
 		g.leave(nil)
@@ -169,15 +178,17 @@ func lostTo(q SlotQuery, p *Practitioner, start time.Time, rows []*Booking) erro
 
 // bookLocked is Book under the practitioner's lock. It returns the messages
 // to deliver.
-func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, start time.Time, patient Patient, lang string, key *idempotencyKey) (*Booking, string, []OutboxMessage, error) {
+func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, start time.Time, patient Patient, lang string, key *idempotencyKey, byPractice bool) (*Booking, string, []OutboxMessage, error) {
 	if key != nil {
 		// A twin request may have been recorded while this one waited.
 		if b, token, found, err := s.replay(ctx, key); found || err != nil {
 			return b, token, nil, err
 		}
 	}
-	if err := s.checkNewBooking(ctx, e, t, patient); err != nil {
-		return nil, "", nil, err
+	if !byPractice {
+		if err := s.checkNewBooking(ctx, e, t, patient); err != nil {
+			return nil, "", nil, err
+		}
 	}
 	q, err := s.freshQuery(ctx, e, t, start, "")
 	if err != nil {
@@ -212,7 +223,7 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 		CreatedAt:      now,
 		UpdatedAt:      now,
 	}
-	if t.RequireConfirmation {
+	if t.RequireConfirmation && !byPractice {
 		b.Status = StatusPending
 	}
 	a := Appointment{Booking: b, Practitioner: &e.p, Type: t}
@@ -256,7 +267,7 @@ func (s *Service) bookLocked(ctx context.Context, e *entry, t *AppointmentType, 
 		return nil, "", nil, err
 	}
 	s.step(StepBookAfterLedger)
-	s.log.InfoContext(ctx, "booking created", "booking", b.ID, "practitioner", e.p.ID, "type", t.ID, "status", b.Status)
+	s.log.InfoContext(ctx, "booking created", "booking", b.ID, "practitioner", e.p.ID, "type", t.ID, "status", b.Status, "by_practice", byPractice)
 	return b, token, msgs, nil
 }
 

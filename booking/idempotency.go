@@ -124,7 +124,13 @@ type idempotencyKey struct {
 // idempotency checks the Idempotency-Key of req, whose patient is validated
 // and whose start is start, and derives its keys.
 func (k keys) idempotency(req BookRequest, start time.Time) (*idempotencyKey, error) {
-	return k.idempotencyOf(req.IdempotencyKey, "rdv/idempotency/request/v1", []string{
+	label := "rdv/idempotency/request/v1"
+	if req.ByPractice {
+		// A booking by the practice never replays a patient's, nor the
+		// reverse: the fingerprints differ.
+		label = "rdv/idempotency/practice-request/v1"
+	}
+	return k.idempotencyOf(req.IdempotencyKey, label, []string{
 		req.PractitionerID, req.TypeID, start.UTC().Format(time.RFC3339Nano),
 		req.Patient.Name, req.Patient.Email, req.Patient.Phone,
 	})

@@ -351,7 +351,7 @@ func (s *Service) bookFirst(ctx context.Context, st *SharedType, start time.Time
 	for _, c := range cands {
 		var b *Booking
 		var token string
-		b, token, err = s.take(ctx, c.e, c.t, start, req.Patient, req.Lang, key)
+		b, token, err = s.take(ctx, c.e, c.t, start, req.Patient, req.Lang, key, false)
 		if ErrorCode(err) != EConflict {
 			return b, token, err
 		}
