@@ -314,11 +314,13 @@ func (s *Server) deskLogin(w http.ResponseWriter, r *http.Request) {
 	d, dt := s.desk, s.deskText(r)
 	client, hasClient := d.clients.client(r)
 	now := s.now()
+	// The try takes its token now, before the (slow) check, so that tries
+	// in flight at once can't overrun the limit; a success gives it back.
+	var try *rate.Reservation
 	if hasClient {
-		if l := d.failures.get(client); l.TokensAt(now) < 1 {
-			res := l.ReserveN(now, 1)
-			wait := res.DelayFrom(now)
-			res.CancelAt(now)
+		try = d.failures.get(client).ReserveN(now, 1)
+		if wait := try.DelayFrom(now); wait > 0 {
+			try.CancelAt(now)
 			w.Header().Set("Retry-After", retryAfter(max(wait, time.Second)))
 			s.metrics.limited("desk_login")
 			s.deskRender(w, r, http.StatusTooManyRequests, nil, deskPage{Name: "login", Title: dt.LoginTitle, Error: true, View: &loginView{Error: dt.LoginLimited}})
@@ -335,13 +337,13 @@ func (s *Server) deskLogin(w http.ResponseWriter, r *http.Request) {
 		dummyHash.matches(r.PostForm.Get("token")) // as long as a known name
 	}
 	if !ok {
-		if hasClient {
-			d.failures.get(client).AllowN(now, 1)
-		}
 		d.authLog.warn(r.Context(), s.log, now, "desk: login refused")
 		v := &loginView{Error: dt.LoginWrong, Users: len(d.users) > 0, User: user}
 		s.deskRender(w, r, http.StatusUnauthorized, nil, deskPage{Name: "login", Title: dt.LoginTitle, Error: true, View: v})
 		return
+	}
+	if try != nil {
+		try.CancelAt(now)
 	}
 	id, csrf := make([]byte, 32), make([]byte, 32)
 	_, _ = rand.Read(id) // crypto/rand.Read never fails

@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -158,5 +160,49 @@ func TestDeskUsers(t *testing.T) {
 	wantLogin(t, "after a new password", other.get("/desk/", cookie))
 	if w := other.get("/desk/", admin); w.Code != http.StatusOK {
 		t.Errorf("the admin token's session after Sophie's new password: %d", w.Code)
+	}
+}
+
+// Failed logins sent at once from one client are limited as if they came
+// one after the other: a try takes its token before the password is
+// checked, not after, so that tries in flight can't overrun the limit.
+func TestDeskLoginLimitConcurrent(t *testing.T) {
+	d := newDeskEnv(t, func(c *Config) {
+		c.Desk.Users = []DeskUser{{Name: "sophie", PasswordHash: cheapHash("correct horse battery")}}
+	})
+	const tries = 30
+	codes := make(chan int, tries)
+	var wg sync.WaitGroup
+	for range tries {
+		wg.Go(func() {
+			form := url.Values{"user": {"sophie"}, "token": {"wrong horse battery"}}
+			r := httptest.NewRequest(http.MethodPost, "/desk/login", strings.NewReader(form.Encode()))
+			for i := 0; i+1 < len(sameOrigin); i += 2 {
+				r.Header.Set(sameOrigin[i], sameOrigin[i+1])
+			}
+			w := httptest.NewRecorder()
+			d.srv.ServeHTTP(w, r) // not d.post: env.do keeps the pages, for one goroutine
+			codes <- w.Code
+		})
+	}
+	wg.Wait()
+	close(codes)
+	refused := 0
+	for c := range codes {
+		if c == http.StatusUnauthorized {
+			refused++
+		}
+	}
+	if refused > deskLoginRate.Burst {
+		t.Errorf("%d wrong passwords checked at once, want at most %d", refused, deskLoginRate.Burst)
+	}
+	// A success gives its token back: the right password is not counted.
+	l := newDeskEnv(t, func(c *Config) {
+		c.Desk.Users = []DeskUser{{Name: "sophie", PasswordHash: cheapHash("correct horse battery")}}
+	})
+	for i := range deskLoginRate.Burst + 2 {
+		if w := l.post("/desk/login", url.Values{"user": {"sophie"}, "token": {"correct horse battery"}}, ""); w.Code != http.StatusSeeOther {
+			t.Fatalf("right password %d: %d, want 303", i+1, w.Code)
+		}
 	}
 }
