@@ -146,6 +146,13 @@ func (s *Server) registerDesk(cfg Config) error {
 	s.mux.HandleFunc("POST /desk/unknown/{practitioner}/adopt", s.deskPost(s.deskAdopt))
 	s.mux.HandleFunc("GET /desk/messages", s.deskGet(s.deskMessagesPage))
 	s.mux.HandleFunc("/desk/", s.deskNoRoute)
+	// Not the mux's own redirect to /desk/, which would leave out the base
+	// URL's path.
+	s.mux.HandleFunc("GET /desk", func(w http.ResponseWriter, r *http.Request) {
+		s.deskHeaders(w.Header())
+		http.Redirect(w, r, s.deskPath(""), http.StatusFound)
+	})
+	s.mux.HandleFunc("/desk", s.deskNoRoute)
 	return nil
 }
 

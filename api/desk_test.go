@@ -428,3 +428,22 @@ func TestDeskAdopt(t *testing.T) {
 		t.Errorf("adoption not logged, or logged with the patient:\n%s", logs)
 	}
 }
+
+// Behind a proxy that serves rdv under a path, the desk's address without
+// its slash leads to the desk under that path, not to the site's root;
+// other methods there are refused as under /desk/.
+func TestDeskBasePath(t *testing.T) {
+	d := newDeskEnv(t, func(c *Config) { c.BaseURL = "https://example.org/rdv" })
+	for _, m := range []string{http.MethodGet, http.MethodHead} {
+		w := d.do(m, "/desk", nil)
+		if loc := w.Header().Get("Location"); (w.Code != http.StatusFound && w.Code != http.StatusMovedPermanently) || !strings.HasPrefix(loc, "/rdv/desk/") {
+			t.Errorf("%s /desk: %d to %q, want a redirect under /rdv/desk/", m, w.Code, loc)
+		}
+	}
+	if w := d.do(http.MethodPost, "/desk", strings.NewReader(""), sameOrigin...); w.Code != http.StatusForbidden {
+		t.Errorf("POST /desk without a session: %d, want 403", w.Code)
+	}
+	if w := d.get("/desk/", ""); w.Header().Get("Location") != "/rdv/desk/login" {
+		t.Errorf("GET /desk/: to %q, want /rdv/desk/login", w.Header().Get("Location"))
+	}
+}
