@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -445,5 +446,28 @@ func TestDeskBasePath(t *testing.T) {
 	}
 	if w := d.get("/desk/", ""); w.Header().Get("Location") != "/rdv/desk/login" {
 		t.Errorf("GET /desk/: to %q, want /rdv/desk/login", w.Header().Get("Location"))
+	}
+}
+
+// French typography: a non-breaking space, never a plain one, before
+// « : ; ? ! », so that a line never starts with the sign.
+func TestDeskFrenchSpaces(t *testing.T) {
+	var texts []string
+	v := reflect.ValueOf(*deskTexts["fr"])
+	for i := range v.NumField() {
+		switch f := v.Field(i); f.Kind() {
+		case reflect.String:
+			texts = append(texts, f.String())
+		case reflect.Map:
+			for it := f.MapRange(); it.Next(); {
+				texts = append(texts, it.Value().String())
+			}
+		}
+	}
+	bad := regexp.MustCompile(` [:;?!]`)
+	for _, s := range texts {
+		if bad.MatchString(s) {
+			t.Errorf("a plain space before a sign in %q", s)
+		}
 	}
 }
