@@ -206,3 +206,28 @@ func TestDeskLoginLimitConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// An unknown user name is checked against a hash as costly as the users'
+// own, whatever parameters their hashes have: its refusal takes no longer
+// than a wrong password's, and so does not tell which names exist.
+func TestDeskUnknownNameTiming(t *testing.T) {
+	d := newDeskEnv(t, func(c *Config) {
+		c.Desk.Users = []DeskUser{{Name: "sophie", PasswordHash: cheapHash("correct horse battery")}}
+	})
+	fastest := func(user string) time.Duration {
+		best := time.Hour
+		for range 5 {
+			start := time.Now()
+			if w := d.post("/desk/login", url.Values{"user": {user}, "token": {"wrong horse battery"}}, ""); w.Code != http.StatusUnauthorized {
+				t.Fatalf("%s: %d", user, w.Code)
+			}
+			d.advance(deskLoginRate.Every) // a token back for the next try
+			best = min(best, time.Since(start))
+		}
+		return best
+	}
+	known, unknown := fastest("sophie"), fastest("nobody")
+	if unknown > 4*known+20*time.Millisecond {
+		t.Errorf("an unknown name takes %v, a known one %v", unknown, known)
+	}
+}
