@@ -471,3 +471,24 @@ func TestDeskFrenchSpaces(t *testing.T) {
 		}
 	}
 }
+
+// A move posted for a booking cancelled meanwhile says so, rather than
+// that the time is taken, and offers no other time.
+func TestDeskMoveCancelledMeanwhile(t *testing.T) {
+	d := newDeskEnv(t, nil)
+	cookie, csrf := d.login()
+	form := url.Values{"csrf": {csrf}, "motive": {"demo/consultation"}, "day": {"2026-12-01"}, "start": {"2026-12-01T09:00:00+01:00"},
+		"name": {patientName}, "email": {patientEmail}, "key": {"desk-test-m"}}
+	if w := d.post("/desk/book", form, cookie); w.Code != http.StatusSeeOther {
+		t.Fatalf("phone booking: %d\n%s", w.Code, w.Body)
+	}
+	id := d.store.Bookings()[0].ID
+	if w := d.post("/desk/bookings/"+id+"/cancel", url.Values{"csrf": {csrf}, "reason": {"patient"}}, cookie); w.Code != http.StatusSeeOther {
+		t.Fatalf("cancel: %d", w.Code)
+	}
+	w := d.post("/desk/bookings/"+id+"/move", url.Values{"csrf": {csrf}, "day": {"2026-12-02"}, "start": {"2026-12-02T10:00:00+01:00"}}, cookie)
+	body := w.Body.String()
+	if w.Code != http.StatusConflict || !strings.Contains(body, deskTexts["fr"].Problems["state"]) || strings.Contains(body, `name="start"`) {
+		t.Errorf("move of a cancelled booking: %d\n%s", w.Code, body)
+	}
+}
