@@ -56,6 +56,9 @@ const (
 // every 90 s (10 in 15 minutes).
 var deskLoginRate = Rate{Every: 90 * time.Second, Burst: 10}
 
+// deskHashing is how many desk passwords are hashed at once, at most.
+const deskHashing = 2
+
 // desk is the state of the desk pages.
 type desk struct {
 	sessions booking.DeskSessions
@@ -66,7 +69,8 @@ type desk struct {
 	print    string // fingerprint of the admin token
 	origin   string // scheme://host of Config.BaseURL
 	users    map[string]*deskUser
-	dummy    passwordHash // checked for an unknown user name
+	dummy    passwordHash  // checked for an unknown user name
+	hashing  chan struct{} // a slot for each password hash computed at once
 	failures *clientTable
 	clients  *limiter // reads the client of a request, for failures
 	authLog  logThrottle
@@ -110,6 +114,7 @@ func (s *Server) registerDesk(cfg Config) error {
 		return err
 	}
 	d.dummy = dummyHash(d.users)
+	d.hashing = make(chan struct{}, deskHashing)
 	if d.sessions == nil {
 		d.sessions = NewMemoryDeskSessions()
 	}
@@ -340,10 +345,24 @@ func (s *Server) deskLogin(w http.ResponseWriter, r *http.Request) {
 	if user == "" {
 		sum := sha256.Sum256([]byte(r.PostForm.Get("token")))
 		ok = subtle.ConstantTimeCompare(sum[:], s.adminTokenHash) == 1
-	} else if u := d.users[user]; u != nil {
-		ok, print = u.hash.matches(r.PostForm.Get("token")), u.print
 	} else {
-		d.dummy.matches(r.PostForm.Get("token")) // as long as a known name
+		// An Argon2id hash takes its memory (64 MiB by default): a few at
+		// a time, whatever the number of clients trying.
+		select {
+		case d.hashing <- struct{}{}:
+		case <-r.Context().Done():
+			if try != nil {
+				try.CancelAt(now)
+			}
+			s.deskError(w, r, http.StatusServiceUnavailable, "")
+			return
+		}
+		if u := d.users[user]; u != nil {
+			ok, print = u.hash.matches(r.PostForm.Get("token")), u.print
+		} else {
+			d.dummy.matches(r.PostForm.Get("token")) // as long as a known name
+		}
+		<-d.hashing
 	}
 	if !ok {
 		d.authLog.warn(r.Context(), s.log, now, "desk: login refused")

@@ -231,3 +231,30 @@ func TestDeskUnknownNameTiming(t *testing.T) {
 		t.Errorf("an unknown name takes %v, a known one %v", unknown, known)
 	}
 }
+
+// Passwords are hashed a few at a time, whatever the number of clients:
+// with every slot taken, a login waits, and gives up with its request.
+func TestDeskLoginHashesFew(t *testing.T) {
+	d := newDeskEnv(t, func(c *Config) {
+		c.Desk.Users = []DeskUser{{Name: "sophie", PasswordHash: cheapHash("correct horse battery")}}
+	})
+	for range cap(d.srv.desk.hashing) {
+		d.srv.desk.hashing <- struct{}{}
+	}
+	form := url.Values{"user": {"sophie"}, "token": {"correct horse battery"}}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	r := httptest.NewRequestWithContext(ctx, http.MethodPost, "/desk/login", strings.NewReader(form.Encode()))
+	for i := 0; i+1 < len(sameOrigin); i += 2 {
+		r.Header.Set(sameOrigin[i], sameOrigin[i+1])
+	}
+	w := httptest.NewRecorder()
+	d.srv.ServeHTTP(w, r)
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("a login with every hashing slot taken: %d, want 503", w.Code)
+	}
+	<-d.srv.desk.hashing
+	if w := d.post("/desk/login", form, ""); w.Code != http.StatusSeeOther {
+		t.Errorf("a login with a slot free: %d, want 303", w.Code)
+	}
+}
