@@ -337,7 +337,7 @@ func (s *Server) deskLogin(w http.ResponseWriter, r *http.Request) {
 			try.CancelAt(now)
 			w.Header().Set("Retry-After", retryAfter(max(wait, time.Second)))
 			s.metrics.limited("desk_login")
-			s.deskRender(w, r, http.StatusTooManyRequests, nil, deskPage{Name: "login", Title: dt.LoginTitle, Error: true, View: &loginView{Error: dt.LoginLimited}})
+			s.deskRender(w, r, http.StatusTooManyRequests, nil, deskPage{Name: "login", Title: dt.LoginTitle, Error: true, View: &loginView{Error: dt.LoginLimited, Users: len(d.users) > 0, User: r.PostForm.Get("user")}})
 			return
 		}
 	}

@@ -258,3 +258,18 @@ func TestDeskLoginHashesFew(t *testing.T) {
 		t.Errorf("a login with a slot free: %d, want 303", w.Code)
 	}
 }
+
+// The page of a login refused for too many tries is the same form again:
+// with users, it still asks for the name.
+func TestDeskLimitedLoginForm(t *testing.T) {
+	d := newDeskEnv(t, func(c *Config) {
+		c.Desk.Users = []DeskUser{{Name: "sophie", PasswordHash: cheapHash("correct horse battery")}}
+	})
+	var w *httptest.ResponseRecorder
+	for range deskLoginRate.Burst + 1 {
+		w = d.post("/desk/login", url.Values{"user": {"sophie"}, "token": {"wrong horse battery"}}, "")
+	}
+	if body := w.Body.String(); w.Code != http.StatusTooManyRequests || !strings.Contains(body, `id="user"`) || !strings.Contains(body, `value="sophie"`) {
+		t.Errorf("login refused for too many tries: %d, without the name field\n%s", w.Code, body)
+	}
+}
