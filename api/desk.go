@@ -56,6 +56,9 @@ const (
 // every 90 s (10 in 15 minutes).
 var deskLoginRate = Rate{Every: 90 * time.Second, Burst: 10}
 
+// deskHashing is how many desk passwords are hashed at once, at most.
+const deskHashing = 2
+
 // desk is the state of the desk pages.
 type desk struct {
 	sessions booking.DeskSessions
@@ -66,6 +69,8 @@ type desk struct {
 	print    string // fingerprint of the admin token
 	origin   string // scheme://host of Config.BaseURL
 	users    map[string]*deskUser
+	dummy    passwordHash  // checked for an unknown user name
+	hashing  chan struct{} // a slot for each password hash computed at once
 	failures *clientTable
 	clients  *limiter // reads the client of a request, for failures
 	authLog  logThrottle
@@ -108,6 +113,8 @@ func (s *Server) registerDesk(cfg Config) error {
 	}); err != nil {
 		return err
 	}
+	d.dummy = dummyHash(d.users)
+	d.hashing = make(chan struct{}, deskHashing)
 	if d.sessions == nil {
 		d.sessions = NewMemoryDeskSessions()
 	}
@@ -146,6 +153,13 @@ func (s *Server) registerDesk(cfg Config) error {
 	s.mux.HandleFunc("POST /desk/unknown/{practitioner}/adopt", s.deskPost(s.deskAdopt))
 	s.mux.HandleFunc("GET /desk/messages", s.deskGet(s.deskMessagesPage))
 	s.mux.HandleFunc("/desk/", s.deskNoRoute)
+	// Not the mux's own redirect to /desk/, which would leave out the base
+	// URL's path.
+	s.mux.HandleFunc("GET /desk", func(w http.ResponseWriter, r *http.Request) {
+		s.deskHeaders(w.Header())
+		http.Redirect(w, r, s.deskPath(""), http.StatusFound)
+	})
+	s.mux.HandleFunc("/desk", s.deskNoRoute)
 	return nil
 }
 
@@ -314,14 +328,16 @@ func (s *Server) deskLogin(w http.ResponseWriter, r *http.Request) {
 	d, dt := s.desk, s.deskText(r)
 	client, hasClient := d.clients.client(r)
 	now := s.now()
+	// The try takes its token now, before the (slow) check, so that tries
+	// in flight at once can't overrun the limit; a success gives it back.
+	var try *rate.Reservation
 	if hasClient {
-		if l := d.failures.get(client); l.TokensAt(now) < 1 {
-			res := l.ReserveN(now, 1)
-			wait := res.DelayFrom(now)
-			res.CancelAt(now)
+		try = d.failures.get(client).ReserveN(now, 1)
+		if wait := try.DelayFrom(now); wait > 0 {
+			try.CancelAt(now)
 			w.Header().Set("Retry-After", retryAfter(max(wait, time.Second)))
 			s.metrics.limited("desk_login")
-			s.deskRender(w, r, http.StatusTooManyRequests, nil, deskPage{Name: "login", Title: dt.LoginTitle, Error: true, View: &loginView{Error: dt.LoginLimited}})
+			s.deskRender(w, r, http.StatusTooManyRequests, nil, deskPage{Name: "login", Title: dt.LoginTitle, Error: true, View: &loginView{Error: dt.LoginLimited, Users: len(d.users) > 0, User: r.PostForm.Get("user")}})
 			return
 		}
 	}
@@ -329,19 +345,33 @@ func (s *Server) deskLogin(w http.ResponseWriter, r *http.Request) {
 	if user == "" {
 		sum := sha256.Sum256([]byte(r.PostForm.Get("token")))
 		ok = subtle.ConstantTimeCompare(sum[:], s.adminTokenHash) == 1
-	} else if u := d.users[user]; u != nil {
-		ok, print = u.hash.matches(r.PostForm.Get("token")), u.print
 	} else {
-		dummyHash.matches(r.PostForm.Get("token")) // as long as a known name
+		// An Argon2id hash takes its memory (64 MiB by default): a few at
+		// a time, whatever the number of clients trying.
+		select {
+		case d.hashing <- struct{}{}:
+		case <-r.Context().Done():
+			if try != nil {
+				try.CancelAt(now)
+			}
+			s.deskError(w, r, http.StatusServiceUnavailable, "")
+			return
+		}
+		if u := d.users[user]; u != nil {
+			ok, print = u.hash.matches(r.PostForm.Get("token")), u.print
+		} else {
+			d.dummy.matches(r.PostForm.Get("token")) // as long as a known name
+		}
+		<-d.hashing
 	}
 	if !ok {
-		if hasClient {
-			d.failures.get(client).AllowN(now, 1)
-		}
 		d.authLog.warn(r.Context(), s.log, now, "desk: login refused")
 		v := &loginView{Error: dt.LoginWrong, Users: len(d.users) > 0, User: user}
 		s.deskRender(w, r, http.StatusUnauthorized, nil, deskPage{Name: "login", Title: dt.LoginTitle, Error: true, View: v})
 		return
+	}
+	if try != nil {
+		try.CancelAt(now)
 	}
 	id, csrf := make([]byte, 32), make([]byte, 32)
 	_, _ = rand.Read(id) // crypto/rand.Read never fails

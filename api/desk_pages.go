@@ -512,6 +512,10 @@ func (s *Server) deskMove(w http.ResponseWriter, r *http.Request, sess *deskSess
 	if !ok {
 		return
 	}
+	if !a.Booking.Status.Active() { // cancelled or expired since the page
+		s.deskError(w, r, http.StatusConflict, "state")
+		return
+	}
 	again := func(status int, msg string) {
 		v.Summary = append(v.Summary, fieldProblem{Field: "time", Message: msg})
 		s.deskMoveTimes(r, a, v, r.PostForm.Get("day"))

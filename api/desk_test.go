@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -426,5 +427,68 @@ func TestDeskAdopt(t *testing.T) {
 	}
 	if logs := d.logs.String(); !strings.Contains(logs, "desk: adopt") || strings.Contains(logs, "Irène") || strings.Contains(logs, "irene@") {
 		t.Errorf("adoption not logged, or logged with the patient:\n%s", logs)
+	}
+}
+
+// Behind a proxy that serves rdv under a path, the desk's address without
+// its slash leads to the desk under that path, not to the site's root;
+// other methods there are refused as under /desk/.
+func TestDeskBasePath(t *testing.T) {
+	d := newDeskEnv(t, func(c *Config) { c.BaseURL = "https://example.org/rdv" })
+	for _, m := range []string{http.MethodGet, http.MethodHead} {
+		w := d.do(m, "/desk", nil)
+		if loc := w.Header().Get("Location"); (w.Code != http.StatusFound && w.Code != http.StatusMovedPermanently) || !strings.HasPrefix(loc, "/rdv/desk/") {
+			t.Errorf("%s /desk: %d to %q, want a redirect under /rdv/desk/", m, w.Code, loc)
+		}
+	}
+	if w := d.do(http.MethodPost, "/desk", strings.NewReader(""), sameOrigin...); w.Code != http.StatusForbidden {
+		t.Errorf("POST /desk without a session: %d, want 403", w.Code)
+	}
+	if w := d.get("/desk/", ""); w.Header().Get("Location") != "/rdv/desk/login" {
+		t.Errorf("GET /desk/: to %q, want /rdv/desk/login", w.Header().Get("Location"))
+	}
+}
+
+// French typography: a non-breaking space, never a plain one, before
+// « : ; ? ! », so that a line never starts with the sign.
+func TestDeskFrenchSpaces(t *testing.T) {
+	var texts []string
+	v := reflect.ValueOf(*deskTexts["fr"])
+	for i := range v.NumField() {
+		switch f := v.Field(i); f.Kind() {
+		case reflect.String:
+			texts = append(texts, f.String())
+		case reflect.Map:
+			for it := f.MapRange(); it.Next(); {
+				texts = append(texts, it.Value().String())
+			}
+		}
+	}
+	bad := regexp.MustCompile(` [:;?!]`)
+	for _, s := range texts {
+		if bad.MatchString(s) {
+			t.Errorf("a plain space before a sign in %q", s)
+		}
+	}
+}
+
+// A move posted for a booking cancelled meanwhile says so, rather than
+// that the time is taken, and offers no other time.
+func TestDeskMoveCancelledMeanwhile(t *testing.T) {
+	d := newDeskEnv(t, nil)
+	cookie, csrf := d.login()
+	form := url.Values{"csrf": {csrf}, "motive": {"demo/consultation"}, "day": {"2026-12-01"}, "start": {"2026-12-01T09:00:00+01:00"},
+		"name": {patientName}, "email": {patientEmail}, "key": {"desk-test-m"}}
+	if w := d.post("/desk/book", form, cookie); w.Code != http.StatusSeeOther {
+		t.Fatalf("phone booking: %d\n%s", w.Code, w.Body)
+	}
+	id := d.store.Bookings()[0].ID
+	if w := d.post("/desk/bookings/"+id+"/cancel", url.Values{"csrf": {csrf}, "reason": {"patient"}}, cookie); w.Code != http.StatusSeeOther {
+		t.Fatalf("cancel: %d", w.Code)
+	}
+	w := d.post("/desk/bookings/"+id+"/move", url.Values{"csrf": {csrf}, "day": {"2026-12-02"}, "start": {"2026-12-02T10:00:00+01:00"}}, cookie)
+	body := w.Body.String()
+	if w.Code != http.StatusConflict || !strings.Contains(body, deskTexts["fr"].Problems["state"]) || strings.Contains(body, `name="start"`) {
+		t.Errorf("move of a cancelled booking: %d\n%s", w.Code, body)
 	}
 }

@@ -132,7 +132,20 @@ func deskUsers(users []DeskUser, known func(string) bool) (map[string]*deskUser,
 	return out, nil
 }
 
-// dummyHash is what a login with an unknown user name is checked against,
-// so that it takes as long as one with a known name.
-var dummyHash = passwordHash{memory: argonMemory, time: argonTime, threads: argonThreads,
-	salt: make([]byte, 16), key: make([]byte, argonKeyLen)}
+// dummyHash returns what a login with an unknown user name is checked
+// against: a hash with the parameters of the costliest of users (the
+// default ones without users), so that it takes as long as one with a
+// known name.
+func dummyHash(users map[string]*deskUser) passwordHash {
+	d := passwordHash{memory: argonMemory, time: argonTime, threads: argonThreads, key: make([]byte, argonKeyLen)}
+	cost := func(h passwordHash) uint64 { return uint64(h.memory) * uint64(h.time) }
+	first := true
+	for _, u := range users {
+		if h := u.hash; first || cost(h) > cost(d) {
+			d.memory, d.time, d.threads, d.key = h.memory, h.time, h.threads, make([]byte, len(h.key))
+			first = false
+		}
+	}
+	d.salt = make([]byte, 16)
+	return d
+}

@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -158,5 +160,116 @@ func TestDeskUsers(t *testing.T) {
 	wantLogin(t, "after a new password", other.get("/desk/", cookie))
 	if w := other.get("/desk/", admin); w.Code != http.StatusOK {
 		t.Errorf("the admin token's session after Sophie's new password: %d", w.Code)
+	}
+}
+
+// Failed logins sent at once from one client are limited as if they came
+// one after the other: a try takes its token before the password is
+// checked, not after, so that tries in flight can't overrun the limit.
+func TestDeskLoginLimitConcurrent(t *testing.T) {
+	d := newDeskEnv(t, func(c *Config) {
+		c.Desk.Users = []DeskUser{{Name: "sophie", PasswordHash: cheapHash("correct horse battery")}}
+	})
+	const tries = 30
+	codes := make(chan int, tries)
+	var wg sync.WaitGroup
+	for range tries {
+		wg.Go(func() {
+			form := url.Values{"user": {"sophie"}, "token": {"wrong horse battery"}}
+			r := httptest.NewRequest(http.MethodPost, "/desk/login", strings.NewReader(form.Encode()))
+			for i := 0; i+1 < len(sameOrigin); i += 2 {
+				r.Header.Set(sameOrigin[i], sameOrigin[i+1])
+			}
+			w := httptest.NewRecorder()
+			d.srv.ServeHTTP(w, r) // not d.post: env.do keeps the pages, for one goroutine
+			codes <- w.Code
+		})
+	}
+	wg.Wait()
+	close(codes)
+	refused := 0
+	for c := range codes {
+		if c == http.StatusUnauthorized {
+			refused++
+		}
+	}
+	if refused > deskLoginRate.Burst {
+		t.Errorf("%d wrong passwords checked at once, want at most %d", refused, deskLoginRate.Burst)
+	}
+	// A success gives its token back: the right password is not counted.
+	l := newDeskEnv(t, func(c *Config) {
+		c.Desk.Users = []DeskUser{{Name: "sophie", PasswordHash: cheapHash("correct horse battery")}}
+	})
+	for i := range deskLoginRate.Burst + 2 {
+		if w := l.post("/desk/login", url.Values{"user": {"sophie"}, "token": {"correct horse battery"}}, ""); w.Code != http.StatusSeeOther {
+			t.Fatalf("right password %d: %d, want 303", i+1, w.Code)
+		}
+	}
+}
+
+// An unknown user name is checked against a hash as costly as the users'
+// own, whatever parameters their hashes have: its refusal takes no longer
+// than a wrong password's, and so does not tell which names exist.
+func TestDeskUnknownNameTiming(t *testing.T) {
+	d := newDeskEnv(t, func(c *Config) {
+		c.Desk.Users = []DeskUser{{Name: "sophie", PasswordHash: cheapHash("correct horse battery")}}
+	})
+	fastest := func(user string) time.Duration {
+		best := time.Hour
+		for range 5 {
+			start := time.Now()
+			if w := d.post("/desk/login", url.Values{"user": {user}, "token": {"wrong horse battery"}}, ""); w.Code != http.StatusUnauthorized {
+				t.Fatalf("%s: %d", user, w.Code)
+			}
+			d.advance(deskLoginRate.Every) // a token back for the next try
+			best = min(best, time.Since(start))
+		}
+		return best
+	}
+	known, unknown := fastest("sophie"), fastest("nobody")
+	if unknown > 4*known+20*time.Millisecond {
+		t.Errorf("an unknown name takes %v, a known one %v", unknown, known)
+	}
+}
+
+// Passwords are hashed a few at a time, whatever the number of clients:
+// with every slot taken, a login waits, and gives up with its request.
+func TestDeskLoginHashesFew(t *testing.T) {
+	d := newDeskEnv(t, func(c *Config) {
+		c.Desk.Users = []DeskUser{{Name: "sophie", PasswordHash: cheapHash("correct horse battery")}}
+	})
+	for range cap(d.srv.desk.hashing) {
+		d.srv.desk.hashing <- struct{}{}
+	}
+	form := url.Values{"user": {"sophie"}, "token": {"correct horse battery"}}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	r := httptest.NewRequestWithContext(ctx, http.MethodPost, "/desk/login", strings.NewReader(form.Encode()))
+	for i := 0; i+1 < len(sameOrigin); i += 2 {
+		r.Header.Set(sameOrigin[i], sameOrigin[i+1])
+	}
+	w := httptest.NewRecorder()
+	d.srv.ServeHTTP(w, r)
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("a login with every hashing slot taken: %d, want 503", w.Code)
+	}
+	<-d.srv.desk.hashing
+	if w := d.post("/desk/login", form, ""); w.Code != http.StatusSeeOther {
+		t.Errorf("a login with a slot free: %d, want 303", w.Code)
+	}
+}
+
+// The page of a login refused for too many tries is the same form again:
+// with users, it still asks for the name.
+func TestDeskLimitedLoginForm(t *testing.T) {
+	d := newDeskEnv(t, func(c *Config) {
+		c.Desk.Users = []DeskUser{{Name: "sophie", PasswordHash: cheapHash("correct horse battery")}}
+	})
+	var w *httptest.ResponseRecorder
+	for range deskLoginRate.Burst + 1 {
+		w = d.post("/desk/login", url.Values{"user": {"sophie"}, "token": {"wrong horse battery"}}, "")
+	}
+	if body := w.Body.String(); w.Code != http.StatusTooManyRequests || !strings.Contains(body, `id="user"`) || !strings.Contains(body, `value="sophie"`) {
+		t.Errorf("login refused for too many tries: %d, without the name field\n%s", w.Code, body)
 	}
 }

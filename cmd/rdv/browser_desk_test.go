@@ -13,8 +13,8 @@ import (
 // browser session: /desk/ without a session lands on the login page; the
 // login; a phone booking, seen in the agenda; its move page; cancelling it
 // with a reason; a closure added; the unknown events and undelivered
-// messages. axe-core (WCAG 2.2 AA) runs on every desk page, and nothing is
-// fetched from another site.
+// messages. axe-core (WCAG 2.2 AA) runs on every desk page, each fits a
+// phone's width, and nothing is fetched from another site.
 func TestBrowserDesk(t *testing.T) {
 	needChromium(t)
 	needAxe(t)
@@ -33,6 +33,13 @@ func TestBrowserDesk(t *testing.T) {
 		p.t.Helper()
 		p.axe("desk " + label)
 		p.shot("desk-" + label)
+		// On a phone, the page needs no scrolling sideways (WCAG 1.4.10;
+		// the tables scroll in their own region).
+		p.viewport(phone.w, phone.h, phone.mobile)
+		if w := p.evalInt(`document.documentElement.scrollWidth`); w > phone.w {
+			p.t.Errorf("desk %s: the page is %d px wide on a phone of %d", label, w, phone.w)
+		}
+		p.viewport(desktop.w, desktop.h, desktop.mobile)
 	}
 
 	p.open(in.base+"/desk/", 200)

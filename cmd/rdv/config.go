@@ -724,6 +724,9 @@ func (c *Config) check() error {
 	if c.AdminToken != "" && c.AdminTokenFile != "" {
 		return fmt.Errorf("config: set admin_token_file or admin_token, not both")
 	}
+	if len(c.Desk.Users) > 0 && c.AdminToken == "" && c.AdminTokenFile == "" {
+		return fmt.Errorf("config: desk.users: the desk needs admin_token_file or admin_token (without one, there is no desk)")
+	}
 	if c.AdminToken != "" {
 		if err := checkAdminToken(c.AdminToken); err != nil {
 			return err

@@ -14,6 +14,7 @@ import (
 func TestConfigDesk(t *testing.T) {
 	cfg, err := ParseConfig([]byte(`
 base_url = "https://rdv.example.org"
+admin_token = "desk-config-test-admin-token-0123456789"
 [desk]
 session_idle = "2h"
 session_max = "24h"
@@ -35,6 +36,12 @@ practitioners = ["demo"]
 	if o.Desk.Idle != 2*time.Hour || o.Desk.Max != 24*time.Hour || len(o.Desk.Users) != 1 ||
 		o.Desk.Users[0].Name != "Sophie" || o.Desk.Users[0].Practitioners[0] != "demo" {
 		t.Errorf("desk options %+v", o.Desk)
+	}
+	// Desk users without an admin token would be no desk at all, their
+	// hashes never checked.
+	cfg.AdminToken = ""
+	if err := cfg.check(); err == nil || !strings.Contains(err.Error(), "desk.users") {
+		t.Errorf("desk users without an admin token: %v", err)
 	}
 	bad, err := ParseConfig([]byte("[desk]\nsession_idle = \"1s\"\n"))
 	if err == nil {
