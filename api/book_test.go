@@ -18,11 +18,11 @@ func TestFrenchFormErrorByField(t *testing.T) {
 		field, fr string
 	}{
 		{"name required, reworded", booking.FieldError(booking.FieldName, booking.ReasonRequired, "who are you?"), "name", "Indiquez votre nom."},
-		{"name invalid, reworded", booking.FieldError(booking.FieldName, booking.ReasonInvalid, "too long a name"), "name", "Le nom ne peut contenir que des lettres, des espaces, des apostrophes, des traits d'union et des points (ni chiffres, ni @, / ou :), en 100 caractères au plus."},
+		{"name invalid, reworded", booking.FieldError(booking.FieldName, booking.ReasonInvalid, "too long a name"), "name", "Le nom ne peut contenir que des lettres, des espaces, des apostrophes, des traits d'union et des points (ni chiffres, ni @, / ou\u00a0:), en 100 caractères au plus."},
 		{"email required, reworded", booking.FieldError(booking.FieldEmail, booking.ReasonRequired, "an address, please"), "email", "Indiquez votre adresse e-mail."},
-		{"email invalid, wrapped", fmt.Errorf("context: %w", booking.FieldError(booking.FieldEmail, booking.ReasonInvalid, "bad address")), "email", "L'adresse e-mail n'est pas valide (forme attendue : nom@domaine.fr ; les adresses avec des accents ne sont pas acceptées)."},
+		{"email invalid, wrapped", fmt.Errorf("context: %w", booking.FieldError(booking.FieldEmail, booking.ReasonInvalid, "bad address")), "email", "L'adresse e-mail n'est pas valide (forme attendue\u00a0: nom@domaine.fr\u202f; les adresses avec des accents ne sont pas acceptées)."},
 		{"phone required", booking.FieldError(booking.FieldPhone, booking.ReasonRequired, "a number, please"), "phone", "Indiquez votre numéro de téléphone."},
-		{"phone invalid", booking.FieldError(booking.FieldPhone, booking.ReasonInvalid, "letters in a number"), "phone", "Le numéro de téléphone n'est pas valide : au moins 6 chiffres ; seuls les espaces, un + au début et . - ( ) sont permis."},
+		{"phone invalid", booking.FieldError(booking.FieldPhone, booking.ReasonInvalid, "letters in a number"), "phone", "Le numéro de téléphone n'est pas valide\u00a0: au moins 6 chiffres\u202f; seuls les espaces, un + au début et . - ( ) sont permis."},
 		{"start, reworded", booking.FieldError(booking.FieldStart, booking.ReasonInvalid, "nope"), "", "Ce créneau n'est plus proposé. Revenez à la liste et choisissez-en un autre."},
 		{"key reused, reworded", booking.FieldError(booking.FieldIdempotencyKey, booking.ReasonReused, "key seen"), "", "Ce formulaire a déjà servi à prendre un rendez-vous. Revenez à la liste des créneaux pour en prendre un autre."},
 		{"key malformed: the message", booking.FieldError(booking.FieldIdempotencyKey, booking.ReasonInvalid, "key too long"), "", "key too long"},

@@ -144,7 +144,7 @@ func TestSteps(t *testing.T) {
 		"<caption>décembre 2026</caption>", "Heures libres le vendredi 4 décembre 2026", "16:40<span",
 		`<span class="vh">samedi 5 décembre 2026, fermé</span>`, `href="/p/demo/consultation?month=2026-11" rel="prev"`)
 	wantPage(t, e.do(http.MethodGet, "/p/demo/consultation?day=2026-12-05", nil), http.StatusOK,
-		"Le cabinet est fermé ce jour-là.", `<p class="next"><a href="/p/demo/consultation?day=2026-12-07">Prochaine disponibilité : lundi 7 décembre</a>`)
+		"Le cabinet est fermé ce jour-là.", `<p class="next"><a href="/p/demo/consultation?day=2026-12-07">Prochaine disponibilité : lundi 7 décembre</a>`)
 	wantPage(t, e.do(http.MethodGet, "/p/demo/consultation?month=2026-12", nil), http.StatusOK,
 		"<caption>décembre 2026</caption>", "Heures libres le mardi 1er décembre 2026")
 	// Beyond the horizon (60 days): January's end is not open yet, and no
@@ -320,7 +320,7 @@ func TestDaysPageCalendarUnavailable(t *testing.T) {
 	e := newEnv(t)
 	setBusyErr(e.cal, booking.WrapError(booking.EUnavailable, errors.New("dial tcp secret-host:443: i/o timeout"), "the calendar can't be reached"))
 	body := wantPage(t, e.do(http.MethodGet, "/p/demo/consultation", nil), http.StatusServiceUnavailable,
-		"ne répond pas pour le moment", "<title>Erreur : Consultation")
+		"ne répond pas pour le moment", "<title>Erreur\u00a0: Consultation")
 	if strings.Contains(body, "secret-host") || strings.Contains(body, "can't be reached") {
 		t.Errorf("the page shows the cause:\n%s", body)
 	}
@@ -412,7 +412,7 @@ func TestBookPageInvalid(t *testing.T) {
 		{"email without @", bookForm("consultation", slotStart, patientName, "marie.example.org", ""), []string{"email"}, "L&#39;adresse e-mail n&#39;est pas valide"},
 		{"no name", bookForm("consultation", slotStart, "  ", patientEmail, ""), []string{"name"}, "Indiquez votre nom."},
 		{"name with a line break", bookForm("consultation", slotStart, "Marie\r\nCurie", patientEmail, ""), []string{"name"}, "Le nom ne peut contenir que des lettres"},
-		{"name with a link", bookForm("consultation", slotStart, "evil.example/login", patientEmail, ""), []string{"name"}, "ni chiffres, ni @, / ou :"},
+		{"name with a link", bookForm("consultation", slotStart, "evil.example/login", patientEmail, ""), []string{"name"}, "ni chiffres, ni @, / ou\u00a0:"},
 		{"name not UTF-8", bookForm("consultation", slotStart, "Marie\xffCurie", patientEmail, ""), []string{"name"}, "Le nom ne peut contenir que des lettres"},
 		{"email with ?cc=", bookForm("consultation", slotStart, patientName, "a?cc=x@example.org", ""), []string{"email"}, "les adresses avec des accents"},
 		{"bad phone", bookForm("consultation", slotStart, patientName, patientEmail, "appelez-moi"), []string{"phone"}, "numéro de téléphone"},
@@ -425,7 +425,7 @@ func TestBookPageInvalid(t *testing.T) {
 			w := e.postForm("/book", tt.form)
 			body := wantPage(t, w, http.StatusUnprocessableEntity, tt.detail,
 				`<div class="error-summary" tabindex="-1" autofocus aria-labelledby="erreurs">`,
-				`<form method="post" action="/book" novalidate>`, "<title>Erreur : Vos coordonnées")
+				`<form method="post" action="/book" novalidate>`, "<title>Erreur\u00a0: Vos coordonnées")
 			last := 0
 			for _, f := range tt.fields {
 				i := strings.Index(body, `<li><a href="#`+f+`">`)
@@ -522,7 +522,7 @@ func TestMovePages(t *testing.T) {
 	token := e.book("consultation", slotStart)
 	manage := "/manage/" + token
 	body := wantPage(t, e.do(http.MethodGet, manage+"/move", nil), http.StatusOK,
-		"Actuellement : mardi 1er décembre 2026 à 09:00.", "<caption>novembre 2026</caption>",
+		"Actuellement\u00a0: mardi 1er décembre 2026 à 09:00.", "<caption>novembre 2026</caption>",
 		`href="`+manage+`/move?start=2026-11-30T09%3A00%3A00%2B01%3A00"`)
 	if strings.Contains(body, "/book?") {
 		t.Error("the move step links to a new booking")
@@ -788,7 +788,7 @@ func TestCalendarNoFreeSaysHowToCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(v.NoFree, "Appelez le cabinet : 01 23 45 67 89.") {
+	if !strings.Contains(v.NoFree, "Appelez le cabinet\u00a0: 01 23 45 67 89.") {
 		t.Errorf("NoFree = %q, want the practice's phone", v.NoFree)
 	}
 }

@@ -70,17 +70,17 @@ func textOf(lang string) *text {
 }
 
 var textFR = text{
-	Lang: "fr", OtherLang: "en", OtherName: "English", Colon: " : ",
+	Lang: "fr", OtherLang: "en", OtherName: "English", Colon: "\u00a0: ",
 
 	Skip: "Aller au contenu", Brand: "Prise de rendez-vous", Breadcrumb: "Fil d'Ariane", Home: "Accueil",
-	ErrorPrefix: "Erreur : ",
+	ErrorPrefix: "Erreur\u00a0: ",
 	Footer:      "Vos informations servent uniquement à la gestion de votre rendez-vous.",
 	Legal:       "Mentions légales", Privacy: "Données personnelles", Accessibility: "Accessibilité",
 	PhoneLabel: "Téléphone", AddressLabel: "Adresse", MapLink: "Voir sur une carte",
 
-	BookTitle: "Prendre rendez-vous", PractitionersHeading: "Avec qui ?",
+	BookTitle: "Prendre rendez-vous", PractitionersHeading: "Avec qui\u202f?",
 	NoPractitioner: "Aucun praticien ne propose de rendez-vous en ligne pour le moment.",
-	TypesHeading:   "Pour quel motif ?",
+	TypesHeading:   "Pour quel motif\u202f?",
 	NoTypeF:        "Ce praticien ne propose pas de rendez-vous en ligne pour le moment%s.",
 	MinutesF:       "%d min", PlaceLabel: "Lieu",
 	SharedHeading: "Sans préférence de praticien", FirstAvailable: "avec le premier praticien disponible",
@@ -91,7 +91,7 @@ var textFR = text{
 	ZoneNoteF: "Heures indiquées en %s.", HorizonF: "Les rendez-vous s'ouvrent %s à l'avance.",
 	PrevMonth: "Mois précédent", NextMonth: "Mois suivant", PrevWeek: "Semaine précédente", NextWeek: "Semaine suivante",
 	MonthNav: "Changer de mois", WeekNav: "Changer de semaine",
-	NextFreeF:   "Prochaine disponibilité : %s",
+	NextFreeF:   "Prochaine disponibilité\u00a0: %s",
 	NoFreeF:     "Aucun créneau libre dans les %s à venir. Appelez le cabinet%s.",
 	Unavailable: "L'agenda de ce praticien ne répond pas pour le moment. Réessayez dans quelques minutes.",
 	SlotLabelF:  "Réserver le %s", SlotsF: "%d libres",
@@ -110,24 +110,24 @@ var textFR = text{
 	EmailHint: "Vous y recevrez la confirmation et le lien pour gérer le rendez-vous.",
 	Required:  "(obligatoire)", Optional: "(facultatif)", Submit: "Confirmer le rendez-vous",
 	NotBookedHeading: "Le rendez-vous n'a pas été pris", OtherSlot: "Choisir un autre créneau",
-	NoScript:         "Ce formulaire a besoin de JavaScript : votre navigateur y fait une courte vérification anti-robot avant l'envoi. Activez JavaScript pour réserver en ligne, ou contactez le cabinet.",
-	ChallengeFailed:  "La vérification anti-robot faite par votre navigateur n'a pas abouti ou a expiré. Renvoyez le formulaire : elle sera refaite.",
-	ChallengeMissing: "La vérification anti-robot n'a pas été faite : ce formulaire a besoin de JavaScript. Activez-le, puis renvoyez le formulaire.",
+	NoScript:         "Ce formulaire a besoin de JavaScript\u00a0: votre navigateur y fait une courte vérification anti-robot avant l'envoi. Activez JavaScript pour réserver en ligne, ou contactez le cabinet.",
+	ChallengeFailed:  "La vérification anti-robot faite par votre navigateur n'a pas abouti ou a expiré. Renvoyez le formulaire\u00a0: elle sera refaite.",
+	ChallengeMissing: "La vérification anti-robot n'a pas été faite\u00a0: ce formulaire a besoin de JavaScript. Activez-le, puis renvoyez le formulaire.",
 	ChallengeBusy:    "Trop de réservations en même temps. Réessayez dans quelques minutes.",
 	FieldErrors: map[formError]string{
 		{booking.FieldName, booking.ReasonRequired}:         "Indiquez votre nom.",
-		{booking.FieldName, ""}:                             "Le nom ne peut contenir que des lettres, des espaces, des apostrophes, des traits d'union et des points (ni chiffres, ni @, / ou :), en 100 caractères au plus.",
+		{booking.FieldName, ""}:                             "Le nom ne peut contenir que des lettres, des espaces, des apostrophes, des traits d'union et des points (ni chiffres, ni @, / ou\u00a0:), en 100 caractères au plus.",
 		{booking.FieldEmail, booking.ReasonRequired}:        "Indiquez votre adresse e-mail.",
-		{booking.FieldEmail, ""}:                            "L'adresse e-mail n'est pas valide (forme attendue : nom@domaine.fr ; les adresses avec des accents ne sont pas acceptées).",
+		{booking.FieldEmail, ""}:                            "L'adresse e-mail n'est pas valide (forme attendue\u00a0: nom@domaine.fr\u202f; les adresses avec des accents ne sont pas acceptées).",
 		{booking.FieldPhone, booking.ReasonRequired}:        "Indiquez votre numéro de téléphone.",
-		{booking.FieldPhone, ""}:                            "Le numéro de téléphone n'est pas valide : au moins 6 chiffres ; seuls les espaces, un + au début et . - ( ) sont permis.",
+		{booking.FieldPhone, ""}:                            "Le numéro de téléphone n'est pas valide\u00a0: au moins 6 chiffres\u202f; seuls les espaces, un + au début et . - ( ) sont permis.",
 		{booking.FieldStart, ""}:                            "Ce créneau n'est plus proposé. Revenez à la liste et choisissez-en un autre.",
 		{booking.FieldIdempotencyKey, booking.ReasonReused}: "Ce formulaire a déjà servi à prendre un rendez-vous. Revenez à la liste des créneaux pour en prendre un autre.",
 	},
-	ErrorSummary: "Corrigez ce qui suit :",
+	ErrorSummary: "Corrigez ce qui suit\u00a0:",
 
 	ManageTitle: "Votre rendez-vous", Patient: "Au nom de", StatusLabel: "État",
-	PendingNoteF:  "Ce rendez-vous doit être confirmé pour être gardé : sans confirmation avant le %s, le créneau sera libéré.",
+	PendingNoteF:  "Ce rendez-vous doit être confirmé pour être gardé\u00a0: sans confirmation avant le %s, le créneau sera libéré.",
 	ConfirmButton: "Confirmer le rendez-vous",
 	Statuses: map[booking.Status]string{
 		booking.StatusPending: "en attente de votre confirmation", booking.StatusConfirmed: "confirmé",
@@ -135,18 +135,18 @@ var textFR = text{
 	},
 	MoveLink: "Déplacer le rendez-vous", CancelLink: "Annuler le rendez-vous", BookAnother: "Prendre un autre rendez-vous",
 	BackToBooking: "Retour au rendez-vous",
-	BookedHeading: "Votre rendez-vous est réservé", BookedPendingHeading: "Votre rendez-vous est réservé : confirmez-le",
+	BookedHeading: "Votre rendez-vous est réservé", BookedPendingHeading: "Votre rendez-vous est réservé\u00a0: confirmez-le",
 	EmailSentF:      "Nous avons envoyé un e-mail à %s. S'il n'arrive pas dans quelques minutes, regardez dans les courriers indésirables (spam).",
-	KeepLink:        "Gardez ce lien : il permet de voir, déplacer ou annuler ce rendez-vous. Il figure aussi dans l'e-mail.",
+	KeepLink:        "Gardez ce lien\u00a0: il permet de voir, déplacer ou annuler ce rendez-vous. Il figure aussi dans l'e-mail.",
 	AddToCalendar:   "Ajouter à mon agenda (fichier .ics)",
 	ConfirmedBanner: "Votre rendez-vous est confirmé.", MovedBannerF: "Votre rendez-vous est déplacé au %s. Un e-mail vous le confirme.",
 	CancelledBanner: "Votre rendez-vous est annulé et le créneau libéré. Un e-mail vous le confirme.",
 	CutoffF:         "Ce rendez-vous ne peut plus être annulé ni déplacé en ligne%s. Contactez le cabinet%s.",
-	CutoffBeforeF:   " (au plus tard %s avant)", CutoffContactF: " : %s",
+	CutoffBeforeF:   " (au plus tard %s avant)", CutoffContactF: "\u00a0: %s",
 
-	CancelTitle: "Annuler le rendez-vous", CancelQuestion: "Voulez-vous vraiment annuler ce rendez-vous ? Le créneau sera proposé à d'autres patients.",
+	CancelTitle: "Annuler le rendez-vous", CancelQuestion: "Voulez-vous vraiment annuler ce rendez-vous\u202f? Le créneau sera proposé à d'autres patients.",
 	CancelYes: "Oui, annuler le rendez-vous", CancelNo: "Non, garder le rendez-vous",
-	MoveTitle: "Déplacer le rendez-vous", MoveCurrentF: "Actuellement : %s.", MoveConfirmTitle: "Confirmer le déplacement",
+	MoveTitle: "Déplacer le rendez-vous", MoveCurrentF: "Actuellement\u00a0: %s.", MoveConfirmTitle: "Confirmer le déplacement",
 	MoveFrom: "Ancien créneau", MoveTo: "Nouveau créneau", MoveYes: "Déplacer à ce créneau", MoveOther: "Choisir un autre créneau",
 
 	Errors: map[int]errorView{
@@ -165,7 +165,7 @@ var textFR = text{
 		booking.LimitActive: {Heading: "Vous avez déjà des rendez-vous à venir",
 			Message: "Le nombre de rendez-vous à venir qu'une même adresse e-mail ou un même numéro peut prendre en ligne auprès de ce cabinet est atteint. Pour en prendre un autre, annulez-en un depuis le lien reçu par e-mail, ou appelez le cabinet."},
 		booking.LimitPending: {Heading: "Un rendez-vous attend votre confirmation",
-			Message: "Confirmez d'abord le rendez-vous en attente, depuis l'e-mail reçu, puis réservez à nouveau ; ou appelez le cabinet."},
+			Message: "Confirmez d'abord le rendez-vous en attente, depuis l'e-mail reçu, puis réservez à nouveau\u202f; ou appelez le cabinet."},
 		booking.LimitMoves: {Heading: "Ce rendez-vous ne peut plus être déplacé en ligne",
 			Message: "Il a déjà été déplacé le nombre de fois permis en ligne. Pour le déplacer encore, appelez le cabinet."},
 		booking.LimitMessages: {Heading: "Trop de messages envoyés à cette adresse",
@@ -173,7 +173,7 @@ var textFR = text{
 		booking.LimitNew: {Heading: "Beaucoup de demandes en ce moment",
 			Message: "De nombreux patients réservent auprès de ce cabinet en ce moment. Réessayez dans une minute."},
 	},
-	PracticeF: " Téléphone du cabinet : %s.",
+	PracticeF: " Téléphone du cabinet\u00a0: %s.",
 	Internal:  "Erreur interne.",
 	NotFound: map[string]errorView{
 		"practitioner": {Heading: "Praticien introuvable", Message: "Ce praticien n'existe pas ou ne prend plus de rendez-vous en ligne."},
@@ -192,7 +192,7 @@ var textFR = text{
 	Honeypot: errorView{Heading: "Formulaire non envoyé", Message: "Un champ qui doit rester vide a été rempli, peut-être par le remplissage automatique de votre navigateur. " +
 		"Revenez à la page précédente, rechargez-la et envoyez le formulaire sans compléter automatiquement les champs."},
 	BackToList:     "Retour à la liste des créneaux",
-	ErrorReference: "Si vous contactez le cabinet à ce sujet, donnez cette référence :",
+	ErrorReference: "Si vous contactez le cabinet à ce sujet, donnez cette référence\u00a0:",
 }
 
 var textEN = text{

@@ -38,7 +38,7 @@ var (
 		cancelled: "Votre rendez-vous est annulé et le créneau libéré. Un e-mail vous le confirme.",
 		move:      "Déplacer le rendez-vous", moveConfirm: "Confirmer le déplacement",
 		movedF:    "Votre rendez-vous est déplacé au %s. Un e-mail vous le confirme.",
-		errPrefix: "Erreur : ", zone: "heure de Paris", confirmed: "confirmé", cancelledStatus: "annulé",
+		errPrefix: "Erreur\u00a0: ", zone: "heure de Paris", confirmed: "confirmé", cancelledStatus: "annulé",
 		dateRE: regexp.MustCompile(`^(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) (1er|[0-9]{1,2}) (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre) 20[0-9]{2} à [0-2][0-9]:[0-5][0-9]$`),
 	}
 	flowEN = flowText{

@@ -150,8 +150,8 @@ func TestBrowserBooking(t *testing.T) {
 			p.click(`form[action$="/book"] button[type=submit]`, 422)
 			p.checkPath("/book")
 			p.checkPage("Vos coordonnées")
-			if title := p.eval(`document.title`); !strings.HasPrefix(title, "Erreur : ") {
-				t.Errorf("%s: title %q, want it to start with Erreur : ", email, title)
+			if title := p.eval(`document.title`); !strings.HasPrefix(title, "Erreur\u00a0: ") {
+				t.Errorf("%s: title %q, want it to start with Erreur\u00a0: ", email, title)
 			}
 			attrs := p.attrs("#email")
 			if attrs["aria-invalid"] != "true" {
