@@ -299,6 +299,9 @@ type bookView struct {
 	Unavailable bool
 	Name, Email string
 	Phone, Key  string
+	// PatientLang is the language of the patient's emails: the page's
+	// until the secretary picks the other.
+	PatientLang string
 	Fields      map[string]string
 	Summary     []fieldProblem
 }
@@ -341,7 +344,7 @@ func (s *Server) deskMotive(sess *deskSession, v string) (*booking.Practitioner,
 // bookView returns the phone booking form for the values of a GET or POST.
 func (s *Server) deskBookView(r *http.Request, sess *deskSession, vals url.Values) *bookView {
 	tx := s.text(r)
-	v := &bookView{Motive: vals.Get("motive"), Day: vals.Get("day")}
+	v := &bookView{Motive: vals.Get("motive"), Day: vals.Get("day"), PatientLang: tx.Lang}
 	for _, p := range s.deskPractitioners(sess) {
 		g := motiveGroup{Label: p.Name}
 		for _, t := range p.Types {
@@ -390,6 +393,9 @@ func (s *Server) deskBook(w http.ResponseWriter, r *http.Request, sess *deskSess
 	if len(v.Key) > booking.MaxIdempotencyKeyLen {
 		v.Key = ""
 	}
+	if v.PatientLang = r.PostForm.Get("patient_lang"); v.PatientLang != "fr" && v.PatientLang != "en" {
+		v.PatientLang = tx.Lang
+	}
 	p, t, ok := s.deskMotive(sess, v.Motive)
 	if !ok {
 		s.deskError(w, r, http.StatusNotFound, "")
@@ -411,7 +417,7 @@ func (s *Server) deskBook(w http.ResponseWriter, r *http.Request, sess *deskSess
 		return
 	}
 	b, _, err := s.svc.Book(r.Context(), booking.BookRequest{
-		IdempotencyKey: v.Key, PractitionerID: p.ID, TypeID: t.ID, Start: start, Patient: patient, Lang: tx.Lang,
+		IdempotencyKey: v.Key, PractitionerID: p.ID, TypeID: t.ID, Start: start, Patient: patient, Lang: v.PatientLang,
 		ByPractice: true,
 	})
 	if err != nil {

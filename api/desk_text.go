@@ -18,6 +18,7 @@ type deskText struct {
 	MoveAction, CancelAction, LinkAction, ActionsForF              string
 	BookTitle, MotiveLabel, DayLabel, ShowTimes, TimesLegend       string
 	NoTimes, ChooseTime, BookButton, PatientLegend, StatusNote     string
+	PatientLangLabel                                               string
 	MoveTitleF, MoveButton, CurrentLabel                           string
 	CancelTitleF, ReasonLabel, CancelButton, CancelNote            string
 	Reasons                                                        map[string]string
@@ -55,8 +56,9 @@ var deskTexts = map[string]*deskText{
 		BookTitle:   "Prendre un rendez-vous par téléphone", MotiveLabel: "Praticien et motif", DayLabel: "Jour",
 		ShowTimes: "Voir les horaires", TimesLegend: "Horaire", NoTimes: "Aucun horaire libre ce jour-là.",
 		ChooseTime: "Choisissez un horaire.", BookButton: "Réserver", PatientLegend: "Patient",
-		StatusNote: "Si le motif demande une confirmation, le patient reçoit un courriel pour la donner.",
-		MoveTitleF: "Déplacer le rendez-vous de %s", MoveButton: "Déplacer", CurrentLabel: "Actuellement",
+		StatusNote:       "Le rendez-vous est confirmé tout de suite : le patient reçoit un courriel de confirmation avec le lien pour le déplacer ou l'annuler.",
+		PatientLangLabel: "Langue des courriels du patient",
+		MoveTitleF:       "Déplacer le rendez-vous de %s", MoveButton: "Déplacer", CurrentLabel: "Actuellement",
 		CancelTitleF: "Annuler le rendez-vous de %s", ReasonLabel: "Raison", CancelButton: "Annuler le rendez-vous",
 		CancelNote:    "Le patient est prévenu par courriel\u202f; la raison n'y figure pas.",
 		Reasons:       map[string]string{"practitioner": "Praticien indisponible", "patient": "À la demande du patient", "other": "Autre"},
@@ -105,8 +107,9 @@ var deskTexts = map[string]*deskText{
 		BookTitle:   "Book by phone", MotiveLabel: "Practitioner and motive", DayLabel: "Day",
 		ShowTimes: "Show the times", TimesLegend: "Time", NoTimes: "No free time that day.",
 		ChooseTime: "Choose a time.", BookButton: "Book", PatientLegend: "Patient",
-		StatusNote: "If the motive needs a confirmation, the patient gets an email to give it.",
-		MoveTitleF: "Move the appointment of %s", MoveButton: "Move", CurrentLabel: "Now",
+		StatusNote:       "The appointment is confirmed at once: the patient gets a confirmation email with the link to move or cancel it.",
+		PatientLangLabel: "Language of the patient's emails",
+		MoveTitleF:       "Move the appointment of %s", MoveButton: "Move", CurrentLabel: "Currently",
 		CancelTitleF: "Cancel the appointment of %s", ReasonLabel: "Reason", CancelButton: "Cancel the appointment",
 		CancelNote:    "The patient is told by email; the reason is not in it.",
 		Reasons:       map[string]string{"practitioner": "Practitioner unavailable", "patient": "The patient asked", "other": "Other"},
