@@ -137,10 +137,13 @@ type WaitMessage struct {
 // WaitStore keeps the waiting list and its messages. Implementations:
 // store.SQLite, store.Postgres; for tests, internal/bookingtest.Store.
 type WaitStore interface {
-	// AddWaitEntry records e and its first message m in one transaction.
-	// EConflict if e.ID or e.TokenHash exists, EInvalid for an entry that
-	// can't be stored.
-	AddWaitEntry(ctx context.Context, e *WaitEntry, m WaitMessage) error
+	// AddWaitEntry records e and its first message m in one transaction,
+	// unless e.EmailKey holds max live entries at e.CreatedAt (counted as
+	// LiveWaitEntries does, in that transaction, so that two joins at once
+	// can't both pass): then an ELimit error (LimitWaitPerEmail). EConflict
+	// if e.ID or e.TokenHash exists, EInvalid for an entry that can't be
+	// stored.
+	AddWaitEntry(ctx context.Context, e *WaitEntry, m WaitMessage, max int) error
 	// WaitEntry returns the entry id, or an ENotFound error.
 	WaitEntry(ctx context.Context, id string) (*WaitEntry, error)
 	// WaitEntryByTokenHash returns the entry whose token has this hash, or
@@ -335,8 +338,8 @@ func (w *Waitlist) Join(ctx context.Context, req JoinRequest) (*WaitEntry, error
 	if err != nil {
 		return nil, err
 	}
-	if n >= w.cfg.MaxPerEmail {
-		return nil, &Error{Code: ELimit, Limit: LimitWaitPerEmail, Message: fmt.Sprintf("at most %d waiting-list entries per address", w.cfg.MaxPerEmail)}
+	if n >= w.cfg.MaxPerEmail { // counted again as the entry is recorded
+		return nil, w.perEmailError()
 	}
 	slots, err := s.slots(ctx, e, t, req.Window.From.Midnight(loc), req.Window.Until.AddDays(1).Midnight(loc), "")
 	if err != nil {
@@ -353,7 +356,10 @@ func (w *Waitlist) Join(ctx context.Context, req JoinRequest) (*WaitEntry, error
 		ExpiresAt: earliest(now.Add(WaitUnconfirmed), req.Window.Until.AddDays(1).Midnight(loc)),
 	}
 	en.TokenHash = HashToken(w.token(en.ID))
-	if err := w.st.AddWaitEntry(ctx, en, WaitMessage{EntryID: en.ID, Kind: WaitConfirm, CreatedAt: now}); err != nil {
+	if err := w.st.AddWaitEntry(ctx, en, WaitMessage{EntryID: en.ID, Kind: WaitConfirm, CreatedAt: now}, w.cfg.MaxPerEmail); err != nil {
+		if ErrorCode(err) == ELimit {
+			return nil, w.perEmailError()
+		}
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "waiting-list entry added", "entry", en.ID, "practitioner", en.PractitionerID)
@@ -366,6 +372,10 @@ func (w *Waitlist) Join(ctx context.Context, req JoinRequest) (*WaitEntry, error
 		s.inflight.Go(func() { w.deliverQuietly(ctx) })
 	}
 	return en, nil
+}
+
+func (w *Waitlist) perEmailError() error {
+	return &Error{Code: ELimit, Limit: LimitWaitPerEmail, Message: fmt.Sprintf("at most %d waiting-list entries per address", w.cfg.MaxPerEmail)}
 }
 
 // checkWindow checks w against today and the last day of the horizon.

@@ -455,3 +455,28 @@ func TestWaitlistTypeOptOut(t *testing.T) {
 		t.Fatalf("Join of a type that opts out: %v", err)
 	}
 }
+
+// staleCount is a WaitStore whose count of live entries is read before a
+// concurrent join of the same address records its own: it always says 0.
+type staleCount struct{ *bookingtest.WaitStore }
+
+func (staleCount) LiveWaitEntries(context.Context, string, time.Time) (int, error) { return 0, nil }
+
+// TestWaitlistPerEmailAtomic: two joins of one address at once both read
+// the count before either records; the cap still holds, as the store
+// counts again in the transaction that records the entry.
+func TestWaitlistPerEmailAtomic(t *testing.T) {
+	f := newWaitFixture(t, booking.WaitlistConfig{MaxPerEmail: 2})
+	wl := booking.NewWaitlist(f.svc, staleCount{f.ws}, f.wn, booking.WaitlistConfig{MaxPerEmail: 2})
+	req := booking.JoinRequest{PractitionerID: "demo", TypeID: "consultation", Window: win1,
+		Patient: booking.Patient{Name: "Ada Lovelace", Email: "race@example.org"}}
+	for i := range 2 {
+		if _, err := wl.Join(ctx, req); err != nil {
+			t.Fatalf("join %d: %v", i, err)
+		}
+	}
+	_, err := wl.Join(ctx, req)
+	if limit, _ := booking.ErrorLimit(err); booking.ErrorCode(err) != booking.ELimit || limit != booking.LimitWaitPerEmail {
+		t.Fatalf("third join with a stale count: %v, want the per-email limit", err)
+	}
+}
