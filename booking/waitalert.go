@@ -194,8 +194,10 @@ func minDate(a, b Date) Date {
 // is no longer pending, or an alert whose entry is no longer active or
 // whose slot has begun, is dropped unsent. A message the mail server
 // refuses for now is tried again after a backoff (a minute per attempt),
-// with the messages claimed after it, which wait for it; it is given up
-// after maxWaitAttempts attempts.
+// and given up after maxWaitAttempts attempts; the messages claimed after
+// it are not tried in this call (the server may be down) but are given
+// back at once, their attempt uncounted: the next call sends them, so
+// that one address that keeps failing holds back no one for long.
 func (w *Waitlist) Deliver(ctx context.Context) (int, error) {
 	sent := 0
 	for {
@@ -207,12 +209,10 @@ func (w *Waitlist) Deliver(ctx context.Context) (int, error) {
 		for i, m := range ms {
 			ok, err := w.deliver(ctx, m)
 			if err != nil {
-				// The others wait as long, so that the order holds.
 				retry := now.Add(time.Duration(min(m.Attempts, maxWaitAttempts)) * time.Minute)
-				for _, o := range ms[i:] {
-					if rerr := w.st.WaitMessageRetry(ctx, o.Seq, retry); rerr != nil {
-						err = errors.Join(err, rerr)
-					}
+				err = errors.Join(err, w.st.WaitMessageRetry(ctx, m.Seq, retry, true))
+				for _, o := range ms[i+1:] {
+					err = errors.Join(err, w.st.WaitMessageRetry(ctx, o.Seq, now, false))
 				}
 				return sent, err
 			}

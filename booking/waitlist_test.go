@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -478,5 +479,45 @@ func TestWaitlistPerEmailAtomic(t *testing.T) {
 	_, err := wl.Join(ctx, req)
 	if limit, _ := booking.ErrorLimit(err); booking.ErrorCode(err) != booking.ELimit || limit != booking.LimitWaitPerEmail {
 		t.Fatalf("third join with a stale count: %v, want the per-email limit", err)
+	}
+}
+
+// failFor is a WaitNotifier whose mail server refuses, for now, every
+// message to one address (a greylisting or unreachable domain a stranger
+// may type).
+type failFor struct {
+	*bookingtest.WaitNotifier
+	email string
+}
+
+func (n failFor) NotifyWait(ctx context.Context, m booking.WaitNotification) error {
+	if m.Entry.Patient.Email == n.email {
+		return booking.Errorf(booking.EUnavailable, "mail server: try again later")
+	}
+	return n.WaitNotifier.NotifyWait(ctx, m)
+}
+
+// TestWaitlistFailingMessageDoesNotBlock: a message the mail server keeps
+// refusing for now holds back the ones after it for one round, not until
+// it is given up, and they are not charged its attempts.
+func TestWaitlistFailingMessageDoesNotBlock(t *testing.T) {
+	f := newWaitFixture(t, booking.WaitlistConfig{})
+	e1, _ := f.joinActive(1, win1)
+	e2, _ := f.joinActive(2, win1)
+	wl := booking.NewWaitlist(f.svc, f.ws, failFor{f.wn, "p1@example.org"}, booking.WaitlistConfig{})
+	f.free(at(1, 16, 0), at(1, 16, 20))
+	if n, err := wl.Alert(ctx); err != nil || n != 2 {
+		t.Fatalf("Alert: %d, %v", n, err)
+	}
+	var sent []string
+	for round := 0; round < 3 && len(sent) == 0; round++ {
+		wl.Deliver(ctx) //nolint:errcheck // the failure of e1's alert
+		for _, n := range f.wn.Take() {
+			sent = append(sent, n.Entry.ID)
+		}
+		f.clock.Add(time.Minute)
+	}
+	if !slices.Equal(sent, []string{e2.ID}) {
+		t.Fatalf("sent %v within 3 rounds, want %s's alert (%s's is refused for now)", sent, e2.ID, e1.ID)
 	}
 }
