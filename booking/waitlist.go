@@ -138,7 +138,7 @@ type WaitMessage struct {
 // store.SQLite, store.Postgres; for tests, internal/bookingtest.Store.
 type WaitStore interface {
 	// AddWaitEntry records e and its first message m in one transaction,
-	// unless e.EmailKey holds max live entries at e.CreatedAt (counted as
+	// unless e.EmailKey holds max entries at e.CreatedAt (counted as
 	// LiveWaitEntries does, in that transaction, so that two joins at once
 	// can't both pass): then an ELimit error (LimitWaitPerEmail). EConflict
 	// if e.ID or e.TokenHash exists, EInvalid for an entry that can't be
@@ -149,8 +149,11 @@ type WaitStore interface {
 	// WaitEntryByTokenHash returns the entry whose token has this hash, or
 	// an ENotFound error.
 	WaitEntryByTokenHash(ctx context.Context, hash string) (*WaitEntry, error)
-	// LiveWaitEntries counts the entries of emailKey, pending or active,
-	// whose ExpiresAt is after now.
+	// LiveWaitEntries counts the entries of emailKey that hold a place at
+	// now: pending or active ones whose ExpiresAt is after now, and pending
+	// ones made less than WaitUnconfirmed before now, even if their window
+	// ended (so that an address gets at most MaxPerEmail confirmations a
+	// day).
 	LiveWaitEntries(ctx context.Context, emailKey string, now time.Time) (int, error)
 	// SetWaitStatus sets the entry's status to to, its ExpiresAt to
 	// expiresAt (unless zero) and its UpdatedAt to at if its status is from

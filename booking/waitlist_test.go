@@ -521,3 +521,31 @@ func TestWaitlistFailingMessageDoesNotBlock(t *testing.T) {
 		t.Fatalf("sent %v within 3 rounds, want %s's alert (%s's is refused for now)", sent, e2.ID, e1.ID)
 	}
 }
+
+// TestWaitlistPerEmailDay: an unconfirmed entry holds its place 24 hours,
+// even when its window ends sooner, so that a stranger can send an address
+// at most MaxPerEmail confirmations a day, midnight or not.
+func TestWaitlistPerEmailDay(t *testing.T) {
+	f := newWaitFixture(t, booking.WaitlistConfig{MaxPerEmail: 2})
+	f.cal.PutForeign("/cal/busy2.ics", at(2, 0, 0), at(3, 0, 0))
+	req := func(w booking.Window) booking.JoinRequest {
+		return booking.JoinRequest{PractitionerID: "demo", TypeID: "consultation", Window: w,
+			Patient: booking.Patient{Name: "Ada Lovelace", Email: "victim@example.org"}}
+	}
+	f.clock.Set(at(1, 23, 0))
+	for i := range 2 {
+		if _, err := f.wl.Join(ctx, req(win1)); err != nil {
+			t.Fatalf("join %d: %v", i, err)
+		}
+	}
+	f.clock.Set(at(2, 0, 30)) // their window ended at midnight
+	w2 := booking.Window{From: win1.From.AddDays(1), Until: win1.Until.AddDays(1), Part: booking.PartAny}
+	_, err := f.wl.Join(ctx, req(w2))
+	if limit, _ := booking.ErrorLimit(err); booking.ErrorCode(err) != booking.ELimit || limit != booking.LimitWaitPerEmail {
+		t.Fatalf("third join 90 minutes after two: %v, want the per-email limit", err)
+	}
+	f.clock.Set(at(2, 23, 1))
+	if _, err := f.wl.Join(ctx, req(w2)); err != nil {
+		t.Fatalf("join a day later: %v", err)
+	}
+}

@@ -30,7 +30,7 @@ func (s *Postgres) AddWaitEntry(ctx context.Context, e *booking.WaitEntry, m boo
 		return wrapPgError(err, "cannot record waiting-list entry %s", e.ID)
 	}
 	var n int
-	if err := tx.QueryRow(ctx, liveWaitEntries("$1", "$2"), e.EmailKey, e.CreatedAt.UTC()).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, liveWaitEntries("$1", "$2", "$3"), e.EmailKey, e.CreatedAt.UTC(), e.CreatedAt.Add(-booking.WaitUnconfirmed).UTC()).Scan(&n); err != nil {
 		return wrapPgError(err, "cannot count waiting-list entries")
 	}
 	if n >= max {
@@ -120,7 +120,7 @@ func (s *Postgres) LiveWaitEntries(ctx context.Context, emailKey string, now tim
 		return 0, nil
 	}
 	var n int
-	err := s.pool.QueryRow(ctx, liveWaitEntries("$1", "$2"), emailKey, now.UTC()).Scan(&n)
+	err := s.pool.QueryRow(ctx, liveWaitEntries("$1", "$2", "$3"), emailKey, now.UTC(), now.Add(-booking.WaitUnconfirmed).UTC()).Scan(&n)
 	if err != nil {
 		return 0, wrapPgError(err, "cannot count waiting-list entries")
 	}

@@ -69,7 +69,7 @@ func (s *SQLite) AddWaitEntry(ctx context.Context, e *booking.WaitEntry, m booki
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	var n int
-	if err := tx.QueryRowContext(ctx, liveWaitEntries("?", "?"), e.EmailKey, formatBound(e.CreatedAt)).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, liveWaitEntries("?", "?", "?"), e.EmailKey, formatBound(e.CreatedAt), formatBound(e.CreatedAt.Add(-booking.WaitUnconfirmed))).Scan(&n); err != nil {
 		return wrapError(err, "cannot count waiting-list entries")
 	}
 	if n >= max {
@@ -95,11 +95,13 @@ func (s *SQLite) AddWaitEntry(ctx context.Context, e *booking.WaitEntry, m booki
 	return nil
 }
 
-// liveWaitEntries is the query that counts the live entries of an email
-// key (placeholder key) at an instant (placeholder now).
-func liveWaitEntries(key, now string) string {
+// liveWaitEntries is the query that counts the entries that hold a place
+// of an email key (placeholder key) at an instant (placeholder now; made
+// is now less booking.WaitUnconfirmed): see booking.WaitStore.
+func liveWaitEntries(key, now, made string) string {
 	return `SELECT count(*) FROM waitlist_entries
-		WHERE email_key = ` + key + ` AND email_key <> '' AND status IN ('pending', 'active') AND expires_at > ` + now
+		WHERE email_key = ` + key + ` AND email_key <> '' AND status IN ('pending', 'active')
+		AND (expires_at > ` + now + ` OR (status = 'pending' AND created_at > ` + made + `))`
 }
 
 // perEmailError is the error of an entry refused as its address holds as
@@ -185,7 +187,7 @@ func (s *SQLite) WaitEntryByTokenHash(ctx context.Context, hash string) (*bookin
 // LiveWaitEntries: see booking.WaitStore.
 func (s *SQLite) LiveWaitEntries(ctx context.Context, emailKey string, now time.Time) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, liveWaitEntries("?", "?"), emailKey, formatBound(now)).Scan(&n)
+	err := s.r.QueryRowContext(ctx, liveWaitEntries("?", "?", "?"), emailKey, formatBound(now), formatBound(now.Add(-booking.WaitUnconfirmed))).Scan(&n)
 	if err != nil {
 		return 0, wrapError(err, "cannot count waiting-list entries")
 	}

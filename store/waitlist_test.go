@@ -250,3 +250,32 @@ func testWaitPerEmailAtomic(t *testing.T, be backend) {
 		t.Fatalf("%d added, %d live (%v); want %d", added, n, err, max)
 	}
 }
+
+// TestWaitPendingHoldsADay: a pending entry holds its address's place 24
+// hours after it was made, even past its ExpiresAt; an active one until
+// its ExpiresAt only.
+func TestWaitPendingHoldsADay(t *testing.T) { forEachBackend(t, testWaitPendingHoldsADay) }
+
+func testWaitPendingHoldsADay(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := openTest(t, be)
+	p, a := newWaitEntry(1), newWaitEntry(2)
+	a.Patient.Email, a.EmailKey = p.Patient.Email, p.EmailKey
+	p.Status, p.ExpiresAt = booking.WaitPending, p.CreatedAt.Add(time.Hour)
+	a.ExpiresAt = a.CreatedAt.Add(time.Hour)
+	addWait(t, s, p)
+	addWait(t, s, a)
+	for _, c := range []struct {
+		at   time.Time
+		want int
+	}{{p.CreatedAt.Add(30 * time.Minute), 2}, {p.CreatedAt.Add(2 * time.Hour), 1}, {p.CreatedAt.Add(booking.WaitUnconfirmed), 0}} {
+		if n, err := s.LiveWaitEntries(ctx, p.EmailKey, c.at); err != nil || n != c.want {
+			t.Errorf("LiveWaitEntries at %s: %d, %v; want %d", c.at, n, err, c.want)
+		}
+	}
+	e := newWaitEntry(3)
+	e.Patient.Email, e.EmailKey, e.CreatedAt = p.Patient.Email, p.EmailKey, p.CreatedAt.Add(2*time.Hour)
+	if err := s.AddWaitEntry(ctx, e, booking.WaitMessage{EntryID: e.ID, Kind: booking.WaitConfirm, CreatedAt: e.CreatedAt}, 1); booking.ErrorCode(err) != booking.ELimit {
+		t.Fatalf("AddWaitEntry with the pending entry's place held: %v, want ELimit", err)
+	}
+}

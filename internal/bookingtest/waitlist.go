@@ -95,7 +95,8 @@ func (s *WaitStore) LiveWaitEntries(_ context.Context, emailKey string, now time
 func (s *WaitStore) live(emailKey string, now time.Time) int {
 	n := 0
 	for _, e := range s.entries {
-		if emailKey != "" && e.EmailKey == emailKey && (e.Status == booking.WaitPending || e.Status == booking.WaitActive) && e.ExpiresAt.After(now) {
+		held := e.ExpiresAt.After(now) || (e.Status == booking.WaitPending && e.CreatedAt.After(now.Add(-booking.WaitUnconfirmed)))
+		if emailKey != "" && e.EmailKey == emailKey && (e.Status == booking.WaitPending || e.Status == booking.WaitActive) && held {
 			n++
 		}
 	}
