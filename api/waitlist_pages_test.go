@@ -1,14 +1,17 @@
 package api
 
 import (
+	"context"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/bookingtest"
 )
 
 func waitForm(name, email, from, until string) url.Values {
@@ -119,5 +122,31 @@ func TestWaitlistFormTooLarge(t *testing.T) {
 	wantPage(t, w.postForm("/p/demo/consultation/waitlist", form), http.StatusRequestEntityTooLarge)
 	if _, err := w.wl.Deliver(t.Context()); err != nil || len(w.wn.Take()) != 0 {
 		t.Fatalf("a refused form sent something (%v)", err)
+	}
+}
+
+// downWaitStore is a waiting list whose store can't be read.
+type downWaitStore struct{ *bookingtest.WaitStore }
+
+func (downWaitStore) WaitEntryByTokenHash(context.Context, string) (*booking.WaitEntry, error) {
+	return nil, booking.Errorf(booking.EUnavailable, "store down")
+}
+
+// TestWaitlistLinkStoreDown: with the store down, the email's links say the
+// service is unavailable, not that the link opens no entry.
+func TestWaitlistLinkStoreDown(t *testing.T) {
+	e := newEnvConfig(t, func(c *Config) {
+		c.Waitlist = booking.NewWaitlist(c.Service, downWaitStore{bookingtest.NewWaitStore()}, &bookingtest.WaitNotifier{}, booking.WaitlistConfig{})
+	})
+	wt := escaped(waitTexts["fr"])
+	for _, r := range []*httptest.ResponseRecorder{
+		e.do(http.MethodGet, "/waitlist/confirm/AAAAAAAAAAAAAAAAAAAAAA?lang=fr", nil),
+		e.postForm("/waitlist/confirm/AAAAAAAAAAAAAAAAAAAAAA?lang=fr", url.Values{"lang": {"fr"}}),
+		e.postForm("/waitlist/leave/AAAAAAAAAAAAAAAAAAAAAA?lang=fr", url.Values{"lang": {"fr"}}),
+	} {
+		body := wantPageLang(t, r, http.StatusServiceUnavailable, "fr")
+		if strings.Contains(body, wt.NotFound) {
+			t.Errorf("store down: the page says the link opens no entry")
+		}
 	}
 }
