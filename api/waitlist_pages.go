@@ -247,6 +247,9 @@ func (s *Server) waitEntryPage(w http.ResponseWriter, r *http.Request, confirm b
 		return
 	}
 	st := e.State(s.now())
+	if p, err := s.svc.Practitioner(e.PractitionerID); err != nil || p.Type(e.TypeID) == nil || p.Type(e.TypeID).NoWaitlist {
+		st = booking.WaitExpired // the type was taken off the list since: it ended
+	}
 	v := waitNoticeView{Action: s.basePath + "/waitlist/" + map[bool]string{true: "confirm", false: "leave"}[confirm] + "/" + url.PathEscape(r.PathValue("token"))}
 	switch {
 	case st != booking.WaitPending && st != booking.WaitActive:

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rdvlibre/rdv/booking"
 	"github.com/rdvlibre/rdv/internal/bookingtest"
@@ -148,5 +149,26 @@ func TestWaitlistLinkStoreDown(t *testing.T) {
 		if strings.Contains(body, wt.NotFound) {
 			t.Errorf("store down: the page says the link opens no entry")
 		}
+	}
+}
+
+// TestWaitlistLinkTypeWithdrawn: the link of an entry whose type was taken
+// off the waiting list since says that it ended, instead of asking again
+// for a confirmation that can't be made.
+func TestWaitlistLinkTypeWithdrawn(t *testing.T) {
+	w := newWaitEnv(t, nil)
+	const token = "BBBBBBBBBBBBBBBBBBBBBB"
+	now := testNow
+	e := &booking.WaitEntry{ID: "20000000-0000-4000-8000-000000000001", PractitionerID: "demo", TypeID: "withdrawn",
+		Patient: booking.Patient{Name: patientName, Email: patientEmail}, EmailKey: booking.EmailKey(patientEmail), Lang: "fr",
+		Window: booking.Window{From: booking.DateOf(now), Until: booking.DateOf(now), Part: booking.PartAny}, Status: booking.WaitPending,
+		TokenHash: booking.HashToken(token), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := w.ws.AddWaitEntry(t.Context(), e, booking.WaitMessage{EntryID: e.ID, Kind: booking.WaitConfirm, CreatedAt: now}, 9); err != nil {
+		t.Fatal(err)
+	}
+	wt := escaped(waitTexts["fr"])
+	body := wantPageLang(t, w.do(http.MethodGet, "/waitlist/confirm/"+token+"?lang=fr", nil), http.StatusOK, "fr", wt.Ended)
+	if strings.Contains(body, wt.ConfirmButton) {
+		t.Error("the page asks to confirm an entry of a withdrawn type")
 	}
 }

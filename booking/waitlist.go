@@ -427,7 +427,9 @@ func (w *Waitlist) Entry(ctx context.Context, token string) (*WaitEntry, error) 
 
 // Confirm activates the pending entry token opens, until the end of its
 // last day; confirming an active entry again changes nothing. ENotFound for
-// an unknown token, EConflict for an entry that expired, was left or booked.
+// an unknown token, EConflict for an entry that expired, was left or booked,
+// or whose practitioner's type is no longer offered (NoWaitlist, or gone
+// from the configuration).
 func (w *Waitlist) Confirm(ctx context.Context, token string) (*WaitEntry, error) {
 	en, err := w.Entry(ctx, token)
 	if err != nil {
@@ -441,11 +443,13 @@ func (w *Waitlist) Confirm(ctx context.Context, token string) (*WaitEntry, error
 	default:
 		return nil, Errorf(EConflict, "the waiting-list entry is %s", en.State(now))
 	}
-	p, err := w.svc.Practitioner(en.PractitionerID)
-	if err != nil {
-		return nil, err
+	e, t, err := w.svc.entryAndType(en.PractitionerID, en.TypeID)
+	if err != nil || t.NoWaitlist {
+		// The configuration took the type off the list since: the entry
+		// would never be told of anything.
+		return nil, Errorf(EConflict, "the waiting list of this appointment type is closed")
 	}
-	until := en.Window.Until.AddDays(1).Midnight(p.Location)
+	until := en.Window.Until.AddDays(1).Midnight(e.p.Location)
 	ok, err := w.st.SetWaitStatus(ctx, en.ID, WaitPending, WaitActive, until, now)
 	if err != nil {
 		return nil, err

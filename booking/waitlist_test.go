@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -547,5 +548,29 @@ func TestWaitlistPerEmailDay(t *testing.T) {
 	f.clock.Set(at(2, 23, 1))
 	if _, err := f.wl.Join(ctx, req(w2)); err != nil {
 		t.Fatalf("join a day later: %v", err)
+	}
+}
+
+// TestWaitlistTypeWithdrawn: after a restart whose configuration takes the
+// type off the waiting list, its pending entry can't be confirmed (it would
+// never be told of anything), and its messages are dropped.
+func TestWaitlistTypeWithdrawn(t *testing.T) {
+	f := newWaitFixture(t, booking.WaitlistConfig{})
+	_, token := f.join(1, win1)
+	svc, err := booking.NewService(booking.ServiceConfig{Store: f.store, Notifier: f.notes, Now: f.clock.Now, Secret: secret,
+		InlineDelivery: true, Limits: booking.NoLimits(), Logger: slog.New(slog.NewTextHandler(f.logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := testPractitioner()
+	for i := range p.Types {
+		p.Types[i].NoWaitlist = true
+	}
+	if err := svc.AddPractitioner(p, f.cal); err != nil {
+		t.Fatal(err)
+	}
+	wl := booking.NewWaitlist(svc, f.ws, f.wn, booking.WaitlistConfig{})
+	if _, err := wl.Confirm(ctx, token); booking.ErrorCode(err) != booking.EConflict {
+		t.Fatalf("Confirm of a withdrawn type: %v, want EConflict", err)
 	}
 }
