@@ -176,9 +176,8 @@ type WaitStore interface {
 	// WaitMessageDone marks the message seq sent (or given up, when failed)
 	// at at.
 	WaitMessageDone(ctx context.Context, seq int64, at time.Time, failed bool) error
-	// WaitMessageRetry makes the message seq claimable again at at; unless
-	// tried (claimed but not attempted), its claim's attempt is given back.
-	WaitMessageRetry(ctx context.Context, seq int64, at time.Time, tried bool) error
+	// WaitMessageRetry makes the message seq claimable again at at.
+	WaitMessageRetry(ctx context.Context, seq int64, at time.Time) error
 	// EraseWaitEntries erases up to limit entries that ended (ExpiresAt,
 	// or UpdatedAt for a booked or left one) before before and are not
 	// erased yet: their name, email, phone, EmailKey and TokenHash become

@@ -574,3 +574,56 @@ func TestWaitlistTypeWithdrawn(t *testing.T) {
 		t.Fatalf("Confirm of a withdrawn type: %v, want EConflict", err)
 	}
 }
+
+// slowServer is a mail server that takes a minute per message (less than
+// a claim's lease, more than the lease over several); while it sends the
+// second, another process delivers too.
+type slowServer struct {
+	*bookingtest.WaitNotifier
+	clock *bookingtest.Clock
+	other func()
+	calls int
+}
+
+func (n *slowServer) NotifyWait(ctx context.Context, m booking.WaitNotification) error {
+	n.clock.Add(61 * time.Second)
+	if n.calls++; n.calls == 2 {
+		n.other()
+	}
+	return n.WaitNotifier.NotifyWait(ctx, m)
+}
+
+// TestWaitlistSlowServerSendsOnce: a message claimed by one sender is not
+// sent by another because the first took long on the messages before it.
+func TestWaitlistSlowServerSendsOnce(t *testing.T) {
+	f := newWaitFixture(t, booking.WaitlistConfig{})
+	for i := 1; i <= 3; i++ {
+		f.joinActive(i, win1)
+	}
+	other := booking.NewWaitlist(f.svc, f.ws, f.wn, booking.WaitlistConfig{})
+	slow := &slowServer{WaitNotifier: f.wn, clock: f.clock, other: func() {
+		if _, err := other.Deliver(ctx); err != nil {
+			t.Error(err)
+		}
+	}}
+	wl := booking.NewWaitlist(f.svc, f.ws, slow, booking.WaitlistConfig{})
+	f.free(at(1, 16, 0), at(1, 16, 20))
+	if n, err := wl.Alert(ctx); err != nil || n != 3 {
+		t.Fatalf("Alert: %d, %v", n, err)
+	}
+	if _, err := wl.Deliver(ctx); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, n := range f.wn.Take() {
+		seen[n.Entry.ID]++
+	}
+	if len(seen) != 3 {
+		t.Fatalf("sent to %d entries, want 3", len(seen))
+	}
+	for id, k := range seen {
+		if k != 1 {
+			t.Errorf("entry %s told %d times", id, k)
+		}
+	}
+}

@@ -255,9 +255,8 @@ func (s *Postgres) WaitMessageDone(ctx context.Context, seq int64, at time.Time,
 }
 
 // WaitMessageRetry: see booking.WaitStore.
-func (s *Postgres) WaitMessageRetry(ctx context.Context, seq int64, at time.Time, tried bool) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE waitlist_messages SET due_at = $1, attempts = attempts - $2 WHERE seq = $3`,
-		at.UTC().Add(-time.Microsecond), untried(tried), seq); err != nil {
+func (s *Postgres) WaitMessageRetry(ctx context.Context, seq int64, at time.Time) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE waitlist_messages SET due_at = $1 WHERE seq = $2`, at.UTC().Add(-time.Microsecond), seq); err != nil {
 		return wrapPgError(err, "cannot release waiting-list message %d", seq)
 	}
 	return nil

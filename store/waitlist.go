@@ -343,20 +343,11 @@ func (s *SQLite) WaitMessageDone(ctx context.Context, seq int64, at time.Time, f
 }
 
 // WaitMessageRetry: see booking.WaitStore.
-func (s *SQLite) WaitMessageRetry(ctx context.Context, seq int64, at time.Time, tried bool) error {
-	if _, err := s.w.ExecContext(ctx, `UPDATE waitlist_messages SET due_at = ?, attempts = attempts - ? WHERE seq = ?`,
-		formatBound(at.Add(-time.Nanosecond)), untried(tried), seq); err != nil {
+func (s *SQLite) WaitMessageRetry(ctx context.Context, seq int64, at time.Time) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE waitlist_messages SET due_at = ? WHERE seq = ?`, formatBound(at.Add(-time.Nanosecond)), seq); err != nil {
 		return wrapError(err, "cannot release waiting-list message %d", seq)
 	}
 	return nil
-}
-
-// untried is the attempt a claim that was not tried gives back.
-func untried(tried bool) int {
-	if tried {
-		return 0
-	}
-	return 1
 }
 
 // EraseWaitEntries: see booking.WaitStore.

@@ -201,15 +201,12 @@ func (s *WaitStore) WaitMessageDone(_ context.Context, seq int64, at time.Time, 
 }
 
 // WaitMessageRetry implements booking.WaitStore.
-func (s *WaitStore) WaitMessageRetry(_ context.Context, seq int64, at time.Time, tried bool) error {
+func (s *WaitStore) WaitMessageRetry(_ context.Context, seq int64, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, m := range s.msgs {
 		if m.m.Seq == seq {
 			m.due = at.Add(-time.Nanosecond)
-			if !tried {
-				m.m.Attempts--
-			}
 		}
 	}
 	return nil
