@@ -238,11 +238,18 @@ func (s *Server) waitEntryPage(w http.ResponseWriter, r *http.Request, confirm b
 	e, err := s.waitlist.Entry(r.Context(), r.PathValue("token"))
 	if err != nil {
 		status, _ := s.problem(r.Context(), err)
+		if status != http.StatusNotFound { // the store is down: the link may be fine
+			s.errorPage(w, r, status, nil)
+			return
+		}
 		s.render(w, r, status, page{Name: "waitnotice", Title: wt.Title, Error: true, View: waitNoticeView{
 			Heading: wt.Title, Message: wt.NotFound, LinkHref: s.basePath + "/", LinkText: wt.BookLink}})
 		return
 	}
 	st := e.State(s.now())
+	if p, err := s.svc.Practitioner(e.PractitionerID); err != nil || p.Type(e.TypeID) == nil || p.Type(e.TypeID).NoWaitlist {
+		st = booking.WaitExpired // the type was taken off the list since: it ended
+	}
 	v := waitNoticeView{Action: s.basePath + "/waitlist/" + map[bool]string{true: "confirm", false: "leave"}[confirm] + "/" + url.PathEscape(r.PathValue("token"))}
 	switch {
 	case st != booking.WaitPending && st != booking.WaitActive:
@@ -281,12 +288,24 @@ func (s *Server) waitConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	e, err := s.waitlist.Confirm(r.Context(), r.PathValue("token"))
 	if err != nil {
-		s.waitEntryPage(w, r, true) // says why
+		s.waitActionFailed(w, r, err, true)
 		return
 	}
 	tx := s.text(r)
 	v := s.waitConfirmedView(waitTextOf(tx.Lang), tx, e)
 	s.render(w, r, http.StatusOK, page{Name: "waitnotice", Title: v.Heading, View: v})
+}
+
+// waitActionFailed writes the page of a confirm or leave that failed: the
+// entry's page, which says why, for an unknown token or an entry that
+// ended; else the error page (the question again would hide the failure).
+func (s *Server) waitActionFailed(w http.ResponseWriter, r *http.Request, err error, confirm bool) {
+	switch status, _ := s.problem(r.Context(), err); status {
+	case http.StatusNotFound, http.StatusConflict:
+		s.waitEntryPage(w, r, confirm)
+	default:
+		s.errorPage(w, r, status, nil)
+	}
 }
 
 // waitLeave takes the entry of the path's token off the list.
@@ -296,7 +315,7 @@ func (s *Server) waitLeave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.waitlist.Leave(r.Context(), r.PathValue("token")); err != nil {
-		s.waitEntryPage(w, r, false)
+		s.waitActionFailed(w, r, err, false)
 		return
 	}
 	wt := waitTextOf(s.text(r).Lang)

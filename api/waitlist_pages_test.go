@@ -1,14 +1,18 @@
 package api
 
 import (
+	"context"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rdvlibre/rdv/booking"
+	"github.com/rdvlibre/rdv/internal/bookingtest"
 )
 
 func waitForm(name, email, from, until string) url.Values {
@@ -119,5 +123,52 @@ func TestWaitlistFormTooLarge(t *testing.T) {
 	wantPage(t, w.postForm("/p/demo/consultation/waitlist", form), http.StatusRequestEntityTooLarge)
 	if _, err := w.wl.Deliver(t.Context()); err != nil || len(w.wn.Take()) != 0 {
 		t.Fatalf("a refused form sent something (%v)", err)
+	}
+}
+
+// downWaitStore is a waiting list whose store can't be read.
+type downWaitStore struct{ *bookingtest.WaitStore }
+
+func (downWaitStore) WaitEntryByTokenHash(context.Context, string) (*booking.WaitEntry, error) {
+	return nil, booking.Errorf(booking.EUnavailable, "store down")
+}
+
+// TestWaitlistLinkStoreDown: with the store down, the email's links say the
+// service is unavailable, not that the link opens no entry.
+func TestWaitlistLinkStoreDown(t *testing.T) {
+	e := newEnvConfig(t, func(c *Config) {
+		c.Waitlist = booking.NewWaitlist(c.Service, downWaitStore{bookingtest.NewWaitStore()}, &bookingtest.WaitNotifier{}, booking.WaitlistConfig{})
+	})
+	wt := escaped(waitTexts["fr"])
+	for _, r := range []*httptest.ResponseRecorder{
+		e.do(http.MethodGet, "/waitlist/confirm/AAAAAAAAAAAAAAAAAAAAAA?lang=fr", nil),
+		e.postForm("/waitlist/confirm/AAAAAAAAAAAAAAAAAAAAAA?lang=fr", url.Values{"lang": {"fr"}}),
+		e.postForm("/waitlist/leave/AAAAAAAAAAAAAAAAAAAAAA?lang=fr", url.Values{"lang": {"fr"}}),
+	} {
+		body := wantPageLang(t, r, http.StatusServiceUnavailable, "fr")
+		if strings.Contains(body, wt.NotFound) {
+			t.Errorf("store down: the page says the link opens no entry")
+		}
+	}
+}
+
+// TestWaitlistLinkTypeWithdrawn: the link of an entry whose type was taken
+// off the waiting list since says that it ended, instead of asking again
+// for a confirmation that can't be made.
+func TestWaitlistLinkTypeWithdrawn(t *testing.T) {
+	w := newWaitEnv(t, nil)
+	const token = "BBBBBBBBBBBBBBBBBBBBBB"
+	now := testNow
+	e := &booking.WaitEntry{ID: "20000000-0000-4000-8000-000000000001", PractitionerID: "demo", TypeID: "withdrawn",
+		Patient: booking.Patient{Name: patientName, Email: patientEmail}, EmailKey: booking.EmailKey(patientEmail), Lang: "fr",
+		Window: booking.Window{From: booking.DateOf(now), Until: booking.DateOf(now), Part: booking.PartAny}, Status: booking.WaitPending,
+		TokenHash: booking.HashToken(token), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := w.ws.AddWaitEntry(t.Context(), e, booking.WaitMessage{EntryID: e.ID, Kind: booking.WaitConfirm, CreatedAt: now}, 9); err != nil {
+		t.Fatal(err)
+	}
+	wt := escaped(waitTexts["fr"])
+	body := wantPageLang(t, w.do(http.MethodGet, "/waitlist/confirm/"+token+"?lang=fr", nil), http.StatusOK, "fr", wt.Ended)
+	if strings.Contains(body, wt.ConfirmButton) {
+		t.Error("the page asks to confirm an entry of a withdrawn type")
 	}
 }

@@ -194,31 +194,31 @@ func minDate(a, b Date) Date {
 // is no longer pending, or an alert whose entry is no longer active or
 // whose slot has begun, is dropped unsent. A message the mail server
 // refuses for now is tried again after a backoff (a minute per attempt),
-// with the messages claimed after it, which wait for it; it is given up
-// after maxWaitAttempts attempts.
+// and given up after maxWaitAttempts attempts; the messages after it are
+// not tried in this call (the server may be down) but by the next, so that
+// one address that keeps failing holds back no one for long. Each message
+// is claimed (leased for waitLease) just before it is sent.
 func (w *Waitlist) Deliver(ctx context.Context) (int, error) {
 	sent := 0
 	for {
+		// One at a time, each claimed just before it is sent: a batch
+		// claimed at once could outlive its lease behind a slow mail
+		// server, and be sent again by another process.
 		now := w.svc.now()
-		ms, err := w.st.ClaimWaitMessages(ctx, now, now.Add(waitLease), 20)
+		ms, err := w.st.ClaimWaitMessages(ctx, now, now.Add(waitLease), 1)
 		if err != nil || len(ms) == 0 {
 			return sent, err
 		}
-		for i, m := range ms {
-			ok, err := w.deliver(ctx, m)
-			if err != nil {
-				// The others wait as long, so that the order holds.
-				retry := now.Add(time.Duration(min(m.Attempts, maxWaitAttempts)) * time.Minute)
-				for _, o := range ms[i:] {
-					if rerr := w.st.WaitMessageRetry(ctx, o.Seq, retry); rerr != nil {
-						err = errors.Join(err, rerr)
-					}
-				}
-				return sent, err
-			}
-			if ok {
-				sent++
-			}
+		m := ms[0]
+		ok, err := w.deliver(ctx, m)
+		if err != nil {
+			// The ones after it wait for the next call (the server may be
+			// down), not for this one's backoff.
+			retry := now.Add(time.Duration(min(m.Attempts, maxWaitAttempts)) * time.Minute)
+			return sent, errors.Join(err, w.st.WaitMessageRetry(ctx, m.Seq, retry))
+		}
+		if ok {
+			sent++
 		}
 	}
 }

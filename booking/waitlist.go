@@ -137,17 +137,23 @@ type WaitMessage struct {
 // WaitStore keeps the waiting list and its messages. Implementations:
 // store.SQLite, store.Postgres; for tests, internal/bookingtest.Store.
 type WaitStore interface {
-	// AddWaitEntry records e and its first message m in one transaction.
-	// EConflict if e.ID or e.TokenHash exists, EInvalid for an entry that
-	// can't be stored.
-	AddWaitEntry(ctx context.Context, e *WaitEntry, m WaitMessage) error
+	// AddWaitEntry records e and its first message m in one transaction,
+	// unless e.EmailKey holds max entries at e.CreatedAt (counted as
+	// LiveWaitEntries does, in that transaction, so that two joins at once
+	// can't both pass): then an ELimit error (LimitWaitPerEmail). EConflict
+	// if e.ID or e.TokenHash exists, EInvalid for an entry that can't be
+	// stored.
+	AddWaitEntry(ctx context.Context, e *WaitEntry, m WaitMessage, max int) error
 	// WaitEntry returns the entry id, or an ENotFound error.
 	WaitEntry(ctx context.Context, id string) (*WaitEntry, error)
 	// WaitEntryByTokenHash returns the entry whose token has this hash, or
 	// an ENotFound error.
 	WaitEntryByTokenHash(ctx context.Context, hash string) (*WaitEntry, error)
-	// LiveWaitEntries counts the entries of emailKey, pending or active,
-	// whose ExpiresAt is after now.
+	// LiveWaitEntries counts the entries of emailKey that hold a place at
+	// now: pending or active ones whose ExpiresAt is after now, and pending
+	// ones made less than WaitUnconfirmed before now, even if their window
+	// ended (so that an address gets at most MaxPerEmail confirmations a
+	// day).
 	LiveWaitEntries(ctx context.Context, emailKey string, now time.Time) (int, error)
 	// SetWaitStatus sets the entry's status to to, its ExpiresAt to
 	// expiresAt (unless zero) and its UpdatedAt to at if its status is from
@@ -335,8 +341,8 @@ func (w *Waitlist) Join(ctx context.Context, req JoinRequest) (*WaitEntry, error
 	if err != nil {
 		return nil, err
 	}
-	if n >= w.cfg.MaxPerEmail {
-		return nil, &Error{Code: ELimit, Limit: LimitWaitPerEmail, Message: fmt.Sprintf("at most %d waiting-list entries per address", w.cfg.MaxPerEmail)}
+	if n >= w.cfg.MaxPerEmail { // counted again as the entry is recorded
+		return nil, w.perEmailError()
 	}
 	slots, err := s.slots(ctx, e, t, req.Window.From.Midnight(loc), req.Window.Until.AddDays(1).Midnight(loc), "")
 	if err != nil {
@@ -353,7 +359,10 @@ func (w *Waitlist) Join(ctx context.Context, req JoinRequest) (*WaitEntry, error
 		ExpiresAt: earliest(now.Add(WaitUnconfirmed), req.Window.Until.AddDays(1).Midnight(loc)),
 	}
 	en.TokenHash = HashToken(w.token(en.ID))
-	if err := w.st.AddWaitEntry(ctx, en, WaitMessage{EntryID: en.ID, Kind: WaitConfirm, CreatedAt: now}); err != nil {
+	if err := w.st.AddWaitEntry(ctx, en, WaitMessage{EntryID: en.ID, Kind: WaitConfirm, CreatedAt: now}, w.cfg.MaxPerEmail); err != nil {
+		if ErrorCode(err) == ELimit {
+			return nil, w.perEmailError()
+		}
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "waiting-list entry added", "entry", en.ID, "practitioner", en.PractitionerID)
@@ -366,6 +375,10 @@ func (w *Waitlist) Join(ctx context.Context, req JoinRequest) (*WaitEntry, error
 		s.inflight.Go(func() { w.deliverQuietly(ctx) })
 	}
 	return en, nil
+}
+
+func (w *Waitlist) perEmailError() error {
+	return &Error{Code: ELimit, Limit: LimitWaitPerEmail, Message: fmt.Sprintf("at most %d waiting-list entries per address", w.cfg.MaxPerEmail)}
 }
 
 // checkWindow checks w against today and the last day of the horizon.
@@ -413,7 +426,9 @@ func (w *Waitlist) Entry(ctx context.Context, token string) (*WaitEntry, error) 
 
 // Confirm activates the pending entry token opens, until the end of its
 // last day; confirming an active entry again changes nothing. ENotFound for
-// an unknown token, EConflict for an entry that expired, was left or booked.
+// an unknown token, EConflict for an entry that expired, was left or booked,
+// or whose practitioner's type is no longer offered (NoWaitlist, or gone
+// from the configuration).
 func (w *Waitlist) Confirm(ctx context.Context, token string) (*WaitEntry, error) {
 	en, err := w.Entry(ctx, token)
 	if err != nil {
@@ -427,11 +442,13 @@ func (w *Waitlist) Confirm(ctx context.Context, token string) (*WaitEntry, error
 	default:
 		return nil, Errorf(EConflict, "the waiting-list entry is %s", en.State(now))
 	}
-	p, err := w.svc.Practitioner(en.PractitionerID)
-	if err != nil {
-		return nil, err
+	e, t, err := w.svc.entryAndType(en.PractitionerID, en.TypeID)
+	if err != nil || t.NoWaitlist {
+		// The configuration took the type off the list since: the entry
+		// would never be told of anything.
+		return nil, Errorf(EConflict, "the waiting list of this appointment type is closed")
 	}
-	until := en.Window.Until.AddDays(1).Midnight(p.Location)
+	until := en.Window.Until.AddDays(1).Midnight(e.p.Location)
 	ok, err := w.st.SetWaitStatus(ctx, en.ID, WaitPending, WaitActive, until, now)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -453,5 +455,175 @@ func TestWaitlistTypeOptOut(t *testing.T) {
 		Patient: booking.Patient{Name: "Ada Lovelace", Email: "ada@example.org"}})
 	if booking.ErrorCode(err) != booking.ENotFound {
 		t.Fatalf("Join of a type that opts out: %v", err)
+	}
+}
+
+// staleCount is a WaitStore whose count of live entries is read before a
+// concurrent join of the same address records its own: it always says 0.
+type staleCount struct{ *bookingtest.WaitStore }
+
+func (staleCount) LiveWaitEntries(context.Context, string, time.Time) (int, error) { return 0, nil }
+
+// TestWaitlistPerEmailAtomic: two joins of one address at once both read
+// the count before either records; the cap still holds, as the store
+// counts again in the transaction that records the entry.
+func TestWaitlistPerEmailAtomic(t *testing.T) {
+	f := newWaitFixture(t, booking.WaitlistConfig{MaxPerEmail: 2})
+	wl := booking.NewWaitlist(f.svc, staleCount{f.ws}, f.wn, booking.WaitlistConfig{MaxPerEmail: 2})
+	req := booking.JoinRequest{PractitionerID: "demo", TypeID: "consultation", Window: win1,
+		Patient: booking.Patient{Name: "Ada Lovelace", Email: "race@example.org"}}
+	for i := range 2 {
+		if _, err := wl.Join(ctx, req); err != nil {
+			t.Fatalf("join %d: %v", i, err)
+		}
+	}
+	_, err := wl.Join(ctx, req)
+	if limit, _ := booking.ErrorLimit(err); booking.ErrorCode(err) != booking.ELimit || limit != booking.LimitWaitPerEmail {
+		t.Fatalf("third join with a stale count: %v, want the per-email limit", err)
+	}
+}
+
+// failFor is a WaitNotifier whose mail server refuses, for now, every
+// message to one address (a greylisting or unreachable domain a stranger
+// may type).
+type failFor struct {
+	*bookingtest.WaitNotifier
+	email string
+}
+
+func (n failFor) NotifyWait(ctx context.Context, m booking.WaitNotification) error {
+	if m.Entry.Patient.Email == n.email {
+		return booking.Errorf(booking.EUnavailable, "mail server: try again later")
+	}
+	return n.WaitNotifier.NotifyWait(ctx, m)
+}
+
+// TestWaitlistFailingMessageDoesNotBlock: a message the mail server keeps
+// refusing for now holds back the ones after it for one round, not until
+// it is given up, and they are not charged its attempts.
+func TestWaitlistFailingMessageDoesNotBlock(t *testing.T) {
+	f := newWaitFixture(t, booking.WaitlistConfig{})
+	e1, _ := f.joinActive(1, win1)
+	e2, _ := f.joinActive(2, win1)
+	wl := booking.NewWaitlist(f.svc, f.ws, failFor{f.wn, "p1@example.org"}, booking.WaitlistConfig{})
+	f.free(at(1, 16, 0), at(1, 16, 20))
+	if n, err := wl.Alert(ctx); err != nil || n != 2 {
+		t.Fatalf("Alert: %d, %v", n, err)
+	}
+	var sent []string
+	for round := 0; round < 3 && len(sent) == 0; round++ {
+		wl.Deliver(ctx) //nolint:errcheck // the failure of e1's alert
+		for _, n := range f.wn.Take() {
+			sent = append(sent, n.Entry.ID)
+		}
+		f.clock.Add(time.Minute)
+	}
+	if !slices.Equal(sent, []string{e2.ID}) {
+		t.Fatalf("sent %v within 3 rounds, want %s's alert (%s's is refused for now)", sent, e2.ID, e1.ID)
+	}
+}
+
+// TestWaitlistPerEmailDay: an unconfirmed entry holds its place 24 hours,
+// even when its window ends sooner, so that a stranger can send an address
+// at most MaxPerEmail confirmations a day, midnight or not.
+func TestWaitlistPerEmailDay(t *testing.T) {
+	f := newWaitFixture(t, booking.WaitlistConfig{MaxPerEmail: 2})
+	f.cal.PutForeign("/cal/busy2.ics", at(2, 0, 0), at(3, 0, 0))
+	req := func(w booking.Window) booking.JoinRequest {
+		return booking.JoinRequest{PractitionerID: "demo", TypeID: "consultation", Window: w,
+			Patient: booking.Patient{Name: "Ada Lovelace", Email: "victim@example.org"}}
+	}
+	f.clock.Set(at(1, 23, 0))
+	for i := range 2 {
+		if _, err := f.wl.Join(ctx, req(win1)); err != nil {
+			t.Fatalf("join %d: %v", i, err)
+		}
+	}
+	f.clock.Set(at(2, 0, 30)) // their window ended at midnight
+	w2 := booking.Window{From: win1.From.AddDays(1), Until: win1.Until.AddDays(1), Part: booking.PartAny}
+	_, err := f.wl.Join(ctx, req(w2))
+	if limit, _ := booking.ErrorLimit(err); booking.ErrorCode(err) != booking.ELimit || limit != booking.LimitWaitPerEmail {
+		t.Fatalf("third join 90 minutes after two: %v, want the per-email limit", err)
+	}
+	f.clock.Set(at(2, 23, 1))
+	if _, err := f.wl.Join(ctx, req(w2)); err != nil {
+		t.Fatalf("join a day later: %v", err)
+	}
+}
+
+// TestWaitlistTypeWithdrawn: after a restart whose configuration takes the
+// type off the waiting list, its pending entry can't be confirmed (it would
+// never be told of anything), and its messages are dropped.
+func TestWaitlistTypeWithdrawn(t *testing.T) {
+	f := newWaitFixture(t, booking.WaitlistConfig{})
+	_, token := f.join(1, win1)
+	svc, err := booking.NewService(booking.ServiceConfig{Store: f.store, Notifier: f.notes, Now: f.clock.Now, Secret: secret,
+		InlineDelivery: true, Limits: booking.NoLimits(), Logger: slog.New(slog.NewTextHandler(f.logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := testPractitioner()
+	for i := range p.Types {
+		p.Types[i].NoWaitlist = true
+	}
+	if err := svc.AddPractitioner(p, f.cal); err != nil {
+		t.Fatal(err)
+	}
+	wl := booking.NewWaitlist(svc, f.ws, f.wn, booking.WaitlistConfig{})
+	if _, err := wl.Confirm(ctx, token); booking.ErrorCode(err) != booking.EConflict {
+		t.Fatalf("Confirm of a withdrawn type: %v, want EConflict", err)
+	}
+}
+
+// slowServer is a mail server that takes a minute per message (less than
+// a claim's lease, more than the lease over several); while it sends the
+// second, another process delivers too.
+type slowServer struct {
+	*bookingtest.WaitNotifier
+	clock *bookingtest.Clock
+	other func()
+	calls int
+}
+
+func (n *slowServer) NotifyWait(ctx context.Context, m booking.WaitNotification) error {
+	n.clock.Add(61 * time.Second)
+	if n.calls++; n.calls == 2 {
+		n.other()
+	}
+	return n.WaitNotifier.NotifyWait(ctx, m)
+}
+
+// TestWaitlistSlowServerSendsOnce: a message claimed by one sender is not
+// sent by another because the first took long on the messages before it.
+func TestWaitlistSlowServerSendsOnce(t *testing.T) {
+	f := newWaitFixture(t, booking.WaitlistConfig{})
+	for i := 1; i <= 3; i++ {
+		f.joinActive(i, win1)
+	}
+	other := booking.NewWaitlist(f.svc, f.ws, f.wn, booking.WaitlistConfig{})
+	slow := &slowServer{WaitNotifier: f.wn, clock: f.clock, other: func() {
+		if _, err := other.Deliver(ctx); err != nil {
+			t.Error(err)
+		}
+	}}
+	wl := booking.NewWaitlist(f.svc, f.ws, slow, booking.WaitlistConfig{})
+	f.free(at(1, 16, 0), at(1, 16, 20))
+	if n, err := wl.Alert(ctx); err != nil || n != 3 {
+		t.Fatalf("Alert: %d, %v", n, err)
+	}
+	if _, err := wl.Deliver(ctx); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, n := range f.wn.Take() {
+		seen[n.Entry.ID]++
+	}
+	if len(seen) != 3 {
+		t.Fatalf("sent to %d entries, want 3", len(seen))
+	}
+	for id, k := range seen {
+		if k != 1 {
+			t.Errorf("entry %s told %d times", id, k)
+		}
 	}
 }

@@ -14,7 +14,10 @@ import (
 // The waiting list (booking.WaitStore) in PostgreSQL: see waitlist.go.
 
 // AddWaitEntry: see SQLite.AddWaitEntry.
-func (s *Postgres) AddWaitEntry(ctx context.Context, e *booking.WaitEntry, m booking.WaitMessage) error {
+// The transaction first takes an advisory lock on the email key
+// (pg_advisory_xact_lock, released at its end), so that two joins of one
+// address, whatever the replicas, count and insert one after the other.
+func (s *Postgres) AddWaitEntry(ctx context.Context, e *booking.WaitEntry, m booking.WaitMessage, max int) error {
 	if err := checkWaitEntry(e); err != nil {
 		return err
 	}
@@ -23,6 +26,16 @@ func (s *Postgres) AddWaitEntry(ctx context.Context, e *booking.WaitEntry, m boo
 		return wrapPgError(err, "cannot record waiting-list entry %s", e.ID)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", advisoryKey("rdv:waitlist/email:"+e.EmailKey)); err != nil {
+		return wrapPgError(err, "cannot record waiting-list entry %s", e.ID)
+	}
+	var n int
+	if err := tx.QueryRow(ctx, liveWaitEntries("$1", "$2", "$3"), e.EmailKey, e.CreatedAt.UTC(), e.CreatedAt.Add(-booking.WaitUnconfirmed).UTC()).Scan(&n); err != nil {
+		return wrapPgError(err, "cannot count waiting-list entries")
+	}
+	if n >= max {
+		return perEmailError(e.ID)
+	}
 	const q = `INSERT INTO waitlist_entries (id, practitioner_id, type_id, name, email, phone, email_key, lang,
 		from_day, until_day, part, weekdays, status, token_hash, created_at, expires_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
@@ -107,8 +120,7 @@ func (s *Postgres) LiveWaitEntries(ctx context.Context, emailKey string, now tim
 		return 0, nil
 	}
 	var n int
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM waitlist_entries
-		WHERE email_key = $1 AND email_key <> '' AND status IN ('pending', 'active') AND expires_at > $2`, emailKey, now.UTC()).Scan(&n)
+	err := s.pool.QueryRow(ctx, liveWaitEntries("$1", "$2", "$3"), emailKey, now.UTC(), now.Add(-booking.WaitUnconfirmed).UTC()).Scan(&n)
 	if err != nil {
 		return 0, wrapPgError(err, "cannot count waiting-list entries")
 	}

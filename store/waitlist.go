@@ -57,7 +57,9 @@ const waitEntryColumns = `id, practitioner_id, type_id, name, email, phone, emai
 
 // AddWaitEntry records e and its first message m in one transaction. See
 // booking.WaitStore.
-func (s *SQLite) AddWaitEntry(ctx context.Context, e *booking.WaitEntry, m booking.WaitMessage) error {
+// The count and the insert are one transaction of the single writing
+// connection (BEGIN IMMEDIATE): two joins can't both pass the count.
+func (s *SQLite) AddWaitEntry(ctx context.Context, e *booking.WaitEntry, m booking.WaitMessage, max int) error {
 	if err := checkWaitEntry(e); err != nil {
 		return err
 	}
@@ -66,6 +68,13 @@ func (s *SQLite) AddWaitEntry(ctx context.Context, e *booking.WaitEntry, m booki
 		return wrapError(err, "cannot record waiting-list entry %s", e.ID)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var n int
+	if err := tx.QueryRowContext(ctx, liveWaitEntries("?", "?", "?"), e.EmailKey, formatBound(e.CreatedAt), formatBound(e.CreatedAt.Add(-booking.WaitUnconfirmed))).Scan(&n); err != nil {
+		return wrapError(err, "cannot count waiting-list entries")
+	}
+	if n >= max {
+		return perEmailError(e.ID)
+	}
 	const q = `INSERT INTO waitlist_entries (id, practitioner_id, type_id, name, email, phone, email_key, lang,
 		from_day, until_day, part, weekdays, status, token_hash, created_at, expires_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -84,6 +93,22 @@ func (s *SQLite) AddWaitEntry(ctx context.Context, e *booking.WaitEntry, m booki
 		return wrapError(err, "cannot record waiting-list entry %s", e.ID)
 	}
 	return nil
+}
+
+// liveWaitEntries is the query that counts the entries that hold a place
+// of an email key (placeholder key) at an instant (placeholder now; made
+// is now less booking.WaitUnconfirmed): see booking.WaitStore.
+func liveWaitEntries(key, now, made string) string {
+	return `SELECT count(*) FROM waitlist_entries
+		WHERE email_key = ` + key + ` AND email_key <> '' AND status IN ('pending', 'active')
+		AND (expires_at > ` + now + ` OR (status = 'pending' AND created_at > ` + made + `))`
+}
+
+// perEmailError is the error of an entry refused as its address holds as
+// many live entries as allowed.
+func perEmailError(id string) error {
+	return &booking.Error{Code: booking.ELimit, Limit: booking.LimitWaitPerEmail,
+		Message: "store: waiting-list entry " + id + ": the address holds as many live entries as allowed"}
 }
 
 // insertWaitMessages inserts ms, leaving out those recorded already, and
@@ -162,8 +187,7 @@ func (s *SQLite) WaitEntryByTokenHash(ctx context.Context, hash string) (*bookin
 // LiveWaitEntries: see booking.WaitStore.
 func (s *SQLite) LiveWaitEntries(ctx context.Context, emailKey string, now time.Time) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM waitlist_entries
-		WHERE email_key = ? AND email_key <> '' AND status IN ('pending', 'active') AND expires_at > ?`, emailKey, formatBound(now)).Scan(&n)
+	err := s.r.QueryRowContext(ctx, liveWaitEntries("?", "?", "?"), emailKey, formatBound(now), formatBound(now.Add(-booking.WaitUnconfirmed))).Scan(&n)
 	if err != nil {
 		return 0, wrapError(err, "cannot count waiting-list entries")
 	}

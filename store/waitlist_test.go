@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ func newWaitEntry(i int) *booking.WaitEntry {
 
 func addWait(t *testing.T, s store.DB, e *booking.WaitEntry) {
 	t.Helper()
-	if err := s.AddWaitEntry(context.Background(), e, booking.WaitMessage{EntryID: e.ID, Kind: booking.WaitConfirm, CreatedAt: e.CreatedAt}); err != nil {
+	if err := s.AddWaitEntry(context.Background(), e, booking.WaitMessage{EntryID: e.ID, Kind: booking.WaitConfirm, CreatedAt: e.CreatedAt}, 100); err != nil {
 		t.Fatalf("AddWaitEntry %s: %v", e.ID, err)
 	}
 }
@@ -45,7 +46,7 @@ func testWaitEntries(t *testing.T, be backend) {
 	e1, e2 := newWaitEntry(1), newWaitEntry(2)
 	addWait(t, s, e2)
 	addWait(t, s, e1)
-	if err := s.AddWaitEntry(ctx, e1, booking.WaitMessage{EntryID: e1.ID, Kind: booking.WaitConfirm, CreatedAt: waitT0}); booking.ErrorCode(err) != booking.EConflict {
+	if err := s.AddWaitEntry(ctx, e1, booking.WaitMessage{EntryID: e1.ID, Kind: booking.WaitConfirm, CreatedAt: waitT0}, 100); booking.ErrorCode(err) != booking.EConflict {
 		t.Fatalf("same id again: %v, want EConflict", err)
 	}
 	got, err := s.WaitEntryByTokenHash(ctx, e1.TokenHash)
@@ -206,5 +207,67 @@ func testWaitMessages(t *testing.T, be backend) {
 	again, err := s.ClaimWaitMessages(ctx, now, now.Add(time.Minute), 10)
 	if err != nil || len(again) != 1 || again[0].Seq != claimed[1].Seq || again[0].Attempts != 2 {
 		t.Fatalf("after a retry: %+v, %v", again, err)
+	}
+}
+
+// TestWaitPerEmailAtomic: joins of one address at once, on one store, each
+// count and insert in one transaction: no more than max live entries.
+func TestWaitPerEmailAtomic(t *testing.T) { forEachBackend(t, testWaitPerEmailAtomic) }
+
+func testWaitPerEmailAtomic(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := openTest(t, be)
+	const max, tries = 2, 8
+	errs := make([]error, tries)
+	var wg sync.WaitGroup
+	for i := range tries {
+		e := newWaitEntry(i + 1)
+		e.Patient.Email, e.EmailKey = "same@example.org", booking.EmailKey("same@example.org")
+		e.CreatedAt = waitT0
+		wg.Go(func() {
+			errs[i] = s.AddWaitEntry(ctx, e, booking.WaitMessage{EntryID: e.ID, Kind: booking.WaitConfirm, CreatedAt: waitT0}, max)
+		})
+	}
+	wg.Wait()
+	added := 0
+	for i, err := range errs {
+		switch limit, _ := booking.ErrorLimit(err); {
+		case err == nil:
+			added++
+		case booking.ErrorCode(err) != booking.ELimit || limit != booking.LimitWaitPerEmail:
+			t.Errorf("entry %d: %v, want nil or the per-email limit", i+1, err)
+		}
+	}
+	if n, err := s.LiveWaitEntries(ctx, booking.EmailKey("same@example.org"), waitT0); err != nil || n != max || added != max {
+		t.Fatalf("%d added, %d live (%v); want %d", added, n, err, max)
+	}
+}
+
+// TestWaitPendingHoldsADay: a pending entry holds its address's place 24
+// hours after it was made, even past its ExpiresAt; an active one until
+// its ExpiresAt only.
+func TestWaitPendingHoldsADay(t *testing.T) { forEachBackend(t, testWaitPendingHoldsADay) }
+
+func testWaitPendingHoldsADay(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := openTest(t, be)
+	p, a := newWaitEntry(1), newWaitEntry(2)
+	a.Patient.Email, a.EmailKey = p.Patient.Email, p.EmailKey
+	p.Status, p.ExpiresAt = booking.WaitPending, p.CreatedAt.Add(time.Hour)
+	a.ExpiresAt = a.CreatedAt.Add(time.Hour)
+	addWait(t, s, p)
+	addWait(t, s, a)
+	for _, c := range []struct {
+		at   time.Time
+		want int
+	}{{p.CreatedAt.Add(30 * time.Minute), 2}, {p.CreatedAt.Add(2 * time.Hour), 1}, {p.CreatedAt.Add(booking.WaitUnconfirmed), 0}} {
+		if n, err := s.LiveWaitEntries(ctx, p.EmailKey, c.at); err != nil || n != c.want {
+			t.Errorf("LiveWaitEntries at %s: %d, %v; want %d", c.at, n, err, c.want)
+		}
+	}
+	e := newWaitEntry(3)
+	e.Patient.Email, e.EmailKey, e.CreatedAt = p.Patient.Email, p.EmailKey, p.CreatedAt.Add(2*time.Hour)
+	if err := s.AddWaitEntry(ctx, e, booking.WaitMessage{EntryID: e.ID, Kind: booking.WaitConfirm, CreatedAt: e.CreatedAt}, 1); booking.ErrorCode(err) != booking.ELimit {
+		t.Fatalf("AddWaitEntry with the pending entry's place held: %v, want ELimit", err)
 	}
 }

@@ -37,9 +37,12 @@ func copyEntry(e *booking.WaitEntry) *booking.WaitEntry {
 }
 
 // AddWaitEntry implements booking.WaitStore.
-func (s *WaitStore) AddWaitEntry(_ context.Context, e *booking.WaitEntry, m booking.WaitMessage) error {
+func (s *WaitStore) AddWaitEntry(_ context.Context, e *booking.WaitEntry, m booking.WaitMessage, max int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.live(e.EmailKey, e.CreatedAt) >= max {
+		return &booking.Error{Code: booking.ELimit, Limit: booking.LimitWaitPerEmail, Message: "bookingtest: too many live entries"}
+	}
 	if _, ok := s.entries[e.ID]; ok {
 		return booking.Errorf(booking.EConflict, "bookingtest: entry %s exists", e.ID)
 	}
@@ -86,13 +89,18 @@ func (s *WaitStore) WaitEntryByTokenHash(_ context.Context, hash string) (*booki
 func (s *WaitStore) LiveWaitEntries(_ context.Context, emailKey string, now time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.live(emailKey, now), nil
+}
+
+func (s *WaitStore) live(emailKey string, now time.Time) int {
 	n := 0
 	for _, e := range s.entries {
-		if e.EmailKey == emailKey && (e.Status == booking.WaitPending || e.Status == booking.WaitActive) && e.ExpiresAt.After(now) {
+		held := e.ExpiresAt.After(now) || (e.Status == booking.WaitPending && e.CreatedAt.After(now.Add(-booking.WaitUnconfirmed)))
+		if emailKey != "" && e.EmailKey == emailKey && (e.Status == booking.WaitPending || e.Status == booking.WaitActive) && held {
 			n++
 		}
 	}
-	return n, nil
+	return n
 }
 
 // SetWaitStatus implements booking.WaitStore.
