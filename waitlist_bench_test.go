@@ -84,7 +84,7 @@ func BenchmarkWaitlistAlert(b *testing.B) {
 			CreatedAt: testcal.Now.Add(time.Duration(i-n) * time.Minute), UpdatedAt: testcal.Now,
 			ExpiresAt: until.AddDays(1).Midnight(paris),
 		}
-		if err := a.store.AddWaitEntry(ctx, en, booking.WaitMessage{EntryID: en.ID, Kind: booking.WaitConfirm, CreatedAt: en.CreatedAt}); err != nil {
+		if err := a.store.AddWaitEntry(ctx, en, booking.WaitMessage{EntryID: en.ID, Kind: booking.WaitConfirm, CreatedAt: en.CreatedAt}, 1); err != nil {
 			b.Fatal(err)
 		}
 	}
