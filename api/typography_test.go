@@ -38,6 +38,7 @@ func TestFrenchSpaces(t *testing.T) {
 		}
 	}
 	walk("textFR", reflect.ValueOf(textFR))
+	walk("waitTexts[fr]", reflect.ValueOf(waitTexts["fr"]))
 	if textFR.Colon != "\u00a0: " {
 		t.Errorf("Colon = %q", textFR.Colon)
 	}

@@ -192,7 +192,7 @@ func (s *Server) waitJoin(w http.ResponseWriter, r *http.Request) {
 		s.renderWaitForm(w, r, http.StatusUnprocessableEntity, tx, f)
 		return
 	}
-	_, err := s.waitlist.Join(r.Context(), booking.JoinRequest{
+	en, err := s.waitlist.Join(r.Context(), booking.JoinRequest{
 		PractitionerID: f.practitionerID, TypeID: f.typeID, Patient: patient, Lang: tx.Lang,
 		Window: booking.Window{From: from, Until: until, Part: f.part, Weekdays: f.weekdays},
 	})
@@ -221,7 +221,7 @@ func (s *Server) waitJoin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, page{Name: "waitnotice", Title: f.W.Title, Crumbs: f.crumbs, View: waitNoticeView{
-		Done: true, Heading: f.W.JoinedHeading, Message: f.W.JoinedF,
+		Done: true, Heading: f.W.JoinedHeading, Message: fmt.Sprintf(f.W.JoinedF, locale.When(tx.Lang, en.ExpiresAt.In(f.loc))),
 	}})
 }
 

@@ -72,7 +72,9 @@ func TestWaitlistPages(t *testing.T) {
 			// Joined: the notice; the email's link asks before it confirms.
 			form = waitForm(patientName, patientEmail, "2026-12-01", "2026-12-01")
 			form.Set("lang", lang)
-			wantPageLang(t, w.postForm("/p/demo/consultation/waitlist", form), http.StatusOK, lang, wt.JoinedHeading)
+			// 24 hours to confirm, from 30 November 08:00.
+			deadline := map[string]string{"fr": "avant le mardi 1er décembre 2026 à 08:00 (heure de Paris)", "en": "before Tuesday 1 December 2026 at 08:00 (Paris time)"}[lang]
+			wantPageLang(t, w.postForm("/p/demo/consultation/waitlist", form), http.StatusOK, lang, wt.JoinedHeading, deadline)
 			token := w.token()
 			wantPageLang(t, w.do(http.MethodGet, "/waitlist/confirm/"+token+q, nil), http.StatusOK, lang,
 				`<form method="post" action="/waitlist/confirm/`+token+`">`, wt.ConfirmButton)

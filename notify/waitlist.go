@@ -26,6 +26,7 @@ type waitData struct {
 	From, Until  string // the window's days, "1 December"
 	When         string // the free slot (Alert), with its zone
 	ConfirmURL   string // the confirmation (not Alert)
+	ConfirmBy    string // when the unconfirmed entry lapses (not Alert), with its zone
 	DayURL       string // the day page of the free slot (Alert)
 	LeaveURL     string
 }
@@ -43,7 +44,7 @@ func loadWaitTemplates(dir string) (map[string]*template.Template, error) {
 		}
 		for _, alert := range []bool{false, true} {
 			d := &waitData{Lang: lang, Alert: alert, Patient: "Marie Curie", Practitioner: "Dr Anne Martin", Type: "Consultation",
-				From: "1", Until: "2", When: "1", ConfirmURL: "https://x/c", DayURL: "https://x/d", LeaveURL: "https://x/l"}
+				From: "1", Until: "2", When: "1", ConfirmURL: "https://x/c", ConfirmBy: "3", DayURL: "https://x/d", LeaveURL: "https://x/l"}
 			if _, _, err := renderPractice(t, d); err != nil {
 				return nil, fmt.Errorf("notify: template file %s: %w", where, err)
 			}
@@ -90,6 +91,8 @@ func (m *Mailer) NotifyWait(ctx context.Context, n booking.WaitNotification) err
 		d.DayURL = m.base + "/p/" + url.PathEscape(p.ID) + "/" + url.PathEscape(t.ID) + "?day=" + start.Format("2006-01-02") + "&lang=" + lang
 	} else {
 		d.ConfirmURL = m.base + "/waitlist/confirm/" + url.PathEscape(n.Token) + "?lang=" + lang
+		// 24 hours after joining, or sooner when the window ends before.
+		d.ConfirmBy = locale.When(lang, e.ExpiresAt.In(loc))
 	}
 	subject, text, err := renderPractice(m.waitlist[lang], d)
 	if err != nil {

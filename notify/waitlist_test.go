@@ -24,7 +24,9 @@ func TestWaitlistMessages(t *testing.T) {
 				a := appointment(t, booking.StatusConfirmed)
 				e := &booking.WaitEntry{ID: "e1", PractitionerID: "demo", TypeID: "consultation", Lang: lang,
 					Patient: booking.Patient{Name: "Marie Curie", Email: "marie@example.org"},
-					Window:  booking.Window{From: booking.Date{Year: 2026, Month: 12, Day: 1}, Until: booking.Date{Year: 2026, Month: 12, Day: 4}, Part: booking.PartAny}}
+					Window:  booking.Window{From: booking.Date{Year: 2026, Month: 12, Day: 1}, Until: booking.Date{Year: 2026, Month: 12, Day: 4}, Part: booking.PartAny},
+					// Joined at 10:30 on 30 November: 24 hours to confirm.
+					ExpiresAt: time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)}
 				rec := &recorder{}
 				err := newMailer(t, "fr", rec).NotifyWait(context.Background(), booking.WaitNotification{
 					ID: "e1-7", Kind: kind, Entry: e, Practitioner: a.Practitioner, Type: a.Type, Token: token,
