@@ -232,6 +232,7 @@ func serve(ctx context.Context, cfg *Config, ln net.Listener, stdout io.Writer, 
 	}
 	if cfg.AdminToken != "" || cfg.AdminTokenFile != "" {
 		fmt.Fprintf(stdout, "  admin API:     %s/v1/admin/ (bearer token of admin_token_file)\n", base)
+		fmt.Fprintf(stdout, "  desk:          %s/desk/ (the practice's pages: log in with the admin token)\n", base)
 	}
 	if metricsURL != "" {
 		fmt.Fprintf(stdout, "  metrics:       %s\n", metricsURL)
