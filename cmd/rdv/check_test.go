@@ -135,6 +135,11 @@ func TestEverySecretKeyMasked(t *testing.T) {
 				}
 			}
 		case reflect.Slice:
+			// Every list of sections gets one, so that a secret key in
+			// a [[section]] added later ([[desk.users]]) is covered.
+			if v.Len() == 0 && v.Type().Elem().Kind() == reflect.Struct {
+				v.Set(reflect.Append(v, reflect.New(v.Type().Elem()).Elem()))
+			}
 			for i := range v.Len() {
 				fill(key, v.Index(i))
 			}

@@ -19,7 +19,7 @@ const masked = "********"
 // secretKey matches the configuration keys whose values are secrets:
 // passwords, tokens, signing secrets (but not the *_file keys, which hold
 // paths).
-var secretKey = regexp.MustCompile(`(password|token|secret)$`)
+var secretKey = regexp.MustCompile(`(password|password_hash|token|secret)$`)
 
 // printConfig writes the configuration, one `key = value` line per key that
 // is set, keys in dotted TOML form ("practitioners[0].calendar.url"), and
