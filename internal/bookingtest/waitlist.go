@@ -320,3 +320,17 @@ func (r *WaitNotifier) Take() []booking.WaitNotification {
 	r.sent = nil
 	return out
 }
+
+// WaitingEntries implements booking.WaitStore.
+func (s *WaitStore) WaitingEntries(_ context.Context, now time.Time) ([]*booking.WaitEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*booking.WaitEntry
+	for _, id := range s.order {
+		e := s.entries[id]
+		if (e.Status == booking.WaitPending || e.Status == booking.WaitActive) && e.ExpiresAt.After(now) {
+			out = append(out, copyEntry(e))
+		}
+	}
+	return out, nil
+}
