@@ -12,13 +12,18 @@ import (
 // or other practitioners' ones.
 func TestWaitlistLiveEntries(t *testing.T) {
 	f := newWaitFixture(t, booking.WaitlistConfig{MaxPerEmail: 10})
+	// A minute apart: the joining order is the order of CreatedAt.
 	active, _ := f.joinActive(1, win1) // until the end of 1 December
-	pending, _ := f.join(2, win1)      // until 24 hours after joining
+	f.clock.Add(time.Minute)
+	pending, _ := f.join(2, win1) // until 24 hours after joining
+	f.clock.Add(time.Minute)
 	_, token := f.joinActive(3, win1)
 	if _, err := f.wl.Leave(ctx, token); err != nil {
 		t.Fatal(err)
 	}
+	f.clock.Add(time.Minute)
 	later, _ := f.join(4, win1)
+	f.clock.Add(time.Minute)
 	other := *active
 	other.ID, other.PractitionerID, other.TokenHash, other.CreatedAt = "20000000-0000-4000-8000-000000000001", "other", "h-other", f.clock.Now()
 	if err := f.ws.AddWaitEntry(ctx, &other, booking.WaitMessage{EntryID: other.ID, Kind: booking.WaitConfirm, CreatedAt: other.CreatedAt}, 10); err != nil {

@@ -3,6 +3,7 @@ package bookingtest
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -332,5 +333,11 @@ func (s *WaitStore) WaitingEntries(_ context.Context, now time.Time) ([]*booking
 			out = append(out, copyEntry(e))
 		}
 	}
+	slices.SortStableFunc(out, func(a, b *booking.WaitEntry) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	return out, nil
 }
