@@ -152,6 +152,10 @@ func (s *Server) registerDesk(cfg Config) error {
 	s.mux.HandleFunc("GET /desk/unknown", s.deskGet(s.deskUnknownPage))
 	s.mux.HandleFunc("POST /desk/unknown/{practitioner}/adopt", s.deskPost(s.deskAdopt))
 	s.mux.HandleFunc("GET /desk/messages", s.deskGet(s.deskMessagesPage))
+	if s.waitlist != nil {
+		s.mux.HandleFunc("GET /desk/waitlist", s.deskGet(s.deskWaitlistPage))
+		s.mux.HandleFunc("POST /desk/waitlist/{id}/remove", s.deskPost(s.deskWaitlistRemove))
+	}
 	s.mux.HandleFunc("/desk/", s.deskNoRoute)
 	// Not the mux's own redirect to /desk/, which would leave out the base
 	// URL's path.

@@ -19,7 +19,7 @@ var deskTemplateFS embed.FS
 
 // deskPageNames are the desk's pages, each templates/desk/NAME.html on
 // templates/desk/layout.html.
-var deskPageNames = []string{"login", "agenda", "book", "move", "cancel", "closures", "unknown", "messages", "error"}
+var deskPageNames = []string{"login", "agenda", "book", "move", "cancel", "closures", "unknown", "messages", "waitlist", "error"}
 
 func parseDeskPages(funcs template.FuncMap) (map[string]*template.Template, error) {
 	funcs["dict"] = dict
@@ -54,6 +54,7 @@ type deskData struct {
 	D                                    *deskText
 	LoggedIn                             bool
 	Everyone                             bool // the session sees every practitioner
+	Waitlist                             bool // the waiting list is on: its page is in the menu
 	View                                 any
 }
 
@@ -69,6 +70,7 @@ func (s *Server) deskRender(w http.ResponseWriter, r *http.Request, status int, 
 		Switch: s.deskSwitch(r, tx.OtherLang)}
 	if sess != nil {
 		data.CSRF, data.LoggedIn, data.Everyone = sess.CSRF, true, sess.scope == nil
+		data.Waitlist = s.waitlist != nil
 	}
 	var buf bytes.Buffer
 	err := s.deskPages[p.Name].ExecuteTemplate(&buf, "layout", data)
@@ -99,6 +101,8 @@ func (s *Server) deskSwitch(r *http.Request, lang string) string {
 		path = r.URL.Path
 	case strings.HasPrefix(r.URL.Path, "/desk/unknown/"):
 		path = "/desk/unknown"
+	case strings.HasPrefix(r.URL.Path, "/desk/waitlist/"):
+		path = "/desk/waitlist"
 	}
 	return s.basePath + path + "?lang=" + lang
 }

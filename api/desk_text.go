@@ -32,6 +32,10 @@ type deskText struct {
 	Problems                                                       map[string]string
 	ErrorsHeading                                                  string
 	Statuses                                                       map[booking.Status]string
+	WaitTitle, WaitIntro, NoWaiting, Joined, Window, Alerts        string
+	RemoveWait, WaitNote                                           string
+	WaitStatuses                                                   map[booking.WaitStatus]string
+	WaitParts                                                      map[booking.DayPart]string
 }
 
 // deskReasons are the reasons a cancellation may be given: a fixed list,
@@ -77,6 +81,7 @@ var deskTexts = map[string]*deskText{
 		Done: map[string]string{
 			"booked": "Rendez-vous réservé.", "moved": "Rendez-vous déplacé.", "cancelled": "Rendez-vous annulé.",
 			"link": "Un nouveau lien a été envoyé au patient.", "removed": "Fermeture supprimée.",
+			"waitremoved": "Le patient n'est plus sur la liste d'attente.",
 		},
 		Problems: map[string]string{
 			"crosssite": "Ce formulaire ne vient pas de l'accueil du cabinet\u00a0: il est refusé.",
@@ -89,6 +94,12 @@ var deskTexts = map[string]*deskText{
 		ErrorsHeading: "Il y a un problème",
 		Statuses: map[booking.Status]string{booking.StatusPending: "en attente", booking.StatusConfirmed: "confirmé",
 			booking.StatusCancelled: "annulé", booking.StatusExpired: "expiré"},
+		WaitTitle: "Liste d'attente", WaitIntro: "Les patients qui attendent qu'un horaire se libère, dans l'ordre où ils se sont inscrits. Ils sont prévenus par courriel dans cet ordre.",
+		NoWaiting: "Personne n'attend.", Joined: "Inscrit le", Window: "Disponibilités", Alerts: "Alertes envoyées",
+		RemoveWait:   "Retirer de la liste",
+		WaitNote:     "Retirer un patient de la liste ne lui envoie rien : prévenez-le si besoin.",
+		WaitStatuses: map[booking.WaitStatus]string{booking.WaitPending: "pas encore confirmée", booking.WaitActive: "active"},
+		WaitParts:    map[booking.DayPart]string{booking.PartAny: "toute la journée", booking.PartMorning: "le matin", booking.PartAfternoon: "l'après-midi"},
 	},
 	"en": {
 		Brand: "Practice desk", Nav: "Practice desk", Logout: "Log out",
@@ -128,6 +139,7 @@ var deskTexts = map[string]*deskText{
 		Done: map[string]string{
 			"booked": "Appointment booked.", "moved": "Appointment moved.", "cancelled": "Appointment cancelled.",
 			"link": "A new link was sent to the patient.", "removed": "Closure removed.",
+			"waitremoved": "The patient is no longer on the waiting list.",
 		},
 		Problems: map[string]string{
 			"crosssite": "This form does not come from the practice desk: it is refused.",
@@ -140,6 +152,12 @@ var deskTexts = map[string]*deskText{
 		ErrorsHeading: "There is a problem",
 		Statuses: map[booking.Status]string{booking.StatusPending: "pending", booking.StatusConfirmed: "confirmed",
 			booking.StatusCancelled: "cancelled", booking.StatusExpired: "expired"},
+		WaitTitle: "Waiting list", WaitIntro: "The patients waiting for a time to free up, in the order they joined. They are emailed in that order.",
+		NoWaiting: "No one is waiting.", Joined: "Joined on", Window: "Availability", Alerts: "Alerts sent",
+		RemoveWait:   "Take off the list",
+		WaitNote:     "Taking a patient off the list sends them nothing: tell them if needed.",
+		WaitStatuses: map[booking.WaitStatus]string{booking.WaitPending: "not confirmed yet", booking.WaitActive: "active"},
+		WaitParts:    map[booking.DayPart]string{booking.PartAny: "any time of day", booking.PartMorning: "mornings", booking.PartAfternoon: "afternoons"},
 	},
 }
 

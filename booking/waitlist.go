@@ -190,6 +190,9 @@ type WaitStore interface {
 	// entry whose EmailKey is emailKey, live ones too (a pending or active
 	// one becomes left), and returns their ids; none for an emailKey of "".
 	EraseWaitEntriesOf(ctx context.Context, emailKey string, at time.Time) ([]string, error)
+	// WaitingEntries returns the pending and active entries whose ExpiresAt
+	// is after now, in the order they were created (CreatedAt, then ID).
+	WaitingEntries(ctx context.Context, now time.Time) ([]*WaitEntry, error)
 }
 
 // WaitNotification is a waiting-list email to send.

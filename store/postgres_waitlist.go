@@ -309,3 +309,8 @@ func (s *Postgres) eraseWaitEntries(ctx context.Context, q string, args ...any) 
 	slices.Sort(ids)
 	return ids, nil
 }
+
+// WaitingEntries: see booking.WaitStore.
+func (s *Postgres) WaitingEntries(ctx context.Context, now time.Time) ([]*booking.WaitEntry, error) {
+	return s.waitEntries(ctx, `status IN ('pending', 'active') AND expires_at > $1`, now.UTC())
+}

@@ -409,3 +409,8 @@ func (s *SQLite) eraseWaitEntries(ctx context.Context, q string, args ...any) ([
 	slices.Sort(ids)
 	return ids, nil
 }
+
+// WaitingEntries: see booking.WaitStore.
+func (s *SQLite) WaitingEntries(ctx context.Context, now time.Time) ([]*booking.WaitEntry, error) {
+	return s.waitEntries(ctx, `status IN ('pending', 'active') AND expires_at > ?`, formatBound(now))
+}

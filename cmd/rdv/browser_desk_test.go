@@ -12,8 +12,8 @@ import (
 // TestBrowserDesk drives the practice's desk in headless Chromium, in one
 // browser session: /desk/ without a session lands on the login page; the
 // login; a phone booking, seen in the agenda; its move page; cancelling it
-// with a reason; a closure added; the unknown events and undelivered
-// messages. axe-core (WCAG 2.2 AA) runs on every desk page, each fits a
+// with a reason; a closure added; a waiting list's entry for its days; the
+// unknown events and undelivered messages. axe-core (WCAG 2.2 AA) runs on every desk page, each fits a
 // phone's width, and nothing is fetched from another site.
 func TestBrowserDesk(t *testing.T) {
 	needChromium(t)
@@ -22,6 +22,7 @@ func TestBrowserDesk(t *testing.T) {
 	in := startEmbeddedConfig(t, func(c *Config) {
 		c.BaseURL = "http://" + c.Addr
 		c.AdminToken = token
+		c.Waitlist.Enabled = true
 		// A desk user: the login form asks for a name too (left empty
 		// here, for the admin token).
 		c.Desk.Users = []DeskUserConfig{{Name: "Sophie", Practitioners: []string{"demo"},
@@ -104,6 +105,19 @@ func TestBrowserDesk(t *testing.T) {
 		t.Errorf("the closure is not listed: %q", got)
 	}
 	check("closure-added")
+
+	// A patient joins the waiting list for the closed days (no free slot
+	// there), and is seen on the desk's list.
+	closed := day.Format(time.DateOnly)
+	if code, _ := in.do("POST", "/v1/waitlist", map[string]any{"practitioner": "demo", "type": "consultation", "from": closed, "until": closed,
+		"part": "any", "patient": map[string]string{"name": "Paul Attente", "email": "paul.attente@example.org", "phone": "06 99 88 77 66"}}, nil); code != 201 {
+		t.Fatalf("joining the waiting list: %d", code)
+	}
+	p.open(in.base+"/desk/waitlist", 200)
+	if got := p.text(`table.agenda tbody`); !strings.Contains(got, "Paul Attente") || !strings.Contains(got, "pas encore confirmée") {
+		t.Errorf("the waiting list does not show the entry: %q", got)
+	}
+	check("waitlist")
 
 	p.open(in.base+"/desk/unknown", 200)
 	check("unknown")

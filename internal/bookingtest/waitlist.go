@@ -3,6 +3,7 @@ package bookingtest
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -319,4 +320,24 @@ func (r *WaitNotifier) Take() []booking.WaitNotification {
 	out := r.sent
 	r.sent = nil
 	return out
+}
+
+// WaitingEntries implements booking.WaitStore.
+func (s *WaitStore) WaitingEntries(_ context.Context, now time.Time) ([]*booking.WaitEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*booking.WaitEntry
+	for _, id := range s.order {
+		e := s.entries[id]
+		if (e.Status == booking.WaitPending || e.Status == booking.WaitActive) && e.ExpiresAt.After(now) {
+			out = append(out, copyEntry(e))
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *booking.WaitEntry) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
 }
