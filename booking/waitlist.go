@@ -196,8 +196,8 @@ type WaitStore interface {
 
 // WaitNotification is a waiting-list email to send.
 type WaitNotification struct {
-	ID           string // the same at every attempt (Message-ID)
-	Kind         string // WaitConfirm or WaitAlert
+	ID    string // the same at every attempt (Message-ID)
+	Kind  string // WaitConfirm or WaitAlert
 	Entry *WaitEntry
 	// Practitioner and Type: the entry's practitioner and type; for a
 	// shared type's entry, the first of its practitioners and their type
@@ -205,7 +205,7 @@ type WaitNotification struct {
 	Practitioner *Practitioner
 	Type         *AppointmentType
 	Shared       *SharedType // the shared type of the entry, nil for a practitioner's type
-	Slot         Interval // the free slot (WaitAlert)
+	Slot         Interval    // the free slot (WaitAlert)
 	// Token opens the entry: the confirm link (WaitConfirm) and the leave
 	// link (every message) are built from it.
 	Token string
