@@ -10,7 +10,7 @@ import (
 )
 
 // TestWaitSharedMigration: migration 0013 gives the waiting-list entries
-// made before it a shared_id of ” (a practitioner's type).
+// made before it an empty shared_id (a practitioner's type).
 func TestWaitSharedMigration(t *testing.T) {
 	ctx := context.Background()
 	const insert = `INSERT INTO waitlist_entries (id, practitioner_id, type_id, name, email, phone, email_key, lang,
