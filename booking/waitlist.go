@@ -326,7 +326,7 @@ func (e *FreeSlotsError) Error() string {
 func (w *Waitlist) Join(ctx context.Context, req JoinRequest) (*WaitEntry, error) {
 	s := w.svc
 	if req.SharedID != "" && (req.PractitionerID != "" || req.TypeID != "") {
-		return nil, Errorf(EInvalid, "booking: want a shared type or a practitioner's type, not both")
+		return nil, Errorf(EInvalid, "want a shared type or a practitioner's type, not both")
 	}
 	g, err := s.waitTarget(req.PractitionerID, req.TypeID, req.SharedID)
 	if err != nil {
