@@ -18,9 +18,10 @@ import (
 // An entry whose patient booked the type in its window meanwhile is marked
 // booked instead. A shared type's entries are one group: its free slots are
 // the merged slots of its practitioners (SharedSlots), and its patient's
-// booking of any of their types marks it booked. Each alert is recorded once (Deliver sends it). It
-// returns how many it recorded. A practitioner whose calendar can't be read
-// is left for the next round.
+// booking of any of their types marks it booked. Each alert is recorded
+// once (Deliver sends it). It returns how many it recorded. A practitioner
+// whose calendar can't be read is left for the next round, and so is a
+// shared type one of whose practitioners' calendars can't be read.
 func (w *Waitlist) Alert(ctx context.Context) (int, error) {
 	unlock, err := w.svc.locker.Lock(ctx, waitLock)
 	if err != nil {
