@@ -20,7 +20,7 @@ type sharedWaitEnv struct {
 	durand *bookingtest.Calendar
 }
 
-func newSharedWaitEnv(t *testing.T) *sharedWaitEnv {
+func newSharedWaitEnv(t *testing.T, change func(*Config)) *sharedWaitEnv {
 	t.Helper()
 	durand := newFakeCalendar()
 	w := newWaitEnv(t, func(c *Config) {
@@ -36,6 +36,9 @@ func newSharedWaitEnv(t *testing.T) *sharedWaitEnv {
 			TypeID: "consultation", Practitioners: []string{"demo", "durand"}}); err != nil {
 			t.Fatal(err)
 		}
+		if change != nil {
+			change(c)
+		}
 	})
 	durand.PutForeign("/cal/busy.ics", day(1, 0), day(2, 0))
 	return &sharedWaitEnv{waitEnv: w, durand: durand}
@@ -47,7 +50,7 @@ func sharedJoinBody(from, until, email string) string {
 }
 
 func TestWaitlistSharedAPI(t *testing.T) {
-	w := newSharedWaitEnv(t)
+	w := newSharedWaitEnv(t, func(c *Config) { c.AdminToken = adminToken })
 	r := w.postJSON("/v1/waitlist", sharedJoinBody("2026-12-01", "2026-12-01", patientEmail))
 	if r.Code != http.StatusCreated {
 		t.Fatalf("join: %d %s", r.Code, r.Body)
@@ -73,12 +76,19 @@ func TestWaitlistSharedAPI(t *testing.T) {
 		})
 	}
 	wantProblem(t, w.postJSON("/v1/waitlist", strings.Replace(sharedJoinBody("2026-12-01", "2026-12-01", "ada@example.org"), "generaliste", "nope", 1)), http.StatusNotFound, "")
+
+	// The export says which shared type the entry waits for.
+	r = w.admin(http.MethodPost, "/v1/admin/patients/export", `{"email":"`+patientEmail+`"}`)
+	list, _ := decode(t, r)["waitlist"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["shared"] != "generaliste" || list[0].(map[string]any)["practitioner"] != "" {
+		t.Fatalf("export's waitlist: %v", list)
+	}
 }
 
 func TestWaitlistSharedPages(t *testing.T) {
 	for _, lang := range []string{"fr", "en"} {
 		t.Run(lang, func(t *testing.T) {
-			w := newSharedWaitEnv(t)
+			w := newSharedWaitEnv(t, nil)
 			wt := escaped(waitTexts[lang])
 			tx := textOf(lang)
 			q := "?lang=" + lang
