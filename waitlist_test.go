@@ -313,3 +313,87 @@ func TestWaitlistNudged(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitlistSharedEndToEnd: both practitioners of a shared motive are
+// booked up on a day; a patient joins the shared motive's waiting list;
+// the second one's booking is cancelled: the patient is emailed once, of
+// the shared motive and its day page, naming no practitioner. SQLite.
+func TestWaitlistSharedEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	box := &smtpBox{}
+	clock := bookingtest.NewClock(time.Date(2026, time.November, 30, 8, 0, 0, 0, time.UTC))
+	o := testOptions(t)
+	o.Store, o.Now, o.NoRateLimits = filepath.Join(t.TempDir(), "rdv.db"), clock.Now, true
+	o.Practitioners[0].Schedule = booking.Schedule{}
+	o.Practitioners[0].Schedule.Weekly.Set(time.Tuesday, booking.ClockRange{Start: 9 * 60, End: 9*60 + 20})
+	dupont := booking.Practitioner{ID: "dupont", Name: "Dr Dupont", Location: time.UTC,
+		Types: []booking.AppointmentType{{ID: "consultation", Name: "Consultation", Duration: 20 * time.Minute}}}
+	dupont.Schedule.Weekly.Set(time.Tuesday, booking.ClockRange{Start: 10 * 60, End: 10*60 + 20})
+	o.Practitioners = append(o.Practitioners, dupont)
+	o.SharedTypes = []booking.SharedType{{ID: "generaliste", Name: "Consultation de médecine générale", TypeID: "consultation",
+		Practitioners: []string{"martin", "dupont"}}}
+	o.Mail.SMTP = notify.SMTPConfig{Addr: serveSMTPBox(t, box), TLS: notify.TLSNone, Timeout: 5 * time.Second}
+	o.Mail.From = "Cabinet Martin <rdv@cabinet.example>"
+	o.Waitlist = &booking.WaitlistConfig{}
+	a, err := New(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	web := httptest.NewServer(a.Handler())
+	defer web.Close()
+	post := func(path, body string) map[string]any {
+		t.Helper()
+		resp, err := http.Post(web.URL+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		if resp.StatusCode >= 300 {
+			t.Fatalf("POST %s: %d %v", strings.Split(path, "/")[2], resp.StatusCode, m)
+		}
+		return m
+	}
+	post("/v1/bookings", `{"practitioner":"martin","type":"consultation","start":"2026-12-08T09:00:00Z",`+
+		`"patient":{"name":"Pierre Curie","email":"pierre@example.org"}}`)
+	booked := post("/v1/bookings", `{"practitioner":"dupont","type":"consultation","start":"2026-12-08T10:00:00Z",`+
+		`"patient":{"name":"Pierre Curie","email":"pierre@example.org"}}`)
+	a.Service().Flush()
+	box.take()
+
+	post("/v1/waitlist", `{"shared":"generaliste","from":"2026-12-08","until":"2026-12-08",`+
+		`"lang":"en","patient":{"name":"Ada Lovelace","email":"ada@example.org"}}`)
+	a.Service().Flush()
+	msgs := box.take()
+	if len(msgs) != 1 || !strings.Contains(msgs[0].subject, "Consultation de médecine générale") {
+		t.Fatalf("join: sent %v", msgs)
+	}
+	m := waitLink.FindStringSubmatch(msgs[0].body)
+	if m == nil {
+		t.Fatalf("no confirmation link:\n%s", msgs[0].body)
+	}
+	post("/v1/waitlist/"+m[1]+"/confirm", "")
+
+	a.runWaitlist(ctx)
+	if msgs := box.take(); len(msgs) != 0 {
+		t.Fatalf("alerts while both are booked: %v", msgs)
+	}
+	post("/v1/bookings/"+booked["manage_token"].(string)+"/cancel", "")
+	a.Service().Flush()
+	box.take() // the cancellation
+	a.runWaitlist(ctx)
+	msgs = box.take()
+	if len(msgs) != 1 || msgs[0].to != "ada@example.org" {
+		t.Fatalf("alerted %v, want ada@example.org once", msgs)
+	}
+	if !strings.Contains(msgs[0].body, "/s/generaliste?day=2026-12-08&lang=en") || strings.Contains(msgs[0].subject+msgs[0].body, "Dr ") {
+		t.Errorf("not an alert of the shared motive: %s\n%s", msgs[0].subject, msgs[0].body)
+	}
+	clock.Add(time.Hour)
+	a.runWaitlist(ctx)
+	if msgs := box.take(); len(msgs) != 0 {
+		t.Fatalf("alerted again: %v", msgs)
+	}
+}

@@ -67,8 +67,9 @@ type patientExportJSON struct {
 type patientWaitJSON struct {
 	ID           string      `json:"id" format:"uuid" doc:"Entry id."`
 	Status       string      `json:"status" enum:"pending,active,booked,left,expired" doc:"Where the entry is in its life."`
-	Practitioner string      `json:"practitioner" example:"demo" doc:"Practitioner id."`
-	Type         string      `json:"type" example:"consultation" doc:"Appointment type id."`
+	Practitioner string      `json:"practitioner" example:"demo" doc:"Practitioner id; empty for an entry of a shared appointment type."`
+	Type         string      `json:"type" example:"consultation" doc:"Appointment type id (a shared type's: of each of its practitioners)."`
+	Shared       string      `json:"shared,omitempty" example:"generaliste" doc:"Shared appointment type id, for an entry of a shared type."`
 	From         string      `json:"from" format:"date" doc:"First day of the window."`
 	Until        string      `json:"until" format:"date" doc:"Last day of the window, included."`
 	Patient      patientJSON `json:"patient" doc:"The patient and how to reach them, as given when joining."`
@@ -148,7 +149,7 @@ func (s *Server) adminExportPatient(ctx context.Context, in *patientExportInput)
 	}}
 	for i, e := range recs.Waitlist {
 		out.Body.Waitlist[i] = patientWaitJSON{
-			ID: e.ID, Status: string(e.State(s.now())), Practitioner: e.PractitionerID, Type: e.TypeID,
+			ID: e.ID, Status: string(e.State(s.now())), Practitioner: e.PractitionerID, Type: e.TypeID, Shared: e.SharedID,
 			From: e.Window.From.String(), Until: e.Window.Until.String(),
 			Patient:   patientJSON{Name: e.Patient.Name, Email: e.Patient.Email, Phone: e.Patient.Phone},
 			CreatedAt: utc(e.CreatedAt), ExpiresAt: utc(e.ExpiresAt),

@@ -204,15 +204,21 @@ func (s *Server) daysPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := daysStep{Practitioner: p.Name, Type: t.Name, Minutes: fmt.Sprintf(tx.MinutesF, int(t.Duration/time.Minute)), Place: t.Location}
 	if s.waitlist != nil && !t.NoWaitlist {
-		q := map[string]string{}
-		if d := r.URL.Query().Get("day"); d != "" {
-			if _, err := booking.ParseDate(d); err == nil {
-				q["day"] = d
-			}
-		}
-		v.WaitHref, v.WaitLabel = withQuery(base+"/waitlist", q), waitTextOf(tx.Lang).Link
+		v.WaitHref, v.WaitLabel = waitHref(base, r), waitTextOf(tx.Lang).Link
 	}
 	s.calendarPage(w, r, tx, src, base, t.Name, s.crumbs(tx, p, t, false), v)
+}
+
+// waitHref is the waiting-list form of the day step base, on the day of
+// r's ?day= if it has a valid one.
+func waitHref(base string, r *http.Request) string {
+	q := map[string]string{}
+	if d := r.URL.Query().Get("day"); d != "" {
+		if _, err := booking.ParseDate(d); err == nil {
+			q["day"] = d
+		}
+	}
+	return withQuery(base+"/waitlist", q)
 }
 
 // calendarPage writes the day and time step v, its calendar read from src;

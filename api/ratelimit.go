@@ -114,7 +114,7 @@ func classify(r *http.Request) int {
 	case http.MethodPost:
 		switch {
 		case p == "/v1/bookings" || p == "/book" || p == "/v1/waitlist" ||
-			(strings.HasPrefix(p, "/p/") && strings.HasSuffix(p, "/waitlist")):
+			((strings.HasPrefix(p, "/p/") || strings.HasPrefix(p, "/s/")) && strings.HasSuffix(p, "/waitlist")):
 			return classBook
 		case strings.HasPrefix(p, "/v1/bookings/") || strings.HasPrefix(p, "/manage/") ||
 			strings.HasPrefix(p, "/v1/waitlist/") || strings.HasPrefix(p, "/waitlist/"):

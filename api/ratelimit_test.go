@@ -95,6 +95,8 @@ func TestRateLimitClasses(t *testing.T) {
 	}{
 		{http.MethodPost, "/v1/bookings", classBook},
 		{http.MethodPost, "/book", classBook},
+		{http.MethodPost, "/p/demo/consultation/waitlist", classBook},
+		{http.MethodPost, "/s/generaliste/waitlist", classBook},
 		{http.MethodPost, "/v1/bookings/tok/cancel", classChange},
 		{http.MethodPost, "/manage/tok/reschedule", classChange},
 		{http.MethodGet, "/v1/bookings/tok", classLookup},

@@ -76,7 +76,8 @@ type Config struct {
 	// contact, legal pages) and which sites may frame them.
 	Practice Practice
 	// Waitlist is the waiting list the server exposes (POST /v1/waitlist,
-	// the form under /p/{practitioner}/{type}/waitlist, the links under
+	// the forms under /p/{practitioner}/{type}/waitlist and
+	// /s/{shared}/waitlist, the links under
 	// /waitlist/); nil: those answer 404.
 	Waitlist *booking.Waitlist
 	// Desk configures the practice's desk pages under /desk/ (docs/desk.md),

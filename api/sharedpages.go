@@ -117,6 +117,9 @@ func (s *Server) sharedDaysPage(w http.ResponseWriter, r *http.Request) {
 		},
 	}
 	v := daysStep{Practitioner: tx.FirstAvailable, Type: st.Name, Minutes: s.sharedMinutes(tx, st), Place: s.sharedPlace(st)}
+	if s.sharedWaitlist(st) {
+		v.WaitHref, v.WaitLabel = waitHref(base, r), waitTextOf(tx.Lang).Link
+	}
 	s.calendarPage(w, r, tx, src, base, st.Name, s.sharedCrumbs(tx, st, false), v)
 }
 

@@ -16,8 +16,9 @@ import (
 // confirmation and leave links of its emails.
 
 type joinWaitlistJSON struct {
-	Practitioner string      `json:"practitioner" maxLength:"100" example:"demo" doc:"Practitioner id."`
-	Type         string      `json:"type" maxLength:"100" example:"consultation" doc:"Appointment type id."`
+	Practitioner string      `json:"practitioner,omitempty" maxLength:"100" example:"demo" doc:"Practitioner id, with type; not with shared."`
+	Type         string      `json:"type,omitempty" maxLength:"100" example:"consultation" doc:"Appointment type id, with practitioner; not with shared."`
+	Shared       string      `json:"shared,omitempty" maxLength:"100" example:"generaliste" doc:"Shared appointment type id (with the first available of its practitioners), instead of practitioner and type: alerted of a free slot of any of them."`
 	Patient      patientJSON `json:"patient"`
 	Lang         string      `json:"lang,omitempty" enum:"fr,en" example:"fr" doc:"Language of the emails. Optional: else the first of fr and en in Accept-Language, else fr."`
 	From         string      `json:"from" format:"date" example:"2026-12-01" doc:"First day of the window, in the practitioner's zone: today or later."`
@@ -66,10 +67,12 @@ func (s *Server) registerWaitlist() {
 		Method:      http.MethodPost,
 		Path:        "/v1/waitlist",
 		Summary:     "Join the waiting list",
-		Description: "Puts a patient on the waiting list of a practitioner's appointment type for a window of days; the entry is " +
+		Description: "Puts a patient on the waiting list of a practitioner's appointment type (practitioner and type), or of a " +
+			"shared appointment type (shared: a slot of any of its practitioners), for a window of days; the entry is " +
 			"pending until the patient follows the link of the email it sends (201). When a slot of the window frees up, the " +
 			"confirmed entries are emailed in the order they joined, a few at a time; the slot is not held. 409 when a free slot " +
-			"already lies in the window (slots_url says where to book it); 422 for invalid input or proof of work; 429 when the " +
+			"already lies in the window (slots_url says where to book it); 422 for invalid input or proof of work, or a body with " +
+			"both or neither of shared and practitioner with type; 429 when the " +
 			"address has as many live entries as allowed, or too many requests came from this address; 404 when the host has " +
 			"no waiting list.",
 		Tags:          tags,
@@ -120,8 +123,12 @@ func (s *Server) joinWaitlist(ctx context.Context, in *joinWaitlistInput) (*wait
 		return nil, challengeError(reason, msg)
 	}
 	b := in.Body
+	own, shared := b.Practitioner != "" && b.Type != "", b.Shared != "" && b.Practitioner == "" && b.Type == ""
+	if own == shared || (!own && b.Shared == "") {
+		return nil, s.apiError(ctx, booking.Errorf(booking.EInvalid, "want shared, or practitioner and type"))
+	}
 	req := booking.JoinRequest{
-		PractitionerID: b.Practitioner, TypeID: b.Type,
+		PractitionerID: b.Practitioner, TypeID: b.Type, SharedID: b.Shared,
 		Patient: booking.Patient{Name: b.Patient.Name, Email: b.Patient.Email, Phone: b.Patient.Phone},
 		Lang:    bookingLang(b.Lang, in.AcceptLanguage),
 		Window:  booking.Window{Part: booking.DayPart(b.Part)},
@@ -143,10 +150,14 @@ func (s *Server) joinWaitlist(ctx context.Context, in *joinWaitlistInput) (*wait
 	if err != nil {
 		var fs *booking.FreeSlotsError
 		if errors.As(err, &fs) {
+			page := "/p/" + url.PathEscape(req.PractitionerID) + "/" + url.PathEscape(req.TypeID)
+			if req.SharedID != "" {
+				page = "/s/" + url.PathEscape(req.SharedID)
+			}
 			return nil, &freeSlotsProblem{
 				ErrorModel: huma.ErrorModel{Title: http.StatusText(http.StatusConflict), Status: http.StatusConflict, Detail: booking.ErrorMessage(err)},
 				Day:        fs.Day.String(),
-				SlotsURL:   s.baseURL + "/p/" + url.PathEscape(req.PractitionerID) + "/" + url.PathEscape(req.TypeID) + "?day=" + fs.Day.String(),
+				SlotsURL:   s.baseURL + page + "?day=" + fs.Day.String(),
 			}
 		}
 		return nil, s.apiError(ctx, err)

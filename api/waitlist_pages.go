@@ -16,7 +16,8 @@ import (
 // The waiting list's pages: the form of the day step's "none of these
 // times suit you" link, and the pages the links of its emails open.
 
-// waitFormView is the waiting-list form of a practitioner's type.
+// waitFormView is the waiting-list form of a practitioner's type, or of a
+// shared motive (sharedID).
 type waitFormView struct {
 	W                      *waitText
 	Action                 string
@@ -30,6 +31,7 @@ type waitFormView struct {
 	Free, FreeHref         string // a free slot lies in the window: where
 	Challenge              string
 	practitionerID, typeID string
+	sharedID               string
 	crumbs                 []crumb
 	contact                string
 	loc                    *time.Location
@@ -70,6 +72,8 @@ func (f *waitFormView) fail(field, msg string) {
 func (s *Server) registerWaitlistPages() {
 	s.mux.HandleFunc("GET /p/{practitioner}/{type}/waitlist", s.waitForm)
 	s.mux.HandleFunc("POST /p/{practitioner}/{type}/waitlist", s.pageForm(s.waitJoin))
+	s.mux.HandleFunc("GET /s/{shared}/waitlist", s.waitForm)
+	s.mux.HandleFunc("POST /s/{shared}/waitlist", s.pageForm(s.waitJoin))
 	s.mux.HandleFunc("GET /waitlist/confirm/{token}", s.waitConfirmPage)
 	s.mux.HandleFunc("POST /waitlist/confirm/{token}", s.pageForm(s.waitConfirm))
 	s.mux.HandleFunc("GET /waitlist/leave/{token}", s.waitLeavePage)
@@ -77,11 +81,14 @@ func (s *Server) registerWaitlistPages() {
 }
 
 // newWaitForm returns the form of the practitioner and type of r's path,
-// or writes the error page and returns nil.
+// or of its shared motive, or writes the error page and returns nil.
 func (s *Server) newWaitForm(w http.ResponseWriter, r *http.Request, tx *text) *waitFormView {
 	if s.waitlist == nil {
 		s.errorPage(w, r, http.StatusNotFound, nil)
 		return nil
+	}
+	if id := r.PathValue("shared"); id != "" {
+		return s.newSharedWaitForm(w, r, tx, id)
 	}
 	p, ok := s.pathPractitioner(w, r, tx)
 	if !ok {
@@ -102,6 +109,50 @@ func (s *Server) newWaitForm(w http.ResponseWriter, r *http.Request, tx *text) *
 	}
 	f.Min, f.Max = f.today.String(), f.last.String()
 	return f
+}
+
+// newSharedWaitForm is newWaitForm for the shared motive id: its window
+// within the shortest horizon of its practitioners (booking.Waitlist.Join).
+func (s *Server) newSharedWaitForm(w http.ResponseWriter, r *http.Request, tx *text, id string) *waitFormView {
+	st, err := s.svc.SharedType(id)
+	if err != nil || !s.sharedWaitlist(st) {
+		v := tx.NotFound["type"]
+		s.errorPage(w, r, http.StatusNotFound, &v)
+		return nil
+	}
+	loc, err := s.svc.SharedLocation(st.ID)
+	if err != nil {
+		s.errorPage(w, r, http.StatusInternalServerError, nil)
+		return nil
+	}
+	var horizon time.Duration
+	for _, t := range s.sharedTypes(st) {
+		if horizon == 0 || horizonOf(t) < horizon {
+			horizon = horizonOf(t)
+		}
+	}
+	now := s.now().In(loc)
+	f := &waitFormView{
+		W: waitTextOf(tx.Lang), Action: s.sharedHref(st) + "/waitlist", Practitioner: tx.FirstAvailable, Type: st.Name,
+		sharedID: st.ID, crumbs: s.sharedCrumbs(tx, st, true), contact: s.practice.view.Phone, loc: loc,
+		today: booking.DateOf(now), last: booking.DateOf(now.Add(horizon)), Challenge: s.challengeURL(), part: booking.PartAny,
+	}
+	f.Min, f.Max = f.today.String(), f.last.String()
+	return f
+}
+
+// sharedWaitlist reports whether the shared motive st has a waiting list:
+// none when the type of any of its practitioners opts out (NoWaitlist).
+func (s *Server) sharedWaitlist(st *booking.SharedType) bool {
+	if s.waitlist == nil {
+		return false
+	}
+	for _, t := range s.sharedTypes(st) {
+		if t.NoWaitlist {
+			return false
+		}
+	}
+	return true
 }
 
 // choices fills the radio buttons and checkboxes from f's part and weekdays.
@@ -193,7 +244,7 @@ func (s *Server) waitJoin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	en, err := s.waitlist.Join(r.Context(), booking.JoinRequest{
-		PractitionerID: f.practitionerID, TypeID: f.typeID, Patient: patient, Lang: tx.Lang,
+		PractitionerID: f.practitionerID, TypeID: f.typeID, SharedID: f.sharedID, Patient: patient, Lang: tx.Lang,
 		Window: booking.Window{From: from, Until: until, Part: f.part, Weekdays: f.weekdays},
 	})
 	if err != nil {
@@ -247,7 +298,8 @@ func (s *Server) waitEntryPage(w http.ResponseWriter, r *http.Request, confirm b
 		return
 	}
 	st := e.State(s.now())
-	if p, err := s.svc.Practitioner(e.PractitionerID); err != nil || p.Type(e.TypeID) == nil || p.Type(e.TypeID).NoWaitlist {
+	name, _, open := s.waitEntryTarget(e)
+	if !open {
 		st = booking.WaitExpired // the type was taken off the list since: it ended
 	}
 	v := waitNoticeView{Action: s.basePath + "/waitlist/" + map[bool]string{true: "confirm", false: "leave"}[confirm] + "/" + url.PathEscape(r.PathValue("token"))}
@@ -257,22 +309,43 @@ func (s *Server) waitEntryPage(w http.ResponseWriter, r *http.Request, confirm b
 	case confirm && st == booking.WaitActive:
 		v = s.waitConfirmedView(wt, tx, e)
 	case confirm:
-		name := e.PractitionerID
-		if p, err := s.svc.Practitioner(e.PractitionerID); err == nil {
-			name = p.Name
+		q := wt.ConfirmQuestionF
+		if e.SharedID != "" {
+			q = wt.ConfirmSharedQuestionF
 		}
-		v.Heading, v.Message, v.Button = wt.ConfirmTitle, fmt.Sprintf(wt.ConfirmQuestionF, name), wt.ConfirmButton
+		v.Heading, v.Message, v.Button = wt.ConfirmTitle, fmt.Sprintf(q, name), wt.ConfirmButton
 	default:
 		v.Heading, v.Message, v.Button = wt.LeaveTitle, wt.LeaveQuestion, wt.LeaveButton
 	}
 	s.render(w, r, http.StatusOK, page{Name: "waitnotice", Title: v.Heading, View: v})
 }
 
-func (s *Server) waitConfirmedView(wt *waitText, tx *text, e *booking.WaitEntry) waitNoticeView {
-	loc := time.UTC
-	if p, err := s.svc.Practitioner(e.PractitionerID); err == nil {
-		loc = p.Location
+// waitEntryTarget returns the name of what the entry e waits for (its
+// practitioner, or its shared motive), the zone of its days, and whether
+// its waiting list is still open (the type still offered, without
+// NoWaitlist).
+func (s *Server) waitEntryTarget(e *booking.WaitEntry) (string, *time.Location, bool) {
+	if e.SharedID != "" {
+		st, err := s.svc.SharedType(e.SharedID)
+		if err != nil {
+			return e.SharedID, time.UTC, false
+		}
+		loc, err := s.svc.SharedLocation(st.ID)
+		if err != nil {
+			return st.Name, time.UTC, false
+		}
+		return st.Name, loc, s.sharedWaitlist(st)
 	}
+	p, err := s.svc.Practitioner(e.PractitionerID)
+	if err != nil {
+		return e.PractitionerID, time.UTC, false
+	}
+	t := p.Type(e.TypeID)
+	return p.Name, p.Location, t != nil && !t.NoWaitlist
+}
+
+func (s *Server) waitConfirmedView(wt *waitText, tx *text, e *booking.WaitEntry) waitNoticeView {
+	_, loc, _ := s.waitEntryTarget(e)
 	noon := time.Date(e.Window.Until.Year, e.Window.Until.Month, e.Window.Until.Day, 12, 0, 0, 0, loc)
 	return waitNoticeView{Done: true, Heading: wt.ConfirmedHeading, Message: fmt.Sprintf(wt.ConfirmedF, locale.WeekdayDayMonth(tx.Lang, noon))}
 }

@@ -12,6 +12,7 @@ type waitText struct {
 	FreeHeading, FreeF, FreeLink      string
 	JoinedHeading, JoinedF            string
 	ConfirmTitle, ConfirmQuestionF    string
+	ConfirmSharedQuestionF            string // of a shared motive, named by %s
 	ConfirmButton, ConfirmedHeading   string
 	ConfirmedF, LeaveTitle            string
 	LeaveQuestion, LeaveButton        string
@@ -36,7 +37,8 @@ var waitTexts = map[string]*waitText{
 		JoinedHeading: "Vérifiez vos emails",
 		JoinedF:       "Nous vous avons envoyé un email. Suivez son lien avant le %s pour confirmer votre inscription\u00a0: sans cela, rien ne vous sera envoyé.",
 		ConfirmTitle:  "Confirmer l'inscription", ConfirmQuestionF: "Confirmez-vous votre inscription sur la liste d'attente de %s\u202f?",
-		ConfirmButton: "Confirmer", ConfirmedHeading: "Vous êtes sur la liste d'attente",
+		ConfirmSharedQuestionF: "Confirmez-vous votre inscription sur la liste d'attente «\u00a0%s\u00a0»\u202f?",
+		ConfirmButton:          "Confirmer", ConfirmedHeading: "Vous êtes sur la liste d'attente",
 		ConfirmedF: "Nous vous écrirons si un créneau se libère d'ici au %s.",
 		LeaveTitle: "Quitter la liste d'attente", LeaveQuestion: "Ne plus être prévenu(e) des créneaux qui se libèrent\u202f?",
 		LeaveButton: "Quitter la liste d'attente", LeftHeading: "Vous avez quitté la liste d'attente", Left: "Nous ne vous écrirons plus à ce sujet.",
@@ -59,7 +61,8 @@ var waitTexts = map[string]*waitText{
 		JoinedHeading: "Check your email",
 		JoinedF:       "We sent you an email. Follow its link before %s to confirm: until then nothing will be sent to you.",
 		ConfirmTitle:  "Confirm your place", ConfirmQuestionF: "Do you confirm your place on the waiting list of %s?",
-		ConfirmButton: "Confirm", ConfirmedHeading: "You are on the waiting list",
+		ConfirmSharedQuestionF: "Do you confirm your place on the waiting list for “%s”?",
+		ConfirmButton:          "Confirm", ConfirmedHeading: "You are on the waiting list",
 		ConfirmedF: "If a slot frees up by %s, we will write to you.",
 		LeaveTitle: "Leave the waiting list", LeaveQuestion: "Stop being told of slots that free up?",
 		LeaveButton: "Leave the waiting list", LeftHeading: "You left the waiting list", Left: "We will not write to you about it any more.",

@@ -23,6 +23,7 @@ type centre struct {
 	store *bookingtest.Store
 	cals  map[string]*bookingtest.Calendar
 	logs  *bookingtest.LogBuffer
+	clock *bookingtest.Clock
 }
 
 var centreIDs = []string{"martin", "durand", "petit"}
@@ -59,9 +60,9 @@ func newCentre(t *testing.T, shared ...string) *centre {
 // newCentreHook is newCentre with the service's CrashTestHook.
 func newCentreHook(t *testing.T, hook func(step string), shared ...string) *centre {
 	t.Helper()
-	c := &centre{t: t, store: bookingtest.NewStore(), cals: map[string]*bookingtest.Calendar{}, logs: &bookingtest.LogBuffer{}}
+	c := &centre{t: t, store: bookingtest.NewStore(), cals: map[string]*bookingtest.Calendar{}, logs: &bookingtest.LogBuffer{}, clock: bookingtest.NewClock(testNow)}
 	svc, err := booking.NewService(booking.ServiceConfig{
-		Store: c.store, Notifier: &bookingtest.Notifier{}, Now: bookingtest.NewClock(testNow).Now,
+		Store: c.store, Notifier: &bookingtest.Notifier{}, Now: c.clock.Now,
 		Secret: secret, InlineDelivery: true, Limits: booking.NoLimits(), CrashTestHook: hook,
 		Logger: slog.New(slog.NewTextHandler(c.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

@@ -16,9 +16,12 @@ import (
 // it yet, in the order they joined; none while a batch told of it less than
 // Interval ago; none to an entry told of any slot less than Interval ago.
 // An entry whose patient booked the type in its window meanwhile is marked
-// booked instead. Each alert is recorded once (Deliver sends it). It
-// returns how many it recorded. A practitioner whose calendar can't be read
-// is left for the next round.
+// booked instead. A shared type's entries are one group: its free slots are
+// the merged slots of its practitioners (SharedSlots), and its patient's
+// booking of any of their types marks it booked. Each alert is recorded
+// once (Deliver sends it). It returns how many it recorded. A practitioner
+// whose calendar can't be read is left for the next round, and so is a
+// shared type one of whose practitioners' calendars can't be read.
 func (w *Waitlist) Alert(ctx context.Context) (int, error) {
 	unlock, err := w.svc.locker.Lock(ctx, waitLock)
 	if err != nil {
@@ -30,11 +33,11 @@ func (w *Waitlist) Alert(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	type group struct{ p, t string }
+	type group struct{ p, t, shared string }
 	var order []group
 	byGroup := map[group][]*WaitEntry{}
 	for _, en := range entries {
-		g := group{en.PractitionerID, en.TypeID}
+		g := group{en.PractitionerID, en.TypeID, en.SharedID}
 		if byGroup[g] == nil {
 			order = append(order, g)
 		}
@@ -43,7 +46,7 @@ func (w *Waitlist) Alert(ctx context.Context) (int, error) {
 	total := 0
 	var errs []error
 	for _, g := range order {
-		n, err := w.alertGroup(ctx, g.p, g.t, byGroup[g], now)
+		n, err := w.alertGroup(ctx, g.p, g.t, g.shared, byGroup[g], now)
 		total += n
 		if err != nil {
 			errs = append(errs, err)
@@ -52,14 +55,15 @@ func (w *Waitlist) Alert(ctx context.Context) (int, error) {
 	return total, errors.Join(errs...)
 }
 
-// alertGroup records the alerts of the entries of one practitioner's type.
-func (w *Waitlist) alertGroup(ctx context.Context, pid, tid string, entries []*WaitEntry, now time.Time) (int, error) {
+// alertGroup records the alerts of the entries of one practitioner's type,
+// or of one shared type.
+func (w *Waitlist) alertGroup(ctx context.Context, pid, tid, sharedID string, entries []*WaitEntry, now time.Time) (int, error) {
 	s := w.svc
-	e, t, err := s.entryAndType(pid, tid)
-	if err != nil || t.NoWaitlist {
+	g, err := s.waitTarget(pid, tid, sharedID)
+	if err != nil {
 		return 0, nil // a type no longer offered: its entries expire
 	}
-	loc := e.p.Location
+	loc := g.loc
 	from, until := entries[0].Window.From, entries[0].Window.Until
 	for _, en := range entries {
 		from = minDate(from, en.Window.From)
@@ -68,7 +72,7 @@ func (w *Waitlist) alertGroup(ctx context.Context, pid, tid string, entries []*W
 		}
 	}
 	start, end := from.Midnight(loc), until.AddDays(1).Midnight(loc)
-	entries, err = w.dropBooked(ctx, pid, tid, entries, start, end, loc, now)
+	entries, err = w.dropBooked(ctx, g, entries, start, end, now)
 	if err != nil {
 		return 0, err
 	}
@@ -78,7 +82,7 @@ func (w *Waitlist) alertGroup(ctx context.Context, pid, tid string, entries []*W
 	if start.Before(now) {
 		start = now
 	}
-	slots, err := s.slots(ctx, e, t, start, end, "")
+	starts, err := s.waitFree(ctx, g, start, end)
 	if err != nil {
 		return 0, err
 	}
@@ -107,8 +111,8 @@ func (w *Waitlist) alertGroup(ctx context.Context, pid, tid string, entries []*W
 		}
 	}
 	var out []WaitMessage
-	for _, sl := range slots {
-		k := sl.Start.UnixNano()
+	for _, slot := range starts {
+		k := slot.UnixNano()
 		if last, ok := lastOfSlot[k]; ok && now.Sub(last) < w.cfg.Interval {
 			continue
 		}
@@ -117,13 +121,13 @@ func (w *Waitlist) alertGroup(ctx context.Context, pid, tid string, entries []*W
 			if n == w.cfg.Batch {
 				break
 			}
-			if told[key{en.ID, k}] || !en.Window.Matches(sl.Start, loc) {
+			if told[key{en.ID, k}] || !en.Window.Matches(slot, loc) {
 				continue
 			}
 			if last, ok := lastOfEntry[en.ID]; ok && now.Sub(last) < w.cfg.Interval {
 				continue
 			}
-			out = append(out, WaitMessage{EntryID: en.ID, Kind: WaitAlert, Slot: sl.Start, CreatedAt: now})
+			out = append(out, WaitMessage{EntryID: en.ID, Kind: WaitAlert, Slot: slot, CreatedAt: now})
 			told[key{en.ID, k}] = true
 			lastOfEntry[en.ID] = now
 			n++
@@ -135,23 +139,27 @@ func (w *Waitlist) alertGroup(ctx context.Context, pid, tid string, entries []*W
 	n, err := w.st.RecordWaitAlerts(ctx, out)
 	w.stats[0].Add(int64(n))
 	if err == nil && n > 0 {
-		s.log.InfoContext(ctx, "waiting-list alerts recorded", "practitioner", pid, "alerts", n)
+		s.log.InfoContext(ctx, "waiting-list alerts recorded", "practitioner", pid, "shared", sharedID, "alerts", n)
 	}
 	return n, err
 }
 
 // dropBooked marks booked the entries whose patient holds an active booking
-// of the type in the entry's window, and returns the others.
-func (w *Waitlist) dropBooked(ctx context.Context, pid, tid string, entries []*WaitEntry, from, to time.Time, loc *time.Location, now time.Time) ([]*WaitEntry, error) {
-	bs, err := w.svc.store.BookingsBetween(ctx, pid, from, to)
-	if err != nil {
-		return nil, err
-	}
+// of the target's type in the entry's window (for a shared type, of any of
+// its practitioners' types), and returns the others.
+func (w *Waitlist) dropBooked(ctx context.Context, g *waitTarget, entries []*WaitEntry, from, to time.Time, now time.Time) ([]*WaitEntry, error) {
+	loc := g.loc
 	booked := map[string][]*Booking{}
-	for _, b := range bs {
-		if b.TypeID == tid && b.Status.Active() && b.Patient.Email != "" {
-			k := EmailKey(b.Patient.Email)
-			booked[k] = append(booked[k], b)
+	for i, e := range g.es {
+		bs, err := w.svc.store.BookingsBetween(ctx, e.p.ID, from, to)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bs {
+			if b.TypeID == g.ts[i].ID && b.Status.Active() && b.Patient.Email != "" {
+				k := EmailKey(b.Patient.Email)
+				booked[k] = append(booked[k], b)
+			}
 		}
 	}
 	var out []*WaitEntry
@@ -245,18 +253,22 @@ func (w *Waitlist) deliver(ctx context.Context, m WaitMessage) (bool, error) {
 	if m.Kind == WaitConfirm {
 		want = WaitPending
 	}
-	e, t, terr := s.entryAndType(en.PractitionerID, en.TypeID)
+	g, terr := s.waitTarget(en.PractitionerID, en.TypeID, en.SharedID)
 	if en.State(now) != want || en.TokenHash == "" || terr != nil || (m.Kind == WaitAlert && !m.Slot.After(now)) {
 		w.stats[2].Add(1)
 		return false, done(false)
 	}
-	p := e.p
+	p := g.es[0].p
 	n := WaitNotification{
-		ID: fmt.Sprintf("%s-%d", en.ID, m.Seq), Kind: m.Kind, Entry: en, Practitioner: &p, Type: t,
+		ID: fmt.Sprintf("%s-%d", en.ID, m.Seq), Kind: m.Kind, Entry: en, Practitioner: &p, Type: g.ts[0],
 		Token: w.token(en.ID),
 	}
+	if g.st != nil {
+		st := *g.st
+		n.Shared = &st
+	}
 	if m.Kind == WaitAlert {
-		n.Slot = Interval{Start: m.Slot, End: m.Slot.Add(t.Duration)}
+		n.Slot = Interval{Start: m.Slot, End: m.Slot.Add(g.duration())}
 	}
 	if err := w.n.NotifyWait(ctx, n); err != nil {
 		code := ErrorCode(err)

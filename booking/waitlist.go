@@ -96,11 +96,13 @@ func (w Window) Matches(start time.Time, loc *time.Location) bool {
 	return false
 }
 
-// WaitEntry is a patient on the waiting list of a practitioner's type.
+// WaitEntry is a patient on the waiting list of a practitioner's type, or
+// of a shared type (SharedID).
 type WaitEntry struct {
 	ID             string // UUID
-	PractitionerID string
-	TypeID         string
+	PractitionerID string // "" for a shared type's entry
+	TypeID         string // the shared type's TypeID for its entry
+	SharedID       string // the shared type (SharedType.ID); "" for a practitioner's type
 	Patient        Patient
 	EmailKey       string // EmailKey of Patient.Email
 	Lang           string // "fr" or "en"
@@ -197,12 +199,16 @@ type WaitStore interface {
 
 // WaitNotification is a waiting-list email to send.
 type WaitNotification struct {
-	ID           string // the same at every attempt (Message-ID)
-	Kind         string // WaitConfirm or WaitAlert
-	Entry        *WaitEntry
+	ID    string // the same at every attempt (Message-ID)
+	Kind  string // WaitConfirm or WaitAlert
+	Entry *WaitEntry
+	// Practitioner and Type: the entry's practitioner and type; for a
+	// shared type's entry, the first of its practitioners and their type
+	// (the zone is the same for all), Shared telling the motive.
 	Practitioner *Practitioner
 	Type         *AppointmentType
-	Slot         Interval // the free slot (WaitAlert)
+	Shared       *SharedType // the shared type of the entry, nil for a practitioner's type
+	Slot         Interval    // the free slot (WaitAlert)
 	// Token opens the entry: the confirm link (WaitConfirm) and the leave
 	// link (every message) are built from it.
 	Token string
@@ -290,9 +296,12 @@ func NewWaitlist(svc *Service, st WaitStore, n WaitNotifier, cfg WaitlistConfig)
 	return w
 }
 
-// JoinRequest asks for a place on the waiting list.
+// JoinRequest asks for a place on the waiting list: of a practitioner's
+// type (PractitionerID, TypeID), or of a shared type (SharedID, the others
+// empty).
 type JoinRequest struct {
 	PractitionerID, TypeID string
+	SharedID               string
 	Patient                Patient
 	Lang                   string // "fr" or "en"; "" is "fr"
 	Window                 Window
@@ -307,20 +316,24 @@ func (e *FreeSlotsError) Error() string {
 }
 
 // Join puts a patient on the waiting list, pending until they confirm from
-// the email it sends. Errors: ENotFound for an unknown practitioner or
-// type, or a type with NoWaitlist; EInvalid (with its Field) for a patient or a window that breaks the
+// the email it sends. A shared type's window ends at the latest at the
+// shortest horizon of its practitioners' types, and a free slot of any of
+// them (SharedSlots) refuses it. Errors: ENotFound for an unknown
+// practitioner, type or shared type, or one whose waiting list is off
+// (see waitTarget); EInvalid (a request naming both a shared type and a
+// practitioner's type) (with its Field) for a patient or a window that breaks the
 // rules; ELimit (LimitWaitPerEmail) when the address holds MaxPerEmail live
 // entries; EConflict with a *FreeSlotsError cause when a free slot already
 // lies in the window; EUnavailable when the calendar or the store can't be
 // read.
 func (w *Waitlist) Join(ctx context.Context, req JoinRequest) (*WaitEntry, error) {
 	s := w.svc
-	e, t, err := s.entryAndType(req.PractitionerID, req.TypeID)
+	if req.SharedID != "" && (req.PractitionerID != "" || req.TypeID != "") {
+		return nil, Errorf(EInvalid, "want a shared type or a practitioner's type, not both")
+	}
+	g, err := s.waitTarget(req.PractitionerID, req.TypeID, req.SharedID)
 	if err != nil {
 		return nil, err
-	}
-	if t.NoWaitlist {
-		return nil, Errorf(ENotFound, "appointment type %q has no waiting list", t.ID)
 	}
 	p := req.Patient
 	if err := p.Validate(false); err != nil {
@@ -335,8 +348,8 @@ func (w *Waitlist) Join(ctx context.Context, req JoinRequest) (*WaitEntry, error
 		return nil, FieldError(FieldLang, ReasonInvalid, "want fr or en")
 	}
 	now := s.now()
-	loc := e.p.Location
-	if err := checkWindow(req.Window, DateOf(now.In(loc)), DateOf(now.Add(t.horizon()).In(loc))); err != nil {
+	loc := g.loc
+	if err := checkWindow(req.Window, DateOf(now.In(loc)), DateOf(now.Add(g.horizon()).In(loc))); err != nil {
 		return nil, err
 	}
 	key := EmailKey(p.Email)
@@ -347,17 +360,17 @@ func (w *Waitlist) Join(ctx context.Context, req JoinRequest) (*WaitEntry, error
 	if n >= w.cfg.MaxPerEmail { // counted again as the entry is recorded
 		return nil, w.perEmailError()
 	}
-	slots, err := s.slots(ctx, e, t, req.Window.From.Midnight(loc), req.Window.Until.AddDays(1).Midnight(loc), "")
+	starts, err := s.waitFree(ctx, g, req.Window.From.Midnight(loc), req.Window.Until.AddDays(1).Midnight(loc))
 	if err != nil {
 		return nil, err
 	}
-	for _, sl := range slots {
-		if req.Window.Matches(sl.Start, loc) {
-			return nil, &Error{Code: EConflict, Message: "free slots lie in this window: book one of them", Err: &FreeSlotsError{Day: DateOf(sl.Start.In(loc))}}
+	for _, st := range starts {
+		if req.Window.Matches(st, loc) {
+			return nil, &Error{Code: EConflict, Message: "free slots lie in this window: book one of them", Err: &FreeSlotsError{Day: DateOf(st.In(loc))}}
 		}
 	}
 	en := &WaitEntry{
-		ID: uuid.NewString(), PractitionerID: e.p.ID, TypeID: t.ID, Patient: p, EmailKey: key,
+		ID: uuid.NewString(), PractitionerID: req.PractitionerID, TypeID: g.ts[0].ID, SharedID: req.SharedID, Patient: p, EmailKey: key,
 		Lang: lang, Window: req.Window, Status: WaitPending, CreatedAt: now, UpdatedAt: now,
 		ExpiresAt: earliest(now.Add(WaitUnconfirmed), req.Window.Until.AddDays(1).Midnight(loc)),
 	}
@@ -368,7 +381,7 @@ func (w *Waitlist) Join(ctx context.Context, req JoinRequest) (*WaitEntry, error
 		}
 		return nil, err
 	}
-	s.log.InfoContext(ctx, "waiting-list entry added", "entry", en.ID, "practitioner", en.PractitionerID)
+	s.log.InfoContext(ctx, "waiting-list entry added", "entry", en.ID, "practitioner", en.PractitionerID, "shared", en.SharedID)
 	// The confirmation leaves at once, as a booking's email does; what
 	// fails is sent by the next Deliver.
 	ctx = context.WithoutCancel(ctx)
@@ -430,8 +443,8 @@ func (w *Waitlist) Entry(ctx context.Context, token string) (*WaitEntry, error) 
 // Confirm activates the pending entry token opens, until the end of its
 // last day; confirming an active entry again changes nothing. ENotFound for
 // an unknown token, EConflict for an entry that expired, was left or booked,
-// or whose practitioner's type is no longer offered (NoWaitlist, or gone
-// from the configuration).
+// or whose practitioner's type or shared type is no longer offered
+// (NoWaitlist, or gone from the configuration).
 func (w *Waitlist) Confirm(ctx context.Context, token string) (*WaitEntry, error) {
 	en, err := w.Entry(ctx, token)
 	if err != nil {
@@ -445,13 +458,13 @@ func (w *Waitlist) Confirm(ctx context.Context, token string) (*WaitEntry, error
 	default:
 		return nil, Errorf(EConflict, "the waiting-list entry is %s", en.State(now))
 	}
-	e, t, err := w.svc.entryAndType(en.PractitionerID, en.TypeID)
-	if err != nil || t.NoWaitlist {
+	g, err := w.svc.waitTarget(en.PractitionerID, en.TypeID, en.SharedID)
+	if err != nil {
 		// The configuration took the type off the list since: the entry
 		// would never be told of anything.
 		return nil, Errorf(EConflict, "the waiting list of this appointment type is closed")
 	}
-	until := en.Window.Until.AddDays(1).Midnight(e.p.Location)
+	until := en.Window.Until.AddDays(1).Midnight(g.loc)
 	ok, err := w.st.SetWaitStatus(ctx, en.ID, WaitPending, WaitActive, until, now)
 	if err != nil {
 		return nil, err

@@ -20,7 +20,8 @@ type waitData struct {
 	Lang         string
 	Alert        bool   // a free slot (else the confirmation)
 	Patient      string // the patient's name
-	Practitioner string
+	Practitioner string // "" for a shared motive's entry
+	Shared       string // the shared motive's name (public), "" for a practitioner's type
 	Practice     string // the From's display name, "" if none
 	Type         string // "" unless the type discloses it
 	From, Until  string // the window's days, "1 December"
@@ -43,10 +44,15 @@ func loadWaitTemplates(dir string) (map[string]*template.Template, error) {
 			return nil, err
 		}
 		for _, alert := range []bool{false, true} {
-			d := &waitData{Lang: lang, Alert: alert, Patient: "Marie Curie", Practitioner: "Dr Anne Martin", Type: "Consultation",
-				From: "1", Until: "2", When: "1", ConfirmURL: "https://x/c", ConfirmBy: "3", DayURL: "https://x/d", LeaveURL: "https://x/l"}
-			if _, _, err := renderPractice(t, d); err != nil {
-				return nil, fmt.Errorf("notify: template file %s: %w", where, err)
+			for _, shared := range []string{"", "Consultation de médecine générale"} {
+				d := &waitData{Lang: lang, Alert: alert, Patient: "Marie Curie", Practitioner: "Dr Anne Martin", Type: "Consultation",
+					From: "1", Until: "2", When: "1", ConfirmURL: "https://x/c", ConfirmBy: "3", DayURL: "https://x/d", LeaveURL: "https://x/l"}
+				if shared != "" {
+					d.Practitioner, d.Type, d.Shared = "", "", shared
+				}
+				if _, _, err := renderPractice(t, d); err != nil {
+					return nil, fmt.Errorf("notify: template file %s: %w", where, err)
+				}
 			}
 		}
 		out[lang] = t
@@ -57,7 +63,9 @@ func loadWaitTemplates(dir string) (map[string]*template.Template, error) {
 // NotifyWait emails a waiting-list message to its patient, in the entry's
 // language: the confirmation link of a new entry, or the news of a free
 // slot with the link to its day; both with the link that leaves the list.
-// The motive is named only if the type discloses it. It implements
+// The motive is named only if the type discloses it; a shared motive's
+// entry names the shared motive (its name is public) and no practitioner,
+// its link going to the shared motive's day page. It implements
 // booking.WaitNotifier; errors as Notify's, naming the entry by its id.
 func (m *Mailer) NotifyWait(ctx context.Context, n booking.WaitNotification) error {
 	e, p, t := n.Entry, n.Practitioner, n.Type
@@ -85,10 +93,15 @@ func (m *Mailer) NotifyWait(ctx context.Context, n booking.WaitNotification) err
 	if t.DiscloseMotive {
 		d.Type = oneLine(t.Name)
 	}
+	dayPath := "/p/" + url.PathEscape(p.ID) + "/" + url.PathEscape(t.ID)
+	if n.Shared != nil {
+		d.Practitioner, d.Type, d.Shared = "", "", oneLine(n.Shared.Name)
+		dayPath = "/s/" + url.PathEscape(n.Shared.ID)
+	}
 	if d.Alert {
 		start := n.Slot.Start.In(loc)
 		d.When = locale.When(lang, start)
-		d.DayURL = m.base + "/p/" + url.PathEscape(p.ID) + "/" + url.PathEscape(t.ID) + "?day=" + start.Format("2006-01-02") + "&lang=" + lang
+		d.DayURL = m.base + dayPath + "?day=" + start.Format("2006-01-02") + "&lang=" + lang
 	} else {
 		d.ConfirmURL = m.base + "/waitlist/confirm/" + url.PathEscape(n.Token) + "?lang=" + lang
 		// 24 hours after joining, or sooner when the window ends before.

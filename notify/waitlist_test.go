@@ -89,3 +89,50 @@ func TestWaitlistRefusals(t *testing.T) {
 		t.Errorf("no token: %v", err)
 	}
 }
+
+// TestWaitlistSharedMessages: a shared motive's entry is told the motive's
+// name and no practitioner, its alert linking to the shared day page.
+func TestWaitlistSharedMessages(t *testing.T) {
+	const token = "AAAAAAAAAAAAAAAAAAAAAA"
+	for _, lang := range []string{"fr", "en"} {
+		for _, kind := range []string{booking.WaitConfirm, booking.WaitAlert} {
+			t.Run(lang+"/"+kind, func(t *testing.T) {
+				a := appointment(t, booking.StatusConfirmed)
+				e := &booking.WaitEntry{ID: "e1", TypeID: "consultation", SharedID: "generaliste", Lang: lang,
+					Patient:   booking.Patient{Name: "Marie Curie", Email: "marie@example.org"},
+					Window:    booking.Window{From: booking.Date{Year: 2026, Month: 12, Day: 1}, Until: booking.Date{Year: 2026, Month: 12, Day: 4}, Part: booking.PartAny},
+					ExpiresAt: time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)}
+				rec := &recorder{}
+				err := newMailer(t, "fr", rec).NotifyWait(context.Background(), booking.WaitNotification{
+					ID: "e1-7", Kind: kind, Entry: e, Practitioner: a.Practitioner, Type: a.Type, Token: token,
+					Shared: &booking.SharedType{ID: "generaliste", Name: "Consultation de médecine générale", TypeID: "consultation"},
+					Slot:   booking.Interval{Start: a.Booking.Start, End: a.Booking.End},
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				msg, err := mail.ReadMessage(bytes.NewReader(rec.last(t).msg))
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(quotedprintable.NewReader(msg.Body))
+				golden(t, "waitlist_shared_"+lang+"_"+kind+".txt", body)
+				subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+				text := subject + "\n" + string(body)
+				if !strings.Contains(subject, "Consultation de médecine générale") {
+					t.Errorf("subject %q", subject)
+				}
+				for _, no := range []string{"Anne Martin", "Première consultation", "/p/demo"} {
+					if strings.Contains(text, no) {
+						t.Errorf("%q in:\n%s", no, text)
+					}
+				}
+				if kind == booking.WaitAlert {
+					if want := "https://rdv.cabinet.example/s/generaliste?day=2026-12-01&lang=" + lang; !strings.Contains(text, want) {
+						t.Errorf("no link %s:\n%s", want, text)
+					}
+				}
+			})
+		}
+	}
+}

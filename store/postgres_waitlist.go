@@ -36,10 +36,10 @@ func (s *Postgres) AddWaitEntry(ctx context.Context, e *booking.WaitEntry, m boo
 	if n >= max {
 		return perEmailError(e.ID)
 	}
-	const q = `INSERT INTO waitlist_entries (id, practitioner_id, type_id, name, email, phone, email_key, lang,
+	const q = `INSERT INTO waitlist_entries (id, practitioner_id, type_id, shared_id, name, email, phone, email_key, lang,
 		from_day, until_day, part, weekdays, status, token_hash, created_at, expires_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
-	if _, err := tx.Exec(ctx, q, e.ID, e.PractitionerID, e.TypeID, e.Patient.Name, e.Patient.Email, e.Patient.Phone,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`
+	if _, err := tx.Exec(ctx, q, e.ID, e.PractitionerID, e.TypeID, e.SharedID, e.Patient.Name, e.Patient.Email, e.Patient.Phone,
 		e.EmailKey, e.Lang, e.Window.From.String(), e.Window.Until.String(), string(e.Window.Part), weekdayBits(e.Window.Weekdays),
 		string(e.Status), e.TokenHash, e.CreatedAt.UTC(), e.ExpiresAt.UTC(), e.UpdatedAt.UTC()); err != nil {
 		return wrapPgError(err, "cannot record waiting-list entry %s", e.ID)
@@ -74,7 +74,7 @@ func pgScanWaitEntry(r pgx.Row) (*booking.WaitEntry, error) {
 	var e booking.WaitEntry
 	var from, until, part, status string
 	var bits int
-	if err := r.Scan(&e.ID, &e.PractitionerID, &e.TypeID, &e.Patient.Name, &e.Patient.Email, &e.Patient.Phone, &e.EmailKey,
+	if err := r.Scan(&e.ID, &e.PractitionerID, &e.TypeID, &e.SharedID, &e.Patient.Name, &e.Patient.Email, &e.Patient.Phone, &e.EmailKey,
 		&e.Lang, &from, &until, &part, &bits, &status, &e.TokenHash, &e.CreatedAt, &e.ExpiresAt, &e.UpdatedAt); err != nil {
 		return nil, err
 	}

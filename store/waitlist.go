@@ -41,7 +41,7 @@ func weekdaysOf(b int) []time.Weekday {
 
 // checkWaitEntry refuses an entry that can't be stored.
 func checkWaitEntry(e *booking.WaitEntry) error {
-	for _, s := range []string{e.ID, e.PractitionerID, e.TypeID, e.Patient.Name, e.Patient.Email, e.Patient.Phone, e.EmailKey, e.Lang, string(e.Status), e.TokenHash, string(e.Window.Part)} {
+	for _, s := range []string{e.ID, e.PractitionerID, e.TypeID, e.SharedID, e.Patient.Name, e.Patient.Email, e.Patient.Phone, e.EmailKey, e.Lang, string(e.Status), e.TokenHash, string(e.Window.Part)} {
 		if !pgText(s) {
 			return booking.Errorf(booking.EInvalid, "store: waiting-list entry %s has a field with a NUL byte or invalid UTF-8", e.ID)
 		}
@@ -52,7 +52,7 @@ func checkWaitEntry(e *booking.WaitEntry) error {
 	return nil
 }
 
-const waitEntryColumns = `id, practitioner_id, type_id, name, email, phone, email_key, lang, from_day, until_day,
+const waitEntryColumns = `id, practitioner_id, type_id, shared_id, name, email, phone, email_key, lang, from_day, until_day,
 	part, weekdays, status, COALESCE(token_hash, ''), created_at, expires_at, updated_at`
 
 // AddWaitEntry records e and its first message m in one transaction. See
@@ -75,10 +75,10 @@ func (s *SQLite) AddWaitEntry(ctx context.Context, e *booking.WaitEntry, m booki
 	if n >= max {
 		return perEmailError(e.ID)
 	}
-	const q = `INSERT INTO waitlist_entries (id, practitioner_id, type_id, name, email, phone, email_key, lang,
+	const q = `INSERT INTO waitlist_entries (id, practitioner_id, type_id, shared_id, name, email, phone, email_key, lang,
 		from_day, until_day, part, weekdays, status, token_hash, created_at, expires_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	if _, err := tx.ExecContext(ctx, q, e.ID, e.PractitionerID, e.TypeID, e.Patient.Name, e.Patient.Email, e.Patient.Phone,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	if _, err := tx.ExecContext(ctx, q, e.ID, e.PractitionerID, e.TypeID, e.SharedID, e.Patient.Name, e.Patient.Email, e.Patient.Phone,
 		e.EmailKey, e.Lang, e.Window.From.String(), e.Window.Until.String(), string(e.Window.Part), weekdayBits(e.Window.Weekdays),
 		string(e.Status), e.TokenHash, formatTime(e.CreatedAt), formatTime(e.ExpiresAt), formatTime(e.UpdatedAt)); err != nil {
 		if code, ok := sqliteCode(err); ok && code&0xff == 19 { // SQLITE_CONSTRAINT
@@ -140,7 +140,7 @@ func scanWaitEntry(r scanner) (*booking.WaitEntry, error) {
 	var e booking.WaitEntry
 	var from, until, part, status, created, expires, updated string
 	var bits int
-	if err := r.Scan(&e.ID, &e.PractitionerID, &e.TypeID, &e.Patient.Name, &e.Patient.Email, &e.Patient.Phone, &e.EmailKey,
+	if err := r.Scan(&e.ID, &e.PractitionerID, &e.TypeID, &e.SharedID, &e.Patient.Name, &e.Patient.Email, &e.Patient.Phone, &e.EmailKey,
 		&e.Lang, &from, &until, &part, &bits, &status, &e.TokenHash, &created, &expires, &updated); err != nil {
 		return nil, err
 	}

@@ -271,3 +271,26 @@ func testWaitPendingHoldsADay(t *testing.T, be backend) {
 		t.Fatalf("AddWaitEntry with the pending entry's place held: %v, want ELimit", err)
 	}
 }
+
+// TestWaitSharedEntries: an entry of a shared type keeps its SharedID, and
+// an entry of a practitioner's type its "".
+func TestWaitSharedEntries(t *testing.T) { forEachBackend(t, testWaitSharedEntries) }
+
+func testWaitSharedEntries(t *testing.T, be backend) {
+	ctx := context.Background()
+	s, _ := openTest(t, be)
+	own, sh := newWaitEntry(1), newWaitEntry(2)
+	sh.PractitionerID, sh.SharedID = "", "generaliste"
+	addWait(t, s, own)
+	addWait(t, s, sh)
+	for _, want := range []*booking.WaitEntry{own, sh} {
+		got, err := s.WaitEntry(ctx, want.ID)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("WaitEntry: %+v, %v\nwant %+v", got, err, want)
+		}
+	}
+	act, err := s.ActiveWaitEntries(ctx, waitT0)
+	if err != nil || len(act) != 2 || act[0].SharedID != "" || act[1].SharedID != "generaliste" {
+		t.Fatalf("ActiveWaitEntries: %+v, %v", act, err)
+	}
+}
