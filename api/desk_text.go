@@ -33,6 +33,7 @@ type deskText struct {
 	ErrorsHeading                                                  string
 	Statuses                                                       map[booking.Status]string
 	WaitTitle, WaitIntro, NoWaiting, Joined, Window, Alerts        string
+	WaitSharedF                                                    string // a shared motive's caption
 	RemoveWait, WaitNote                                           string
 	WaitStatuses                                                   map[booking.WaitStatus]string
 	WaitParts                                                      map[booking.DayPart]string
@@ -94,7 +95,8 @@ var deskTexts = map[string]*deskText{
 		ErrorsHeading: "Il y a un problème",
 		Statuses: map[booking.Status]string{booking.StatusPending: "en attente", booking.StatusConfirmed: "confirmé",
 			booking.StatusCancelled: "annulé", booking.StatusExpired: "expiré"},
-		WaitTitle: "Liste d'attente", WaitIntro: "Les patients qui attendent qu'un horaire se libère, dans l'ordre où ils se sont inscrits. Ils sont prévenus par courriel dans cet ordre.",
+		WaitSharedF: "%s — avec le premier disponible",
+		WaitTitle:   "Liste d'attente", WaitIntro: "Les patients qui attendent qu'un horaire se libère, dans l'ordre où ils se sont inscrits. Ils sont prévenus par courriel dans cet ordre.",
 		NoWaiting: "Personne n'attend.", Joined: "Inscrit le", Window: "Disponibilités", Alerts: "Alertes envoyées",
 		RemoveWait:   "Retirer de la liste",
 		WaitNote:     "Retirer un patient de la liste ne lui envoie rien : prévenez-le si besoin.",
@@ -152,7 +154,8 @@ var deskTexts = map[string]*deskText{
 		ErrorsHeading: "There is a problem",
 		Statuses: map[booking.Status]string{booking.StatusPending: "pending", booking.StatusConfirmed: "confirmed",
 			booking.StatusCancelled: "cancelled", booking.StatusExpired: "expired"},
-		WaitTitle: "Waiting list", WaitIntro: "The patients waiting for a time to free up, in the order they joined. They are emailed in that order.",
+		WaitSharedF: "%s — with the first available",
+		WaitTitle:   "Waiting list", WaitIntro: "The patients waiting for a time to free up, in the order they joined. They are emailed in that order.",
 		NoWaiting: "No one is waiting.", Joined: "Joined on", Window: "Availability", Alerts: "Alerts sent",
 		RemoveWait:   "Take off the list",
 		WaitNote:     "Taking a patient off the list sends them nothing: tell them if needed.",

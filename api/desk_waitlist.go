@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -75,12 +76,23 @@ func (s *Server) deskWaitlistPage(w http.ResponseWriter, r *http.Request, sess *
 		v.Unavailable = true
 	}
 	byGroup := map[[2]string][]waitDeskRow{}
+	shared := map[string][]waitDeskRow{}
 	for _, e := range entries {
+		if e.SharedID != "" {
+			shared[e.SharedID] = append(shared[e.SharedID], s.waitDeskRow(tx.Lang, dt, e, alerts[e.ID]))
+			continue
+		}
 		k := [2]string{e.PractitionerID, e.TypeID}
 		byGroup[k] = append(byGroup[k], s.waitDeskRow(tx.Lang, dt, e, alerts[e.ID]))
 	}
-	// Groups in the order of the configuration: practitioners, then their
-	// motives; a motive gone from it last, by its id.
+	// Groups in the order of the configuration: the shared motives ("with
+	// the first available"), then the practitioners and their motives; a
+	// motive gone from it last, by its id.
+	for _, st := range s.svc.SharedTypes() {
+		if rows := shared[st.ID]; rows != nil {
+			v.Groups = append(v.Groups, waitDeskGroup{Caption: fmt.Sprintf(dt.WaitSharedF, st.Name), Rows: rows})
+		}
+	}
 	for _, p := range s.deskPractitioners(sess) {
 		for _, t := range p.Types {
 			k := [2]string{p.ID, t.ID}
@@ -103,6 +115,11 @@ func (s *Server) deskWaitlistPage(w http.ResponseWriter, r *http.Request, sess *
 
 func (s *Server) waitDeskRow(lang string, dt *deskText, e *booking.WaitEntry, alerts int) waitDeskRow {
 	loc := s.deskZone(e.PractitionerID)
+	if e.SharedID != "" {
+		if l, err := s.svc.SharedLocation(e.SharedID); err == nil {
+			loc = l
+		}
+	}
 	return waitDeskRow{
 		Joined: locale.DateTime(lang, e.CreatedAt.In(loc)), Status: dt.WaitStatuses[e.Status], Window: waitWindowText(lang, dt, e.Window, loc),
 		Name: e.Patient.Name, Email: e.Patient.Email, Phone: e.Patient.Phone,

@@ -32,6 +32,9 @@ func newDeskWaitEnv(t *testing.T) *deskWaitEnv {
 		if err := c.Service.AddPractitioner(durand, newFakeCalendar()); err != nil {
 			t.Fatal(err)
 		}
+		if err := c.Service.AddSharedType(booking.SharedType{ID: "generaliste", Name: "Médecine générale", TypeID: "consultation", Practitioners: []string{"demo", "durand"}}); err != nil {
+			t.Fatal(err)
+		}
 		c.Waitlist = booking.NewWaitlist(c.Service, d.ws, &bookingtest.WaitNotifier{}, booking.WaitlistConfig{MaxPerEmail: 10})
 		c.Desk.Users = []DeskUser{{Name: "Sophie", PasswordHash: cheapHash(sophiePassword), Practitioners: []string{"demo"}}}
 	})
@@ -215,5 +218,40 @@ func TestDeskWaitlistEnglish(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("the English page lacks %q", want)
 		}
+	}
+}
+
+// TestDeskWaitlistShared: an entry of a shared motive is listed first,
+// under the shared motive, for every session that sees one of its
+// practitioners (Sophie sees only demo), who may take it off.
+func TestDeskWaitlistShared(t *testing.T) {
+	d := newDeskWaitEnv(t)
+	later := testNow.Add(48 * time.Hour)
+	d.add(1, "demo", "Louise Petit", booking.WaitActive, later)
+	e := &booking.WaitEntry{
+		ID: "10000000-0000-4000-8000-000000000002", SharedID: "generaliste", TypeID: "consultation",
+		Patient: booking.Patient{Name: "Henri Moreau", Email: "wait2@example.org"}, EmailKey: booking.EmailKey("wait2@example.org"), Lang: "fr",
+		Window: booking.Window{From: booking.Date{Year: 2026, Month: 12, Day: 1}, Until: booking.Date{Year: 2026, Month: 12, Day: 4}, Part: booking.PartAny},
+		Status: booking.WaitActive, TokenHash: "hash2", CreatedAt: testNow.Add(-time.Minute), UpdatedAt: testNow.Add(-time.Minute), ExpiresAt: later,
+	}
+	if err := d.ws.AddWaitEntry(context.Background(), e, booking.WaitMessage{EntryID: e.ID, Kind: booking.WaitConfirm, CreatedAt: e.CreatedAt}, 10); err != nil {
+		t.Fatal(err)
+	}
+	cookie, _ := d.login()
+	body := d.get("/desk/waitlist", cookie).Body.String()
+	shared, petit := strings.Index(body, "Henri Moreau"), strings.Index(body, "Louise Petit")
+	if shared < 0 || petit < shared || !strings.Contains(body, "<caption>Médecine générale — avec le premier disponible</caption>") {
+		t.Errorf("want the shared motive's entry first, under its caption: %d %d\n%s", shared, petit, body)
+	}
+	sophie, csrf := d.loginSophie()
+	if body := d.get("/desk/waitlist", sophie).Body.String(); !strings.Contains(body, "Henri Moreau") {
+		t.Errorf("Sophie (demo) doesn't see the shared motive's entry:\n%s", body)
+	}
+	w := d.post("/desk/waitlist/"+e.ID+"/remove", url.Values{"csrf": {csrf}}, sophie)
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("Sophie removing the shared entry: %d\n%s", w.Code, w.Body)
+	}
+	if got, _ := d.ws.WaitEntry(context.Background(), e.ID); got.Status != booking.WaitLeft {
+		t.Errorf("the shared entry is %s, want left", got.Status)
 	}
 }

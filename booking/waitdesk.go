@@ -12,7 +12,8 @@ import (
 // waits, and taking an entry off the list for the patient.
 
 // LiveEntries returns the pending and active entries not expired of these
-// practitioners, in the order they joined; none for no practitioner.
+// practitioners, in the order they joined; none for no practitioner. An
+// entry of a shared motive is any of its practitioners'.
 // EUnavailable when the store can't be read.
 func (w *Waitlist) LiveEntries(ctx context.Context, practitionerIDs []string) ([]*WaitEntry, error) {
 	if len(practitionerIDs) == 0 {
@@ -24,11 +25,30 @@ func (w *Waitlist) LiveEntries(ctx context.Context, practitionerIDs []string) ([
 	}
 	var out []*WaitEntry
 	for _, e := range all {
-		if slices.Contains(practitionerIDs, e.PractitionerID) {
+		if w.concerns(e, practitionerIDs) {
 			out = append(out, e)
 		}
 	}
 	return out, nil
+}
+
+// concerns reports whether e waits for one of these practitioners: its
+// own, or, for a shared motive, any of the shared type's (the patient may
+// be booked with each of them).
+func (w *Waitlist) concerns(e *WaitEntry, practitionerIDs []string) bool {
+	if e.SharedID == "" {
+		return slices.Contains(practitionerIDs, e.PractitionerID)
+	}
+	st, ok := w.svc.shared[e.SharedID]
+	if !ok {
+		return false
+	}
+	for _, p := range st.Practitioners {
+		if slices.Contains(practitionerIDs, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // AlertCounts returns, by entry id, how many alerts were recorded for
@@ -54,7 +74,8 @@ func (w *Waitlist) AlertCounts(ctx context.Context, entries []*WaitEntry) (map[s
 
 // RemoveByPractice takes the entry with this id off the waiting list, as
 // the patient's leave link does (WaitLeft), for the practice: the entry
-// must be one of these practitioners'. Removing an entry that is no longer
+// must be one of these practitioners' (for a shared motive, of any of its
+// practitioners). Removing an entry that is no longer
 // live changes nothing and returns it. ENotFound for an unknown id or
 // another practitioner's entry.
 func (w *Waitlist) RemoveByPractice(ctx context.Context, id string, practitionerIDs []string) (*WaitEntry, error) {
@@ -68,7 +89,7 @@ func (w *Waitlist) RemoveByPractice(ctx context.Context, id string, practitioner
 		}
 		return nil, err
 	}
-	if !slices.Contains(practitionerIDs, en.PractitionerID) {
+	if !w.concerns(en, practitionerIDs) {
 		return nil, Errorf(ENotFound, "no such waiting-list entry")
 	}
 	now := w.svc.now()

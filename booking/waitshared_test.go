@@ -192,3 +192,26 @@ func TestWaitlistSharedBesidePractitioner(t *testing.T) {
 		t.Fatalf("martin's slot alerted %+v, want both entries", got)
 	}
 }
+
+// TestWaitlistSharedOnTheDesk: an entry of a shared motive is on the desk
+// of each of its practitioners (the patient may be booked with any of
+// them), not of a practitioner outside it; any of them may take it off.
+func TestWaitlistSharedOnTheDesk(t *testing.T) {
+	w := newSharedWait(t)
+	e := w.joinActive(1, joinShared, wed2)
+	for _, id := range centreIDs {
+		got, err := w.wl.LiveEntries(ctx, []string{id})
+		if err != nil || len(got) != 1 || got[0].ID != e.ID {
+			t.Errorf("LiveEntries(%s): %v %v, want the shared entry", id, got, err)
+		}
+	}
+	if got, err := w.wl.LiveEntries(ctx, []string{"nobody"}); err != nil || len(got) != 0 {
+		t.Errorf("LiveEntries(nobody): %v %v, want none", got, err)
+	}
+	if _, err := w.wl.RemoveByPractice(ctx, e.ID, []string{"nobody"}); booking.ErrorCode(err) != booking.ENotFound {
+		t.Errorf("removed by a practitioner outside the shared motive: %v", err)
+	}
+	if got, err := w.wl.RemoveByPractice(ctx, e.ID, []string{centreIDs[len(centreIDs)-1]}); err != nil || got.Status != booking.WaitLeft {
+		t.Errorf("removed by its last practitioner: %+v %v", got, err)
+	}
+}
