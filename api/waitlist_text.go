@@ -3,6 +3,8 @@ package api
 // waitText is what the waiting list's pages say, in one language. Fields
 // ending in F are fmt formats.
 type waitText struct {
+	// EmailHint says what the address is for.
+	EmailHint                         string
 	Link                              string // on the day step
 	Title, Intro, Window, From, Until string
 	Part, PartAny, PartMorning        string
@@ -22,8 +24,9 @@ type waitText struct {
 
 var waitTexts = map[string]*waitText{
 	"fr": {
-		Link:  "Aucun de ces horaires ne vous convient\u202f? Inscrivez-vous sur la liste d'attente",
-		Title: "Liste d'attente",
+		Link:      "Aucun de ces horaires ne vous convient\u202f? Inscrivez-vous sur la liste d'attente",
+		Title:     "Liste d'attente",
+		EmailHint: "Vous y recevrez le lien pour confirmer votre inscription, puis les créneaux qui se libèrent.",
 		Intro: "Laissez vos coordonnées et la période qui vous convient\u00a0: si un créneau s'y libère, vous recevrez un email. " +
 			"Le créneau ne vous est pas réservé\u00a0: le premier qui le prend l'obtient.",
 		Window: "Période souhaitée", From: "Du", Until: "Au (inclus)",
@@ -46,8 +49,9 @@ var waitTexts = map[string]*waitText{
 		NotFound: "Ce lien ne correspond à aucune inscription.", BookLink: "Prendre rendez-vous",
 	},
 	"en": {
-		Link:  "None of these times suit you? Join the waiting list",
-		Title: "Waiting list",
+		Link:      "None of these times suit you? Join the waiting list",
+		Title:     "Waiting list",
+		EmailHint: "Where we send the link to confirm your place, then the slots that free up.",
 		Intro: "Leave your contact and the days that suit you: if a slot frees up then, you will get an email. " +
 			"The slot is not held for you: the first to book it gets it.",
 		Window: "Days that suit you", From: "From", Until: "Until (included)",

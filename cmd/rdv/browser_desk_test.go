@@ -107,8 +107,31 @@ func TestBrowserDesk(t *testing.T) {
 	check("closure-added")
 
 	// A patient joins the waiting list for the closed days (no free slot
-	// there), and is seen on the desk's list.
+	// there), and is seen on the desk's list: one from the patient pages
+	// (the day page's link, the form with an error, then joined: each
+	// checked by axe), one through the API.
 	closed := day.Format(time.DateOnly)
+	p.open(in.base+"/p/demo/consultation?day="+closed, 200)
+	p.click(`p.waitlist a`, 200)
+	p.checkPath("/p/demo/consultation/waitlist")
+	p.axe("waiting-list form")
+	p.shot("waitlist-form")
+	p.typeIn("#name", "Claire Attente")
+	p.typeIn("#email", "claire.attente@example")
+	p.click(`form[action$="/waitlist"] button[type=submit]`, 422)
+	if p.attrs("#email")["aria-invalid"] != "true" {
+		t.Errorf("the waiting-list form came back without the error on the e-mail field")
+	}
+	p.axe("waiting-list form with an error")
+	p.shot("waitlist-form-error")
+	p.erase("#email")
+	p.typeIn("#email", "claire.attente@example.org")
+	p.eval(`document.querySelector('#until').value = document.querySelector('#from').value`)
+	p.click(`form[action$="/waitlist"] button[type=submit]`, 200)
+	p.checkPage("Vérifiez vos emails")
+	p.axe("waiting-list joined")
+	p.shot("waitlist-joined")
+
 	if code, _ := in.do("POST", "/v1/waitlist", map[string]any{"practitioner": "demo", "type": "consultation", "from": closed, "until": closed,
 		"part": "any", "patient": map[string]string{"name": "Paul Attente", "email": "paul.attente@example.org", "phone": "06 99 88 77 66"}}, nil); code != 201 {
 		t.Fatalf("joining the waiting list: %d", code)
