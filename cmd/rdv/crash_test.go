@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -78,9 +79,18 @@ func runCrashCase(t *testing.T, fault, normal string, r *testservers.Radicale, s
 		env.events = func(tb testing.TB) map[string]calEvent { return embeddedEvents(tb, env.data, "martin") }
 	}
 	config := writeConfig(t, dir, cfg)
+	faultConfig := config
+	if tc.act != nil {
+		// A request crashes this process: its jobs stay still. Otherwise
+		// its outbox round, running at the instant the step records a
+		// message, may claim it (a lease of 5 minutes) just before the
+		// kill, and the restarted process rightly waits for the lease
+		// before sending it: seen once under a loaded machine.
+		faultConfig = withJobsInterval(t, config, "1h")
+	}
 
 	// The fault binary: prepare, then the step that kills it.
-	p := startRdv(t, "rdv "+tc.step, fault, config, env.data, "RDV_FAULT="+tc.step)
+	p := startRdv(t, "rdv "+tc.step, fault, faultConfig, env.data, "RDV_FAULT="+tc.step)
 	if tc.setup != "" {
 		var b bookingResponse
 		p.mustCall(http.MethodPost, "/v1/bookings", bookingBody(tc.setup, env.slot, 1), http.StatusCreated, &b)
@@ -430,4 +440,28 @@ func (s newlineStripper) Read(p []byte) (int, error) {
 		}
 	}
 	return k, err
+}
+
+// withJobsInterval writes a copy of the configuration file config (same
+// secret, store and calendars) whose jobs run every interval.
+func withJobsInterval(t *testing.T, config, interval string) string {
+	t.Helper()
+	raw, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, found := strings.Split(string(raw), "\n"), false
+	for i, l := range lines {
+		if strings.HasPrefix(l, "jobs_interval = ") {
+			lines[i], found = "jobs_interval = "+strconv.Quote(interval), true
+		}
+	}
+	if !found {
+		t.Fatalf("no jobs_interval in %s", config)
+	}
+	out := config + ".jobs-" + interval + ".toml"
+	if err := os.WriteFile(out, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
