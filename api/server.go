@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -285,8 +286,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.guard(sw, r) {
 		return
 	}
+	if p := r.URL.Path; p != "" && cleanPath(p) != p {
+		// The mux would redirect to the clean path without the base
+		// path, out of rdv when a proxy or a host mounts it under one.
+		u := *r.URL
+		u.Path, u.RawPath = s.basePath+cleanPath(p), ""
+		http.Redirect(sw, r, u.RequestURI(), http.StatusTemporaryRedirect)
+		return
+	}
 	// The mux sets r.Pattern on r itself, which the log above reads.
 	s.mux.ServeHTTP(sw, r)
+}
+
+// cleanPath is p as the mux wants it: rooted, without "." or ".."
+// elements nor doubled slashes, its trailing slash kept.
+func cleanPath(p string) string {
+	if p == "" || p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 // RequestID returns the id of the request whose context is ctx (see
