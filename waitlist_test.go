@@ -147,20 +147,7 @@ func testWaitlistEndToEnd(t *testing.T, store string) {
 	defer a.Close()
 	web := httptest.NewServer(a.Handler())
 	defer web.Close()
-	post := func(path, body string) map[string]any {
-		t.Helper()
-		resp, err := http.Post(web.URL+path, "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		if resp.StatusCode >= 300 {
-			t.Fatalf("POST %s: %d %v", strings.Split(path, "/")[2], resp.StatusCode, m)
-		}
-		return m
-	}
+	post := jsonPoster(t, web.URL)
 
 	booked := post("/v1/bookings", `{"practitioner":"martin","type":"consultation","start":"2026-12-08T09:00:00+01:00",`+
 		`"patient":{"name":"Pierre Curie","email":"pierre@example.org"}}`)
@@ -342,20 +329,7 @@ func TestWaitlistSharedEndToEnd(t *testing.T) {
 	defer a.Close()
 	web := httptest.NewServer(a.Handler())
 	defer web.Close()
-	post := func(path, body string) map[string]any {
-		t.Helper()
-		resp, err := http.Post(web.URL+path, "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		if resp.StatusCode >= 300 {
-			t.Fatalf("POST %s: %d %v", strings.Split(path, "/")[2], resp.StatusCode, m)
-		}
-		return m
-	}
+	post := jsonPoster(t, web.URL)
 	post("/v1/bookings", `{"practitioner":"martin","type":"consultation","start":"2026-12-08T09:00:00Z",`+
 		`"patient":{"name":"Pierre Curie","email":"pierre@example.org"}}`)
 	booked := post("/v1/bookings", `{"practitioner":"dupont","type":"consultation","start":"2026-12-08T10:00:00Z",`+
@@ -395,5 +369,26 @@ func TestWaitlistSharedEndToEnd(t *testing.T) {
 	a.runWaitlist(ctx)
 	if msgs := box.take(); len(msgs) != 0 {
 		t.Fatalf("alerted again: %v", msgs)
+	}
+}
+
+// jsonPoster returns a function that posts a JSON body to a path of base
+// and returns the decoded answer, failing t on a status of 300 or more
+// (named by the path's second element, never the body: it holds patient
+// data).
+func jsonPoster(t *testing.T, base string) func(path, body string) map[string]any {
+	return func(path, body string) map[string]any {
+		t.Helper()
+		resp, err := http.Post(base+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		if resp.StatusCode >= 300 {
+			t.Fatalf("POST %s: %d %v", strings.Split(path, "/")[2], resp.StatusCode, m)
+		}
+		return m
 	}
 }
